@@ -1,0 +1,48 @@
+import { defineRule } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+
+export default defineRule({
+  code: 'SL001',
+  name: 'parse-error',
+  summary: 'A file in the suite cannot be read or parsed',
+  severity: 'warning',
+  fix: 'none',
+  docs: {
+    whatItDoes: 'Reports a Python or shell file of an integration suite that smoke-lint cannot analyse: a syntax error, a binary or non-UTF-8 file, or a file too large to parse.',
+    whyItMatters:
+      'A conftest or test module with a syntax error fails at collection, so the suite does not run at all. The other rules stay silent on a Python file that does not parse (what they would say could be wrong); for a shell script only the statements that failed to parse are lost.',
+    example: 'def client(test_engine)\n    ...   # missing colon',
+    useInstead: 'def client(test_engine):\n    ...',
+    exceptions: 'Files outside every integration suite are never parsed, so they are never reported.',
+  },
+  check({ suite, report }) {
+    for (const file of suite.files) {
+      if (file.unreadable) {
+        report({ file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, message: `Cannot analyse this file: ${file.unreadable}` });
+        continue;
+      }
+      const root = file.tree?.rootNode;
+      if (!root?.hasError) continue;
+      // The first ERROR or MISSING node in document order is where a reader should look.
+      let culprit = root;
+      let descended = true;
+      while (descended) {
+        descended = false;
+        for (const child of culprit.children) {
+          if (child.hasError || child.isMissing || child.type === 'ERROR') {
+            culprit = child;
+            descended = child.type !== 'ERROR' && !child.isMissing;
+            break;
+          }
+        }
+      }
+      const what = culprit.isMissing ? `missing \`${culprit.type}\`` : 'syntax error';
+      const language = file.language === 'python' ? 'Python' : 'shell';
+      report({
+        file,
+        range: nodeRange(culprit),
+        message: `${language} ${what}: the ${file.language === 'python' ? 'other rules skip this file' : 'statements that did not parse are skipped'}`,
+      });
+    }
+  },
+});

@@ -1,0 +1,162 @@
+// Ruff-style configuration: `[tool.smoke-lint]` in the nearest pyproject.toml, or a `.smoke-lint.toml`.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { describeIoError } from './source.js';
+
+export interface Config {
+  select: string[] | null;
+  ignore: string[];
+  perFileIgnores: Array<{ pattern: string; codes: string[] }>;
+  /** Directory globs (relative to the project root) naming the integration suites; null = the default rule. */
+  suites: string[] | null;
+  gateVariable: string;
+  gateValue: string;
+  testPort: number;
+  devPort: number;
+  dbDependencies: string[];
+  allowCompose: boolean;
+  /** Where the configuration came from, for messages; null when defaults are used. */
+  source: string | null;
+}
+
+export const DEFAULT_DB_DEPENDENCIES = ['get_session', 'get_dbagent', 'get_db', 'get_db_session', 'get_async_session'];
+
+export function defaultConfig(): Config {
+  return {
+    select: null,
+    ignore: [],
+    perFileIgnores: [],
+    suites: null,
+    gateVariable: 'RUN_INTEGRATION_TESTS',
+    gateValue: 'true',
+    testPort: 5433,
+    devPort: 5432,
+    dbDependencies: [...DEFAULT_DB_DEPENDENCIES],
+    allowCompose: false,
+    source: null,
+  };
+}
+
+export class ConfigError extends Error {}
+
+type Checker = (value: unknown) => boolean;
+const isString: Checker = (value) => typeof value === 'string';
+const isStringList: Checker = (value) => Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isPort: Checker = (value) => typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536;
+const isBoolean: Checker = (value) => typeof value === 'boolean';
+const isCodeMap: Checker = (value) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isStringList);
+
+const KEYS: Record<string, { check: Checker; expected: string }> = {
+  select: { check: isStringList, expected: 'a list of rule codes' },
+  ignore: { check: isStringList, expected: 'a list of rule codes' },
+  'per-file-ignores': { check: isCodeMap, expected: 'a table of glob = [codes]' },
+  suites: { check: isStringList, expected: 'a list of directory globs' },
+  'gate-variable': { check: isString, expected: 'a string' },
+  'gate-value': { check: isString, expected: 'a string' },
+  'test-port': { check: isPort, expected: 'a port number' },
+  'dev-port': { check: isPort, expected: 'a port number' },
+  'db-dependencies': { check: isStringList, expected: 'a list of function names' },
+  'allow-compose': { check: isBoolean, expected: 'true or false' },
+};
+
+const CODE_PATTERN = /^SL\d{0,3}$/;
+
+/** Validates a `[tool.smoke-lint]` table and merges it over the defaults. */
+export function configFromTable(table: Record<string, unknown>, source: string): Config {
+  const config = defaultConfig();
+  config.source = source;
+  for (const [key, value] of Object.entries(table)) {
+    const spec = KEYS[key];
+    if (!spec) {
+      throw new ConfigError(`${source}: unknown key \`${key}\` (known: ${Object.keys(KEYS).join(', ')})`);
+    }
+    if (!spec.check(value)) throw new ConfigError(`${source}: \`${key}\` must be ${spec.expected}`);
+  }
+  const codes = (key: string): string[] => {
+    const list = table[key] as string[];
+    for (const code of list) {
+      if (!CODE_PATTERN.test(code)) throw new ConfigError(`${source}: \`${key}\` has \`${code}\`, which is not a rule code or prefix like SL1 or SL101`);
+    }
+    return list;
+  };
+  if ('select' in table) config.select = codes('select');
+  if ('ignore' in table) config.ignore = codes('ignore');
+  if ('per-file-ignores' in table) {
+    const map = table['per-file-ignores'] as Record<string, string[]>;
+    config.perFileIgnores = Object.entries(map).map(([pattern, list]) => {
+      for (const code of list) {
+        if (!CODE_PATTERN.test(code)) throw new ConfigError(`${source}: \`per-file-ignores\` has \`${code}\`, which is not a rule code`);
+      }
+      return { pattern, codes: list };
+    });
+  }
+  if ('suites' in table) config.suites = table.suites as string[];
+  if ('gate-variable' in table) config.gateVariable = table['gate-variable'] as string;
+  if ('gate-value' in table) config.gateValue = table['gate-value'] as string;
+  if ('test-port' in table) config.testPort = table['test-port'] as number;
+  if ('dev-port' in table) config.devPort = table['dev-port'] as number;
+  if ('db-dependencies' in table) config.dbDependencies = table['db-dependencies'] as string[];
+  if ('allow-compose' in table) config.allowCompose = table['allow-compose'] as boolean;
+  return config;
+}
+
+function readToml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${file}: ${describeIoError(error)}`);
+  }
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(`${file}: invalid TOML: ${detail}`);
+  }
+}
+
+/** Loads an explicit `--config` file: a pyproject.toml (its tool table) or a smoke-lint TOML file. */
+export function loadConfigFile(file: string): Config {
+  if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
+  const data = readToml(file);
+  if (path.basename(file) === 'pyproject.toml') {
+    const table = toolTable(data, file);
+    return table ? configFromTable(table, file) : { ...defaultConfig(), source: file };
+  }
+  return configFromTable(data, file);
+}
+
+function toolTable(data: Record<string, unknown>, file: string): Record<string, unknown> | null {
+  const tool = data.tool;
+  if (typeof tool !== 'object' || tool === null) return null;
+  const table = (tool as Record<string, unknown>)['smoke-lint'];
+  if (table === undefined) return null;
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+    throw new ConfigError(`${file}: [tool.smoke-lint] must be a table`);
+  }
+  return table as Record<string, unknown>;
+}
+
+/** Finds the configuration that applies to `directory`: the nearest `.smoke-lint.toml` or configured pyproject. */
+export function discoverConfig(directory: string): Config {
+  let current = path.resolve(directory);
+  for (;;) {
+    const dotfile = path.join(current, '.smoke-lint.toml');
+    if (existsSync(dotfile)) return configFromTable(readToml(dotfile), dotfile);
+    const pyproject = path.join(current, 'pyproject.toml');
+    if (existsSync(pyproject)) {
+      const table = toolTable(readToml(pyproject), pyproject);
+      if (table) return configFromTable(table, pyproject);
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return defaultConfig();
+    current = parent;
+  }
+}
+
+/** Does `code` match a selector (a full code or a prefix such as `SL1`)? */
+export function codeMatches(code: string, selector: string): boolean {
+  return code.startsWith(selector);
+}

@@ -1,0 +1,142 @@
+// Walks a project the way a user expects: .gitignore respected, VCS/virtualenv/cache folders skipped,
+// symlink loops cut, Python by extension, shell by extension or shebang.
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import type { Language } from './source.js';
+
+const SKIPPED_DIRECTORIES = new Set([
+  '.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '.env', '__pycache__', '.mypy_cache', '.pytest_cache',
+  '.ruff_cache', '.tox', '.nox', '.eggs', '.cache', 'site-packages', '.direnv',
+]);
+
+const PROJECT_MARKERS = ['pyproject.toml', '.smoke-lint.toml', 'setup.cfg', 'pytest.ini', 'tox.ini', '.git'];
+
+export interface DiscoveredFile {
+  path: string;
+  language: Language;
+}
+
+/** The nearest directory at or above `start` that looks like a project root; `start`'s directory if none. */
+export function findProjectRoot(start: string): string {
+  const absolute = path.resolve(start);
+  const first = isDirectory(absolute) ? absolute : path.dirname(absolute);
+  let current = first;
+  for (;;) {
+    if (PROJECT_MARKERS.some((marker) => existsSync(path.join(current, marker)))) return current;
+    const parent = path.dirname(current);
+    if (parent === current) return first;
+    current = parent;
+  }
+}
+
+export function isDirectory(target: string): boolean {
+  try {
+    return statSync(target).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function languageOf(filePath: string): Language | null {
+  const base = path.basename(filePath);
+  if (base.endsWith('.py') || base.endsWith('.pyi')) return base.endsWith('.pyi') ? null : 'python';
+  if (base.endsWith('.sh') || base.endsWith('.bash')) return 'shell';
+  if (base.includes('.')) return null;
+  return shebangLanguage(filePath);
+}
+
+function shebangLanguage(filePath: string): Language | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(filePath, 'r');
+    const buffer = Buffer.alloc(128);
+    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    const firstLine = buffer.subarray(0, read).toString('utf8').split('\n')[0] ?? '';
+    if (/^#!.*\b(bash|sh|dash|zsh|ksh)\b/.test(firstLine)) return 'shell';
+    if (/^#!.*\bpython[0-9.]*\b/.test(firstLine)) return 'python';
+    return null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+interface IgnoreLayer {
+  base: string;
+  rules: Ignore;
+}
+
+function loadGitignore(directory: string): IgnoreLayer | null {
+  const file = path.join(directory, '.gitignore');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  return { base: directory, rules: ignore().add(text) };
+}
+
+function ignoredBy(layers: IgnoreLayer[], target: string, isDir: boolean): boolean {
+  for (const layer of layers) {
+    const relative = path.relative(layer.base, target).split(path.sep).join('/');
+    if (!relative || relative.startsWith('..')) continue;
+    if (layer.rules.ignores(isDir ? `${relative}/` : relative)) return true;
+  }
+  return false;
+}
+
+/** All Python and shell files under `root`, sorted by path. */
+export function walkProject(root: string): DiscoveredFile[] {
+  const found: DiscoveredFile[] = [];
+  const visited = new Set<string>();
+  const walk = (directory: string, layers: IgnoreLayer[]): void => {
+    let real: string;
+    try {
+      real = realpathSync(directory);
+    } catch {
+      return;
+    }
+    if (visited.has(real)) return; // a symlink loop, or a second way into the same folder
+    visited.add(real);
+    const own = loadGitignore(directory);
+    const active = own ? [...layers, own] : layers;
+    let entries;
+    try {
+      entries = readdirSync(directory, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(directory, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const stat = statSync(full);
+          isDir = stat.isDirectory();
+          isFile = stat.isFile();
+        } catch {
+          // A dangling link: report it only if it names a file we would lint, so the user hears of it.
+          const language = languageOf(full);
+          if (language) found.push({ path: full, language });
+          continue;
+        }
+      }
+      if (isDir) {
+        if (SKIPPED_DIRECTORIES.has(entry.name) || existsSync(path.join(full, 'pyvenv.cfg'))) continue;
+        if (ignoredBy(active, full, true)) continue;
+        walk(full, active);
+      } else if (isFile) {
+        if (ignoredBy(active, full, false)) continue;
+        const language = languageOf(full);
+        if (language) found.push({ path: full, language });
+      }
+    }
+  };
+  walk(root, []);
+  return found;
+}

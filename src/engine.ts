@@ -1,0 +1,152 @@
+// The linting pipeline: find projects and suites for the requested paths, run every rule on every
+// suite once, then filter (select/ignore, per-file ignores, suppressions) and sort.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { allRules } from '../rules/index.js';
+import { codeMatches, discoverConfig, loadConfigFile, type Config } from './config.js';
+import { findProjectRoot, walkProject } from './discover.js';
+import { globMatches } from './glob.js';
+import { readPytestConfig } from './model/pytest-config.js';
+import { buildSuite, findSuiteDirs, Project, type Suite } from './model/suite.js';
+import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
+import type { SourceFile } from './source.js';
+import { applySuppressions, suppressionsOf } from './suppress.js';
+
+export class UsageError extends Error {}
+
+export interface LintRequest {
+  paths: string[];
+  cwd: string;
+  configFile?: string;
+  /** Replace the configured selection (Ruff's `--select`). */
+  select?: string[];
+  /** Added to the configured ignores. */
+  ignore?: string[];
+}
+
+export interface LintReport {
+  diagnostics: Diagnostic[];
+  /** One-line I/O errors (unreadable files); they make the run exit 2. */
+  errors: string[];
+  filesChecked: number;
+  suitesChecked: number;
+  rules: RuleDefinition[];
+}
+
+/** Files with errors in their tree: only SL001 speaks about them (for Python; shell keeps what parsed). */
+export function hasParseError(file: SourceFile): boolean {
+  return file.unreadable !== undefined || (file.tree?.rootNode.hasError ?? false);
+}
+
+export function isRuleEnabled(code: string, config: Config, request: LintRequest): boolean {
+  const select = request.select ?? config.select;
+  if (select && !select.some((selector) => codeMatches(code, selector))) return false;
+  const ignored = [...config.ignore, ...(request.ignore ?? [])];
+  if (ignored.some((selector) => codeMatches(code, selector))) {
+    // A more specific select wins over a broader ignore, as in Ruff.
+    const specificSelect = select?.some((selector) => codeMatches(code, selector) && ignored.every((ig) => selector.length > ig.length || !codeMatches(code, ig)));
+    return Boolean(specificSelect);
+  }
+  return true;
+}
+
+export async function lint(request: LintRequest): Promise<LintReport> {
+  const rules = await allRules();
+  const requested = request.paths.length > 0 ? request.paths : ['.'];
+  const absolutePaths = requested.map((target) => path.resolve(request.cwd, target));
+  for (const [index, target] of absolutePaths.entries()) {
+    if (!existsSync(target)) throw new UsageError(`path ${requested[index]} does not exist`);
+  }
+  const explicitConfig = request.configFile ? loadConfigFile(path.resolve(request.cwd, request.configFile)) : null;
+
+  const byRoot = new Map<string, string[]>();
+  for (const target of absolutePaths) {
+    const root = findProjectRoot(target);
+    byRoot.set(root, [...(byRoot.get(root) ?? []), target]);
+  }
+
+  const report: LintReport = { diagnostics: [], errors: [], filesChecked: 0, suitesChecked: 0, rules };
+  const seen = new Set<string>();
+  for (const [root, targets] of byRoot) {
+    const config = explicitConfig ?? discoverConfig(root);
+    const project = new Project(root, config, readPytestConfig(root), walkProject(root));
+    const suites = selectSuites(project, targets);
+    const checkedFiles = new Set<string>();
+    for (const suite of suites) {
+      report.suitesChecked++;
+      for (const file of [...suite.files, ...suite.outerConftests]) checkedFiles.add(file.path);
+      for (const diagnostic of runRules(rules, suite, config, request)) {
+        const key = `${diagnostic.code}|${diagnostic.file.path}|${diagnostic.range.start.line}:${diagnostic.range.start.column}|${diagnostic.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        report.diagnostics.push(diagnostic);
+      }
+    }
+    report.filesChecked += checkedFiles.size;
+    report.errors.push(...project.ioErrors);
+  }
+  report.diagnostics.sort(compareDiagnostics);
+  return report;
+}
+
+/** The suites the requested paths touch: suites under a requested folder, and the suite around a requested file. */
+function selectSuites(project: Project, targets: string[]): Suite[] {
+  const suiteDirs = findSuiteDirs(project);
+  const chosen = new Set<string>();
+  for (const target of targets) {
+    for (const dir of suiteDirs) {
+      const absolute = path.join(project.root, dir);
+      const suiteInsideTarget = absolute === target || absolute.startsWith(target + path.sep);
+      const targetInsideSuite = target.startsWith(absolute + path.sep);
+      if (suiteInsideTarget || targetInsideSuite) chosen.add(dir);
+    }
+  }
+  return [...chosen].sort().map((dir) => buildSuite(project, dir));
+}
+
+function runRules(rules: RuleDefinition[], suite: Suite, config: Config, request: LintRequest): Diagnostic[] {
+  const produced: Diagnostic[] = [];
+  const enabled = rules.filter((rule) => isRuleEnabled(rule.code, config, request));
+  const makeReporter = (rule: RuleDefinition, sink: Diagnostic[]) => (finding: Finding) => {
+    sink.push({
+      code: rule.code,
+      name: rule.name,
+      severity: finding.severity ?? rule.severity,
+      message: finding.message,
+      file: finding.file,
+      range: finding.range,
+      ...(finding.hint ? { hint: finding.hint } : {}),
+      related: finding.related ?? [],
+      fix: rule.fix === 'none' ? null : (finding.fix ?? null),
+    });
+  };
+  for (const rule of enabled) {
+    if (rule.phase === 'suppressions') continue;
+    rule.check({ suite, config, report: makeReporter(rule, produced) });
+  }
+  const kept = produced.filter((diagnostic) => {
+    if (diagnostic.code !== 'SL001' && diagnostic.file.language === 'python' && hasParseError(diagnostic.file)) return false;
+    const relative = suite.project.relative(diagnostic.file.path);
+    return !config.perFileIgnores.some(
+      (entry) => globMatches(entry.pattern, relative) && entry.codes.some((code) => codeMatches(diagnostic.code, code)),
+    );
+  });
+  const unsuppressed = applySuppressions(kept);
+  // Rules that judge the suppressions themselves run last, over the files this suite checked.
+  const suppressions = [...suite.files, ...suite.outerConftests].flatMap((file) => suppressionsOf(file));
+  const after: Diagnostic[] = [];
+  const knownCodes = new Set(rules.map((rule) => rule.code));
+  const enabledCodes = new Set(enabled.map((rule) => rule.code));
+  for (const rule of enabled) {
+    if (rule.phase !== 'suppressions') continue;
+    rule.check({ suite, config, report: makeReporter(rule, after), suppressions, knownCodes, enabledCodes });
+  }
+  return [...unsuppressed, ...after];
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  if (a.file.path !== b.file.path) return a.file.path < b.file.path ? -1 : 1;
+  if (a.range.start.line !== b.range.start.line) return a.range.start.line - b.range.start.line;
+  if (a.range.start.column !== b.range.start.column) return a.range.start.column - b.range.start.column;
+  return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
+}

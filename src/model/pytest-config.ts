@@ -1,0 +1,102 @@
+// The parts of the project's pytest configuration that change what a plain `pytest` run collects.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+
+export interface PytestConfig {
+  /** Where the configuration was read from; null when the project has none. */
+  source: string | null;
+  testpaths: string[] | null;
+  addopts: string;
+  pythonpath: string[];
+  /** `env` entries of pytest-env (`KEY=value`). */
+  env: Map<string, string>;
+}
+
+function empty(): PytestConfig {
+  return { source: null, testpaths: null, addopts: '', pythonpath: [], env: new Map() };
+}
+
+function asList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  if (typeof value === 'string') return value.split(/\s+/).filter(Boolean);
+  return [];
+}
+
+function addEnv(config: PytestConfig, entries: string[]): void {
+  for (const entry of entries) {
+    const match = /^(?:[A-Z]:)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(entry.trim());
+    if (match) config.env.set(match[1]!, match[2]!);
+  }
+}
+
+/** Minimal INI reading: the `[section]` keys, with indented continuation lines joined. */
+function iniSection(text: string, section: string): Map<string, string> | null {
+  const values = new Map<string, string>();
+  let inside = false;
+  let found = false;
+  let lastKey: string | null = null;
+  for (const rawLine of text.split(/\r?\n/)) {
+    if (/^\s*[#;]/.test(rawLine) || !rawLine.trim()) continue;
+    const header = /^\[([^\]]+)\]\s*$/.exec(rawLine.trim());
+    if (header && !/^\s/.test(rawLine)) {
+      inside = header[1]!.trim() === section;
+      found ||= inside;
+      lastKey = null;
+      continue;
+    }
+    if (!inside) continue;
+    if (/^\s/.test(rawLine) && lastKey) {
+      values.set(lastKey, `${values.get(lastKey)}\n${rawLine.trim()}`);
+      continue;
+    }
+    const pair = /^([^=:]+)[=:](.*)$/.exec(rawLine);
+    if (pair) {
+      lastKey = pair[1]!.trim();
+      values.set(lastKey, pair[2]!.trim());
+    }
+  }
+  return found ? values : null;
+}
+
+/** Reads pytest's configuration the way pytest picks it: pytest.ini, then pyproject.toml, tox.ini, setup.cfg. */
+export function readPytestConfig(root: string): PytestConfig {
+  const config = empty();
+  const fromIni = (file: string, section: string): boolean => {
+    if (!existsSync(file)) return false;
+    let values: Map<string, string> | null;
+    try {
+      values = iniSection(readFileSync(file, 'utf8'), section);
+    } catch {
+      return false;
+    }
+    if (!values) return false;
+    config.source = file;
+    if (values.has('testpaths')) config.testpaths = asList(values.get('testpaths'));
+    config.addopts = values.get('addopts')?.replace(/\n/g, ' ') ?? '';
+    config.pythonpath = asList(values.get('pythonpath'));
+    addEnv(config, (values.get('env') ?? '').split('\n'));
+    return true;
+  };
+  if (fromIni(path.join(root, 'pytest.ini'), 'pytest')) return config;
+  const pyproject = path.join(root, 'pyproject.toml');
+  if (existsSync(pyproject)) {
+    try {
+      const data = parseToml(readFileSync(pyproject, 'utf8')) as Record<string, any>;
+      const options = data?.tool?.pytest?.ini_options;
+      if (options && typeof options === 'object') {
+        config.source = pyproject;
+        if ('testpaths' in options) config.testpaths = asList(options.testpaths);
+        config.addopts = asList(options.addopts).join(' ');
+        config.pythonpath = asList(options.pythonpath);
+        addEnv(config, asList(options.env));
+        return config;
+      }
+    } catch {
+      // A broken pyproject.toml is reported by the configuration loader; here it just has no pytest options.
+    }
+  }
+  if (fromIni(path.join(root, 'tox.ini'), 'pytest')) return config;
+  fromIni(path.join(root, 'setup.cfg'), 'tool:pytest');
+  return config;
+}

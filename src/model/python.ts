@@ -1,0 +1,338 @@
+// Facts about one Python module, read off its tree once: imports, module constants, functions,
+// fixtures; plus the small evaluator that resolves names and strings the way a reader would.
+import type Parser from 'tree-sitter';
+import type { SourceFile } from '../source.js';
+
+type Node = Parser.SyntaxNode;
+
+export interface ImportBinding {
+  /** The module imported from: `os` for `import os`, `fastapi.testclient` for `from fastapi.testclient import TestClient`. */
+  module: string;
+  /** The imported name for `from m import name`; undefined for `import m`. */
+  name?: string;
+  /** Leading dots of a relative import. */
+  level: number;
+  node: Node;
+}
+
+export interface FunctionInfo {
+  name: string;
+  node: Node; // the function_definition
+  /** The decorated_definition around it, when there is one: the node that spans the decorators. */
+  outer: Node;
+  decorators: Node[]; // the decorator expressions, without `@`
+  parameters: string[];
+  isAsync: boolean;
+  /** Containing class, for methods. */
+  className?: string;
+}
+
+export interface PyModule {
+  file: SourceFile;
+  root: Node;
+  imports: Map<string, ImportBinding>;
+  /** Module-level simple assignments `NAME = value` (the last one wins), and where. */
+  assignments: Map<string, { value: Node; statement: Node }>;
+  /** Module-level functions and methods of module-level classes. */
+  functions: FunctionInfo[];
+  classes: Map<string, Node>;
+}
+
+const modules = new WeakMap<SourceFile, PyModule>();
+
+export function pyModule(file: SourceFile): PyModule | null {
+  if (!file.tree || file.language !== 'python') return null;
+  const cached = modules.get(file);
+  if (cached) return cached;
+  const root = file.tree.rootNode;
+  const module: PyModule = { file, root, imports: new Map(), assignments: new Map(), functions: [], classes: new Map() };
+  for (const statement of root.namedChildren) collectTopLevel(module, statement);
+  modules.set(file, module);
+  return module;
+}
+
+function collectTopLevel(module: PyModule, statement: Node): void {
+  switch (statement.type) {
+    case 'import_statement':
+    case 'import_from_statement':
+      collectImport(module, statement);
+      break;
+    case 'expression_statement': {
+      const inner = statement.namedChild(0);
+      if (inner?.type === 'assignment') {
+        const left = inner.childForFieldName('left');
+        const right = inner.childForFieldName('right');
+        if (left?.type === 'identifier' && right) module.assignments.set(left.text, { value: right, statement });
+      }
+      break;
+    }
+    case 'function_definition':
+    case 'decorated_definition': {
+      const fn = functionInfo(statement);
+      if (fn) module.functions.push(fn);
+      else if (statement.type === 'decorated_definition') collectClass(module, statement.childForFieldName('definition'));
+      break;
+    }
+    case 'class_definition':
+      collectClass(module, statement);
+      break;
+    case 'if_statement':
+    case 'try_statement':
+      // Imports and constants guarded by `if TYPE_CHECKING:` or `try/except ImportError` still bind names.
+      for (const block of statement.descendantsOfType('block')) {
+        if (block.parent !== statement && block.parent?.parent !== statement) continue;
+        for (const child of block.namedChildren) {
+          if (child.type === 'import_statement' || child.type === 'import_from_statement') collectImport(module, child);
+        }
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function collectClass(module: PyModule, node: Node | null): void {
+  if (!node || node.type !== 'class_definition') return;
+  const name = node.childForFieldName('name')?.text;
+  if (!name) return;
+  module.classes.set(name, node);
+  const body = node.childForFieldName('body');
+  for (const member of body?.namedChildren ?? []) {
+    const fn = functionInfo(member);
+    if (fn) module.functions.push({ ...fn, className: name });
+  }
+}
+
+export function functionInfo(node: Node): FunctionInfo | null {
+  let definition = node;
+  const decorators: Node[] = [];
+  if (node.type === 'decorated_definition') {
+    for (const child of node.namedChildren) {
+      if (child.type === 'decorator') {
+        const expression = child.namedChild(0);
+        if (expression) decorators.push(expression);
+      }
+    }
+    const inner = node.childForFieldName('definition');
+    if (!inner) return null;
+    definition = inner;
+  }
+  if (definition.type !== 'function_definition') return null;
+  const name = definition.childForFieldName('name')?.text ?? '';
+  const parameters: string[] = [];
+  for (const parameter of definition.childForFieldName('parameters')?.namedChildren ?? []) {
+    const identifier = parameter.type === 'identifier' ? parameter : parameter.namedChildren.find((c) => c.type === 'identifier');
+    if (identifier) parameters.push(identifier.text);
+  }
+  const isAsync = definition.children.some((child) => child.type === 'async');
+  return { name, node: definition, outer: node, decorators, parameters, isAsync };
+}
+
+function collectImport(module: PyModule, statement: Node): void {
+  if (statement.type === 'import_statement') {
+    for (const child of statement.namedChildren) {
+      if (child.type === 'dotted_name') {
+        // `import a.b` binds `a`, and `a.b.x` then resolves through the dotted text itself.
+        const first = child.text.split('.')[0]!;
+        module.imports.set(first, { module: first, level: 0, node: statement });
+      } else if (child.type === 'aliased_import') {
+        const name = child.childForFieldName('name')?.text;
+        const alias = child.childForFieldName('alias')?.text;
+        if (name && alias) module.imports.set(alias, { module: name, level: 0, node: statement });
+      }
+    }
+    return;
+  }
+  const moduleNode = statement.childForFieldName('module_name');
+  if (!moduleNode) return;
+  let level = 0;
+  let moduleName = moduleNode.text;
+  if (moduleNode.type === 'relative_import') {
+    const prefix = moduleNode.namedChildren.find((c) => c.type === 'import_prefix');
+    level = prefix ? prefix.text.length : 0;
+    moduleName = moduleNode.namedChildren.find((c) => c.type === 'dotted_name')?.text ?? '';
+  }
+  for (const child of statement.namedChildren) {
+    if (child === moduleNode) continue;
+    if (child.type === 'dotted_name') {
+      module.imports.set(child.text, { module: moduleName, name: child.text, level, node: statement });
+    } else if (child.type === 'aliased_import') {
+      const name = child.childForFieldName('name')?.text;
+      const alias = child.childForFieldName('alias')?.text;
+      if (name && alias) module.imports.set(alias, { module: moduleName, name, level, node: statement });
+    }
+  }
+}
+
+/**
+ * The dotted name an expression refers to, with its first part resolved through the imports:
+ * `pytest.mark.skipif` -> `pytest.mark.skipif`; `environ.get` after `from os import environ` -> `os.environ.get`.
+ * Returns null for anything that is not a name or an attribute chain.
+ */
+export function qualifiedName(module: PyModule, node: Node | null): string | null {
+  if (!node) return null;
+  const parts: string[] = [];
+  let current: Node | null = node;
+  while (current && current.type === 'attribute') {
+    const attribute = current.childForFieldName('attribute');
+    if (!attribute) return null;
+    parts.unshift(attribute.text);
+    current = current.childForFieldName('object');
+  }
+  if (!current || current.type !== 'identifier') return null;
+  const head = current.text;
+  const binding = module.imports.get(head);
+  if (binding && binding.level === 0) {
+    parts.unshift(binding.name ? `${binding.module}.${binding.name}` : binding.module);
+  } else {
+    parts.unshift(head);
+  }
+  return parts.join('.');
+}
+
+/** The call's callee name as `qualifiedName` resolves it. */
+export function calleeName(module: PyModule, call: Node): string | null {
+  if (call.type !== 'call') return null;
+  return qualifiedName(module, call.childForFieldName('function'));
+}
+
+export interface CallArguments {
+  positional: Node[];
+  keywords: Map<string, Node>;
+  /** `*args` or `**kwargs` present: the argument list cannot be read completely. */
+  hasSplat: boolean;
+}
+
+export function callArguments(call: Node): CallArguments {
+  const result: CallArguments = { positional: [], keywords: new Map(), hasSplat: false };
+  const list = call.childForFieldName('arguments');
+  if (!list || list.type !== 'argument_list') return result;
+  for (const argument of list.namedChildren) {
+    if (argument.type === 'keyword_argument') {
+      const name = argument.childForFieldName('name')?.text;
+      const value = argument.childForFieldName('value');
+      if (name && value) result.keywords.set(name, value);
+    } else if (argument.type === 'list_splat' || argument.type === 'dictionary_splat') {
+      result.hasSplat = true;
+    } else if (argument.type !== 'comment') {
+      result.positional.push(argument);
+    }
+  }
+  return result;
+}
+
+/** Strips redundant parentheses. */
+export function unparenthesize(node: Node): Node {
+  let current = node;
+  while (current.type === 'parenthesized_expression' && current.namedChildCount === 1) current = current.namedChild(0)!;
+  return current;
+}
+
+/**
+ * The value of a string expression when it can be known statically: literals, implicit and `+`
+ * concatenation, f-strings over known names, module constants. Null when unknown.
+ */
+export function stringValue(module: PyModule, node: Node | null, depth = 0): string | null {
+  if (!node || depth > 20) return null;
+  const expression = unparenthesize(node);
+  switch (expression.type) {
+    case 'string':
+      return stringLiteral(module, expression, depth);
+    case 'concatenated_string': {
+      let text = '';
+      for (const part of expression.namedChildren) {
+        const value = stringLiteral(module, part, depth);
+        if (value === null) return null;
+        text += value;
+      }
+      return text;
+    }
+    case 'binary_operator': {
+      if (expression.childForFieldName('operator')?.text !== '+') return null;
+      const left = stringValue(module, expression.childForFieldName('left'), depth + 1);
+      const right = stringValue(module, expression.childForFieldName('right'), depth + 1);
+      return left === null || right === null ? null : left + right;
+    }
+    case 'identifier': {
+      const assigned = module.assignments.get(expression.text);
+      return assigned ? stringValue(module, assigned.value, depth + 1) : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function stringLiteral(module: PyModule, node: Node, depth: number): string | null {
+  if (node.type !== 'string') return null;
+  const start = node.namedChildren.find((child) => child.type === 'string_start')?.text ?? '"';
+  const prefix = start.replace(/["']+$/, '').toLowerCase();
+  if (prefix.includes('b')) return null;
+  const raw = prefix.includes('r');
+  let text = '';
+  for (const part of node.namedChildren) {
+    if (part.type === 'string_content') text += raw ? part.text : unescapePython(part.text);
+    else if (part.type === 'escape_sequence') text += raw ? part.text : unescapePython(part.text);
+    else if (part.type === 'interpolation') {
+      if (part.namedChildren.some((child) => child.type === 'format_specifier' || child.type === 'type_conversion')) return null;
+      const inner = part.namedChild(0);
+      const value = stringValue(module, inner, depth + 1) ?? numberValue(module, inner, depth + 1)?.toString() ?? null;
+      if (value === null) return null;
+      text += value;
+    }
+  }
+  return text;
+}
+
+/** Integer literals and constants holding them. */
+export function numberValue(module: PyModule, node: Node | null, depth = 0): number | null {
+  if (!node || depth > 20) return null;
+  const expression = unparenthesize(node);
+  if (expression.type === 'integer' && /^\d+$/.test(expression.text)) return Number(expression.text);
+  if (expression.type === 'identifier') {
+    const assigned = module.assignments.get(expression.text);
+    return assigned ? numberValue(module, assigned.value, depth + 1) : null;
+  }
+  return null;
+}
+
+function unescapePython(text: string): string {
+  return text.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|.|\n)/g, (whole, body: string) => {
+    switch (body[0]) {
+      case 'n': return '\n';
+      case 't': return '\t';
+      case 'r': return '\r';
+      case '\\': return '\\';
+      case "'": return "'";
+      case '"': return '"';
+      case '\n': return '';
+      case 'x': case 'u': case 'U': return String.fromCodePoint(parseInt(body.slice(1), 16));
+      default:
+        if (/^[0-7]+$/.test(body)) return String.fromCodePoint(parseInt(body, 8));
+        return whole;
+    }
+  });
+}
+
+/** Is this decorator `@pytest.fixture` or `@pytest.fixture(...)`? Returns the call node when called. */
+export function fixtureDecorator(module: PyModule, fn: FunctionInfo): { decorator: Node; call: Node | null } | null {
+  for (const decorator of fn.decorators) {
+    const target = decorator.type === 'call' ? decorator.childForFieldName('function') : decorator;
+    const name = qualifiedName(module, target);
+    if (name === 'pytest.fixture' || name === 'pytest_asyncio.fixture') {
+      return { decorator, call: decorator.type === 'call' ? decorator : null };
+    }
+  }
+  return null;
+}
+
+/** Top-level test functions and test classes, as pytest collects them by default. */
+export function definesTests(module: PyModule): boolean {
+  if (module.functions.some((fn) => !fn.className && fn.name.startsWith('test'))) return true;
+  for (const name of module.classes.keys()) if (name.startsWith('Test')) return true;
+  return false;
+}
+
+/** Every node of a given type under `node` (inclusive), in document order. */
+export function descendants(node: Node, types: string | string[]): Node[] {
+  return node.descendantsOfType(types);
+}

@@ -1,0 +1,128 @@
+// The project and its integration suites: which directories are suites, and which files belong to each.
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { globToRegExp } from '../glob.js';
+import { loadSource, type SourceFile } from '../source.js';
+import type { DiscoveredFile } from '../discover.js';
+import type { PytestConfig } from './pytest-config.js';
+
+export const DEFAULT_SUITE_NAMES = new Set(['integration', 'smoke', 'smoketest', 'smoketests', 'e2e']);
+const TEST_ROOT_NAMES = new Set(['tests', 'test']);
+
+export class Project {
+  readonly root: string;
+  readonly config: Config;
+  readonly pytest: PytestConfig;
+  readonly discovered: DiscoveredFile[];
+  private readonly loaded = new Map<string, SourceFile>();
+  /** One-line I/O errors met while loading files. */
+  readonly ioErrors: string[] = [];
+
+  constructor(root: string, config: Config, pytest: PytestConfig, discovered: DiscoveredFile[]) {
+    this.root = root;
+    this.config = config;
+    this.pytest = pytest;
+    this.discovered = discovered;
+  }
+
+  /** Loads (once) a discovered file; null when it cannot be read at all (the error is recorded). */
+  load(file: DiscoveredFile): SourceFile | null {
+    const cached = this.loaded.get(file.path);
+    if (cached) return cached;
+    try {
+      const source = loadSource(file.path, file.language);
+      this.loaded.set(file.path, source);
+      return source;
+    } catch (error) {
+      this.ioErrors.push(error instanceof Error ? error.message : String(error));
+      return null;
+    }
+  }
+
+  /** Path relative to the project root, `/`-separated. */
+  relative(target: string): string {
+    return path.relative(this.root, target).split(path.sep).join('/');
+  }
+
+  /** Shell scripts anywhere in the project (DB scripts and runners need not live inside the suite). */
+  shellFiles(): SourceFile[] {
+    return this.discovered.filter((file) => file.language === 'shell').map((file) => this.load(file)).filter(isPresent);
+  }
+}
+
+export interface Suite {
+  project: Project;
+  /** Absolute path of the suite's directory. */
+  dir: string;
+  /** The suite directory relative to the project root. */
+  name: string;
+  /** `test_*.py` / `*_test.py` modules inside the suite. */
+  testModules: SourceFile[];
+  /** `conftest.py` files inside the suite directory (any depth). */
+  conftests: SourceFile[];
+  /** `conftest.py` files above the suite, from the project root down: pytest loads them too. */
+  outerConftests: SourceFile[];
+  /** Every Python and shell file inside the suite directory. */
+  files: SourceFile[];
+}
+
+function isPresent<T>(value: T | null): value is T {
+  return value !== null;
+}
+
+/** Is this relative directory a suite by the default rule: a suite-named folder below a tests folder? */
+function isDefaultSuiteDir(relativeDir: string): boolean {
+  const parts = relativeDir.split('/');
+  const last = parts[parts.length - 1]!;
+  if (!DEFAULT_SUITE_NAMES.has(last)) return false;
+  return parts.slice(0, -1).some((part) => TEST_ROOT_NAMES.has(part));
+}
+
+function isSuiteDir(config: Config, relativeDir: string): boolean {
+  if (config.suites) return config.suites.some((glob) => globMatchesExactly(glob, relativeDir));
+  return isDefaultSuiteDir(relativeDir);
+}
+
+function globMatchesExactly(glob: string, relativeDir: string): boolean {
+  // A suite glob names the directory itself, not its children.
+  return globToRegExp(glob).test(relativeDir);
+}
+
+export function isTestModuleName(base: string): boolean {
+  return (base.startsWith('test_') && base.endsWith('.py')) || (base.endsWith('_test.py') && base !== '_test.py');
+}
+
+/** The suite directories of a project, outermost only (a suite inside a suite belongs to the outer one). */
+export function findSuiteDirs(project: Project): string[] {
+  const candidates = new Set<string>();
+  for (const file of project.discovered) {
+    const relativeDir = project.relative(path.dirname(file.path));
+    if (!relativeDir || relativeDir.startsWith('..')) continue;
+    const parts = relativeDir.split('/');
+    for (let length = 1; length <= parts.length; length++) {
+      const candidate = parts.slice(0, length).join('/');
+      if (isSuiteDir(project.config, candidate)) {
+        candidates.add(candidate);
+        break;
+      }
+    }
+  }
+  return [...candidates].sort();
+}
+
+export function buildSuite(project: Project, relativeDir: string): Suite {
+  const dir = path.join(project.root, relativeDir);
+  const inside = project.discovered.filter((file) => file.path.startsWith(dir + path.sep));
+  const files = inside.map((file) => project.load(file)).filter(isPresent);
+  const testModules = files.filter((file) => file.language === 'python' && isTestModuleName(path.basename(file.path)));
+  const conftests = files.filter((file) => path.basename(file.path) === 'conftest.py');
+  const outerConftests: SourceFile[] = [];
+  const parts = relativeDir.split('/');
+  for (let length = 0; length < parts.length; length++) {
+    const candidate = path.join(project.root, ...parts.slice(0, length), 'conftest.py');
+    const discovered = project.discovered.find((file) => file.path === candidate);
+    const loaded = discovered ? project.load(discovered) : null;
+    if (loaded) outerConftests.push(loaded);
+  }
+  return { project, dir, name: relativeDir, testModules, conftests, outerConftests, files };
+}

@@ -1,0 +1,114 @@
+// The contract between the engine and the rules: what a rule declares, what it reports.
+// Rules are declared with `defineRule` so that none can be half-declared (no docs, no fix safety).
+import type { SourceFile } from './source.js';
+import type { Suite } from './model/suite.js';
+import type { Config } from './config.js';
+import type { Suppression } from './suppress.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+export type FixSafety = 'safe' | 'unsafe' | 'none';
+export type Applicability = 'safe' | 'unsafe';
+
+/** 1-based line and column (columns count UTF-16 code units, as editors do). */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** A replacement of [start, end) (0-based string offsets) in one file by `text`. */
+export interface Edit {
+  file: SourceFile;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A change to a file's mode rather than its text (SL701). */
+export interface ModeChange {
+  file: SourceFile;
+  executable: boolean;
+}
+
+export interface Fix {
+  applicability: Applicability;
+  /** What the fix does, imperative: "Add `scope=\"session\"`". */
+  message: string;
+  edits: Edit[];
+  modes?: ModeChange[];
+}
+
+export interface RelatedLocation {
+  file: SourceFile;
+  range: Range;
+  message: string;
+}
+
+export interface Diagnostic {
+  code: string;
+  name: string;
+  severity: Severity;
+  message: string;
+  file: SourceFile;
+  range: Range;
+  /** One line of advice shown under the code frame. */
+  hint?: string;
+  related: RelatedLocation[];
+  fix: Fix | null;
+}
+
+export interface RuleDocs {
+  whatItDoes: string;
+  whyItMatters: string;
+  example: string;
+  useInstead: string;
+  /** When the rule stays silent on purpose (the near-misses). */
+  exceptions?: string;
+  fixSafety?: string;
+}
+
+/** What a rule hands to `report`; the engine fills in code, name and default severity. */
+export interface Finding {
+  file: SourceFile;
+  range: Range;
+  message: string;
+  hint?: string;
+  severity?: Severity;
+  related?: RelatedLocation[];
+  fix?: Fix | null;
+}
+
+export interface RuleContext {
+  suite: Suite;
+  config: Config;
+  report(finding: Finding): void;
+  /** Only for rules of the `suppressions` phase: the suite's suppression comments, after use was marked. */
+  suppressions?: Suppression[];
+  knownCodes?: Set<string>;
+  enabledCodes?: Set<string>;
+}
+
+export interface RuleDefinition {
+  code: string;
+  name: string;
+  summary: string;
+  severity: Severity;
+  fix: FixSafety;
+  docs: RuleDocs;
+  /** `suppressions` rules run after all others, once suppression comments have been matched. */
+  phase?: 'rules' | 'suppressions';
+  check(context: RuleContext): void;
+}
+
+export function defineRule(rule: RuleDefinition): RuleDefinition {
+  if (!/^SL\d{3}$/.test(rule.code)) throw new Error(`rule code ${rule.code} is not of the form SL123`);
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(rule.name)) throw new Error(`rule name ${rule.name} is not kebab-case`);
+  for (const key of ['whatItDoes', 'whyItMatters', 'example', 'useInstead'] as const) {
+    if (!rule.docs[key]?.trim()) throw new Error(`rule ${rule.code} has no docs.${key}`);
+  }
+  return rule;
+}

@@ -1,0 +1,153 @@
+// One file as the engine sees it: its text, decoded once, parsed once.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Parser from 'tree-sitter';
+import Python from 'tree-sitter-python';
+import Bash from 'tree-sitter-bash';
+import type { Position, Range } from './rule.js';
+
+export type Language = 'python' | 'shell';
+
+/** Files above this size are not parsed: no integration conftest or script is this big. */
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+export interface SourceFile {
+  /** Absolute path. */
+  path: string;
+  language: Language;
+  text: string;
+  /** Set when the file could not be read or decoded; the tree is then null. */
+  unreadable?: string;
+  tree: Parser.Tree | null;
+  hasBom: boolean;
+  lineStarts: number[];
+}
+
+const parsers = new Map<Language, Parser>();
+
+function parserFor(language: Language): Parser {
+  let parser = parsers.get(language);
+  if (!parser) {
+    parser = new Parser();
+    // The grammar packages' typings describe a looser object than Parser.Language.
+    parser.setLanguage((language === 'python' ? Python : Bash) as unknown as Parser.Language);
+    parsers.set(language, parser);
+  }
+  return parser;
+}
+
+export function parseText(language: Language, text: string): Parser.Tree {
+  // A buffer as large as the text avoids the binding's 32 KiB default chunking on big files.
+  return parserFor(language).parse(text, null, { bufferSize: Math.max(1024, text.length + 1) });
+}
+
+export class FileReadError extends Error {}
+
+/** Reads and parses a file. Throws FileReadError only for I/O failures; bad content is recorded. */
+export function loadSource(filePath: string, language: Language): SourceFile {
+  let bytes: Buffer;
+  try {
+    const stat = statSync(filePath);
+    if (stat.size > MAX_FILE_BYTES) {
+      return makeUnreadable(filePath, language, `file is ${Math.round(stat.size / 1024 / 1024)} MiB, over the ${MAX_FILE_BYTES / 1024 / 1024} MiB limit`);
+    }
+    bytes = readFileSync(filePath);
+  } catch (error) {
+    throw new FileReadError(`cannot read ${filePath}: ${describeIoError(error)}`);
+  }
+  const decoded = decodeUtf8(bytes);
+  if (typeof decoded !== 'string') return makeUnreadable(filePath, language, decoded.problem);
+  return fromText(filePath, language, decoded);
+}
+
+export function fromText(filePath: string, language: Language, raw: string): SourceFile {
+  const hasBom = raw.charCodeAt(0) === 0xfeff;
+  const text = hasBom ? raw.slice(1) : raw;
+  return {
+    path: path.resolve(filePath),
+    language,
+    text,
+    tree: parseText(language, text),
+    hasBom,
+    lineStarts: computeLineStarts(text),
+  };
+}
+
+function makeUnreadable(filePath: string, language: Language, problem: string): SourceFile {
+  return { path: path.resolve(filePath), language, text: '', unreadable: problem, tree: null, hasBom: false, lineStarts: [0] };
+}
+
+export function describeIoError(error: unknown): string {
+  if (error && typeof error === 'object' && 'code' in error) {
+    const code = String((error as { code: unknown }).code);
+    const known: Record<string, string> = {
+      ENOENT: 'no such file or directory',
+      EACCES: 'permission denied',
+      EISDIR: 'is a directory',
+      ELOOP: 'too many levels of symbolic links',
+      EPERM: 'operation not permitted',
+    };
+    return known[code] ?? code;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function decodeUtf8(bytes: Buffer): string | { problem: string } {
+  const probe = bytes.subarray(0, 8192);
+  if (probe.includes(0)) return { problem: 'binary file (contains NUL bytes)' };
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return { problem: 'not valid UTF-8' };
+  }
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  }
+  return starts;
+}
+
+/** 0-based offset to 1-based position. */
+export function positionAt(file: SourceFile, offset: number): Position {
+  let low = 0;
+  let high = file.lineStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (file.lineStarts[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low + 1, column: offset - file.lineStarts[low]! + 1 };
+}
+
+export function offsetAt(file: SourceFile, position: Position): number {
+  const start = file.lineStarts[position.line - 1] ?? file.text.length;
+  return Math.min(file.text.length, start + position.column - 1);
+}
+
+export function nodeRange(node: Parser.SyntaxNode): Range {
+  return {
+    start: { line: node.startPosition.row + 1, column: node.startPosition.column + 1 },
+    end: { line: node.endPosition.row + 1, column: node.endPosition.column + 1 },
+  };
+}
+
+export function offsetRange(file: SourceFile, start: number, end: number): Range {
+  return { start: positionAt(file, start), end: positionAt(file, end) };
+}
+
+/** The text of a 1-based line, without its line terminator. */
+export function lineText(file: SourceFile, line: number): string {
+  const start = file.lineStarts[line - 1];
+  if (start === undefined) return '';
+  const next = file.lineStarts[line];
+  const raw = file.text.slice(start, next === undefined ? file.text.length : next - 1);
+  return raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+}
+
+/** The line ending the file mostly uses, for text that fixes insert. */
+export function lineEnding(file: SourceFile): string {
+  return file.text.includes('\r\n') ? '\r\n' : '\n';
+}

@@ -1,0 +1,58 @@
+// `# smoke-lint: ignore[SL101]` (the line, or the next line when the comment stands alone),
+// `# smoke-lint: ignore-file[SL101]`, each optionally followed by `-- reason`.
+import type { Diagnostic, Range } from './rule.js';
+import { nodeRange, type SourceFile } from './source.js';
+
+export interface Suppression {
+  file: SourceFile;
+  scope: 'line' | 'file';
+  /** Lines a line suppression covers (its own, and the next when the comment is alone on its line). */
+  lines: number[];
+  codes: Array<{ code: string; used: boolean }>;
+  range: Range;
+  reason: string | null;
+}
+
+const DIRECTIVE = /^#\s*smoke-lint:\s*(ignore-file|ignore)\s*\[([^\]]*)\](?:\s*--\s*(.*))?\s*$/;
+
+const cache = new WeakMap<SourceFile, Suppression[]>();
+
+export function suppressionsOf(file: SourceFile): Suppression[] {
+  const cached = cache.get(file);
+  if (cached) return cached;
+  const found: Suppression[] = [];
+  for (const comment of file.tree?.rootNode.descendantsOfType('comment') ?? []) {
+    const match = DIRECTIVE.exec(comment.text.trim());
+    if (!match) continue;
+    const line = comment.startPosition.row + 1;
+    const lineStart = file.lineStarts[line - 1] ?? 0;
+    const standsAlone = file.text.slice(lineStart, comment.startIndex).trim() === '';
+    found.push({
+      file,
+      scope: match[1] === 'ignore-file' ? 'file' : 'line',
+      lines: standsAlone ? [line, line + 1] : [line],
+      codes: match[2]!.split(',').map((code) => code.trim()).filter(Boolean).map((code) => ({ code, used: false })),
+      range: nodeRange(comment),
+      reason: match[3]?.trim() || null,
+    });
+  }
+  cache.set(file, found);
+  return found;
+}
+
+/** Drops suppressed diagnostics, marking each suppression code that did some work. */
+export function applySuppressions(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((diagnostic) => {
+    let suppressed = false;
+    for (const suppression of suppressionsOf(diagnostic.file)) {
+      if (suppression.scope === 'line' && !suppression.lines.includes(diagnostic.range.start.line)) continue;
+      for (const entry of suppression.codes) {
+        if (entry.code === diagnostic.code) {
+          entry.used = true;
+          suppressed = true;
+        }
+      }
+    }
+    return !suppressed;
+  });
+}

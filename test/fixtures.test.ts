@@ -1,0 +1,91 @@
+// One harness over every rule. Each case under fixtures/ is a folder with:
+//   project/       a whole sample project (it must have a pyproject.toml, which makes it a project root)
+//   expected.txt   the findings, one `path:line:col: CODE` per line, paths relative to project/;
+//                  an optional first line `# select: SL101, SL102` limits the run to those rules
+//   fixed/         (optional) files of project/ as they must read once every fix of the run is applied
+// Cases under fixtures/rules/<CODE>/ are named fires-* or silent-*; every rule needs one of each.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { lint } from '../src/engine.js';
+import { allRules } from '../rules/index.js';
+import { applyFixesToText } from '../src/fix/apply.js';
+import type { Fix } from '../src/rule.js';
+import { repoRoot } from './helpers.js';
+
+interface FixtureCase {
+  dir: string;
+  name: string;
+  select: string[] | undefined;
+  expected: string[];
+}
+
+function findCases(folder: string): FixtureCase[] {
+  const cases: FixtureCase[] = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const dir = path.join(folder, entry.name);
+    const expectedFile = path.join(dir, 'expected.txt');
+    if (existsSync(expectedFile)) {
+      const lines = readFileSync(expectedFile, 'utf8').split('\n').map((line) => line.trim()).filter(Boolean);
+      const header = lines[0]?.match(/^#\s*select:\s*(.+)$/);
+      cases.push({
+        dir,
+        name: path.relative(path.join(repoRoot, 'fixtures'), dir),
+        select: header ? header[1]!.split(',').map((code) => code.trim()) : undefined,
+        expected: lines.filter((line) => !line.startsWith('#')).sort(),
+      });
+    } else if (entry.name !== 'project' && entry.name !== 'fixed') {
+      cases.push(...findCases(dir));
+    }
+  }
+  return cases;
+}
+
+const cases = findCases(path.join(repoRoot, 'fixtures'));
+
+for (const fixture of cases) {
+  test(`fixture ${fixture.name}`, async () => {
+    const project = path.join(fixture.dir, 'project');
+    assert.ok(existsSync(path.join(project, 'pyproject.toml')), `${fixture.name}/project needs a pyproject.toml`);
+    const report = await lint({ paths: [project], cwd: project, select: fixture.select });
+    assert.deepEqual(report.errors, []);
+    const actual = report.diagnostics
+      .map((d) => `${path.relative(project, d.file.path).split(path.sep).join('/')}:${d.range.start.line}:${d.range.start.column}: ${d.code}`)
+      .sort();
+    assert.deepEqual(actual, fixture.expected, `findings of ${fixture.name}:\n${report.diagnostics.map((d) => `  ${d.code} ${d.message}`).join('\n')}`);
+
+    const fixedDir = path.join(fixture.dir, 'fixed');
+    if (!existsSync(fixedDir)) return;
+    const fixes = report.diagnostics.map((d) => d.fix).filter((fix): fix is Fix => fix !== null);
+    for (const relative of listFiles(fixedDir)) {
+      const original = path.join(project, relative);
+      const { text } = applyFixesToText(readFileSync(original, 'utf8'), original, fixes);
+      assert.equal(text, readFileSync(path.join(fixedDir, relative), 'utf8'), `fixed ${relative} of ${fixture.name}`);
+    }
+  });
+}
+
+test('every rule has a case where it fires and a near-miss where it stays silent', async () => {
+  const rules = await allRules();
+  const problems: string[] = [];
+  for (const rule of rules) {
+    const own = cases.filter((c) => c.name.startsWith(`rules/${rule.code}/`));
+    const fires = own.some((c) => c.expected.some((line) => line.endsWith(` ${rule.code}`)));
+    const silent = own.some((c) => c.name.includes('/silent-') && !c.expected.some((line) => line.endsWith(` ${rule.code}`)));
+    if (!fires) problems.push(`${rule.code}: no fixtures/rules/${rule.code}/fires-* case reports it`);
+    if (!silent) problems.push(`${rule.code}: no fixtures/rules/${rule.code}/silent-* near-miss`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+function listFiles(folder: string, prefix = ''): string[] {
+  const files: string[] = [];
+  for (const name of readdirSync(path.join(folder, prefix))) {
+    const relative = prefix ? `${prefix}/${name}` : name;
+    if (statSync(path.join(folder, relative)).isDirectory()) files.push(...listFiles(folder, relative));
+    else files.push(relative);
+  }
+  return files;
+}
