@@ -1,0 +1,162 @@
+// Command line: `smoke-lint [check] [paths..]`, `smoke-lint rule CODE`, `smoke-lint rules`.
+// Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage, configuration or I/O error.
+import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
+import yargs from 'yargs';
+import { allRules } from '../rules/index.js';
+import { ConfigError } from './config.js';
+import { lint, UsageError } from './engine.js';
+import type { RuleDefinition, Severity } from './rule.js';
+import { toolVersion, type ReportInput } from './report/common.js';
+import { formatGithub, formatJson, formatSarif } from './report/machine.js';
+import { formatConcise, formatPretty } from './report/text.js';
+import { formatRuleDocs, formatRuleTable } from './report/docs.js';
+
+export const FORMATS = ['pretty', 'concise', 'json', 'github', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+}
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  env: process.env,
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+function colorFor(io: Io, flag: boolean | undefined): ChalkInstance {
+  // --color/--no-color win; then NO_COLOR and FORCE_COLOR (https://no-color.org); then whether stdout is a terminal.
+  if (flag === false) return new Chalk({ level: 0 });
+  if (flag === true) return new Chalk({ level: 1 });
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return new Chalk({ level: 0 });
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return new Chalk({ level: force === '0' || force === 'false' ? 0 : force === '' ? 1 : (Math.min(3, Math.max(1, Number(force) || 1)) as 1 | 2 | 3) });
+  if (!io.isTTY) return new Chalk({ level: 0 });
+  return new Chalk({ level: supportsColor ? supportsColor.level : 0 });
+}
+
+function splitCodes(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  return values.flatMap((value) => value.split(',')).map((code) => code.trim()).filter(Boolean);
+}
+
+const CODE = /^SL\d{0,3}$/;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let exitCode = 0;
+  const fail = (message: string): number => {
+    io.stderr(`smoke-lint: error: ${message}\n`);
+    return 2;
+  };
+  let rules: RuleDefinition[];
+  try {
+    rules = await allRules();
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+
+  const parser = yargs(argv)
+    .scriptName('smoke-lint')
+    .usage('$0 [check] [paths..]\n\nFind the silent mistakes of a FastAPI integration suite run against a throw-away PostgreSQL.')
+    .version(toolVersion())
+    .strict()
+    .help()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw new UsageError(message || (error ? error.message : 'invalid usage'));
+    })
+    .command(
+      ['check [paths..]', '$0 [paths..]'],
+      'Lint integration suites under the given files and directories (default: .)',
+      (command) =>
+        command
+          .positional('paths', { type: 'string', array: true, describe: 'Files or directories to check' })
+          .option('format', { choices: FORMATS, default: 'pretty' as Format, describe: 'Output format' })
+          .option('select', { type: 'string', array: true, describe: 'Only these rule codes or prefixes (comma-separated), replacing the configured selection' })
+          .option('ignore', { type: 'string', array: true, describe: 'Also ignore these rule codes or prefixes' })
+          .option('config', { type: 'string', describe: 'Use this configuration file instead of the discovered one' })
+          .option('fail-on', { choices: ['error', 'warning'] as const, default: 'warning' as const, describe: 'Lowest severity that makes the exit code 1 (info never does)' })
+          .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 even when there are findings' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Report errors only' })
+          .option('color', { type: 'boolean', describe: 'Colour the output (--no-color to disable; NO_COLOR and FORCE_COLOR are honoured)' }),
+      async (args) => {
+        const select = splitCodes(args.select);
+        const ignore = splitCodes(args.ignore);
+        for (const code of [...(select ?? []), ...(ignore ?? [])]) {
+          if (!CODE.test(code)) throw new UsageError(`\`${code}\` is not a rule code or prefix (like SL1 or SL101)`);
+        }
+        const report = await lint({
+          paths: args.paths ?? [],
+          cwd: io.cwd,
+          ...(args.config ? { configFile: args.config } : {}),
+          ...(select ? { select } : {}),
+          ...(ignore ? { ignore } : {}),
+        });
+        const diagnostics = args.quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;
+        const input: ReportInput = {
+          diagnostics,
+          rules,
+          cwd: io.cwd,
+          filesChecked: report.filesChecked,
+          suitesChecked: report.suitesChecked,
+          color: colorFor(io, args.color),
+        };
+        const format = args.format as Format;
+        const formatters: Record<Format, (input: ReportInput) => string> = {
+          pretty: formatPretty,
+          concise: formatConcise,
+          json: formatJson,
+          github: formatGithub,
+          sarif: formatSarif,
+        };
+        const text = formatters[format](input);
+        if (!(args.quiet && diagnostics.length === 0 && (format === 'pretty' || format === 'concise'))) io.stdout(text);
+        for (const error of report.errors) io.stderr(`smoke-lint: error: ${error}\n`);
+        const threshold = SEVERITY_RANK[args['fail-on'] as Severity];
+        const failing = diagnostics.some((d) => d.severity !== 'info' && SEVERITY_RANK[d.severity] >= threshold);
+        exitCode = report.errors.length > 0 ? 2 : failing && !args['exit-zero'] ? 1 : 0;
+      },
+    )
+    .command(
+      'rule <code>',
+      'Explain a rule: what it does, why it matters, an example and what to write instead',
+      (command) => command.positional('code', { type: 'string', demandOption: true }),
+      (args) => {
+        const code = String(args.code).toUpperCase();
+        const rule = rules.find((candidate) => candidate.code === code || candidate.name === args.code);
+        if (!rule) throw new UsageError(`no rule ${args.code} (see \`smoke-lint rules\`)`);
+        io.stdout(formatRuleDocs(rule));
+      },
+    )
+    .command(
+      'rules',
+      'List every rule with its severity and whether it can be fixed',
+      (command) => command.option('format', { choices: ['text', 'json'] as const, default: 'text' as const }),
+      (args) => {
+        io.stdout(args.format === 'json' ? JSON.stringify(rules.map(({ code, name, summary, severity, fix }) => ({ code, name, summary, severity, fix })), null, 2) + '\n' : formatRuleTable(rules));
+      },
+    );
+
+  try {
+    let printed = '';
+    await parser.parseAsync(argv, {}, (error, _argv, output) => {
+      if (output) printed = output;
+      if (error) throw error;
+    });
+    if (printed) io.stdout(printed.endsWith('\n') ? printed : `${printed}\n`);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) return fail(error.message);
+    if (error instanceof Error && error.name === 'YError') return fail(error.message);
+    return fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this)`);
+  }
+}

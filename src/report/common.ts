@@ -1,0 +1,50 @@
+// What every reporter needs: paths as the user sees them, and counts. Reporters only format.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic, RuleDefinition, Severity } from '../rule.js';
+import type { ChalkInstance } from 'chalk';
+
+export interface ReportInput {
+  diagnostics: Diagnostic[];
+  rules: RuleDefinition[];
+  cwd: string;
+  filesChecked: number;
+  suitesChecked: number;
+  color: ChalkInstance;
+}
+
+/** Relative to the working directory, `/`-separated; absolute when outside it. */
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  if (!relative || relative.startsWith('..') || path.isAbsolute(relative)) return file.split(path.sep).join('/');
+  return relative.split(path.sep).join('/');
+}
+
+export function countBySeverity(diagnostics: Diagnostic[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const diagnostic of diagnostics) counts[diagnostic.severity]++;
+  return counts;
+}
+
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+let version: string | null = null;
+let homepage: string | null = null;
+
+function packageJson(): { version: string; homepage: string } {
+  const raw = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+  return JSON.parse(raw) as { version: string; homepage: string };
+}
+
+export function toolVersion(): string {
+  version ??= packageJson().version;
+  return version;
+}
+
+/** Where a rule's documentation page lives (generated into docs/rules/ from the rule's own docs). */
+export function ruleHelpUri(rule: RuleDefinition): string {
+  homepage ??= packageJson().homepage.replace(/#.*$/, '');
+  return `${homepage}/blob/main/docs/rules/${rule.code}-${rule.name}.md`;
+}

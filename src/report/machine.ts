@@ -1,0 +1,160 @@
+// Machine formats: JSON (stable field names), GitHub Actions workflow commands, SARIF 2.1.0.
+import type { Diagnostic, Fix } from '../rule.js';
+import { positionAt } from '../source.js';
+import { displayPath, ruleHelpUri, toolVersion, type ReportInput } from './common.js';
+
+interface JsonEdit {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  content: string;
+}
+
+function jsonFix(fix: Fix | null, cwd: string): { applicability: string; message: string; edits: JsonEdit[]; modes?: Array<{ file: string; executable: boolean }> } | null {
+  if (!fix) return null;
+  return {
+    applicability: fix.applicability,
+    message: fix.message,
+    edits: fix.edits.map((edit) => {
+      const start = positionAt(edit.file, edit.start);
+      const end = positionAt(edit.file, edit.end);
+      return { file: displayPath(edit.file.path, cwd), line: start.line, column: start.column, endLine: end.line, endColumn: end.column, content: edit.text };
+    }),
+    ...(fix.modes ? { modes: fix.modes.map((mode) => ({ file: displayPath(mode.file.path, cwd), executable: mode.executable })) } : {}),
+  };
+}
+
+export function formatJson(input: ReportInput): string {
+  const items = input.diagnostics.map((d) => ({
+    code: d.code,
+    name: d.name,
+    severity: d.severity,
+    message: d.message,
+    hint: d.hint ?? null,
+    file: displayPath(d.file.path, input.cwd),
+    line: d.range.start.line,
+    column: d.range.start.column,
+    endLine: d.range.end.line,
+    endColumn: d.range.end.column,
+    related: d.related.map((r) => ({
+      file: displayPath(r.file.path, input.cwd),
+      line: r.range.start.line,
+      column: r.range.start.column,
+      message: r.message,
+    })),
+    fix: jsonFix(d.fix, input.cwd),
+  }));
+  return JSON.stringify(items, null, 2) + '\n';
+}
+
+/** Escaping rules of GitHub workflow commands: data escapes %, CR, LF; properties also `:` and `,`. */
+function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+export function formatGithub(input: ReportInput): string {
+  return input.diagnostics
+    .map((d) => {
+      const level = d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'notice';
+      const properties = [
+        `file=${escapeProperty(displayPath(d.file.path, input.cwd))}`,
+        `line=${d.range.start.line}`,
+        `col=${d.range.start.column}`,
+        `endLine=${d.range.end.line}`,
+        `endColumn=${d.range.end.column}`,
+        `title=${escapeProperty(`smoke-lint (${d.code})`)}`,
+      ].join(',');
+      const hint = d.hint ? `\n${d.hint}` : '';
+      return `::${level} ${properties}::${escapeData(d.message + hint)}\n`;
+    })
+    .join('');
+}
+
+function sarifLevel(d: Diagnostic | { severity: string }): string {
+  return d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'note';
+}
+
+export function formatSarif(input: ReportInput): string {
+  const ruleIndex = new Map(input.rules.map((rule, index) => [rule.code, index]));
+  const uri = (file: string) => encodeURI(displayPath(file, input.cwd));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'smoke-lint',
+            version: toolVersion(),
+            informationUri: ruleHelpUri(input.rules[0]!).replace(/\/blob\/.*$/, ''),
+            rules: input.rules.map((rule) => ({
+              id: rule.code,
+              name: rule.name,
+              shortDescription: { text: rule.summary },
+              fullDescription: { text: rule.docs.whatItDoes },
+              help: { text: `${rule.docs.whyItMatters}\n\nUse instead:\n${rule.docs.useInstead}` },
+              helpUri: ruleHelpUri(rule),
+              defaultConfiguration: { level: sarifLevel(rule) },
+              properties: { fix: rule.fix },
+            })),
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { uri: 'file://' + encodeURI(input.cwd.split('\\').join('/').replace(/\/?$/, '/')) } },
+        results: input.diagnostics.map((d) => ({
+          ruleId: d.code,
+          ruleIndex: ruleIndex.get(d.code) ?? -1,
+          level: sarifLevel(d),
+          message: { text: d.hint ? `${d.message} (${d.hint})` : d.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: uri(d.file.path), uriBaseId: '%SRCROOT%' },
+                region: { startLine: d.range.start.line, startColumn: d.range.start.column, endLine: d.range.end.line, endColumn: d.range.end.column },
+              },
+            },
+          ],
+          relatedLocations: d.related.map((r, index) => ({
+            id: index,
+            message: { text: r.message },
+            physicalLocation: {
+              artifactLocation: { uri: uri(r.file.path), uriBaseId: '%SRCROOT%' },
+              region: { startLine: r.range.start.line, startColumn: r.range.start.column, endLine: r.range.end.line, endColumn: r.range.end.column },
+            },
+          })),
+          ...(d.fix
+            ? {
+                fixes: [
+                  {
+                    description: { text: d.fix.message },
+                    artifactChanges: groupEdits(d.fix, uri, input),
+                  },
+                ],
+              }
+            : {}),
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+function groupEdits(fix: Fix, uri: (file: string) => string, input: ReportInput) {
+  const byFile = new Map<string, Fix['edits']>();
+  for (const edit of fix.edits) byFile.set(edit.file.path, [...(byFile.get(edit.file.path) ?? []), edit]);
+  return [...byFile.entries()].map(([file, edits]) => ({
+    artifactLocation: { uri: uri(file), uriBaseId: '%SRCROOT%' },
+    replacements: edits.map((edit) => {
+      const json = jsonFix({ ...fix, edits: [edit] }, input.cwd)!.edits[0]!;
+      return {
+        deletedRegion: { startLine: json.line, startColumn: json.column, endLine: json.endLine, endColumn: json.endColumn },
+        insertedContent: { text: edit.text },
+      };
+    }),
+  }));
+}
