@@ -36,7 +36,7 @@ export default defineRule({
           }
         }
       }
-      const what = culprit.isMissing ? `missing \`${culprit.type}\`` : 'syntax error';
+      const what = culprit.isMissing ? `syntax error (missing \`${culprit.type}\`)` : 'syntax error';
       const language = file.language === 'python' ? 'Python' : 'shell';
       report({
         file,

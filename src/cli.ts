@@ -5,7 +5,7 @@ import yargs from 'yargs';
 import { allRules } from '../rules/index.js';
 import { ConfigError } from './config.js';
 import { lint, UsageError } from './engine.js';
-import type { RuleDefinition, Severity } from './rule.js';
+import type { Diagnostic, RuleDefinition, Severity } from './rule.js';
 import { toolVersion, type ReportInput } from './report/common.js';
 import { formatGithub, formatJson, formatSarif } from './report/machine.js';
 import { formatConcise, formatPretty } from './report/text.js';
@@ -50,6 +50,14 @@ function splitCodes(values: string[] | undefined): string[] | undefined {
 
 const CODE = /^SL\d{0,3}$/;
 
+/** 2 for I/O errors; else 1 when a finding at or above `failOn` remains (info never fails) and `--exit-zero` is off. */
+export function exitCodeFor(diagnostics: Diagnostic[], errors: string[], failOn: 'error' | 'warning', exitZero: boolean): number {
+  if (errors.length > 0) return 2;
+  const threshold = SEVERITY_RANK[failOn];
+  const failing = diagnostics.some((d) => d.severity !== 'info' && SEVERITY_RANK[d.severity] >= threshold);
+  return failing && !exitZero ? 1 : 0;
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
   const fail = (message: string): number => {
@@ -72,7 +80,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {
-      throw new UsageError(message || (error ? error.message : 'invalid usage'));
+      throw new UsageError((message || (error ? error.message : 'invalid usage')).replace(/\s*\n\s*/g, ' '));
     })
     .command(
       ['check [paths..]', '$0 [paths..]'],
@@ -121,9 +129,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         const text = formatters[format](input);
         if (!(args.quiet && diagnostics.length === 0 && (format === 'pretty' || format === 'concise'))) io.stdout(text);
         for (const error of report.errors) io.stderr(`smoke-lint: error: ${error}\n`);
-        const threshold = SEVERITY_RANK[args['fail-on'] as Severity];
-        const failing = diagnostics.some((d) => d.severity !== 'info' && SEVERITY_RANK[d.severity] >= threshold);
-        exitCode = report.errors.length > 0 ? 2 : failing && !args['exit-zero'] ? 1 : 0;
+        exitCode = exitCodeFor(diagnostics, report.errors, args['fail-on'], args['exit-zero']);
       },
     )
     .command(
