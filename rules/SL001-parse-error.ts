@@ -23,18 +23,14 @@ export default defineRule({
       }
       const root = file.tree?.rootNode;
       if (!root?.hasError) continue;
-      // The first ERROR or MISSING node in document order is where a reader should look.
+      // The innermost, first ERROR or MISSING node is where a reader should look: bash's outer ERROR
+      // node often spans most of the file, with the real culprit deep inside it.
       let culprit = root;
-      let descended = true;
-      while (descended) {
-        descended = false;
-        for (const child of culprit.children) {
-          if (child.hasError || child.isMissing || child.type === 'ERROR') {
-            culprit = child;
-            descended = child.type !== 'ERROR' && !child.isMissing;
-            break;
-          }
-        }
+      for (;;) {
+        const next = culprit.children.find((child) => child.hasError || child.isMissing || child.type === 'ERROR');
+        if (!next) break;
+        culprit = next;
+        if (culprit.isMissing) break;
       }
       const what = culprit.isMissing ? `syntax error (missing \`${culprit.type}\`)` : 'syntax error';
       const language = file.language === 'python' ? 'Python' : 'shell';

@@ -1,8 +1,46 @@
 import { defineRule } from '../src/rule.js';
-import { pyModule } from '../src/model/python.js';
+import type Parser from 'tree-sitter';
+import { nodesOfType, pyModule, stringValue, type PyModule } from '../src/model/python.js';
 import { nodeRange } from '../src/source.js';
 
 const COLLECTION_HOOKS = new Set(['pytest_collection_modifyitems', 'pytest_ignore_collect', 'pytest_collect_file']);
+const COLLECT_IGNORE = /^collect_ignore(_glob)?$/;
+
+/** Does this text read the gate variable, directly or through a module constant holding its name? */
+function mentionsGate(module: PyModule, text: string, gate: string): boolean {
+  if (text.includes(gate)) return true;
+  for (const [name, { value }] of module.assignments) {
+    if (stringValue(module, value) === gate && new RegExp(`\\b${name}\\b`).test(text)) return true;
+  }
+  return false;
+}
+
+/**
+ * The conftest also gates the directory: a collection hook that reads the gate variable, or a
+ * `collect_ignore`/`collect_ignore_glob` set under a condition on it (at any depth, `=`, `+=`,
+ * `.append`/`.extend`). A hook or ignore list that has nothing to do with the gate does not count.
+ */
+function gatesThroughCollection(module: PyModule, gate: string): boolean {
+  for (const fn of module.functions) {
+    if (!fn.className && COLLECTION_HOOKS.has(fn.name) && mentionsGate(module, fn.node.text, gate)) return true;
+  }
+  const file = module.file;
+  const targets = [
+    ...nodesOfType(file, 'assignment').map((node) => node.childForFieldName('left')),
+    ...nodesOfType(file, 'augmented_assignment').map((node) => node.childForFieldName('left')),
+    ...nodesOfType(file, 'call').map((node) => node.childForFieldName('function')?.childForFieldName('object') ?? null),
+  ];
+  for (const target of targets) {
+    if (!target || target.type !== 'identifier' || !COLLECT_IGNORE.test(target.text)) continue;
+    // The statement itself (a conditional expression) or an enclosing `if` must test the gate.
+    for (let node: Parser.SyntaxNode | null = target.parent; node; node = node.parent) {
+      const tested = node.type === 'if_statement' ? node.childForFieldName('condition')?.text ?? '' : node.type === 'expression_statement' ? node.text : '';
+      if (tested && mentionsGate(module, tested, gate)) return true;
+      if (node.type === 'function_definition') break;
+    }
+  }
+  return false;
+}
 
 export default defineRule({
   code: 'SL104',
@@ -20,16 +58,14 @@ export default defineRule({
       'Put the `pytestmark` in every test module of the suite, or gate the directory in the conftest with a hook:\n\ndef pytest_collection_modifyitems(config, items):\n    if os.getenv("RUN_INTEGRATION_TESTS") == "true":\n        return\n    skip = pytest.mark.skip(reason="Set RUN_INTEGRATION_TESTS=true to run.")\n    for item in items:\n        if "integration" in item.path.parts:\n            item.add_marker(skip)',
     exceptions: 'Silent when the same conftest also gates through `pytest_collection_modifyitems`, `pytest_ignore_collect` or `collect_ignore`.',
   },
-  check({ suite, report }) {
+  check({ suite, config, report }) {
+    const gate = config.gateVariable;
     for (const conftest of suite.conftests) {
       const module = pyModule(conftest);
       if (!module) continue;
       const assignment = module.assignments.get('pytestmark');
       if (!assignment) continue;
-      const gatedByHook =
-        module.functions.some((fn) => !fn.className && COLLECTION_HOOKS.has(fn.name)) ||
-        module.assignments.has('collect_ignore') ||
-        module.assignments.has('collect_ignore_glob');
+      const gatedByHook = gatesThroughCollection(module, gate);
       if (gatedByHook) continue;
       const target = assignment.statement.namedChild(0)?.childForFieldName('left') ?? assignment.statement;
       report({

@@ -124,12 +124,15 @@ function runRules(rules: RuleDefinition[], suite: Suite, config: Config, request
     if (rule.phase === 'suppressions') continue;
     rule.check({ suite, config, report: makeReporter(rule, produced) });
   }
-  const kept = produced.filter((diagnostic) => {
-    if (diagnostic.code !== 'SL001' && diagnostic.file.language === 'python' && hasParseError(diagnostic.file)) return false;
+  const ignoredForFile = (diagnostic: Diagnostic) => {
     const relative = suite.project.relative(diagnostic.file.path);
-    return !config.perFileIgnores.some(
+    return config.perFileIgnores.some(
       (entry) => globMatches(entry.pattern, relative) && entry.codes.some((code) => codeMatches(diagnostic.code, code)),
     );
+  };
+  const kept = produced.filter((diagnostic) => {
+    if (diagnostic.code !== 'SL001' && diagnostic.file.language === 'python' && hasParseError(diagnostic.file)) return false;
+    return !ignoredForFile(diagnostic);
   });
   const unsuppressed = applySuppressions(kept);
   // Rules that judge the suppressions themselves run last, over the files this suite checked.
@@ -141,7 +144,7 @@ function runRules(rules: RuleDefinition[], suite: Suite, config: Config, request
     if (rule.phase !== 'suppressions') continue;
     rule.check({ suite, config, report: makeReporter(rule, after), suppressions, knownCodes, enabledCodes });
   }
-  return [...unsuppressed, ...after];
+  return [...unsuppressed, ...after.filter((diagnostic) => !ignoredForFile(diagnostic))];
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
