@@ -153,7 +153,7 @@ function collectImport(module: PyModule, statement: Node): void {
     moduleName = moduleNode.namedChildren.find((c) => c.type === 'dotted_name')?.text ?? '';
   }
   for (const child of statement.namedChildren) {
-    if (child === moduleNode) continue;
+    if (child.startIndex === moduleNode.startIndex && child.endIndex === moduleNode.endIndex) continue; // wrappers are not identical objects
     if (child.type === 'dotted_name') {
       module.imports.set(child.text, { module: moduleName, name: child.text, level, node: statement });
     } else if (child.type === 'aliased_import') {
