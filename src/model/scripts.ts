@@ -1,0 +1,405 @@
+// What the shell scripts of a project do for a suite: which ones run pytest on it (runners), which
+// ones start its PostgreSQL (DB scripts), and how they call each other.
+import path from 'node:path';
+import { findSuiteDirs, type Suite } from './suite.js';
+import { effectiveCommand, resolvePath, shellScript, withTemplate, type ShellCommand, type ShellScript, type ShellWord } from './shell.js';
+import { dockerRuns, isPostgresImage } from './docker.js';
+
+/** One pytest invocation, whatever the launcher. */
+export interface PytestRun {
+  command: ShellCommand;
+  /** How pytest is launched: 'pytest', 'python -m pytest', 'uv run pytest', 'poetry run python -m pytest'... */
+  launcher: string;
+  /** pytest's own arguments (after the launcher). */
+  args: ShellWord[];
+  /** Absolute paths of the path arguments (`::test` ids cut off), resolved against the cwd after `cd` (else the script's directory); [] when none. */
+  targets: string[];
+  /** The path arguments as written (values; null when unknown). */
+  rawTargets: Array<string | null>;
+  /** False when a path argument (or an unquoted `$ARGS`) could not be read: `targets` may be incomplete. */
+  targetsKnown: boolean;
+  /** The working directory pytest runs in, when statically known (`cd`, `env -C`); null when it is the caller's. */
+  cwd: string | null;
+  /** Environment pytest gets: exports in force, `env X=..`, prefix assignments (later ones win). A null value means set (or maybe set) to something unknown. */
+  env: Map<string, string | null>;
+}
+
+/** How a script calls another script. */
+export interface ScriptCall {
+  command: ShellCommand;
+  /** Absolute, normalized path of the script called; null when it cannot be resolved statically. */
+  path: string | null;
+  /** The path as written (value), when known. */
+  written: string | null;
+  via: 'direct' | 'bash' | 'sh' | 'source';
+  /** The first argument (`start`, `stop`), when known. */
+  argument: string | null;
+  args: ShellWord[];
+  /** False when a relative path was resolved against the script's directory only because the caller's cwd is unknown. */
+  anchored: boolean;
+  /** The callee looks like a shell script: called through bash/sh/source, or named `*.sh`/`*.bash`. */
+  looksLikeShell: boolean;
+}
+
+/** The shell side of a suite. */
+export interface SuiteScripts {
+  /** Scripts that `docker run`/`podman run` a postgres image: in the suite dir, called by its runners (transitively), the runners themselves, else the nearest by directory. */
+  dbScripts: ShellScript[];
+  /** Scripts anywhere in the project that run pytest on the suite (or an ancestor of it). */
+  runners: ShellScript[];
+  /** The pytest runs of the runners that reach the suite, with how they reach it. */
+  runs: Array<{ script: ShellScript; run: PytestRun; relation: SuiteRelation }>;
+  /** Calls from the runners (and scripts they call) to the DB scripts. */
+  dbCalls: Array<{ script: ShellScript; call: ScriptCall }>;
+}
+
+/** How a pytest run reaches a suite: a target inside it, a target above it, or no target with the cwd above it. */
+export type SuiteRelation = 'inside' | 'ancestor' | 'cwd';
+
+// ---------------------------------------------------------------------------------------------
+
+const PYTHON = /^python(\d+(\.\d+)*)?$/;
+const PYTEST = /^(pytest|py\.test|pytest-3)$/;
+
+/** Options of python itself that take a value. */
+const PYTHON_VALUE = new Set(['W', 'X', 'Q']);
+/** Options of `uv run` that take a value. */
+const UV_RUN_VALUE = new Set([
+  '--with', '-w', '--with-editable', '--with-requirements', '--extra', '--group', '--only-group', '--no-group', '--package',
+  '--python', '-p', '--directory', '--project', '--env-file', '--index', '--default-index', '--index-url', '-i', '--extra-index-url',
+  '--find-links', '-f', '--config-file', '--cache-dir', '--exclude-newer', '--index-strategy', '--keyring-provider',
+  '--resolution', '--prerelease', '--link-mode', '--refresh-package', '--reinstall-package', '--upgrade-package', '-P',
+  '--no-binary-package', '--no-build-package', '--color', '--allow-insecure-host', '--no-extra', '--python-preference',
+]);
+const COVERAGE_RUN_VALUE = new Set(['--rcfile', '--source', '--omit', '--include', '--concurrency', '--context', '--data-file', '-p']);
+
+/** pytest options that take the next word as their value (plugins' common ones included). */
+const PYTEST_VALUE = new Set([
+  '-k', '-m', '-c', '-p', '-o', '-W', '-n', '-r', '--rootdir', '--confcutdir', '--basetemp', '--junitxml', '--junit-xml',
+  '--junit-prefix', '--maxfail', '--tb', '--cov', '--cov-report', '--cov-config', '--cov-fail-under', '--durations',
+  '--durations-min', '--log-level', '--log-format', '--log-date-format', '--log-cli-level', '--log-cli-format',
+  '--log-cli-date-format', '--log-file', '--log-file-level', '--log-file-format', '--log-file-date-format', '--html', '--css',
+  '--timeout', '--timeout-method', '--reruns', '--reruns-delay', '--only-rerun', '--dist', '--tx', '--ignore', '--ignore-glob',
+  '--deselect', '--import-mode', '--capture', '--color', '--code-highlight', '--override-ini', '--pythonwarnings', '--ds', '--dc',
+  '--asyncio-mode', '--alluredir', '--splits', '--group', '--count', '--randomly-seed', '--numprocesses', '--maxprocesses',
+  '--json-report-file', '--report-log', '--pdbcls', '--doctest-glob', '--last-failed-no-failures', '--lfnf', '--config-file',
+  '--inifile', '--strict-config-file', '--verbosity', '--max-worker-restart', '--junit-family', '--debug', '--cache-show',
+  '--log-cli-format', '--benchmark-json', '--benchmark-save', '--benchmark-compare', '--mypy-ini-file', '--ds', '--env',
+]);
+/** Those among them whose value is optional (argparse `nargs='?'`): they take the next word only when it is not an option. */
+const PYTEST_OPTIONAL_VALUE = new Set(['--cov', '--debug', '--cache-show']);
+const PYTEST_SHORT_VALUE = new Set(['k', 'm', 'c', 'p', 'o', 'W', 'n', 'r']);
+
+const runCache = new WeakMap<ShellScript, PytestRun[]>();
+
+/** Every pytest invocation of a script: pytest, py.test, python -m pytest, uv/poetry/pipenv/hatch/pdm/rye run, coverage run -m pytest, through exec/env/sudo/timeout. */
+export function pytestRuns(script: ShellScript): PytestRun[] {
+  const cached = runCache.get(script);
+  if (cached) return cached;
+  const result: PytestRun[] = [];
+  for (const command of script.commands) {
+    const effective = effectiveCommand(command);
+    if (!effective.name || !effective.nameWord) continue;
+    const found = findPytest([effective.nameWord, ...effective.args], 0);
+    if (!found) continue;
+    const offset = command.node.startIndex;
+    let cwd = script.cwdAt(offset);
+    if (effective.chdir) {
+      const dir = effective.chdir.value;
+      cwd = dir === null ? null : path.isAbsolute(dir) ? path.normalize(dir) : cwd === null ? null : path.resolve(cwd, dir);
+    }
+    const { rawTargets, known } = pytestTargets(found.args);
+    const base = cwd ?? script.dir;
+    const targets = rawTargets.filter((target): target is string => target !== null).map((target) => (path.isAbsolute(target) ? path.normalize(target) : path.resolve(base, target)));
+    const env = script.envAt(offset);
+    for (const [key, word] of effective.env) env.set(key, word.value);
+    result.push({ command, launcher: found.launcher, args: found.args, targets, rawTargets, targetsKnown: known, cwd, env });
+  }
+  runCache.set(script, result);
+  return result;
+}
+
+/** Finds pytest at words[start], through launchers; returns pytest's own arguments. */
+function findPytest(words: ShellWord[], depth: number): { launcher: string; args: ShellWord[] } | null {
+  const head = words[0];
+  if (!head || head.value === null || depth > 4) return null;
+  const base = path.posix.basename(head.value);
+  const rest = words.slice(1);
+  if (PYTEST.test(base)) return { launcher: base, args: rest };
+  if (PYTHON.test(base)) {
+    const module = pythonModule(rest, PYTHON_VALUE);
+    return module && module.name === 'pytest' ? { launcher: `${base} -m pytest`, args: module.args } : null;
+  }
+  if (base === 'coverage' && rest[0]?.value === 'run') {
+    const module = pythonModule(rest.slice(1), COVERAGE_RUN_VALUE, true);
+    return module && module.name === 'pytest' ? { launcher: 'coverage run -m pytest', args: module.args } : null;
+  }
+  if (['uv', 'poetry', 'pipenv', 'pdm', 'rye', 'hatch'].includes(base) && rest[0]?.value === 'run') {
+    let i = 1;
+    while (i < rest.length) {
+      const value = rest[i]!.value;
+      if (value === null) return null;
+      if (value === '--') {
+        i++;
+        break;
+      }
+      if (!value.startsWith('-')) break;
+      if (base === 'uv' && (value === '-m' || value === '--module')) {
+        const module = rest[i + 1]?.value;
+        return module === 'pytest' ? { launcher: 'uv run -m pytest', args: rest.slice(i + 2) } : null;
+      }
+      const eq = value.indexOf('=');
+      const name = eq < 0 ? value : value.slice(0, eq);
+      i += base === 'uv' && UV_RUN_VALUE.has(name) && eq < 0 ? 2 : 1;
+    }
+    let inner = rest.slice(i);
+    // hatch runs `env:script`; `hatch run test:pytest` runs pytest in the `test` environment.
+    if (base === 'hatch' && inner[0]?.value?.includes(':')) {
+      const first = inner[0];
+      const command = first.value!.slice(first.value!.indexOf(':') + 1);
+      inner = [withTemplate(first, command), ...inner.slice(1)];
+    }
+    const found = findPytest(inner, depth + 1);
+    return found ? { launcher: `${base} run ${found.launcher}`, args: found.args } : null;
+  }
+  return null;
+}
+
+/** `-m MODULE` among python's (or coverage's) options: the module and the arguments after it. */
+function pythonModule(words: ShellWord[], valueOptions: Set<string>, long = false): { name: string; args: ShellWord[] } | null {
+  for (let i = 0; i < words.length; i++) {
+    const value = words[i]!.value;
+    if (value === null || !value.startsWith('-') || value === '-' || value === '--') return null;
+    if (value === '-m') {
+      const name = words[i + 1]?.value;
+      return name ? { name, args: words.slice(i + 2) } : null;
+    }
+    if (value.startsWith('-m') && !long) return { name: value.slice(2), args: words.slice(i + 1) };
+    if (value === '-c') return null;
+    if (long) {
+      const eq = value.indexOf('=');
+      if (eq < 0 && valueOptions.has(value)) i++;
+      continue;
+    }
+    // Python's short options cluster (`-Bu`); `-W arg`, `-X opt` take a value; `-um pytest` ends with the module flag.
+    const letters = value.slice(1);
+    const mAt = letters.indexOf('m');
+    if (mAt >= 0) {
+      const attached = letters.slice(mAt + 1);
+      if (attached) return { name: attached, args: words.slice(i + 1) };
+      const name = words[i + 1]?.value;
+      return name ? { name, args: words.slice(i + 2) } : null;
+    }
+    const last = letters[letters.length - 1]!;
+    if (valueOptions.has(last)) i++;
+  }
+  return null;
+}
+
+/** The path arguments of a pytest command line. Unknown long options are taken as flags. */
+function pytestTargets(args: ShellWord[]): { rawTargets: Array<string | null>; known: boolean } {
+  const rawTargets: Array<string | null> = [];
+  let known = true;
+  let onlyOperands = false;
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    const value = word.value;
+    if (word.multi) {
+      known = false;
+      continue;
+    }
+    if (!onlyOperands && value !== null && value.startsWith('-') && value !== '-') {
+      if (value === '--') {
+        onlyOperands = true;
+        continue;
+      }
+      if (value.startsWith('--')) {
+        if (value.includes('=')) continue;
+        if (PYTEST_OPTIONAL_VALUE.has(value)) {
+          const next = args[i + 1]?.value;
+          if (next !== undefined && next !== null && !next.startsWith('-')) i++;
+          continue;
+        }
+        if (PYTEST_VALUE.has(value)) i++;
+        continue;
+      }
+      // A short cluster: the first value-taking letter takes the rest of the word, or the next word.
+      for (let j = 1; j < value.length; j++) {
+        if (PYTEST_SHORT_VALUE.has(value[j]!)) {
+          if (j === value.length - 1) i++;
+          break;
+        }
+      }
+      continue;
+    }
+    if (value === null) {
+      known = false;
+      rawTargets.push(null);
+      continue;
+    }
+    const cut = value.indexOf('::');
+    rawTargets.push(cut >= 0 ? value.slice(0, cut) : value);
+  }
+  return { rawTargets, known };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const SHELLS: Record<string, 'bash' | 'sh'> = { bash: 'bash', sh: 'sh', dash: 'sh', zsh: 'sh', ksh: 'sh', ash: 'sh' };
+const SHELL_VALUE_OPTIONS = new Set(['-o', '+o', '-O', '+O', '--rcfile', '--init-file']);
+const VENV_SEGMENTS = /(^|\/)(\.venv|venv|\.tox|\.nox|node_modules)\//;
+
+const callCache = new WeakMap<ShellScript, ScriptCall[]>();
+
+/** How a script calls other scripts: `./x.sh start`, `$DIR/x.sh start`, `"$0" stop`, `bash x.sh stop`, `source x.sh`. */
+export function scriptCalls(script: ShellScript): ScriptCall[] {
+  const cached = callCache.get(script);
+  if (cached) return cached;
+  const result: ScriptCall[] = [];
+  for (const command of script.commands) {
+    const call = scriptCall(script, command);
+    if (call) result.push(call);
+  }
+  callCache.set(script, result);
+  return result;
+}
+
+function scriptCall(script: ShellScript, command: ShellCommand): ScriptCall | null {
+  const effective = effectiveCommand(command);
+  const head = effective.nameWord;
+  if (!head) return null;
+  const offset = command.node.startIndex;
+  const make = (target: ShellWord | null, via: ScriptCall['via'], args: ShellWord[]): ScriptCall => {
+    const written = target && !target.multi ? target.value : null;
+    const cwdKnown = script.cwdAt(offset) !== null;
+    const absolute = written !== null && path.isAbsolute(written);
+    const resolved = written === null || written === '' ? null : resolvePath(script, written, offset);
+    const looksLikeShell = via !== 'direct' || /\.(sh|bash)$/.test(written ?? target?.template ?? '');
+    return { command, path: resolved, written, via, argument: args[0]?.value ?? null, args, anchored: resolved !== null && (absolute || cwdKnown), looksLikeShell };
+  };
+  const name = effective.name;
+  if (name !== null) {
+    const base = path.posix.basename(name);
+    if (name === 'source' || name === '.') return effective.args[0] ? make(effective.args[0], 'source', effective.args.slice(1)) : null;
+    const shell = SHELLS[base];
+    if (shell) {
+      const args = effective.args;
+      for (let i = 0; i < args.length; i++) {
+        const value = args[i]!.value;
+        if (value === null) return null;
+        if (value === '--') return args[i + 1] ? make(args[i + 1]!, shell, args.slice(i + 2)) : null;
+        if (value === '-c' || value === '-s' || /^-[a-zA-Z]*c[a-zA-Z]*$/.test(value)) return null; // a command string or stdin, not a file
+        if (SHELL_VALUE_OPTIONS.has(value)) {
+          i++;
+          continue;
+        }
+        if (/^[-+]/.test(value)) continue;
+        return make(args[i]!, shell, args.slice(i + 1));
+      }
+      return null;
+    }
+  }
+  // A direct call: a name with a slash in it (`./x.sh`, `$DIR/x.sh`, `"$0"`), not an absolute system path or a virtualenv tool.
+  const template = head.template;
+  const fromScriptPath = head.text.replace(/^"/, '').startsWith('$0') || /^"?\$\{?BASH_SOURCE/.test(head.text);
+  if (!template.includes('/') && !fromScriptPath) return null;
+  if (head.text.startsWith('/') && !/\.(sh|bash)$/.test(name ?? '')) return null;
+  if (VENV_SEGMENTS.test(template)) return null;
+  return make(head.multi ? null : head, 'direct', effective.args);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** How a pytest run reaches a suite directory; null when it does not (or cannot be told). */
+export function suiteRelation(run: PytestRun, suite: Suite, script?: ShellScript): SuiteRelation | null {
+  const candidates: string[] = [...run.targets];
+  // With the caller's cwd unknown, a relative target is most often written from the project root.
+  if (run.cwd === null) {
+    for (const raw of run.rawTargets) if (raw !== null && !path.isAbsolute(raw)) candidates.push(path.resolve(suite.project.root, raw));
+  }
+  let relation: SuiteRelation | null = null;
+  for (const target of candidates) {
+    if (isWithin(target, suite.dir)) return 'inside';
+    if (isWithin(suite.dir, target)) relation = 'ancestor';
+  }
+  if (relation) return relation;
+  if (run.rawTargets.length === 0 && run.targetsKnown) {
+    const cwd = run.cwd ?? (script ? null : null);
+    if (cwd !== null && isWithin(suite.dir, cwd)) return 'cwd';
+  }
+  return null;
+}
+
+function isWithin(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** Does the script start a PostgreSQL container? */
+export function isDbScript(script: ShellScript): boolean {
+  return dockerRuns(script).some((run) => run.image?.name != null && isPostgresImage(run.image.name));
+}
+
+const suiteCache = new WeakMap<Suite, SuiteScripts>();
+
+/** The runners and DB scripts of a suite (see SuiteScripts); cached per suite. */
+export function suiteScripts(suite: Suite): SuiteScripts {
+  const cached = suiteCache.get(suite);
+  if (cached) return cached;
+  const all: ShellScript[] = [];
+  for (const file of suite.project.shellFiles()) {
+    const script = shellScript(file);
+    if (script) all.push(script);
+  }
+  const byPath = new Map(all.map((script) => [script.file.path, script]));
+
+  const runners: ShellScript[] = [];
+  const runs: SuiteScripts['runs'] = [];
+  for (const script of all) {
+    let isRunner = false;
+    for (const run of pytestRuns(script)) {
+      const relation = suiteRelation(run, suite, script);
+      if (!relation) continue;
+      runs.push({ script, run, relation });
+      isRunner = true;
+    }
+    if (isRunner) runners.push(script);
+  }
+
+  const db = new Set<ShellScript>();
+  const dbCalls: SuiteScripts['dbCalls'] = [];
+  for (const script of all) if (isWithin(script.file.path, suite.dir) && isDbScript(script)) db.add(script);
+  // Follow the runners' calls (a runner may call a helper that calls the DB script).
+  const seen = new Set<ShellScript>();
+  let frontier = [...runners];
+  for (let depth = 0; depth < 4 && frontier.length; depth++) {
+    const next: ShellScript[] = [];
+    for (const script of frontier) {
+      if (seen.has(script)) continue;
+      seen.add(script);
+      if (isDbScript(script)) db.add(script);
+      for (const call of scriptCalls(script)) {
+        const callee = call.path ? byPath.get(call.path) : undefined;
+        if (!callee || callee === script) continue;
+        if (isDbScript(callee)) {
+          db.add(callee);
+          dbCalls.push({ script, call });
+        }
+        next.push(callee);
+      }
+    }
+    frontier = next;
+  }
+  if (db.size === 0) {
+    // Proximity: a DB script outside every suite, in a directory (or a `scripts/` folder of one) above the suite.
+    const suiteDirs = findSuiteDirs(suite.project).map((dir) => path.join(suite.project.root, dir));
+    for (const script of all) {
+      if (suiteDirs.some((dir) => isWithin(script.file.path, dir)) || !isDbScript(script)) continue;
+      const home = path.basename(script.dir) === 'scripts' ? path.dirname(script.dir) : script.dir;
+      if (isWithin(suite.dir, home)) db.add(script);
+    }
+  }
+  const result: SuiteScripts = { dbScripts: all.filter((script) => db.has(script)), runners, runs, dbCalls };
+  suiteCache.set(suite, result);
+  return result;
+}
