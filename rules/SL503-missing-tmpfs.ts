@@ -1,0 +1,86 @@
+import { defineRule, type Fix } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+import {
+  breaksPostgres18,
+  defaultDataDir,
+  imageFacts,
+  imageVolumePath,
+  insertBeforeImage,
+  mountTargets,
+  pgdataOf,
+  postgresRuns,
+  tmpfsCovers,
+} from '../src/model/dbscript.js';
+
+export default defineRule({
+  code: 'SL503',
+  name: 'missing-tmpfs',
+  summary: 'No tmpfs covers the postgres data directory',
+  severity: 'warning',
+  fix: 'safe',
+  docs: {
+    whatItDoes:
+      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script when no `--tmpfs` (or `--mount type=tmpfs`) covers the data directory the image will use: `/var/lib/postgresql/data` for postgres 17 and older, `/var/lib/postgresql/18/docker` for 18 and later (and for `latest`), or `PGDATA` when it is set.',
+    whyItMatters:
+      'The image declares a VOLUME for its data (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18). Without a tmpfs there, every run writes to a new anonymous volume on disk that outlives the container (`docker rm -f` without `-v` leaves it behind), piling up over time, and every write goes through the disk. A tmpfs keeps the throw-away database in memory: faster, and gone with the container. Note that for 17 and older a tmpfs on `/var/lib/postgresql` does not help: the image\'s volume is mounted over `/var/lib/postgresql/data` anyway.',
+    example: 'docker run -d --name shop-postgres-test -p 5433:5432 postgres:17',
+    useInstead:
+      'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\n# postgres 18 and later:\ndocker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql postgres:18',
+    exceptions:
+      'Silent when the image tag or the mount paths cannot be known statically and a tmpfs is present; and when postgres 18+ has a mount on `/var/lib/postgresql/data` (SL504 reports that: the container does not start at all).',
+    fixSafety:
+      'Safe: the fix adds `--tmpfs` on the right path for the image\'s major (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18, or `PGDATA`) before the image, one flag per line when the command is written that way. No fix when a volume is already mounted on that path (two mounts on one path make docker fail).',
+  },
+  check({ suite, report }) {
+    for (const { script, run } of postgresRuns(suite)) {
+      if (!run.image || !run.optionsKnown) continue;
+      const mounts = mountTargets(script, run);
+      if (mounts.some((mount) => mount.path === null)) continue;
+      const tmpfs = mounts.filter((mount) => mount.tmpfs);
+      const facts = imageFacts(script, run);
+      const pgdata = pgdataOf(script, run);
+      const where = `\`${run.engine} run\` of ${run.image.word.value ?? run.image.word.text}`;
+      if (!facts || facts.major === null || pgdata.kind === 'unknown') {
+        // The data directory is unknown: only a run with no tmpfs at all is surely wrong.
+        if (tmpfs.length > 0) continue;
+        report({
+          file: script.file,
+          range: nodeRange(run.command.node),
+          message: `${where} mounts no tmpfs: the database is written to an anonymous volume on disk that outlives the container`,
+          hint: 'Add `--tmpfs` on the image\'s data directory (`/var/lib/postgresql/data` up to postgres 17, `/var/lib/postgresql` from 18).',
+        });
+        continue;
+      }
+      if (breaksPostgres18(script, run)) continue;
+      const major = facts.major;
+      const explicit = pgdata.kind === 'explicit';
+      const dataDir = explicit ? pgdata.value : defaultDataDir(major);
+      const volumePath = explicit ? null : imageVolumePath(major);
+      if (tmpfs.some((mount) => tmpfsCovers(mount.path!, dataDir, volumePath))) continue;
+      const target = explicit ? dataDir : imageVolumePath(major);
+      const volume = mounts.find((mount) => !mount.tmpfs && (dataDir === mount.path || dataDir.startsWith(`${mount.path}/`) || mount.path === target));
+      const dataSource = explicit ? `PGDATA=${dataDir}` : `postgres ${major} keeps its data in ${dataDir}`;
+      let message: string;
+      if (volume) {
+        message = `${where}: ${dataSource}, which is mounted from \`${volume.word.text}\`: the data outlives the container and the next run starts on old data`;
+      } else if (tmpfs.length > 0) {
+        const paths = tmpfs.map((mount) => mount.path).join(', ');
+        message = `${where}: ${dataSource}, but the tmpfs on ${paths} does not cover it${volumePath && tmpfs.some((mount) => dataDir.startsWith(`${mount.path!}/`)) ? ` (the image's volume on ${volumePath} is mounted over it)` : ''}: the data goes to an anonymous volume that outlives the container`;
+      } else {
+        message = `${where}: ${dataSource}, and no tmpfs covers it: the data goes to an anonymous volume on disk that outlives the container`;
+      }
+      let fix: Fix | null = null;
+      if (!volume) {
+        const edit = insertBeforeImage(script.file, run.image.word, `--tmpfs ${target}`);
+        fix = { applicability: 'safe', message: `Add \`--tmpfs ${target}\``, edits: [{ file: script.file, ...edit }] };
+      }
+      report({
+        file: script.file,
+        range: nodeRange(run.command.node),
+        message,
+        hint: volume ? `Replace the volume with \`--tmpfs ${target}\`.` : `Add \`--tmpfs ${target}\` to the run.`,
+        fix,
+      });
+    }
+  },
+});

@@ -1,0 +1,54 @@
+import { defineRule, type Fix } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+import { breaksPostgres18, imageFacts, OLD_DATA_DIR, postgresRuns, rawText } from '../src/model/dbscript.js';
+
+export default defineRule({
+  code: 'SL504',
+  name: 'tmpfs-breaks-postgres-18',
+  summary: 'A mount on /var/lib/postgresql/data stops postgres 18+ from starting',
+  severity: 'error',
+  fix: 'safe',
+  docs: {
+    whatItDoes:
+      'Reports a `docker run`/`podman run` of postgres 18 or later — or of `postgres`/`postgres:latest`, which is 18 — with a mount (`--tmpfs`, `--mount`, `-v`) on `/var/lib/postgresql/data` while `PGDATA` is left at its default.',
+    whyItMatters:
+      'From 18 on, the image keeps its data in `/var/lib/postgresql/18/docker` (so that several majors can live under one mount of `/var/lib/postgresql` for `pg_upgrade`). When it finds a mount on the old path `/var/lib/postgresql/data`, its entrypoint refuses to start, explaining that the data would not go where the mount is. The container exits at once, the readiness wait times out, and every integration test fails. The tmpfs line copied from older guides (and from the skill, which pins 17) is exactly this mount.',
+    example: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:18',
+    useInstead: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql postgres:18',
+    exceptions:
+      'Silent for postgres 17 and older (that is their data directory), when `PGDATA` is set explicitly (`-e PGDATA=/var/lib/postgresql/data` restores the old layout), and when the image tag cannot be known statically.',
+    fixSafety:
+      'Safe for an explicit major: the fix mounts `/var/lib/postgresql` instead, which holds the 18 data directory. For an unpinned image (`postgres`, `postgres:latest`) there is no fix here: SL510 pins the major the script was written for (17 for this layout), which is the better repair, and both fixes at once would contradict each other.',
+  },
+  check({ suite, report }) {
+    for (const { script, run } of postgresRuns(suite)) {
+      const mount = breaksPostgres18(script, run);
+      if (!mount || !run.image) continue;
+      const facts = imageFacts(script, run)!;
+      const image = run.image.word.value ?? run.image.word.text;
+      let fix: Fix | null = null;
+      if (facts.pinned) {
+        const raw = rawText(script.file, mount.word);
+        const matches = raw !== mount.word.text ? [] : [...raw.matchAll(/\/var\/lib\/postgresql\/data(?=$|[:,"'\s])/g)];
+        if (matches.length === 1) {
+          const start = mount.word.node.startIndex + matches[0]!.index!;
+          fix = {
+            applicability: 'safe',
+            message: 'Mount `/var/lib/postgresql` instead',
+            edits: [{ file: script.file, start, end: start + OLD_DATA_DIR.length, text: '/var/lib/postgresql' }],
+          };
+        }
+      }
+      const which = facts.pinned ? `postgres ${facts.major}` : `\`${image}\` (currently postgres ${facts.major})`;
+      report({
+        file: script.file,
+        range: nodeRange(mount.word.node),
+        message: `${which} keeps its data in /var/lib/postgresql/${facts.major}/docker and refuses to start with a mount on ${OLD_DATA_DIR} while PGDATA is left at its default: the container exits and every test fails`,
+        hint: facts.pinned
+          ? 'Mount `/var/lib/postgresql` instead (or set `-e PGDATA=/var/lib/postgresql/data` to keep the old layout).'
+          : 'Pin the major the script was written for (`postgres:17`), or mount `/var/lib/postgresql` for 18.',
+        fix,
+      });
+    }
+  },
+});

@@ -1,0 +1,46 @@
+import { defineRule } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+import { armsCompatible, isReadinessCommand, onlyInspectionArms, postgresRuns, runnersOf } from '../src/model/dbscript.js';
+
+export default defineRule({
+  code: 'SL505',
+  name: 'no-readiness-wait',
+  summary: 'The DB script returns before PostgreSQL accepts connections',
+  severity: 'error',
+  fix: 'none',
+  docs: {
+    whatItDoes:
+      'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like.',
+    whyItMatters:
+      '`docker run -d` returns as soon as the container exists. On first start the postgres image creates the cluster, runs a temporary server for its init scripts, stops it and only then starts the real server: a few seconds during which connections are refused. Tests started right away fail at random with "connection refused" or "the database system is starting up", more often on a busy CI machine. A fixed `sleep` only moves the race.',
+    example:
+      'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\necho "started"',
+    useInstead:
+      'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\nfor i in {1..30}; do\n    if docker exec shop-postgres-test pg_isready -h 127.0.0.1 -U postgres >/dev/null 2>&1; then\n        exit 0\n    fi\n    sleep 1\ndone\ndocker logs shop-postgres-test >&2\nexit 1',
+    exceptions:
+      'Silent when the run has a `--health-cmd` and the script waits on the health status (`docker inspect -f \'{{.State.Health.Status}}\'`), when the wait lives in a function or another arm the start path calls, when the runner polls readiness itself, and for containers run in the foreground.',
+  },
+  check({ suite, report }) {
+    const runnerWaits = runnersOf(suite).some((runner) => runner.commands.some((command) => isReadinessCommand(runner, command)));
+    if (runnerWaits) return;
+    for (const { script, run } of postgresRuns(suite)) {
+      if (!run.detach) continue;
+      const runArms = script.armsOf(run.command);
+      const waits = script.commands.some((command) => {
+        if (command === run.command || !isReadinessCommand(script, command)) return false;
+        const arms = script.armsOf(command);
+        return armsCompatible(runArms, arms) || !onlyInspectionArms(arms);
+      });
+      if (waits) continue;
+      const health = run.healthCmd
+        ? ` It sets a \`--health-cmd\`, but nothing waits for the container to become healthy.`
+        : '';
+      report({
+        file: script.file,
+        range: nodeRange(run.command.node),
+        message: `\`${run.engine} run -d\` returns before PostgreSQL accepts connections, and the script never polls readiness: the tests race the server's start-up.${health}`,
+        hint: 'After the run, poll `docker exec <container> pg_isready -h 127.0.0.1` in a bounded loop, and exit 1 with `docker logs` if it never becomes ready.',
+      });
+    }
+  },
+});

@@ -1,0 +1,64 @@
+import { defineRule, type Fix } from '../src/rule.js';
+import { lineEnding, nodeRange } from '../src/source.js';
+import { armsCompatible, lineStartOf, positionsOf, postgresRuns, rawText, removalsOf } from '../src/model/dbscript.js';
+
+export default defineRule({
+  code: 'SL508',
+  name: 'stale-container',
+  summary: '`docker run --name` without removing a leftover container first',
+  severity: 'warning',
+  fix: 'safe',
+  docs: {
+    whatItDoes:
+      'Reports a `docker run --name X` (or `podman run`) of a postgres image in a suite\'s DB script when no `docker rm X` runs before it on the same path: earlier in the same `start` arm, in a function called before it, or through a `"$0" stop` call.',
+    whyItMatters:
+      'Container names are unique. When an earlier run crashed, was interrupted (Ctrl-C during the tests) or never reached its `stop`, the container is still there, and the next `docker run --name X` fails with "Conflict. The container name "/X" is already in use". The suite then runs against the stale container (with old data) or not at all. Removing any leftover first makes every start clean.',
+    example: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
+    useInstead:
+      'docker rm -f shop-postgres-test >/dev/null 2>&1 || true\ndocker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
+    exceptions:
+      'Silent for `podman run --replace` (which removes the old container itself), for runs without `--name`, and when the removal names a container that cannot be known statically.',
+    fixSafety:
+      'Safe: the fix inserts `docker rm -f <name> >/dev/null 2>&1 || true` on its own line before the run, with the name written as in the run. `|| true` keeps it harmless under `set -e` when there is nothing to remove.',
+  },
+  check({ suite, report }) {
+    for (const { script, run } of postgresRuns(suite)) {
+      if (!run.name || run.replace) continue;
+      const runPositions = positionsOf(script, run.command);
+      if (runPositions.length === 0) continue;
+      const removed = removalsOf(script, run.name)
+        .filter((removal) => removal.kind === 'rm' || run.rm)
+        .some((removal) =>
+          positionsOf(script, removal.command).some((before) =>
+            runPositions.some((at) => before.offset < at.offset && armsCompatible(before.arms, at.arms)),
+          ),
+        );
+      if (removed) continue;
+      const file = script.file;
+      const written = rawText(file, run.name).replace(/^--name=/, '');
+      const name = run.name.value ?? written;
+      let fix: Fix | null = null;
+      const start = run.command.statement.startIndex;
+      const lineStart = lineStartOf(file, start);
+      const eol = lineEnding(file);
+      const previous = file.text.slice(lineStartOf(file, Math.max(0, lineStart - 1)), Math.max(0, lineStart - eol.length));
+      const indent = /^[ \t]*/.exec(file.text.slice(lineStart, start))![0];
+      const continues = /(\\|&&|\|\||\|)\s*$/.test(previous);
+      const asWritten = rawText(file, run.name) === run.name.text;
+      if (asWritten && !continues && run.name.node.startIndex > start && !written.includes('\n')) {
+        fix = {
+          applicability: 'safe',
+          message: `Remove a leftover \`${name}\` container before the run`,
+          edits: [{ file, start: lineStart, end: lineStart, text: `${indent}${run.engine} rm -f ${written} >/dev/null 2>&1 || true${eol}` }],
+        };
+      }
+      report({
+        file,
+        range: nodeRange(run.name.node),
+        message: `\`${run.engine} run --name ${name}\` is not preceded by \`${run.engine} rm -f ${name}\`: a container left by a crashed or interrupted run keeps the name taken, and this start fails with a name conflict`,
+        hint: `Remove any leftover first: \`${run.engine} rm -f ${written} >/dev/null 2>&1 || true\`.`,
+        fix,
+      });
+    }
+  },
+});

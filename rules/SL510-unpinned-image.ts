@@ -1,0 +1,71 @@
+import { defineRule, type Fix } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+import type { DockerRun } from '../src/model/docker.js';
+import type { ShellScript } from '../src/model/shell.js';
+import { imageFacts, mountTargets, OLD_DATA_DIR, pgdataOf, postgresRuns, rawText } from '../src/model/dbscript.js';
+
+/** The default pin: the newest major whose data layout the skill's scripts (tmpfs on /var/lib/postgresql/data) fit. */
+const DEFAULT_MAJOR = 17;
+
+/** The major the rest of the run implies: `/var/lib/postgresql/NN/...` → NN, `/var/lib/postgresql` → 18, the old data dir → 17. */
+function impliedMajor(script: ShellScript, run: DockerRun): { major: number; reason: string | null } {
+  const pgdata = pgdataOf(script, run);
+  const paths = mountTargets(script, run).map((mount) => mount.path).filter((value): value is string => value !== null);
+  if (pgdata.kind === 'explicit') paths.push(pgdata.value);
+  for (const target of paths) {
+    const versioned = /^\/var\/lib\/postgresql\/(\d+)(?:\/|$)/.exec(target);
+    if (versioned) return { major: Number(versioned[1]), reason: `the data directory ${target}` };
+  }
+  if (paths.includes('/var/lib/postgresql')) return { major: 18, reason: 'the mount on /var/lib/postgresql (the 18+ layout)' };
+  if (paths.includes(OLD_DATA_DIR)) return { major: DEFAULT_MAJOR, reason: `the mount on ${OLD_DATA_DIR} (the layout of 17 and older)` };
+  return { major: DEFAULT_MAJOR, reason: null };
+}
+
+export default defineRule({
+  code: 'SL510',
+  name: 'unpinned-image',
+  summary: 'The postgres image has no pinned major version',
+  severity: 'warning',
+  fix: 'safe',
+  docs: {
+    whatItDoes:
+      'Reports a `docker run`/`podman run` of the official postgres image without an explicit major: `postgres`, `postgres:latest`, or a variant tag such as `postgres:alpine`.',
+    whyItMatters:
+      '`latest` moves to each new major the day it is released, and majors change what a test script relies on: postgres 18 moved the data directory from `/var/lib/postgresql/data` to `/var/lib/postgresql/18/docker` and refuses to start with a mount on the old path (SL504), so a script that worked yesterday fails on the next pull. The suite should test against the major production runs, on every machine.',
+    example: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres',
+    useInstead: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
+    exceptions: 'Silent for any explicit major (`postgres:16`, `postgres:17.2-alpine`), for digests (`postgres@sha256:...`), for tags that cannot be known statically, and for images other than the official one.',
+    fixSafety:
+      'Safe: the fix pins the major the rest of the command implies — 18 for a mount on `/var/lib/postgresql` or a `/var/lib/postgresql/18/...` path, 17 for a mount on `/var/lib/postgresql/data` (the layout the script was written for), 17 otherwise — keeping a variant suffix (`alpine` → `17-alpine`). Check that production runs the same major.',
+  },
+  check({ suite, report }) {
+    for (const { script, run } of postgresRuns(suite)) {
+      const facts = imageFacts(script, run);
+      const image = run.image;
+      if (!facts || !image || !facts.official || facts.pinned) continue;
+      const file = script.file;
+      const { major, reason } = impliedMajor(script, run);
+      const raw = rawText(file, image.word);
+      const written = image.word.value!;
+      const pinned = image.tag === null || image.tag === 'latest' ? `${major}` : `${major}-${image.tag}`;
+      let fix: Fix | null = null;
+      if (raw === image.word.text && !raw.includes('$') && image.name !== null) {
+        const nameAt = raw.indexOf(image.name);
+        if (nameAt >= 0) {
+          const start = image.word.node.startIndex + nameAt + image.name.length;
+          const end = image.tag === null ? start : start + 1 + image.tag.length;
+          if (image.tag === null || raw.slice(nameAt + image.name.length, nameAt + image.name.length + 1 + image.tag.length) === `:${image.tag}`) {
+            fix = { applicability: 'safe', message: `Pin \`${image.name}:${pinned}\``, edits: [{ file, start, end, text: `:${pinned}` }] };
+          }
+        }
+      }
+      report({
+        file,
+        range: nodeRange(image.word.node),
+        message: `\`${written}\` has no pinned major: it runs whatever \`latest\` is on the day of the pull (18 now, which moved the data directory), so the suite can break without a change in the repository`,
+        hint: `Pin the major${reason ? ` that ${reason} implies` : ' production runs'}: \`${image.name}:${pinned}\`.`,
+        fix,
+      });
+    }
+  },
+});

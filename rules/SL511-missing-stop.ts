@@ -1,0 +1,57 @@
+import { defineRule } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+import { dockerRemovals } from '../src/model/docker.js';
+import { armsCompatible, namesContainer, positionsOf, postgresRuns, removalsOf, runnersOf } from '../src/model/dbscript.js';
+
+export default defineRule({
+  code: 'SL511',
+  name: 'missing-stop',
+  summary: 'The DB script has no way to remove its container',
+  severity: 'warning',
+  fix: 'none',
+  docs: {
+    whatItDoes:
+      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing removes the container after it starts: no `stop`/`down`/`clean` arm (or function, or trap) with `docker rm -f`, nor a `docker stop` of a container started with `--rm`. A `docker rm -f` that only runs right before the same `docker run` does not count: it cleans up the previous run, not this one.',
+    whyItMatters:
+      'Without a stop, each test run leaves a PostgreSQL container running (holding the test port and memory) until someone removes it by hand, and the runner has nothing to call in its cleanup trap. `docker stop` alone leaves the stopped container (and its anonymous volume) behind unless it was started with `--rm`.',
+    example:
+      'case "$1" in\n    start) docker run -d --name shop-postgres-test -p 5433:5432 postgres:17 ;;\n    stop) docker stop shop-postgres-test ;;\nesac',
+    useInstead:
+      'case "$1" in\n    start) docker run -d --name shop-postgres-test -p 5433:5432 postgres:17 ;;\n    stop) docker rm -f shop-postgres-test >/dev/null 2>&1 || true ;;\nesac',
+    exceptions:
+      'Silent when the runner removes the container itself, when a removal names a container that cannot be known statically, and for `--rm` containers run in the foreground.',
+  },
+  check({ suite, report }) {
+    const runnerRemoves = runnersOf(suite).some((runner) =>
+      dockerRemovals(runner).some((removal) => removal.kind === 'rm' || removal.kind === 'stop' || removal.kind === 'kill'),
+    );
+    if (runnerRemoves) return;
+    for (const { script, run } of postgresRuns(suite)) {
+      if (run.rm && !run.detach) continue;
+      const runPositions = positionsOf(script, run.command);
+      const counts = (kind: string) => kind === 'rm' || run.rm;
+      const removes = removalsOf(script, run.name).some((removal) => {
+        if (!counts(removal.kind)) return false;
+        const positions = positionsOf(script, removal.command);
+        // A removal that runs only before this run, on the same path, is the stale-container cleanup (SL508).
+        return positions.some((at) => !runPositions.some((start) => at.offset < start.offset && armsCompatible(at.arms, start.arms)));
+      });
+      const trapRemoves = script.traps.some((trap) =>
+        script.trapCommands(trap).some((command) =>
+          dockerRemovals(script).some((removal) => removal.command === command && counts(removal.kind) && namesContainer(removal.containers, run.name)),
+        ),
+      );
+      if (removes || trapRemoves) continue;
+      const stopOnly = removalsOf(script, run.name).find((removal) => removal.kind !== 'rm');
+      const name = run.name ? (run.name.value ?? run.name.text) : null;
+      report({
+        file: script.file,
+        range: nodeRange(run.command.node),
+        message: stopOnly
+          ? `The script only \`${stopOnly.engine} ${stopOnly.kind}\`s the container${name ? ` ${name}` : ''}, which was not started with \`--rm\`: the stopped container and its volume stay behind after every run`
+          : `Nothing in the script removes the container${name ? ` ${name}` : ''} once it has started: every test run leaves a PostgreSQL container behind, holding the test port`,
+        hint: `Add a \`stop\` arm that runs \`${run.engine} rm -f ${name ?? '<container>'} >/dev/null 2>&1 || true\`, and call it from the runner's cleanup trap.`,
+      });
+    }
+  },
+});
