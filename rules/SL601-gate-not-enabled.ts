@@ -1,0 +1,84 @@
+import { defineRule, type Fix } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+import { effectiveCommand } from '../src/model/shell.js';
+import { isDbScript, suiteScripts } from '../src/model/scripts.js';
+
+export default defineRule({
+  code: 'SL601',
+  name: 'gate-not-enabled',
+  summary: 'The runner runs pytest on the suite without setting the gate variable',
+  severity: 'error',
+  fix: 'safe',
+  docs: {
+    whatItDoes:
+      'Reports a pytest run, in a script that runs the integration suite, whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration.',
+    whyItMatters:
+      'Every test module of the suite skips unless the variable equals the gate value. A runner that forgets it starts the database, collects the suite, skips every test and exits 0: CI goes green with nothing tested.',
+    example: '#!/usr/bin/env bash\nset -euo pipefail\n./backend/tests/integration/scripts/test-db.sh start\npytest backend/tests/integration -v',
+    useInstead: 'RUN_INTEGRATION_TESTS=true pytest backend/tests/integration -v',
+    exceptions:
+      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in pytest.ini/pyproject.toml, or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`); also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a script that starts no database, where the suite skips by design.',
+    fixSafety:
+      'Safe: the fix puts `RUN_INTEGRATION_TESTS=true ` before the command (before `python -m pytest` or `uv run pytest` as well), or corrects the value of an existing assignment; it changes only the environment of that one command.',
+  },
+  check({ suite, config, report }) {
+    const variable = config.gateVariable;
+    const wanted = config.gateValue;
+    const fromPlugin = suite.project.pytest.env.get(variable);
+    if (fromPlugin === wanted) return;
+    const seen = new Set<number>();
+    const { runs, dbCalls } = suiteScripts(suite);
+    for (const { script, run, relation } of runs) {
+      const command = run.command;
+      if (seen.has(command.node.id)) continue;
+      // \`pytest backend/tests\` from a script that starts no database is a unit run in which the suite skips by design.
+      const startsDatabase = isDbScript(script) || dbCalls.some((call) => call.script === script);
+      if (relation !== 'inside' && !startsDatabase) continue;
+      seen.add(command.node.id);
+      if (!run.env.has(variable)) {
+        // Inside a function: the call sites may set it (`RUN_INTEGRATION_TESTS=true run_tests`).
+        if (command.functionName) {
+          const calls = script.callsOf(command.functionName);
+          const values = calls.map((call) => (call.prefixEnv.has(variable) ? call.prefixEnv.get(variable)!.value : undefined));
+          if (calls.length === 0 || values.some((value) => value === null)) continue;
+          if (values.length > 0 && values.every((value) => value === wanted)) continue;
+        }
+      }
+      const value = run.env.has(variable) ? run.env.get(variable)! : undefined;
+      if (value === null) continue; // set to something unknown
+      if (value === wanted) continue;
+      const relative = suite.project.relative(script.file.path);
+      const effective = effectiveCommand(command);
+      const direct = effective.env.get(variable);
+      let fix: Fix;
+      let message: string;
+      if (direct && direct.value !== null) {
+        const node = direct.node;
+        const whole = node.text.startsWith(`${variable}=`);
+        fix = {
+          applicability: 'safe',
+          message: `Set \`${variable}=${wanted}\``,
+          edits: [{ file: script.file, start: node.startIndex, end: node.endIndex, text: whole ? `${variable}=${wanted}` : wanted }],
+        };
+        message = `\`${relative}\` runs pytest on \`${suite.name}\` with \`${variable}=${direct.value}\`, but the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`;
+      } else {
+        fix = {
+          applicability: 'safe',
+          message: `Prefix the command with \`${variable}=${wanted}\``,
+          edits: [{ file: script.file, start: command.node.startIndex, end: command.node.startIndex, text: `${variable}=${wanted} ` }],
+        };
+        message =
+          value === undefined
+            ? `\`${relative}\` runs pytest on \`${suite.name}\` without setting \`${variable}=${wanted}\`: every test skips and the run passes with nothing tested`
+            : `\`${relative}\` runs pytest on \`${suite.name}\` with \`${variable}\` exported as \`${value}\`, but the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`;
+      }
+      report({
+        file: script.file,
+        range: nodeRange(command.node),
+        message,
+        hint: `Run it as \`${variable}=${wanted} ${run.launcher} ...\`, or \`export ${variable}=${wanted}\` before it.`,
+        fix,
+      });
+    }
+  },
+});

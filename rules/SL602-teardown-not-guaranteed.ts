@@ -1,0 +1,116 @@
+import { defineRule, type Edit, type Fix } from '../src/rule.js';
+import { lineEnding, nodeRange, type SourceFile } from '../src/source.js';
+import type { ShellCommand, ShellScript } from '../src/model/shell.js';
+import { suiteScripts } from '../src/model/scripts.js';
+import { failureSkips, isStopCommand, topStatement, trapStopsDatabase } from '../src/model/runner.js';
+
+/** Where the cleanup function goes: after the `set -e` line in force at pytest, else after the shebang and its comments. */
+function insertionOffset(script: ShellScript, pytest: ShellCommand): number {
+  const file = script.file;
+  const root = file.tree!.rootNode;
+  let after: number | null = null;
+  for (const command of script.commands) {
+    if (command.name !== 'set' || command.functionName || command.node.startIndex > pytest.node.startIndex) continue;
+    if (topStatement(command.node)?.parent?.id !== root.id) continue;
+    if (command.args.some((arg) => arg.value !== null && (/^-[a-zA-Z]*e/.test(arg.value) || arg.value === 'errexit'))) after = command.statement.endIndex;
+  }
+  if (after === null) {
+    // After the shebang and the comment lines right below it.
+    let line = 0;
+    const lines = file.lineStarts.length;
+    while (line < lines) {
+      const text = lineAt(file, line);
+      if (line === 0 ? text.startsWith('#!') || text.startsWith('#') : text.startsWith('#')) line++;
+      else break;
+    }
+    return file.lineStarts[line] ?? file.text.length;
+  }
+  const nextLine = file.lineStarts.find((start) => start > after!);
+  return nextLine ?? file.text.length;
+}
+
+function lineAt(file: SourceFile, zeroBased: number): string {
+  const start = file.lineStarts[zeroBased]!;
+  const end = file.lineStarts[zeroBased + 1] ?? file.text.length;
+  return file.text.slice(start, end).replace(/\r?\n$/, '');
+}
+
+/** The unsafe fix: a cleanup function on `trap ... EXIT` running the stop as written, and the original line removed. */
+function trapFix(script: ShellScript, pytest: ShellCommand, stop: ShellCommand): Fix | null {
+  const file = script.file;
+  const statement = stop.statement;
+  if (statement.parent?.type !== 'program') return null; // inside a list or a block: no mechanical rewrite
+  const lineIndex = statement.startPosition.row;
+  const lineStart = file.lineStarts[lineIndex]!;
+  const lineEnd = file.lineStarts[lineIndex + 1] ?? file.text.length;
+  const line = lineAt(file, lineIndex);
+  const rest = line.slice(statement.endPosition.column).trim();
+  if (statement.endPosition.row !== lineIndex || line.slice(0, statement.startPosition.column).trim() !== '' || (rest !== '' && !rest.startsWith('#'))) return null;
+  if (script.functions.has('cleanup') && script.functions.has('cleanup_test_db')) return null;
+  const name = script.functions.has('cleanup') ? 'cleanup_test_db' : 'cleanup';
+  const eol = lineEnding(file);
+  const at = insertionOffset(script, pytest);
+  if (at > lineStart) return null; // the stop sits above the insertion point: leave it to a human
+  const body = /\|\|\s*(true|:)\s*$/.test(statement.text) ? statement.text : `${statement.text} || true`;
+  const nextIsBlank = lineAt(file, file.lineStarts.indexOf(at)).trim() === '' && at < file.text.length;
+  const block = `${eol}${name}() {${eol}    ${body}${eol}}${eol}trap ${name} EXIT${eol}${nextIsBlank ? '' : eol}`;
+  const edits: Edit[] = [
+    { file, start: at, end: at, text: block },
+    { file, start: lineStart, end: lineEnd, text: '' },
+  ];
+  return {
+    applicability: 'unsafe',
+    message: `Stop the database from a \`${name}\` function on \`trap ${name} EXIT\``,
+    edits,
+  };
+}
+
+export default defineRule({
+  code: 'SL602',
+  name: 'teardown-not-guaranteed',
+  summary: 'The runner stops the test database only when the tests pass',
+  severity: 'warning',
+  fix: 'unsafe',
+  docs: {
+    whatItDoes:
+      'Reports the command that stops the test database (the DB script called with `stop`/`down`/`clean`, `docker rm -f`, `docker stop`, or a function doing one) when a failing pytest run ends the script before it: `set -e` in force with pytest unguarded, `pytest && stop`, or an `exit` on failure. It stays silent when an EXIT trap stops the database.',
+    whyItMatters:
+      'The database is left running exactly when the tests fail, which is when someone runs them again: the next start finds the container name or the port taken, or tests read the rows the failed run left behind.',
+    example:
+      'set -e\n./backend/tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest backend/tests/integration\n./backend/tests/integration/scripts/test-db.sh stop',
+    useInstead:
+      'set -e\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop || true\n}\ntrap cleanup EXIT\n./backend/tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest backend/tests/integration',
+    exceptions:
+      'Silent when a `trap ... EXIT` (inline, or through a function) performs the stop; when pytest runs with errexit off (`set +e` around it, `pytest || rc=$?`, `if pytest; then`); and when the script never stops the database (SL511 speaks about the DB script).',
+    fixSafety:
+      'Unsafe: the fix adds a cleanup function running the stop command as written (with `|| true`, so that a failing stop cannot replace pytest\'s exit status) on `trap cleanup EXIT`, placed after the `set -e` line (or after the shebang), and removes the original stop line. The trap runs on every exit, including a failure before the database was started; review the order of the script.',
+  },
+  check({ suite, report }) {
+    const { runs } = suiteScripts(suite);
+    const done = new Set<string>();
+    for (const { script, run } of runs) {
+      if (done.has(script.file.path)) continue;
+      const pytest = run.command;
+      if (pytest.inSubstitution || pytest.background || pytest.inSubshell) continue;
+      if (trapStopsDatabase(script)) continue;
+      const stops = script.commands.filter(
+        (command) => command.functionName === null && !command.inSubstitution && command.node.startIndex > pytest.node.endIndex && isStopCommand(script, command),
+      );
+      for (const stop of stops) {
+        const reason = failureSkips(script, pytest, stop);
+        if (!reason) continue;
+        done.add(script.file.path);
+        const line = pytest.node.startPosition.row + 1;
+        report({
+          file: script.file,
+          range: nodeRange(stop.statement),
+          message: `The test database is stopped only when pytest passes: ${reason} (line ${line}), so a failed run leaves the container behind`,
+          hint: 'Stop it from a cleanup function installed with `trap cleanup EXIT`, which runs however the script ends.',
+          related: [{ file: script.file, range: nodeRange(pytest.node), message: 'the pytest run whose failure skips the stop' }],
+          fix: trapFix(script, pytest, stop),
+        });
+        break;
+      }
+    }
+  },
+});
