@@ -1,0 +1,204 @@
+import path from 'node:path';
+import type Parser from 'tree-sitter';
+import { defineRule, type Edit, type Fix, type RelatedLocation } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+import { isLocalHost, isPostgresUrl, isWellFormed, literalOffsets, pyQuote, suiteDbUrls, type SuiteDbUrl } from '../src/model/dburl.js';
+import { dockerRuns, isPostgresImage, type DockerRun } from '../src/model/docker.js';
+import { suiteScripts } from '../src/model/scripts.js';
+import type { ShellScript, ShellWord } from '../src/model/shell.js';
+
+type Node = Parser.SyntaxNode;
+type Part = 'user' | 'password' | 'port' | 'database';
+
+/** A value the DB script gives the container, and the place in the script that sets it. */
+interface ScriptValue {
+  value: string;
+  script: ShellScript;
+  node: Node;
+  /** Says what the node is, for the related location. */
+  note: string;
+}
+
+/** The container's connection parts; null = not known (or, for the password, not checked). */
+type ScriptSide = Record<Part, ScriptValue | null>;
+
+const VARIABLE_REFERENCE = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/;
+
+/** The node that set a value: the assignment of the variable the word expands, or the word itself. */
+function origin(script: ShellScript, word: ShellWord, text: string, before: number): Node {
+  const reference = VARIABLE_REFERENCE.exec(text);
+  if (reference) {
+    const name = reference[1]!;
+    const candidates = script.assignments.filter((a) => a.name === name && a.valueNode && a.node.startIndex < before && a.kind !== 'local');
+    const last = candidates[candidates.length - 1];
+    if (last) return last.node;
+  }
+  return word.node;
+}
+
+function sideOf(script: ShellScript, run: DockerRun): ScriptSide {
+  const before = run.command.node.startIndex;
+  const envFile = run.envFiles.length > 0 || !run.optionsKnown;
+  const env = (key: string): { value: string | null; word: ShellWord } | 'absent' => {
+    const entry = run.env.get(key);
+    if (!entry) return 'absent';
+    return entry;
+  };
+  const fromEnv = (key: string): ScriptValue | null | 'absent' => {
+    const entry = env(key);
+    if (entry === 'absent') return 'absent';
+    if (entry.value === null) return null;
+    const text = entry.word.text.slice(entry.word.text.indexOf('=') + 1);
+    return { value: entry.value, script, node: origin(script, entry.word, text, before), note: `${key} is set here` };
+  };
+  const imageNode = run.image?.word.node ?? run.command.node;
+
+  let user = fromEnv('POSTGRES_USER');
+  if (user === 'absent') {
+    user = envFile ? null : { value: 'postgres', script, node: imageNode, note: 'POSTGRES_USER is not set: the image creates the user `postgres`' };
+  }
+  let database = fromEnv('POSTGRES_DB');
+  if (database === 'absent') {
+    database = envFile || !user ? null : { value: user.value, script, node: imageNode, note: `POSTGRES_DB is not set: the image names the database after the user (\`${user.value}\`)` };
+  }
+  let password: ScriptValue | null = null;
+  const auth = env('POSTGRES_HOST_AUTH_METHOD');
+  const trusts = auth !== 'absent' && (auth.value === null || auth.value === 'trust');
+  if (!trusts && !(auth === 'absent' && envFile)) {
+    const given = fromEnv('POSTGRES_PASSWORD');
+    password = given === 'absent' ? null : given;
+  }
+  const pgport = env('PGPORT');
+  const containerPort = pgport === 'absent' ? '5432' : pgport.value;
+  let port: ScriptValue | null = null;
+  if (containerPort !== null && run.network !== 'host') {
+    const published = run.publish.filter((p) => p.containerPort === containerPort);
+    const unknown = run.publish.some((p) => p.containerPort === null);
+    const hostPorts = new Set(published.map((p) => p.hostPort));
+    if (!unknown && published.length > 0 && hostPorts.size === 1 && published[0]!.hostPort !== null) {
+      const p = published[0]!;
+      const text = p.word.text.split(':').slice(0, -1).join(':') || p.word.text;
+      port = { value: p.hostPort!, script, node: origin(script, p.word, text, before), note: `host port ${p.hostPort} is published here` };
+    }
+  }
+  return { user, password, port, database };
+}
+
+/** The parts every postgres container of the suite's DB scripts agrees on. */
+function scriptSide(url: SuiteDbUrl, suiteSide: ScriptSide[]): ScriptSide | null {
+  void url;
+  if (suiteSide.length === 0) return null;
+  const agreed: ScriptSide = { user: null, password: null, port: null, database: null };
+  for (const part of ['user', 'password', 'port', 'database'] as Part[]) {
+    const values = suiteSide.map((side) => side[part]);
+    if (values.every((v) => v !== null && v.value === values[0]!.value)) agreed[part] = values[0]!;
+  }
+  return agreed;
+}
+
+const LABEL: Record<Part, string> = { user: 'user', password: 'password', port: 'port', database: 'database' };
+
+function urlName(url: SuiteDbUrl): string {
+  const inner = url.expression;
+  if (inner.type === 'identifier') return `\`${inner.text}\``;
+  if (url.use === 'constant') {
+    const statement = url.expression.parent;
+    const left = statement?.type === 'assignment' ? statement.childForFieldName('left')?.text : null;
+    if (left) return `\`${left}\``;
+  }
+  return 'The database URL';
+}
+
+export default defineRule({
+  code: 'SL201',
+  name: 'db-url-mismatch',
+  summary: 'The suite\'s database URL does not match the container its DB script starts',
+  severity: 'error',
+  fix: 'safe',
+  docs: {
+    whatItDoes:
+      'Compares the suite\'s database URL (the `create_engine`/`create_async_engine` argument or the URL constant in its conftest) with the `docker run` of its DB script: the user (`POSTGRES_USER`, default `postgres`), the password (`POSTGRES_PASSWORD`), the published host port and the database (`POSTGRES_DB`, default the user\'s name).',
+    whyItMatters:
+      'The two files are written separately and drift apart: a renamed database, a port moved to 5434, a changed password. The suite then fails with "password authentication failed" or "database does not exist", or, worse, reaches a different PostgreSQL that happens to listen on that port.',
+    example:
+      '# test-db.sh: docker run -e POSTGRES_USER=testuser -e POSTGRES_PASSWORD=testpass -e POSTGRES_DB=app_test -p 5433:5432 postgres:17\nTEST_DB_URL = "postgresql://testuser:testpass@localhost:5433/app"',
+    useInstead: 'TEST_DB_URL = "postgresql://testuser:testpass@localhost:5433/app_test"',
+    exceptions:
+      'Parts that cannot be resolved statically on either side are not compared (`--env-file`, values from the caller\'s environment, URLs built at run time). `localhost`, `127.0.0.1` and `::1` are the same host; URLs on other hosts are not compared. The password is not compared when the script sets `POSTGRES_HOST_AUTH_METHOD=trust`, nor when the URL gives none.',
+    fixSafety: 'Safe: the differing parts are rewritten inside the URL literal to the values the script gives the container. Offered only when the URL is one plain string literal.',
+  },
+  check({ suite, report }) {
+    const scripts = suiteScripts(suite).dbScripts;
+    const sides: ScriptSide[] = [];
+    for (const script of scripts) {
+      for (const run of dockerRuns(script)) {
+        if (run.image?.name && isPostgresImage(run.image.name)) sides.push(sideOf(script, run));
+      }
+    }
+    for (const url of suiteDbUrls(suite)) {
+      const target = url.target;
+      if (!target || !isPostgresUrl(url) || !isLocalHost(target.host)) continue;
+      if (url.parsed && !isWellFormed(url.parsed)) continue; // SL205 explains that URL
+      const side = scriptSide(url, sides);
+      if (!side) continue;
+      const urlValue: Record<Part, string | null> = { user: target.username, password: target.password, port: target.port, database: target.database };
+      const differing = (['user', 'password', 'port', 'database'] as Part[]).filter((part) => {
+        const script = side[part];
+        return script !== null && urlValue[part] !== null && urlValue[part] !== script.value;
+      });
+      if (differing.length === 0) continue;
+      const scriptFile = side[differing[0]!]!.script.file;
+      const scriptName = path.relative(suite.project.root, scriptFile.path).split(path.sep).join('/');
+      const details = differing.map((part) => {
+        const script = side[part]!;
+        const verb = part === 'port' ? 'publishes' : 'sets';
+        return `${LABEL[part]} \`${urlValue[part]}\` (the script ${verb} \`${script.value}\`)`;
+      });
+      const related: RelatedLocation[] = differing.map((part) => ({
+        file: side[part]!.script.file,
+        range: nodeRange(side[part]!.node),
+        message: side[part]!.note,
+      }));
+      report({
+        file: url.anchorFile,
+        range: nodeRange(url.anchor),
+        message: `${urlName(url)} does not match the database ${scriptName} starts: ${details.join(', ')}`,
+        hint: 'Make the URL use the user, password, host port and database the DB script gives the container.',
+        related,
+        fix: mismatchFix(url, differing, side),
+      });
+    }
+  },
+});
+
+function mismatchFix(url: SuiteDbUrl, differing: Part[], side: ScriptSide): Fix | null {
+  const parsed = url.parsed;
+  if (!parsed || !url.resolved.literal) return null;
+  const edits: Edit[] = [];
+  for (const part of differing) {
+    const value = side[part]!.value;
+    let span: { start: number; end: number } | null = null;
+    let text = value;
+    if (part === 'user' && parsed.username && parsed.username.raw !== '') {
+      span = parsed.username;
+      text = pyQuote(value);
+    } else if (part === 'password' && parsed.password) {
+      span = parsed.password;
+      text = pyQuote(value);
+    } else if (part === 'port') {
+      if (parsed.port && parsed.port.raw !== '') span = parsed.port;
+      else if (parsed.host) {
+        span = { start: parsed.host.end, end: parsed.port ? parsed.port.end : parsed.host.end };
+        text = `:${value}`;
+      }
+    } else if (part === 'database' && parsed.database && /^[A-Za-z0-9_.-]+$/.test(value)) {
+      span = parsed.database;
+    }
+    if (!span) return null;
+    const at = literalOffsets(url, span);
+    if (!at) return null;
+    edits.push({ file: url.file, start: at.start, end: at.end, text });
+  }
+  const parts = differing.map((part) => LABEL[part]).join(', ');
+  return { applicability: 'safe', message: `Use the script's ${parts} in the URL`, edits };
+}
