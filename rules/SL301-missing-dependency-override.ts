@@ -1,0 +1,95 @@
+import type Parser from 'tree-sitter';
+import { defineRule } from '../src/rule.js';
+import { nodeRange } from '../src/source.js';
+import { callArguments, unparenthesize } from '../src/model/python.js';
+import { appModel, readsSuiteSetting, symbolKey, type AppModel, type DbDependency, type OverrideSet } from '../src/model/app.js';
+
+type Node = Parser.SyntaxNode;
+
+function lastName(node: Node): string | null {
+  const expression = unparenthesize(node);
+  if (expression.type === 'identifier') return expression.text;
+  if (expression.type === 'attribute') return expression.childForFieldName('attribute')?.text ?? null;
+  if (expression.type === 'call') {
+    // `dependency_overrides[get_session()]` is SL303's business; here it shows the intent.
+    const fn = expression.childForFieldName('function');
+    return fn ? lastName(fn) : null;
+  }
+  return null;
+}
+
+/** What the suite's override keys stand for; null when one of them cannot be read (it may be the DB dependency). */
+function overriddenKeys(model: AppModel, sets: OverrideSet[], dependencies: DbDependency[]): { keys: Set<string>; names: Set<string> } | null {
+  const keys = new Set<string>();
+  const names = new Set<string>();
+  const wanted = new Set(dependencies.map((dependency) => dependency.symbol.name));
+  for (const set of sets) {
+    const name = lastName(set.key);
+    if (name === null) return null;
+    names.add(name);
+    const key = unparenthesize(set.key);
+    const symbol = key.type === 'call' ? null : model.resolveName(set.file, key);
+    if (symbol) keys.add(symbolKey(symbol));
+    else if (!wanted.has(name)) return null; // an unknown name: a loop variable, a helper's result
+  }
+  return { keys, names };
+}
+
+export default defineRule({
+  code: 'SL301',
+  name: 'missing-dependency-override',
+  summary: 'The TestClient runs the app on its own database: no override of the DB dependency',
+  severity: 'error',
+  fix: 'none',
+  docs: {
+    whatItDoes:
+      'Follows the suite\'s `TestClient(app)` (or `httpx.AsyncClient(transport=ASGITransport(app=app))`) to the app, finds the app\'s database dependencies (functions used in `Depends(...)` that yield or return a `Session`, an `AsyncSession`, a `sessionmaker()` session or a DB agent) and reports the client when no fixture sets `app.dependency_overrides[...]` for one of them. When the app cannot be found, the configured `db-dependencies` names that the conftest imports are used instead.',
+    whyItMatters:
+      'Without the override every request the tests make opens a session on the engine the app builds for itself: the development database (or production credentials in CI). Tests then write into real data, pass or fail depending on what is there, and the throw-away PostgreSQL the suite starts is never used.',
+    example:
+      '@pytest.fixture(scope="session")\ndef client():\n    from backend.main import app\n\n    with TestClient(app) as c:  # routes still use backend.database.get_session\n        yield c',
+    useInstead:
+      '@pytest.fixture(scope="session")\ndef client(test_engine):\n    from backend.database import get_session\n    from backend.main import app\n\n    def override_get_session():\n        with Session(test_engine) as session:\n            yield session\n\n    app.dependency_overrides[get_session] = override_get_session\n    with TestClient(app) as c:\n        yield c\n    app.dependency_overrides.clear()',
+    exceptions:
+      'Silent when the app\'s routes use no database dependency, when the app is built by a factory called with arguments (it may be wired to the test database), when overrides are set in a way that cannot be read (a loop, a helper, `monkeypatch.setitem`). When the database dependency reads a setting or environment variable that the suite sets (`os.environ["DATABASE_URL"] = TEST_DB_URL`, pytest-env), the finding is only info: the app probably talks to the test database already.',
+  },
+  check({ suite, report }) {
+    const model = appModel(suite);
+    if (model.clients.length === 0 || model.overridesOpaque) return;
+    const dependencies = model.dbDependencies;
+    if (dependencies.length === 0) return;
+    if (model.app?.factoryCall && callArguments(model.app.factoryCall).positional.length + callArguments(model.app.factoryCall).keywords.size > 0) return;
+    const overridden = overriddenKeys(model, model.overrides, dependencies);
+    if (!overridden) return;
+    const missing = dependencies.filter(
+      (dependency) => !overridden.keys.has(symbolKey(dependency.symbol)) && !overridden.names.has(dependency.symbol.name),
+    );
+    if (missing.length === 0) return;
+    const client = model.clients.find((candidate) => candidate.file.path.endsWith('conftest.py')) ?? model.clients[0]!;
+    const project = suite.project;
+    const describe = (dependency: DbDependency): string => {
+      const from = dependency.symbol.filePath ? ` (${project.relative(dependency.symbol.filePath)})` : dependency.symbol.dotted ? ` (from \`${dependency.symbol.dotted}\`)` : '';
+      return `\`${dependency.symbol.name}\`${from}, which ${dependency.reason}`;
+    };
+    const clientText = client.kind === 'testclient' ? 'TestClient' : 'ASGI client';
+    const setting = missing.map((dependency) => readsSuiteSetting(model, dependency)).find((name) => name !== null) ?? null;
+    const list = missing.map(describe).join('; ');
+    const overrideLine = `app.dependency_overrides[${missing[0]!.symbol.name}] = override_${missing[0]!.symbol.name}`;
+    if (setting) {
+      report({
+        file: client.file,
+        range: nodeRange(client.call),
+        severity: 'info',
+        message: `The ${clientText} runs the app with no override of ${list}. The suite sets \`${setting}\`, which the app's database code reads, so requests probably reach the test database; smoke-lint cannot be sure`,
+        hint: `Overriding the dependency makes the choice explicit: \`${overrideLine}\`.`,
+      });
+      return;
+    }
+    report({
+      file: client.file,
+      range: nodeRange(client.call),
+      message: `The ${clientText} runs the app on its own database: no fixture sets \`app.dependency_overrides\` for ${list}; every request the tests make opens a session on the engine the app builds for itself (the development database), not the test database`,
+      hint: `In the client fixture, before the client starts: \`${overrideLine}\` with an override that ${/agent/.test(missing[0]!.reason) ? 'returns the test DB agent' : 'yields a session on the test engine'}, and \`app.dependency_overrides.clear()\` after it.`,
+    });
+  },
+});

@@ -1,0 +1,106 @@
+import type Parser from 'tree-sitter';
+import { defineRule, type Fix } from '../src/rule.js';
+import { lineEnding, nodeRange, type SourceFile } from '../src/source.js';
+import { fixtureDecorator } from '../src/model/python.js';
+import { appModel, nodesInOwnScope, sameNode, type OverrideReset, type OverrideSet } from '../src/model/app.js';
+
+type Node = Parser.SyntaxNode;
+
+function indentOf(file: SourceFile, node: Node): string {
+  const lineStart = file.lineStarts[node.startPosition.row] ?? 0;
+  return /^[ \t]*/.exec(file.text.slice(lineStart, node.startIndex))![0];
+}
+
+/** The statement directly in `body` that contains `node`. */
+function statementIn(body: Node, node: Node): Node | null {
+  let current: Node | null = node;
+  while (current && current.parent && !sameNode(current.parent, body)) current = current.parent;
+  return current && current.parent && sameNode(current.parent, body) ? current : null;
+}
+
+function keyText(node: Node | null): string {
+  return node ? node.text.replace(/\s+/g, '') : '';
+}
+
+export default defineRule({
+  code: 'SL302',
+  name: 'overrides-not-cleared',
+  summary: 'A fixture sets `app.dependency_overrides` and never clears them after its yield',
+  severity: 'warning',
+  fix: 'safe',
+  docs: {
+    whatItDoes:
+      'Reports a fixture that sets `app.dependency_overrides[...]` and, after its `yield`, neither clears them (`.clear()`, `= {}`) nor pops each key it set. The keys left behind are named.',
+    whyItMatters:
+      'The app object is a module global shared by the whole test session. Overrides left on it leak into every later test, including unit tests that import the same app and expect their own database, or none: they then run against a closed test session or a container that is gone, and fail far from the cause.',
+    example:
+      'app.dependency_overrides[get_session] = override_get_session\nwith TestClient(app) as c:\n    yield c',
+    useInstead:
+      'app.dependency_overrides[get_session] = override_get_session\nwith TestClient(app) as c:\n    yield c\napp.dependency_overrides.clear()',
+    exceptions:
+      'Silent when the overrides are restored in a `finally`, when another fixture or hook of the suite clears them, and for fixtures that do not yield.',
+    fixSafety:
+      'Safe: inserts `app.dependency_overrides.clear()` after the client\'s `with` block (or after the `yield`); when the fixture already pops some keys, it pops the ones left instead.',
+  },
+  check({ suite, report }) {
+    const model = appModel(suite);
+    if (model.overridesOpaque) return;
+    // Group the sets by the fixture that makes them.
+    const byFunction = new Map<string, OverrideSet[]>();
+    for (const set of model.overrides) {
+      if (!set.fn || !fixtureDecorator(set.module, set.fn)) continue;
+      const key = `${set.file.path}@${set.fn.node.startIndex}`;
+      byFunction.set(key, [...(byFunction.get(key) ?? []), set]);
+    }
+    for (const sets of byFunction.values()) {
+      const { fn, file } = sets[0]!;
+      const body = fn!.node.childForFieldName('body');
+      if (!body) continue;
+      const yields = nodesInOwnScope(body, new Set(['yield']));
+      if (yields.length === 0) continue;
+      const firstYield = yields[0]!;
+      const inThisFunction = (reset: OverrideReset): boolean => reset.file.path === file.path && reset.fn !== null && sameNode(reset.fn.node, fn!.node);
+      const resets = model.resets.filter(inThisFunction);
+      if (resets.some((reset) => reset.inFinally)) continue;
+      const after = resets.filter((reset) => reset.node.startIndex > firstYield.startIndex);
+      if (after.some((reset) => reset.kind === 'clear' || reset.kind === 'assign' || reset.kind === 'update')) continue;
+      // Another fixture or hook clearing them all.
+      if (model.resets.some((reset) => !inThisFunction(reset) && (reset.kind === 'clear' || reset.kind === 'assign'))) continue;
+      const popped = new Set(after.filter((reset) => reset.kind === 'pop' || reset.kind === 'del').map((reset) => keyText(reset.key)));
+      const left: OverrideSet[] = [];
+      const seen = new Set<string>();
+      for (const set of sets) {
+        const text = keyText(set.key);
+        if (popped.has(text) || seen.has(text)) continue;
+        seen.add(text);
+        left.push(set);
+      }
+      if (left.length === 0) continue;
+      const appText = sets[0]!.appNode.text;
+      const names = left.map((set) => `\`${set.key.text}\``).join(', ');
+      // Where the cleanup goes: after the `with` block holding the yield, or after the yield statement.
+      // Pops go after the fixture's last pop; a clear after the block that holds the yield.
+      const lastPop = after.filter((reset) => reset.kind === 'pop' || reset.kind === 'del').at(-1);
+      const statement = popped.size > 0 && lastPop ? statementIn(body, lastPop.node) : statementIn(body, firstYield);
+      let fix: Fix | null = null;
+      if (statement && (statement.type === 'with_statement' || statement.type === 'expression_statement' || statement.type === 'delete_statement')) {
+        const eol = lineEnding(file);
+        const indent = indentOf(file, statement);
+        const lines = popped.size === 0 ? [`${appText}.dependency_overrides.clear()`] : left.map((set) => `${appText}.dependency_overrides.pop(${set.key.text}, None)`);
+        const blank = statement.type === 'with_statement' && popped.size === 0 ? eol : '';
+        fix = {
+          applicability: 'safe',
+          message: popped.size === 0 ? `Clear \`${appText}.dependency_overrides\` after the client is done` : `Pop ${names} after the client is done`,
+          edits: [{ file, start: statement.endIndex, end: statement.endIndex, text: `${eol}${blank}${lines.map((line) => indent + line).join(eol)}` }],
+        };
+      }
+      report({
+        file,
+        range: nodeRange(left[0]!.node),
+        message: `Fixture \`${fn!.name}\` sets \`${appText}.dependency_overrides\` and leaves ${names} behind after its yield: the override outlives the fixture and leaks into every later test that uses the same app`,
+        hint: `After the yield: \`${appText}.dependency_overrides.clear()\` (or \`.pop(key)\` for each key set), ideally in a \`finally\`.`,
+        fix,
+      });
+    }
+  },
+});

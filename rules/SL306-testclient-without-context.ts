@@ -1,0 +1,105 @@
+import type Parser from 'tree-sitter';
+import { defineRule, type Fix } from '../src/rule.js';
+import { nodeRange, type SourceFile } from '../src/source.js';
+import { appModel, sameNode, type ClientUse } from '../src/model/app.js';
+
+type Node = Parser.SyntaxNode;
+
+/** Is the call the context manager of a `with` (`with TestClient(app) as c:`)? */
+function isWithItem(call: Node): boolean {
+  let current: Node | null = call.parent;
+  while (current && current.type === 'parenthesized_expression') current = current.parent;
+  if (current?.type === 'as_pattern') current = current.parent;
+  return current?.type === 'with_item';
+}
+
+/** `NAME = TestClient(...)` as a whole statement: the statement and the name. */
+function assignedName(call: Node): { statement: Node; name: string } | null {
+  const assignment = call.parent;
+  if (assignment?.type !== 'assignment' || !sameNode(assignment.childForFieldName('right')!, call)) return null;
+  const left = assignment.childForFieldName('left');
+  if (left?.type !== 'identifier' || assignment.parent?.type !== 'expression_statement') return null;
+  return { statement: assignment.parent, name: left.text };
+}
+
+/** Is the client entered later in the same scope: `with client:`, `with client as c:`, `client.__enter__()`? */
+function enteredLater(scope: Node, name: string, after: number): boolean {
+  for (const item of scope.descendantsOfType('with_item')) {
+    if (item.startIndex < after) continue;
+    const value = item.childForFieldName('value');
+    const entered = value?.type === 'as_pattern' ? value.namedChild(0) : value;
+    if (entered?.type === 'identifier' && entered.text === name) return true;
+  }
+  return scope.descendantsOfType('call').some((call) => call.startIndex > after && call.childForFieldName('function')?.text === `${name}.__enter__`);
+}
+
+function indentOf(file: SourceFile, node: Node): string {
+  const lineStart = file.lineStarts[node.startPosition.row] ?? 0;
+  return /^[ \t]*/.exec(file.text.slice(lineStart, node.startIndex))![0];
+}
+
+/** `client = TestClient(app)` ... `yield client` in one block: wrap the statements up to the yield in a `with`. */
+function wrapFix(use: ClientUse, statement: Node, name: string): Fix | null {
+  const block = statement.parent;
+  if (block?.type !== 'block') return null;
+  const siblings = block.namedChildren;
+  const index = siblings.findIndex((sibling) => sameNode(sibling, statement));
+  const yieldIndex = siblings.findIndex(
+    (sibling, i) => i > index && sibling.type === 'expression_statement' && sibling.namedChild(0)?.type === 'yield' && sibling.namedChild(0)?.namedChild(0)?.text === name,
+  );
+  if (index < 0 || yieldIndex < 0) return null;
+  const file = use.file;
+  const wrapped = siblings.slice(index + 1, yieldIndex + 1);
+  // Re-indenting a multi-line string literal would change its value.
+  if (wrapped.some((node) => node.descendantsOfType('string').some((string) => string.startPosition.row !== string.endPosition.row))) return null;
+  const indent = indentOf(file, statement);
+  const unit = indent.includes('\t') ? '\t' : '    ';
+  const edits = [{ file, start: statement.startIndex, end: statement.endIndex, text: `with ${use.call.text} as ${name}:` }];
+  const firstRow = wrapped[0]!.startPosition.row;
+  const lastRow = wrapped[wrapped.length - 1]!.endPosition.row;
+  for (let row = firstRow; row <= lastRow; row++) {
+    const start = file.lineStarts[row]!;
+    const next = file.lineStarts[row + 1] ?? file.text.length;
+    if (!file.text.slice(start, next).trim()) continue;
+    edits.push({ file, start, end: start, text: unit });
+  }
+  return {
+    applicability: 'unsafe',
+    message: `Enter the client with \`with ${use.call.text} as ${name}:\` and yield inside it`,
+    edits,
+  };
+}
+
+export default defineRule({
+  code: 'SL306',
+  name: 'testclient-without-context',
+  summary: '`TestClient(app)` used without `with`: lifespan and startup handlers do not run',
+  severity: 'warning',
+  fix: 'unsafe',
+  docs: {
+    whatItDoes: 'Reports a `TestClient(app)` in the suite that is never entered as a context manager (`with TestClient(app) as c:`).',
+    whyItMatters:
+      'Starlette runs the app\'s lifespan (and `@app.on_event("startup")`/`"shutdown"` handlers) only when the TestClient is entered. Without `with`, tables created at startup, connection pools and caches are missing, shutdown never closes them, and each request runs in a new event loop, which breaks async engines and anything bound to a loop.',
+    example: '@pytest.fixture(scope="session")\ndef client():\n    client = TestClient(app)\n    yield client',
+    useInstead: '@pytest.fixture(scope="session")\ndef client():\n    with TestClient(app) as client:\n        yield client',
+    exceptions: 'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`).',
+    fixSafety:
+      'Unsafe: the fix turns `client = TestClient(app)` ... `yield client` into `with TestClient(app) as client:` with the statements up to the yield inside it. Startup handlers then run, which can change what the tests see.',
+  },
+  check({ suite, report }) {
+    const model = appModel(suite);
+    for (const use of model.clients) {
+      if (use.kind !== 'testclient' || isWithItem(use.call)) continue;
+      const assigned = assignedName(use.call);
+      const scope = use.fn?.node ?? use.module.root;
+      if (assigned && enteredLater(scope, assigned.name, use.call.endIndex)) continue;
+      report({
+        file: use.file,
+        range: nodeRange(use.call),
+        message: `\`${use.call.text}\` is never entered with \`with\`: the app's lifespan and startup/shutdown handlers do not run, and each request gets a new event loop`,
+        hint: `Write \`with ${use.call.text} as ${assigned?.name ?? 'client'}:\` and use (or yield) the client inside the block.`,
+        fix: assigned && use.fn ? wrapFix(use, assigned.statement, assigned.name) : null,
+      });
+    }
+  },
+});
