@@ -1,15 +1,19 @@
 // Command line: `smoke-lint [check] [paths..]`, `smoke-lint rule CODE`, `smoke-lint rules`.
 // Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage, configuration or I/O error.
+import path from 'node:path';
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import yargs from 'yargs';
 import { allRules } from '../rules/index.js';
 import { ConfigError } from './config.js';
-import { lint, UsageError } from './engine.js';
+import { lint, UsageError, type LintRequest } from './engine.js';
+import { fixProject, planFixes } from './fix/passes.js';
+import { fixSummary, formatFixedList, formatNote, formatPlanDiff, outcomeMessages, planChanges, unsafeHint } from './fix/report.js';
 import type { Diagnostic, RuleDefinition, Severity } from './rule.js';
-import { toolVersion, type ReportInput } from './report/common.js';
+import { plural, toolVersion, type ReportInput } from './report/common.js';
 import { formatGithub, formatJson, formatSarif } from './report/machine.js';
 import { formatConcise, formatPretty } from './report/text.js';
 import { formatRuleDocs, formatRuleTable } from './report/docs.js';
+import { formatInitResult, initProject, NoAppError } from './scaffold/init.js';
 
 export const FORMATS = ['pretty', 'concise', 'json', 'github', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -58,6 +62,21 @@ export function exitCodeFor(diagnostics: Diagnostic[], errors: string[], failOn:
   return failing && !exitZero ? 1 : 0;
 }
 
+/** With `--fix`: 2 for I/O errors; 0 with `--exit-zero`; 1 when something was fixed and `--exit-non-zero-on-fix`; else by what remains. */
+export function fixExitCode(remaining: Diagnostic[], errors: string[], failOn: 'error' | 'warning', exitZero: boolean, exitNonZeroOnFix: boolean, fixed: number): number {
+  if (errors.length > 0) return 2;
+  if (exitZero) return 0;
+  if (exitNonZeroOnFix && fixed > 0) return 1;
+  return exitCodeFor(remaining, [], failOn, false);
+}
+
+/** Replaces the summary (the last line) of a pretty or concise report. */
+function replaceSummary(text: string, summaryLine: string): string {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  const cut = body.lastIndexOf('\n');
+  return `${cut < 0 ? '' : body.slice(0, cut + 1)}${summaryLine}\n`;
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
   const fail = (message: string): number => {
@@ -95,20 +114,40 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           .option('fail-on', { choices: ['error', 'warning'] as const, default: 'warning' as const, describe: 'Lowest severity that makes the exit code 1 (info never does)' })
           .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 even when there are findings' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Report errors only' })
-          .option('color', { type: 'boolean', describe: 'Colour the output (--no-color to disable; NO_COLOR and FORCE_COLOR are honoured)' }),
+          .option('color', { type: 'boolean', describe: 'Colour the output (--no-color to disable; NO_COLOR and FORCE_COLOR are honoured)' })
+          .option('fix', { type: 'boolean', default: false, describe: 'Apply the safe fixes, then report what remains' })
+          .option('unsafe-fixes', { type: 'boolean', default: false, describe: 'With --fix or --diff, apply the unsafe fixes too' })
+          .option('diff', { type: 'boolean', default: false, describe: 'Print a unified diff of what --fix would change and change nothing (exit 1 when there is something to fix)' })
+          .option('show-fixes', { type: 'boolean', default: false, describe: 'With --fix, list the problems that were fixed' })
+          .option('exit-non-zero-on-fix', { type: 'boolean', default: false, describe: 'With --fix, exit 1 when something was fixed, even if nothing remains' }),
       async (args) => {
         const select = splitCodes(args.select);
         const ignore = splitCodes(args.ignore);
         for (const code of [...(select ?? []), ...(ignore ?? [])]) {
           if (!CODE.test(code)) throw new UsageError(`\`${code}\` is not a rule code or prefix (like SL1 or SL101)`);
         }
-        const report = await lint({
+        const request: LintRequest = {
           paths: args.paths ?? [],
           cwd: io.cwd,
           ...(args.config ? { configFile: args.config } : {}),
           ...(select ? { select } : {}),
           ...(ignore ? { ignore } : {}),
-        });
+        };
+        const unsafe = args['unsafe-fixes'];
+        if (args.diff) {
+          // What --fix would do, as a patch; nothing is written.
+          const plan = await planFixes(request, { unsafe });
+          io.stdout(formatPlanDiff(plan, io.cwd));
+          for (const note of plan.notes) io.stderr(`smoke-lint: warning: ${formatNote(note, io.cwd)}\n`);
+          const changes = planChanges(plan);
+          const hidden = unsafeHint(plan.unsafeHidden);
+          io.stderr(`${changes ? `Would fix ${plural(plan.applied.length, 'problem')}.` : 'No fixes available.'}${hidden ? ` ${hidden}` : ''}\n`);
+          for (const error of plan.report.errors) io.stderr(`smoke-lint: error: ${error}\n`);
+          exitCode = plan.report.errors.length > 0 ? 2 : changes && !args['exit-zero'] ? 1 : 0;
+          return;
+        }
+        const fixRun = args.fix ? await fixProject(request, { unsafe }) : null;
+        const report = fixRun ? fixRun.report : await lint(request);
         const diagnostics = args.quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;
         const input: ReportInput = {
           diagnostics,
@@ -126,10 +165,33 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           github: formatGithub,
           sarif: formatSarif,
         };
-        const text = formatters[format](input);
-        if (!(args.quiet && diagnostics.length === 0 && (format === 'pretty' || format === 'concise'))) io.stdout(text);
-        for (const error of report.errors) io.stderr(`smoke-lint: error: ${error}\n`);
-        exitCode = exitCodeFor(diagnostics, report.errors, args['fail-on'], args['exit-zero']);
+        let text = formatters[format](input);
+        const human = format === 'pretty' || format === 'concise';
+        if (fixRun) {
+          const fixed = fixRun.outcome.fixed;
+          const hidden = unsafe ? 0 : report.diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length;
+          if (human) {
+            if (fixed.length > 0) text = replaceSummary(text, fixSummary(fixed.length, diagnostics.length));
+            const hint = unsafeHint(hidden);
+            if (hint) text += `${hint}\n`;
+            if (args['show-fixes']) text = formatFixedList(fixed, io.cwd) + text;
+          } else if (args['show-fixes']) {
+            io.stderr(formatFixedList(fixed, io.cwd));
+          }
+        }
+        if (!(args.quiet && diagnostics.length === 0 && human)) io.stdout(text);
+        const errors = [...report.errors];
+        if (fixRun) {
+          for (const note of fixRun.plan.notes) io.stderr(`smoke-lint: warning: ${formatNote(note, io.cwd)}\n`);
+          for (const message of outcomeMessages(fixRun.outcome, io.cwd)) {
+            if (message.level === 'error') errors.push(message.text);
+            else io.stderr(`smoke-lint: ${message.level === 'warning' ? 'warning: ' : ''}${message.text}\n`);
+          }
+        }
+        for (const error of errors) io.stderr(`smoke-lint: error: ${error}\n`);
+        exitCode = fixRun
+          ? fixExitCode(diagnostics, errors, args['fail-on'], args['exit-zero'], args['exit-non-zero-on-fix'], fixRun.outcome.fixed.length)
+          : exitCodeFor(diagnostics, errors, args['fail-on'], args['exit-zero']);
       },
     )
     .command(
@@ -141,6 +203,23 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         const rule = rules.find((candidate) => candidate.code === code || candidate.name === args.code);
         if (!rule) throw new UsageError(`no rule ${args.code} (see \`smoke-lint rules\`)`);
         io.stdout(formatRuleDocs(rule));
+      },
+    )
+    .command(
+      'init [path]',
+      'Write the missing pieces of an integration suite (conftest, smoke test, DB script, runner) into a FastAPI project',
+      (command) =>
+        command
+          .positional('path', { type: 'string', default: '.', describe: 'The project (or a folder in it)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print what would be written (paths and contents) and write nothing' }),
+      async (args) => {
+        try {
+          const result = await initProject(path.resolve(io.cwd, String(args.path)), { dryRun: args['dry-run'] });
+          io.stdout(formatInitResult(result, io.cwd));
+        } catch (error) {
+          if (error instanceof NoAppError) throw new UsageError(error.message);
+          throw error;
+        }
       },
     )
     .command(

@@ -22,6 +22,10 @@ export interface LintRequest {
   select?: string[];
   /** Added to the configured ignores. */
   ignore?: string[];
+  /** Texts to lint instead of the disk's, by absolute path (a BOM, if any, as U+FEFF first): fix passes run in memory. */
+  overlay?: ReadonlyMap<string, string>;
+  /** The rules to run instead of every registered one (tests of the fix machinery inject their own). */
+  rules?: RuleDefinition[];
 }
 
 export interface LintReport {
@@ -51,7 +55,7 @@ export function isRuleEnabled(code: string, config: Config, request: LintRequest
 }
 
 export async function lint(request: LintRequest): Promise<LintReport> {
-  const rules = await allRules();
+  const rules = request.rules ?? (await allRules());
   const requested = request.paths.length > 0 ? request.paths : ['.'];
   const absolutePaths = requested.map((target) => path.resolve(request.cwd, target));
   for (const [index, target] of absolutePaths.entries()) {
@@ -69,7 +73,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
   const seen = new Set<string>();
   for (const [root, targets] of byRoot) {
     const config = explicitConfig ?? discoverConfig(root);
-    const project = new Project(root, config, readPytestConfig(root), walkProject(root));
+    const project = new Project(root, config, readPytestConfig(root), walkProject(root), request.overlay);
     const suites = selectSuites(project, targets);
     const checkedFiles = new Set<string>();
     for (const suite of suites) {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { globToRegExp } from '../glob.js';
-import { loadSource, type SourceFile } from '../source.js';
+import { fromText, loadSource, type SourceFile } from '../source.js';
 import type { DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
 
@@ -17,18 +17,27 @@ export class Project {
   private readonly loaded = new Map<string, SourceFile>();
   /** One-line I/O errors met while loading files. */
   readonly ioErrors: string[] = [];
+  /** Texts that replace the disk's (absolute path → text, a BOM as U+FEFF): the fix passes' files in memory. */
+  private readonly overlay: ReadonlyMap<string, string> | undefined;
 
-  constructor(root: string, config: Config, pytest: PytestConfig, discovered: DiscoveredFile[]) {
+  constructor(root: string, config: Config, pytest: PytestConfig, discovered: DiscoveredFile[], overlay?: ReadonlyMap<string, string>) {
     this.root = root;
     this.config = config;
     this.pytest = pytest;
     this.discovered = discovered;
+    this.overlay = overlay;
   }
 
   /** Loads (once) a discovered file; null when it cannot be read at all (the error is recorded). */
   load(file: DiscoveredFile): SourceFile | null {
     const cached = this.loaded.get(file.path);
     if (cached) return cached;
+    const overlaid = this.overlay?.get(file.path);
+    if (overlaid !== undefined) {
+      const source = fromText(file.path, file.language, overlaid);
+      this.loaded.set(file.path, source);
+      return source;
+    }
     try {
       const source = loadSource(file.path, file.language);
       this.loaded.set(file.path, source);

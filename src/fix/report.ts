@@ -1,0 +1,67 @@
+// What `--fix` and `--diff` tell the user, beyond the normal report of what remains.
+import { displayPath, plural } from '../report/common.js';
+import { unifiedDiff } from './diff.js';
+import type { AppliedFix, CommitOutcome, FixNote, FixPlan } from './passes.js';
+
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+/** `--diff`: a unified diff per changed file, then a line per mode change. */
+export function formatPlanDiff(plan: FixPlan, cwd: string): string {
+  const parts: string[] = [];
+  for (const planned of [...plan.texts.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    const diff = unifiedDiff(withoutBom(planned.original), withoutBom(planned.text), displayPath(planned.path, cwd));
+    if (diff) parts.push(diff);
+  }
+  for (const mode of [...plan.modes.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    parts.push(`${displayPath(mode.path, cwd)}: would make ${mode.executable ? 'executable' : 'non-executable'} (${mode.code})\n`);
+  }
+  return parts.join('');
+}
+
+/** Does the plan change anything at all? */
+export function planChanges(plan: FixPlan): boolean {
+  return plan.modes.size > 0 || [...plan.texts.values()].some((planned) => planned.text !== planned.original);
+}
+
+/** `--show-fixes`: one line per fixed finding. */
+export function formatFixedList(fixed: AppliedFix[], cwd: string): string {
+  if (fixed.length === 0) return '';
+  const lines = fixed.map((fix) => `${displayPath(fix.file, cwd)}: ${fix.code} ${fix.message} (fixed)`);
+  return `Fixed ${plural(fixed.length, 'problem')}:\n${lines.map((line) => `  ${line}`).join('\n')}\n\n`;
+}
+
+/** Ruff's summary: "Found 3 problems (2 fixed, 1 remaining)." */
+export function fixSummary(fixed: number, remaining: number): string {
+  return `Found ${plural(fixed + remaining, 'problem')} (${fixed} fixed, ${remaining} remaining).`;
+}
+
+export function unsafeHint(hidden: number): string | null {
+  if (hidden === 0) return null;
+  return `${hidden} more ${hidden === 1 ? 'fix' : 'fixes'} available with \`--unsafe-fixes\`.`;
+}
+
+export function formatNote(note: FixNote, cwd: string): string {
+  switch (note.kind) {
+    case 'syntax':
+      return `fix for ${note.code} dropped: it would leave a syntax error in ${displayPath(note.path, cwd)}`;
+    case 'malformed':
+      return `fix for ${note.code} dropped: ${note.problem} (${displayPath(note.path, cwd)}); this is a bug in smoke-lint, please report it`;
+    case 'not-converging':
+      return `fixes for ${note.codes.join(', ')} did not converge after ${plural(note.passes, 'pass')}; the files are left as the last pass made them (please report this)`;
+  }
+}
+
+/** The lines after writing: mode changes said aloud, and files that were not written. */
+export function outcomeMessages(outcome: CommitOutcome, cwd: string): Array<{ level: 'info' | 'warning' | 'error'; text: string }> {
+  const messages: Array<{ level: 'info' | 'warning' | 'error'; text: string }> = [];
+  for (const mode of outcome.modesSet) {
+    const what = mode.executable ? 'made executable' : 'made non-executable';
+    if (!mode.changed && !mode.inIndex) continue;
+    const where = mode.changed && mode.inIndex ? ' (and in the git index)' : mode.inIndex ? ' in the git index' : '';
+    messages.push({ level: 'info', text: `${displayPath(mode.path, cwd)}: ${what}${where}` });
+  }
+  for (const failure of outcome.failures) {
+    messages.push({ level: failure.refused ? 'warning' : 'error', text: `not fixing ${displayPath(failure.path, cwd)}: ${failure.reason}` });
+  }
+  return messages;
+}

@@ -1,0 +1,273 @@
+// `smoke-lint init`: write the missing pieces of the practice into a FastAPI project, filled with the
+// project's names. Never overwrites a file; a dry run returns the same plan and writes nothing.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { discoverConfig } from '../config.js';
+import { findProjectRoot, walkProject } from '../discover.js';
+import { postgresRuns } from '../model/dbscript.js';
+import { suiteDbUrls } from '../model/dburl.js';
+import { readPytestConfig } from '../model/pytest-config.js';
+import { suiteScripts } from '../model/scripts.js';
+import { buildSuite, findSuiteDirs, Project, type Suite } from '../model/suite.js';
+import { projectFacts, type ProjectFacts } from './facts.js';
+import { lackingPieces, practicePath, type PieceKind } from './pieces.js';
+import { conftestTemplate, dbScriptTemplate, runnerTemplate, testModuleTemplate, type TemplateValues } from './templates.js';
+
+/** The path holds no FastAPI app (exit 2). */
+export class NoAppError extends Error {}
+
+export type InitPiece = PieceKind | 'test-module';
+
+export interface InitFile {
+  /** Absolute path. */
+  path: string;
+  /** Relative to the project root, `/`-separated. */
+  relative: string;
+  piece: InitPiece;
+  content: string;
+  executable: boolean;
+}
+
+export interface InitResult {
+  root: string;
+  /** Absolute paths written (with a dry run: that would be written). */
+  written: string[];
+  /** Absolute paths left alone because a file is already there. */
+  skipped: string[];
+  /** Every file of the plan with its content, written or not. */
+  files: InitFile[];
+  /** Why each skipped file was skipped, by absolute path. */
+  reasons: Map<string, string>;
+  /** Things the user must finish by hand (no DB dependency found, an async dependency...). */
+  notes: string[];
+  /** The suite directories completed or created, relative to the root. */
+  suites: string[];
+  dryRun: boolean;
+}
+
+export interface InitOptions {
+  dryRun?: boolean;
+}
+
+const DEFAULT_USER = 'testuser';
+const DEFAULT_PASSWORD = 'testpass';
+
+function toPosix(relative: string): string {
+  return relative.split(path.sep).join('/');
+}
+
+function isWithin(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** Where a new suite goes: `<tests>/integration`, next to the existing tests when there are some, else `<backend>/tests`. */
+function newSuiteDir(facts: ProjectFacts): string {
+  const root = facts.root;
+  const packageDir = facts.app.packageDir;
+  for (const candidate of [path.join(packageDir, 'tests'), path.join(packageDir, 'test'), path.join(root, 'tests'), path.join(root, 'test')]) {
+    if (isWithin(candidate, root) && existsSync(candidate)) return path.join(candidate, 'integration');
+  }
+  const holder = isWithin(packageDir, root) && (packageDir === root || path.dirname(packageDir) === root) ? packageDir : root;
+  return path.join(holder, 'tests', 'integration');
+}
+
+/** `Path(__file__).resolve().parents[N]` (optionally `/ "sub"`) naming `target` from a conftest in `suiteDir`. */
+function sysPathExpression(suiteDir: string, target: string): string {
+  let common = suiteDir;
+  while (!isWithin(target, common)) common = path.dirname(common);
+  const levels = path.relative(common, suiteDir) === '' ? 0 : path.relative(common, suiteDir).split(path.sep).length;
+  const base = `Path(__file__).resolve().parents[${levels}]`;
+  const rest = toPosix(path.relative(common, target));
+  return rest ? `${base} / ${JSON.stringify(rest)}` : base;
+}
+
+interface DbValues {
+  user: string;
+  password: string;
+  database: string;
+  port: number;
+}
+
+/** The database the suite already names: its DB script's container first, then its conftest's URL; else the defaults. */
+function dbValues(suite: Suite | null, facts: ProjectFacts, testPort: number, devPort: number): DbValues {
+  const defaults: DbValues = { user: DEFAULT_USER, password: DEFAULT_PASSWORD, database: `${facts.databaseStem}_test`, port: testPort };
+  if (!suite) return defaults;
+  const run = postgresRuns(suite)[0]?.run;
+  if (run) {
+    const env = (key: string): string | null | undefined => (run.env.has(key) ? run.env.get(key)!.value : undefined);
+    const user = env('POSTGRES_USER');
+    const password = env('POSTGRES_PASSWORD');
+    const database = env('POSTGRES_DB');
+    const published = run.publish.find((port) => port.containerPort === '5432' || port.containerPort === null);
+    const resolvedUser = user === undefined ? 'postgres' : user ?? defaults.user;
+    return {
+      user: resolvedUser,
+      password: password ?? defaults.password,
+      database: database === undefined ? resolvedUser : database ?? defaults.database,
+      port: published?.hostPort && /^\d+$/.test(published.hostPort) ? Number(published.hostPort) : testPort,
+    };
+  }
+  const target = suiteDbUrls(suite).find((url) => url.target)?.target;
+  if (target) {
+    const port = target.port && /^\d+$/.test(target.port) && Number(target.port) !== devPort ? Number(target.port) : testPort;
+    return {
+      user: target.username ?? defaults.user,
+      password: target.password ?? defaults.password,
+      database: target.database ?? defaults.database,
+      port,
+    };
+  }
+  return defaults;
+}
+
+function suiteSlug(relative: string): string {
+  return relative.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'suite';
+}
+
+/** Plans the files of one suite directory (existing or new). */
+function planSuite(
+  project: Project,
+  facts: ProjectFacts,
+  suiteDirAbs: string,
+  suite: Suite | null,
+  runnerTaken: Set<string>,
+  notes: string[],
+): InitFile[] {
+  const root = project.root;
+  const config = project.config;
+  const suiteName = toPosix(path.relative(root, suiteDirAbs));
+  const pieces: InitPiece[] = suite ? lackingPieces(suite) : ['client', 'db-script', 'runner'];
+  if (!suite || suite.testModules.length === 0) pieces.push('test-module');
+  if (pieces.length === 0) return [];
+
+  const scripts = suite ? suiteScripts(suite) : null;
+  const existingDb = scripts?.dbScripts[0]?.file.path ?? null;
+  const dbScript = existingDb ? toPosix(path.relative(root, existingDb)) : practicePath({ name: suiteName }, 'db-script');
+  let runner = scripts?.runners[0] ? toPosix(path.relative(root, scripts.runners[0].file.path)) : practicePath({ name: suiteName }, 'runner');
+  if (pieces.includes('runner') && runnerTaken.has(runner)) runner = `scripts/test-integration-${suiteSlug(suiteName)}.sh`;
+  if (pieces.includes('runner')) runnerTaken.add(runner);
+
+  const db = dbValues(suite, facts, config.testPort, config.devPort);
+  const dependency = facts.dependency;
+  const agentUsable = dependency?.kind === 'agent' && facts.agent !== null;
+  const values: TemplateValues = {
+    title: facts.title,
+    gateVariable: config.gateVariable,
+    gateValue: config.gateValue,
+    suiteDir: suiteName,
+    dbScript,
+    runner,
+    container: `${facts.containerStem}-postgres-test`,
+    ...db,
+    appModule: facts.app.dotted,
+    appName: facts.app.name,
+    sysPathExpression: sysPathExpression(suiteDirAbs, facts.app.importRoot),
+    importTop: facts.app.dotted.split('.')[0]!,
+    dependency: dependency && (dependency.kind === 'session' || agentUsable) ? { module: dependency.dotted, name: dependency.name, kind: dependency.kind } : null,
+    agent: agentUsable ? { module: facts.agent!.dotted, className: facts.agent!.className, urlParameter: facts.agent!.urlParameter } : null,
+    orm: { flavour: facts.orm.flavour, base: facts.orm.base ? { module: facts.orm.base.dotted, name: facts.orm.base.name } : null },
+    routes: facts.app.plainGetRoutes,
+    openapi: facts.app.openapi,
+  };
+
+  const files: InitFile[] = [];
+  const add = (relative: string, piece: InitPiece, content: string, executable: boolean): void => {
+    files.push({ path: path.join(root, ...relative.split('/')), relative, piece, content, executable });
+  };
+  if (pieces.includes('client')) {
+    add(practicePath({ name: suiteName }, 'client'), 'client', conftestTemplate(values), false);
+    if (!dependency) {
+      notes.push(`no database dependency found (no \`Depends(...)\` target that yields a session or a DB agent): finish the override in ${suiteName}/conftest.py by hand`);
+    } else if (dependency.kind === 'agent' && !agentUsable) {
+      notes.push(`\`${dependency.name}\` hands out a DB agent, but no agent class was found: finish the override in ${suiteName}/conftest.py by hand`);
+    } else if (dependency.isAsync) {
+      notes.push(`\`${dependency.name}\` is async: if the routes await the session, make the override in ${suiteName}/conftest.py hand out an AsyncSession`);
+    }
+  }
+  if (pieces.includes('test-module')) add(`${suiteName}/test_smoketest.py`, 'test-module', testModuleTemplate(values), false);
+  if (pieces.includes('db-script')) add(dbScript, 'db-script', dbScriptTemplate(values), true);
+  if (pieces.includes('runner')) add(runner, 'runner', runnerTemplate(values), true);
+  return files;
+}
+
+/**
+ * Writes the missing pieces of the practice into the project around `target`: for each existing suite the
+ * pieces it lacks, or a whole new suite when there is none. Throws NoAppError when no FastAPI app is found.
+ */
+export async function initProject(target: string, options: InitOptions = {}): Promise<InitResult> {
+  const dryRun = options.dryRun ?? false;
+  const absolute = path.resolve(target);
+  if (!existsSync(absolute)) throw new NoAppError(`path ${target} does not exist`);
+  const root = findProjectRoot(absolute);
+  const config = discoverConfig(root);
+  const project = new Project(root, config, readPytestConfig(root), walkProject(root));
+  const facts = projectFacts(project);
+  if (!facts) throw new NoAppError(`no FastAPI app found in ${root}: no module assigns \`FastAPI(...)\` to a name`);
+
+  const notes: string[] = [];
+  const runnerTaken = new Set<string>();
+  const files: InitFile[] = [];
+  const suites: string[] = [];
+  const suiteDirs = findSuiteDirs(project);
+  if (suiteDirs.length === 0) {
+    const dir = newSuiteDir(facts);
+    suites.push(toPosix(path.relative(root, dir)));
+    files.push(...planSuite(project, facts, dir, null, runnerTaken, notes));
+  } else {
+    for (const relative of suiteDirs) {
+      const suite = buildSuite(project, relative);
+      suites.push(relative);
+      files.push(...planSuite(project, facts, suite.dir, suite, runnerTaken, notes));
+    }
+  }
+
+  const written: string[] = [];
+  const skipped: string[] = [];
+  const reasons = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (seen.has(file.path)) continue;
+    seen.add(file.path);
+    if (existsSync(file.path)) {
+      skipped.push(file.path);
+      reasons.set(file.path, file.piece === 'client' ? 'a conftest.py is already there (add the client fixture to it by hand)' : 'a file is already there');
+      continue;
+    }
+    written.push(file.path);
+    if (dryRun) continue;
+    mkdirSync(path.dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.content, { flag: 'wx', mode: file.executable ? 0o755 : 0o644 });
+    // The umask may have taken bits away: scripts must be executable whatever it is.
+    if (file.executable) chmodSync(file.path, 0o755);
+  }
+  return { root, written, skipped, files: files.filter((file, index) => files.findIndex((other) => other.path === file.path) === index), reasons, notes, suites, dryRun };
+}
+
+/** The report `smoke-lint init` prints: what was (or would be) written and skipped, relative to `cwd`. */
+export function formatInitResult(result: InitResult, cwd: string): string {
+  const show = (file: string): string => {
+    const relative = path.relative(cwd, file);
+    return relative && !relative.startsWith('..') ? toPosix(relative) : file;
+  };
+  const lines: string[] = [];
+  const byPath = new Map(result.files.map((file) => [file.path, file]));
+  for (const file of result.written) {
+    const planned = byPath.get(file)!;
+    const mode = planned.executable ? ' (mode 0755)' : '';
+    if (result.dryRun) {
+      lines.push(`Would write ${show(file)}${mode}:`);
+      lines.push(...planned.content.replace(/\n$/, '').split('\n').map((line) => (line ? `    ${line}` : '')));
+      lines.push('');
+    } else {
+      lines.push(`Wrote ${show(file)}${mode}`);
+    }
+  }
+  for (const file of result.skipped) lines.push(`Skipped ${show(file)}: ${result.reasons.get(file) ?? 'already exists'}`);
+  for (const note of result.notes) lines.push(`Note: ${note}`);
+  const count = result.written.length;
+  const files = `${count} file${count === 1 ? '' : 's'}`;
+  if (count === 0 && result.skipped.length === 0) lines.push(`Nothing to write: ${result.suites.map((suite) => `\`${suite}\``).join(', ')} ${result.suites.length === 1 ? 'has' : 'have'} every piece of the practice.`);
+  else lines.push(result.dryRun ? `Would write ${files} (dry run: nothing was written).` : `Wrote ${files}.`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,125 @@
+// Which pieces of the practice's checklist a suite has: a conftest with the client fixture, a DB script
+// that starts its PostgreSQL, a runner that runs it. Shared by SL704 (which reports the missing ones)
+// and `smoke-lint init` (which writes them). Anything that cannot be read counts as present: a piece
+// is missing only when nothing could stand in for it.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { clientOf } from '../model/app.js';
+import { dockerCommands } from '../model/docker.js';
+import { fixtureDecorator, nodesOfType, pyModule } from '../model/python.js';
+import { suiteScripts } from '../model/scripts.js';
+import { shellScript } from '../model/shell.js';
+import type { Suite } from '../model/suite.js';
+import type { SourceFile } from '../source.js';
+
+/** As the engine judges it: the rules that need the file stay silent for it. */
+function hasParseError(file: SourceFile): boolean {
+  return file.unreadable !== undefined || (file.tree?.rootNode.hasError ?? false);
+}
+
+export type PieceKind = 'client' | 'db-script' | 'runner';
+
+export const PIECE_ORDER: readonly PieceKind[] = ['client', 'db-script', 'runner'];
+
+/** Where the practice puts each piece, relative to the project root. */
+export function practicePath(suite: Pick<Suite, 'name'>, piece: PieceKind): string {
+  switch (piece) {
+    case 'client':
+      return `${suite.name}/conftest.py`;
+    case 'db-script':
+      return `${suite.name}/scripts/test-db.sh`;
+    case 'runner':
+      return 'scripts/test-integration.sh';
+  }
+}
+
+/** Libraries that start the database from Python: no DB script is needed then. */
+const PYTHON_DB_STARTERS = /\b(testcontainers|PostgresContainer|pytest_postgresql|postgresql_proc|postgresql_noproc|docker_services|docker_compose_file|pytest_docker)\b/;
+
+/** Does a module define a pytest fixture that builds a TestClient or an ASGI client (or is named like a client)? */
+function definesClientFixture(file: SourceFile): boolean {
+  const module = pyModule(file);
+  if (!module) return false;
+  for (const fn of module.functions) {
+    if (fn.className || !fixtureDecorator(module, fn)) continue;
+    if (/client/i.test(fn.name)) return true;
+    for (const call of fn.node.descendantsOfType('call')) {
+      if (clientOf(module, call)) return true;
+    }
+  }
+  return false;
+}
+
+/** Does a conftest load fixtures from elsewhere (`pytest_plugins`)? Then the client may come from there. */
+function loadsPlugins(file: SourceFile): boolean {
+  const module = pyModule(file);
+  if (!module) return false;
+  if (module.assignments.has('pytest_plugins')) return true;
+  return nodesOfType(file, 'assignment').some((node) => node.childForFieldName('left')?.text === 'pytest_plugins');
+}
+
+/** Is the client piece there, or can it not be known? */
+function hasClientPiece(suite: Suite): boolean {
+  const conftests = [...suite.conftests, ...suite.outerConftests];
+  // A conftest that cannot be read might hold it; plugins might provide it.
+  if (conftests.some((file) => hasParseError(file) || loadsPlugins(file) || definesClientFixture(file))) return true;
+  // A client fixture defined in the test modules themselves works too (it is not where the practice puts it, but nothing is missing).
+  return suite.testModules.some((file) => hasParseError(file) || definesClientFixture(file));
+}
+
+function startsDatabaseFromPython(suite: Suite): boolean {
+  const files = [...suite.conftests, ...suite.outerConftests, ...suite.testModules];
+  return files.some((file) => PYTHON_DB_STARTERS.test(file.text));
+}
+
+/** Do the suite's scripts start the database through compose (SL509 speaks about that)? */
+function startsDatabaseWithCompose(suite: Suite): boolean {
+  const { runners } = suiteScripts(suite);
+  const inside = suite.files.filter((file) => file.language === 'shell').map((file) => shellScript(file));
+  for (const script of [...runners, ...inside]) {
+    if (script && dockerCommands(script).some((command) => command.subcommand === 'compose')) return true;
+  }
+  return false;
+}
+
+const TASK_FILES = ['Makefile', 'makefile', 'GNUmakefile', 'justfile', 'Justfile', 'noxfile.py', 'tox.ini', 'Taskfile.yml', 'Taskfile.yaml'];
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Does a task file or a CI workflow run pytest with the gate variable set (a runner that is not a shell script)? */
+function runsSuiteOutsideShell(suite: Suite): boolean {
+  const root = suite.project.root;
+  const candidates = TASK_FILES.map((name) => path.join(root, name));
+  const workflows = path.join(root, '.github', 'workflows');
+  try {
+    for (const entry of readdirSync(workflows)) if (/\.ya?ml$/.test(entry)) candidates.push(path.join(workflows, entry));
+  } catch {
+    // no workflows
+  }
+  const gate = suite.project.config.gateVariable;
+  return candidates.some((file) => {
+    const text = readText(file);
+    return text !== null && text.includes(gate) && /\bpytest\b/.test(text);
+  });
+}
+
+/** The pieces of the checklist a suite lacks, in checklist order. A suite without test modules lacks nothing (it is not a suite yet). */
+export function missingPieces(suite: Suite): PieceKind[] {
+  return suite.testModules.length === 0 ? [] : lackingPieces(suite);
+}
+
+/** The pieces a suite directory lacks, whether or not it has test modules yet (`smoke-lint init` fills an empty one). */
+export function lackingPieces(suite: Suite): PieceKind[] {
+  const missing: PieceKind[] = [];
+  if (!hasClientPiece(suite)) missing.push('client');
+  const scripts = suiteScripts(suite);
+  if (scripts.dbScripts.length === 0 && !startsDatabaseFromPython(suite) && !startsDatabaseWithCompose(suite)) missing.push('db-script');
+  if (scripts.runners.length === 0 && !runsSuiteOutsideShell(suite)) missing.push('runner');
+  return missing;
+}
