@@ -24,6 +24,7 @@ export interface DockerOption {
   value: ShellWord | null;
 }
 
+/** One `-p` spec read apart, so that rules can compare the host port (not the container's) with the dev and test ports. */
 export interface PublishedPort {
   word: ShellWord;
   hostIp: string | null;
@@ -35,6 +36,7 @@ export interface PublishedPort {
   protocol: string | null;
 }
 
+/** The image of a run: which PostgreSQL major (hence which data directory) the container gets. */
 export interface DockerImage {
   word: ShellWord;
   /** Repository without tag or digest ('postgres', 'docker.io/library/postgres'); null when unknown. */

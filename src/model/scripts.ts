@@ -311,7 +311,7 @@ function scriptCall(script: ShellScript, command: ShellCommand): ScriptCall | nu
 // ---------------------------------------------------------------------------------------------
 
 /** How a pytest run reaches a suite directory; null when it does not (or cannot be told). */
-export function suiteRelation(run: PytestRun, suite: Suite, script?: ShellScript): SuiteRelation | null {
+export function suiteRelation(run: PytestRun, suite: Suite): SuiteRelation | null {
   const candidates: string[] = [...run.targets];
   // With the caller's cwd unknown, a relative target is most often written from the project root.
   if (run.cwd === null) {
@@ -323,10 +323,8 @@ export function suiteRelation(run: PytestRun, suite: Suite, script?: ShellScript
     if (isWithin(suite.dir, target)) relation = 'ancestor';
   }
   if (relation) return relation;
-  if (run.rawTargets.length === 0 && run.targetsKnown) {
-    const cwd = run.cwd ?? (script ? null : null);
-    if (cwd !== null && isWithin(suite.dir, cwd)) return 'cwd';
-  }
+  // No target: pytest collects from its cwd (or testpaths), which reaches the suite when the cwd is above it.
+  if (run.rawTargets.length === 0 && run.targetsKnown && run.cwd !== null && isWithin(suite.dir, run.cwd)) return 'cwd';
   return null;
 }
 
@@ -358,7 +356,7 @@ export function suiteScripts(suite: Suite): SuiteScripts {
   for (const script of all) {
     let isRunner = false;
     for (const run of pytestRuns(script)) {
-      const relation = suiteRelation(run, suite, script);
+      const relation = suiteRelation(run, suite);
       if (!relation) continue;
       runs.push({ script, run, relation });
       isRunner = true;

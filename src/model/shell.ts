@@ -199,7 +199,7 @@ class LightTree {
   lasts = new Int32Array(1024);
   deferred = new Uint8Array(1024);
   private readonly views: Array<Node | undefined> = [];
-  private readonly bySlot = new Map<number, Node[]>();
+  private readonly bySlot: Array<Node[] | undefined> = [];
 
   constructor(
     readonly tree: Parser.Tree,
@@ -228,7 +228,7 @@ class LightTree {
   }
 
   children(slot: number): Node[] {
-    let kids = this.bySlot.get(slot);
+    let kids = this.bySlot[slot];
     if (kids) return kids;
     if (this.deferred[slot]) {
       this.deferred[slot] = 0;
@@ -241,7 +241,7 @@ class LightTree {
     kids = new Array<Node>(count);
     let i = 0;
     for (let child = this.firsts[slot]!; child >= 0; child = this.nexts[child]!) kids[i++] = this.view(child);
-    if (count > 0) this.bySlot.set(slot, kids);
+    if (count > 0) this.bySlot[slot] = kids;
     return kids;
   }
 
