@@ -430,8 +430,9 @@ export function classifyCondition(module: PyModule, node: Node, config: Config, 
   if (unset && onGate) {
     return opener === null ? base : { ...base, kind: 'weak', problem: 'wrong-value', opensOn: opener };
   }
-  // Runs when unset and when set to the gate value.
-  if (off) return { ...base, kind: 'weak', problem: 'runs-when-unset' };
+  // Runs when unset and when set to the gate value: whether it skips on some other value (`== "skip"`)
+  // or never (`== "never"`), a plain `pytest` runs the suite.
+  if (!unset && !onGate) return { ...base, kind: 'weak', problem: 'runs-when-unset' };
   return base;
 }
 
