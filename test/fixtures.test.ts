@@ -6,7 +6,8 @@
 // Cases under fixtures/rules/<CODE>/ are named fires-* or silent-*; every rule needs one of each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lint } from '../src/engine.js';
 import { allRules } from '../rules/index.js';
@@ -67,6 +68,20 @@ for (const fixture of cases) {
       const { text } = applyFixesToText(raw.slice(bom.length), original, fixes);
       assert.equal(bom + text, readFileSync(path.join(fixedDir, relative), 'utf8'), `fixed ${relative} of ${fixture.name}`);
     }
+
+    // The fixed project lints clean for every rule whose findings all carried a fix.
+    const fullyFixed = new Set(report.diagnostics.filter((d) => d.fix).map((d) => d.code));
+    for (const d of report.diagnostics) if (!d.fix) fullyFixed.delete(d.code);
+    const copy = mkdtempSync(path.join(tmpdir(), 'smoke-lint-fixed-'));
+    try {
+      cpSync(project, copy, { recursive: true });
+      for (const relative of listFiles(fixedDir)) writeFileSync(path.join(copy, relative), readFileSync(path.join(fixedDir, relative)));
+      const after = await lint({ paths: [copy], cwd: copy, select: fixture.select });
+      const left = after.diagnostics.filter((d) => fullyFixed.has(d.code)).map((d) => `${path.relative(copy, d.file.path)}:${d.range.start.line}: ${d.code} ${d.message}`);
+      assert.deepEqual(left, [], `after its fixes, ${fixture.name} still reports`);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 }
 
@@ -78,6 +93,9 @@ test('every rule has a case where it fires and a near-miss where it stays silent
     const fires = own.some((c) => c.expected.some((line) => line.endsWith(` ${rule.code}`)));
     const silent = own.some((c) => c.name.includes('/silent-') && !c.expected.some((line) => line.endsWith(` ${rule.code}`)));
     if (!fires) problems.push(`${rule.code}: no fixtures/rules/${rule.code}/fires-* case reports it`);
+    const showsFix = own.some((c) => existsSync(path.join(c.dir, 'fixed')));
+    const textFix = rule.fix !== 'none' && rule.code !== 'SL701'; // SL701's fix changes the mode, tested in test/fix.test.ts
+    if (textFix && !showsFix) problems.push(`${rule.code}: fixable, but no case has a fixed/ folder showing the fixed file`);
     if (!silent) problems.push(`${rule.code}: no fixtures/rules/${rule.code}/silent-* near-miss`);
   }
   assert.deepEqual(problems, []);
