@@ -1,5 +1,6 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
+import { suiteScripts } from '../src/model/scripts.js';
 
 export default defineRule({
   code: 'SL001',
@@ -16,7 +17,11 @@ export default defineRule({
     exceptions: 'Files outside every integration suite are never parsed, so they are never reported.',
   },
   check({ suite, report }) {
-    for (const file of suite.files) {
+    // The suite's own files, and its DB script and runner wherever they live (often `scripts/` at the root).
+    const { dbScripts, runners } = suiteScripts(suite);
+    const files = new Map(suite.files.map((file) => [file.path, file]));
+    for (const script of [...dbScripts, ...runners]) files.set(script.file.path, script.file);
+    for (const file of files.values()) {
       if (file.unreadable) {
         report({ file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, message: `Cannot analyse this file: ${file.unreadable}` });
         continue;
