@@ -8,6 +8,7 @@ import { findProjectRoot, walkProject } from './discover.js';
 import { globMatches } from './glob.js';
 import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, findSuiteDirs, Project, type Suite } from './model/suite.js';
+import { suiteScripts } from './model/scripts.js';
 import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
 import type { SourceFile } from './source.js';
 import { applySuppressions, suppressionsOf } from './suppress.js';
@@ -93,19 +94,45 @@ export async function lint(request: LintRequest): Promise<LintReport> {
   return report;
 }
 
-/** The suites the requested paths touch: suites under a requested folder, and the suite around a requested file. */
+/**
+ * The suites the requested paths touch: suites under a requested folder, the suite around a requested
+ * file, and the suites whose DB script or runner a requested shell file is (pre-commit names the
+ * staged `scripts/test-integration.sh`, which lives outside every suite folder).
+ */
 function selectSuites(project: Project, targets: string[]): Suite[] {
   const suiteDirs = findSuiteDirs(project);
   const chosen = new Set<string>();
+  const looseScripts: string[] = [];
   for (const target of targets) {
+    let matched = false;
     for (const dir of suiteDirs) {
       const absolute = path.join(project.root, dir);
       const suiteInsideTarget = absolute === target || absolute.startsWith(target + path.sep);
       const targetInsideSuite = target.startsWith(absolute + path.sep);
-      if (suiteInsideTarget || targetInsideSuite) chosen.add(dir);
+      if (suiteInsideTarget || targetInsideSuite) {
+        chosen.add(dir);
+        matched = true;
+      }
+    }
+    if (!matched && project.discovered.some((file) => file.path === target && file.language === 'shell')) looseScripts.push(target);
+  }
+  const built = new Map<string, Suite>();
+  const suiteAt = (dir: string): Suite => {
+    let suite = built.get(dir);
+    if (!suite) {
+      suite = buildSuite(project, dir);
+      built.set(dir, suite);
+    }
+    return suite;
+  };
+  if (looseScripts.length > 0) {
+    for (const dir of suiteDirs) {
+      if (chosen.has(dir)) continue;
+      const { dbScripts, runners } = suiteScripts(suiteAt(dir));
+      if ([...dbScripts, ...runners].some((script) => looseScripts.includes(script.file.path))) chosen.add(dir);
     }
   }
-  return [...chosen].sort().map((dir) => buildSuite(project, dir));
+  return [...chosen].sort().map(suiteAt);
 }
 
 function runRules(rules: RuleDefinition[], suite: Suite, config: Config, request: LintRequest): Diagnostic[] {

@@ -277,3 +277,13 @@ test('the installed binary never prints a stack trace', () => {
   assert.equal(clean.status, 0, clean.stderr);
   assert.match(clean.stdout, /^All checks passed!/);
 });
+
+test('a runner named on the command line (as pre-commit does) brings in the suite it runs', async () => {
+  const project = path.join(repoRoot, 'fixtures', 'skill-verbatim', 'project');
+  const result = await run(['--format', 'concise', 'scripts/test-integration.sh'], project);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /^scripts\/test-integration\.sh:19:1: SL603 /m);
+  assert.match(result.stdout, /^backend\/tests\/integration\/conftest\.py:21:1: SL104 /m);
+  const unrelated = await run(['--format', 'concise', 'backend/main.py'], project);
+  assert.equal(unrelated.code, 0);
+});
