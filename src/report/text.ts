@@ -22,7 +22,7 @@ export function formatPretty(input: ReportInput): string {
   for (const diagnostic of input.diagnostics) {
     const file = displayPath(diagnostic.file.path, input.cwd);
     if (file !== currentFile) {
-      if (currentFile !== null) out.push('');
+      // Each frame ends with a blank line, which also separates the file groups.
       out.push(color.bold.underline(file));
       currentFile = file;
     }
@@ -96,7 +96,9 @@ export function summary(input: ReportInput): string {
     counts.info ? color.blue(`${counts.info} info`) : null,
   ].filter(Boolean);
   const fixable = input.diagnostics.filter((d) => d.fix?.applicability === 'safe').length;
+  const unsafe = input.diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length;
   const files = new Set(input.diagnostics.map((d) => d.file.path)).size;
-  const fixNote = fixable ? ` ${fixable} with a safe fix.` : '';
+  const unsafeNote = unsafe ? ` ${unsafe} more with \`--fix --unsafe-fixes\`.` : '';
+  const fixNote = (fixable ? ` ${fixable} fixable with \`--fix\`.` : '') + unsafeNote;
   return `Found ${plural(input.diagnostics.length, 'problem')} (${parts.join(', ')}) in ${plural(files, 'file')}.${fixNote}`;
 }
