@@ -268,8 +268,9 @@ function scriptCall(script: ShellScript, command: ShellCommand): ScriptCall | nu
   const effective = effectiveCommand(command);
   const head = effective.nameWord;
   if (!head) return null;
-  const offset = command.node.startIndex;
   const make = (target: ShellWord | null, via: ScriptCall['via'], args: ShellWord[]): ScriptCall => {
+    // Read here, not for every command: `.node` materializes a tree-sitter node.
+    const offset = command.node.startIndex;
     const written = target && !target.multi ? target.value : null;
     const cwdKnown = script.cwdAt(offset) !== null;
     const absolute = written !== null && path.isAbsolute(written);

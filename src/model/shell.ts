@@ -185,6 +185,8 @@ class LightTree {
   /** Per type id: 1 = reads its children's field names, 2 = leaf, 4 = deferrable. */
   private readonly typeFlags: number[] = [];
   private readonly fieldNames: Array<string | null | undefined> = [''];
+  /** The type id of the node `make` saw last (kept or not). */
+  private lastTypeId = 0;
 
   // One slot per mirrored node.
   size = 0;
@@ -260,7 +262,7 @@ class LightTree {
   mirror(): Node {
     const cursor = (this.cursor ??= this.tree.walk());
     cursor.gotoDescendant(0);
-    const root = this.make(cursor, -1);
+    const root = this.make(cursor, -1, 0);
     this.build(cursor, root);
     return this.view(root);
   }
@@ -290,16 +292,21 @@ class LightTree {
     this.deferred = deferred;
   }
 
-  /** Mirrors the cursor's node under `parent`; -1 when it is a token or comment the model never reads. */
-  private make(cursor: Parser.TreeCursor, parent: number): number {
+  /**
+   * Mirrors the cursor's node under `parent`; -1 when it is a token or comment the model never reads.
+   * `preorder` is the node's descendant index when the caller counted it, else -1 (asked of the cursor).
+   */
+  private make(cursor: Parser.TreeCursor, parent: number, preorder: number): number {
     const typeId = cursor.nodeTypeId;
+    this.lastTypeId = typeId;
     let type = this.typeNames[typeId];
     if (type === undefined) {
       type = cursor.nodeType;
       this.typeNames[typeId] = type;
       this.namedTypes[typeId] = cursor.nodeIsNamed;
       this.keptTypes[typeId] = (this.namedTypes[typeId]! && type !== 'comment') || KEPT_TOKENS.has(type);
-      this.typeFlags[typeId] = (FIELD_PARENTS.has(type) ? 1 : 0) | (LEAF_TYPES.has(type) ? 2 : 0) | (DEFERRABLE_TYPES.has(type) ? 4 : 0);
+      const terminal = !this.namedTypes[typeId] || (LEAF_TYPES.has(type) && !NONTERMINAL_LEAVES.has(type));
+      this.typeFlags[typeId] = (FIELD_PARENTS.has(type) ? 1 : 0) | (LEAF_TYPES.has(type) ? 2 : 0) | (DEFERRABLE_TYPES.has(type) ? 4 : 0) | (terminal ? 8 : 0);
     }
     if (!this.keptTypes[typeId]) return -1;
     if (this.size === this.preorder.length) this.grow();
@@ -309,7 +316,7 @@ class LightTree {
       fieldId = cursor.currentFieldId;
       if (fieldId && this.fieldNames[fieldId] === undefined) this.fieldNames[fieldId] = cursor.currentFieldName || null;
     }
-    this.preorder[slot] = cursor.currentDescendantIndex;
+    this.preorder[slot] = preorder >= 0 ? preorder : cursor.currentDescendantIndex;
     this.typeIds[slot] = typeId;
     this.starts[slot] = cursor.startIndex;
     this.ends[slot] = cursor.endIndex;
@@ -332,10 +339,16 @@ class LightTree {
   private build(cursor: Parser.TreeCursor, top: number): void {
     if (LEAF_TYPES.has(this.typeOf(top)) || !cursor.gotoFirstChild()) return;
     let parent = top;
+    // The descendant index of the cursor's node, counted here to spare a call into the binding per node;
+    // -1 after passing over a subtree that may hold nodes (a deferred word, a `number`), until the next
+    // mirrored node asks the cursor again.
+    let next = this.preorder[top]! + 1;
     for (;;) {
-      const slot = this.make(cursor, parent);
+      const slot = this.make(cursor, parent, next);
+      if (slot >= 0) next = this.preorder[slot]!;
+      // Anonymous tokens, comments and the leaf types but `number` never have children.
+      let whole = (this.typeFlags[this.lastTypeId]! & 8) !== 0;
       let descend = false;
-      // A skipped node is an anonymous token or a comment: a leaf, so the preorder count stays right.
       if (slot >= 0) {
         const flags = this.typeFlags[this.typeIds[slot]!]!;
         if ((flags & 2) !== 0) descend = false;
@@ -343,10 +356,15 @@ class LightTree {
           this.deferred[slot] = 1;
         } else descend = true;
       }
-      if (descend && cursor.gotoFirstChild()) {
-        parent = slot;
-        continue;
+      if (descend) {
+        if (cursor.gotoFirstChild()) {
+          parent = slot;
+          next++;
+          continue;
+        }
+        whole = true; // no children at all
       }
+      next = whole && next >= 0 ? next + 1 : -1;
       while (!cursor.gotoNextSibling()) {
         cursor.gotoParent();
         if (parent === top) return;
@@ -452,6 +470,9 @@ const DEFERRABLE_TYPES = new Set(['string', 'concatenation', 'simple_expansion',
 
 /** Builtins whose effects the model tracks (see commandEffects). */
 const EFFECT_BUILTINS = new Set(['set', 'cd', 'pushd', 'popd', 'read', 'mapfile', 'readarray', 'printf', 'getopts', 'let']);
+
+/** Leaf types that may still have children in the tree (`-0x10#${N}`): the walk need not enter them, but they count. */
+const NONTERMINAL_LEAVES = new Set(['number']);
 
 /** Token types: never any children to look for. */
 const LEAF_TYPES = new Set(['word', 'string_content', 'variable_name', 'special_variable_name', 'raw_string', 'ansi_c_string', 'number', 'heredoc_content', 'heredoc_start', 'heredoc_end', 'file_descriptor', 'test_operator', 'regex', 'extglob_pattern', 'comment']);
@@ -711,7 +732,10 @@ class ScriptModel implements ShellScript {
   private readonly events = new Map<string, VarEvent[]>();
   private readonly exportEvents = new Map<string, ExportEvent[]>();
   private readonly skeletons: Skeleton[] = [];
-  private readonly byNode = new Map<string, ShellCommand>();
+  /** Commands by `start:end` of their node, built on the first `commandFor`. */
+  private byNode: Map<string, ShellCommand> | null = null;
+  /** Expands the arguments of every command on first use (one function shared by all). */
+  private readonly expander = (nodes: Node[]): ShellWord[] => this.wordsOf(nodes);
   private readonly commandNodes: Node[] = [];
   private nodeIndex: Map<string, Node> | null = null;
   private readonly root: Node;
@@ -881,14 +905,14 @@ class ScriptModel implements ShellScript {
 
   private walkCommand(node: Node, statement: Node, redirects: Node[], pipeline: Skeleton['pipeline'], ctx: Ctx): void {
     this.skeletons.push({ node, statement, redirects, ctx, errexit: this.options.errexit, pipefail: this.options.pipefail, pipeline });
-    const inner: Ctx = { ...ctx };
+    // Contexts are never mutated: the children share the command's.
     for (const child of node.namedChildren) {
       if (child.type === 'variable_assignment') {
         // Prefix assignments set the command's environment only; still look inside their values.
         const value = child.childForFieldName('value');
-        if (value) this.walk(value, inner);
+        if (value) this.walk(value, ctx);
       } else if (!child.deferred) {
-        this.walk(child, inner);
+        this.walk(child, ctx);
       }
     }
     this.commandEffects(node, ctx);
@@ -1223,7 +1247,7 @@ class ScriptModel implements ShellScript {
   private finishCommands(): void {
     for (const skeleton of this.skeletons) {
       const { node, ctx } = skeleton;
-      const prefixEnv = new Map<string, ShellWord>();
+      let prefixEnv: Map<string, ShellWord> | null = null;
       let nameNode: Node | null = null;
       const argNodes: Node[] = [];
       for (const child of node.children) {
@@ -1231,24 +1255,24 @@ class ScriptModel implements ShellScript {
         if (child.type === 'variable_assignment' && !nameNode) {
           const key = child.childForFieldName('name')?.text;
           const value = child.childForFieldName('value');
-          if (key) prefixEnv.set(key, value ? this.scalarWord(value) : emptyWord(child));
+          if (key) (prefixEnv ??= new Map()).set(key, value ? this.scalarWord(value) : emptyWord(child));
         } else if (field === 'name') {
           nameNode = child.namedChild(0) ?? child;
         } else if (field === 'argument' && child.isNamed) {
           argNodes.push(child);
         }
       }
-      const nameWords = nameNode ? this.wordsOf([nameNode]) : [];
+      const nameWords = nameNode ? this.wordsOf([nameNode]) : NO_WORDS;
       const first = nameWords[0] ?? null;
       const nameKnown = first !== null && !first.multi && first.value !== null;
       const command = new Command(node, skeleton.statement, skeleton.redirects);
       if (nameWords.length > 1) command.leading = nameWords.slice(1);
       command.argSources = argNodes;
-      command.expandArgs = (nodes) => this.wordsOf(nodes);
+      command.expandArgs = this.expander;
       command.index = this.commands.length;
       command.name = nameKnown ? first.value : null;
       command.nameWord = first;
-      if (prefixEnv.size) command.prefixEnv = prefixEnv;
+      if (prefixEnv) command.prefixEnv = prefixEnv;
       command.functionName = ctx.fn;
       command.caseArms = ctx.arm?.patterns ?? null;
       command.caseArm = ctx.arm;
@@ -1261,7 +1285,6 @@ class ScriptModel implements ShellScript {
       command.background = ctx.background;
       this.commands.push(command);
       this.commandNodes.push(node);
-      this.byNode.set(`${node.startIndex}:${node.endIndex}`, command);
     }
   }
 
@@ -1385,7 +1408,15 @@ class ScriptModel implements ShellScript {
   }
 
   commandFor(node: SyntaxNode): ShellCommand | undefined {
-    return node.type === 'command' ? this.byNode.get(`${node.startIndex}:${node.endIndex}`) : undefined;
+    if (node.type !== 'command') return undefined;
+    if (!this.byNode) {
+      this.byNode = new Map();
+      for (let i = 0; i < this.commands.length; i++) {
+        const source = this.commandNodes[i]!;
+        this.byNode.set(`${source.startIndex}:${source.endIndex}`, this.commands[i]!);
+      }
+    }
+    return this.byNode.get(`${node.startIndex}:${node.endIndex}`);
   }
 
   callsOf(functionName: string): ShellCommand[] {
@@ -1467,6 +1498,14 @@ class ScriptModel implements ShellScript {
   private wordsOf(nodes: Node[]): ShellWord[] {
     const result: ShellWord[] = [];
     for (const node of nodes) {
+      if (node.type === 'word') {
+        // The common case, a plain unquoted word: its text is its one field (see `parts` and `partsToFields`).
+        const text = node.text;
+        if (isPlainWord(text)) {
+          result.push(new Word(node, text, text, false));
+          continue;
+        }
+      }
       for (const field of this.fieldsOf([node])) {
         result.push(new Word(node, field.unknown || field.t.includes(HOLE) ? null : field.t, field.t, field.multi));
       }
@@ -1922,6 +1961,16 @@ function partsToFields(parts: Part[]): Field[] {
   }
   flush();
   return fields;
+}
+
+/** A non-empty unquoted word bash keeps as it is: no escape, glob, brace, tilde or NUL (HOLE) in it. */
+function isPlainWord(text: string): boolean {
+  if (text.length === 0 || text.charCodeAt(0) === 126) return false; // ~
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92 || c === 42 || c === 63 || c === 123 || c === 0) return false; // \ * ? { NUL
+  }
+  return true;
 }
 
 function emptyWord(node: Node): ShellWord {
