@@ -1,7 +1,7 @@
 import type Parser from 'tree-sitter';
 import { defineRule, type Edit, type Fix, type Finding } from '../src/rule.js';
 import { nodeRange, type SourceFile } from '../src/source.js';
-import { callArguments, pyModule, type FunctionInfo, type PyModule } from '../src/model/python.js';
+import { callArguments, nodesOfType, pyModule, type FunctionInfo, type PyModule } from '../src/model/python.js';
 import {
   FunctionScope,
   HTTP_VERBS,
@@ -127,7 +127,7 @@ export default defineRule({
         : 'Add a session-scoped `client` fixture to the suite\'s conftest (`with TestClient(app) as c: yield c`) and request relative URLs such as `client.get("/health")`.';
 
       const scopes = new Map<FunctionInfo | null, FunctionScope>();
-      for (const call of module.root.descendantsOfType('call')) {
+      for (const call of nodesOfType(file, 'call')) {
         const fn = enclosingFunction(module, call);
         let scope = scopes.get(fn);
         if (!scope) scopes.set(fn, (scope = new FunctionScope(module, fn)));

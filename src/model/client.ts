@@ -8,9 +8,15 @@ import type { Suite } from './suite.js';
 import {
   callArguments,
   calleeName,
+  dottedText,
   fixtureDecorator,
+  lowerBound,
+  nodeSpan,
+  nodeText,
+  nodesOfType,
   pyModule,
   stringValue,
+  typedNodeIndex,
   unparenthesize,
   type FunctionInfo,
   type PyModule,
@@ -126,11 +132,14 @@ export interface LiveCall {
 const REQUESTS_SESSION = new Set(['requests.Session', 'requests.session', 'requests.sessions.Session']);
 const OTHER_LIVE_CONSTRUCTORS = new Set(['aiohttp.ClientSession', 'http.client.HTTPConnection', 'http.client.HTTPSConnection']);
 
-/** `a` in `a.b.c`. */
-function headIdentifier(node: Node | null): Node | null {
-  let current = node;
+/** The text of `a` in `a.b.c`. */
+function headIdentifier(node: Node | null): string | null {
+  if (!node) return null;
+  const dotted = dottedText(node);
+  if (dotted !== null) return dotted.split('.', 1)[0]!;
+  let current: Node | null = node;
   while (current?.type === 'attribute') current = current.childForFieldName('object');
-  return current?.type === 'identifier' ? current : null;
+  return current?.type === 'identifier' ? current.text : null;
 }
 
 export function liveCall(module: PyModule, node: Node, scope?: FunctionScope): LiveCall | null {
@@ -139,8 +148,8 @@ export function liveCall(module: PyModule, node: Node, scope?: FunctionScope): L
   if (!callee) return null;
   // `requests.get` only when `requests` is the imported module, not a local or a parameter of that name.
   const head = headIdentifier(node.childForFieldName('function'));
-  if (!head || !module.imports.has(head.text) || module.imports.get(head.text)!.level !== 0) return null;
-  if (scope && (scope.isParameter(head.text) || scope.locals.has(head.text))) return null;
+  if (!head || !module.imports.has(head) || module.imports.get(head)!.level !== 0) return null;
+  if (scope && (scope.isParameter(head) || scope.locals.has(head))) return null;
   const parts = callee.split('.');
   const last = parts[parts.length - 1]!;
   const owner = parts.slice(0, -1).join('.');
@@ -168,17 +177,108 @@ const SCOPE_BOUNDARIES = new Set(['function_definition', 'class_definition', 'la
 
 /** Every node of the given types under `root`, not descending into nested functions, classes or lambdas. */
 export function nodesInScope(root: Node, types: Set<string>): Node[] {
+  // A block is never as wide as one of its ancestors, so "inside the block" is "within its offsets";
+  // other roots take the cursor walk.
+  if (root.type !== 'block' || types.has('block')) return nodesInScopeByCursor(root, types);
+  const [start, end] = nodeSpan(root);
+  const boundaries = typedNodeIndex(root.tree, SCOPE_BOUNDARY_TYPES);
+  // The nested scopes inside the block (nested ones among them too; they do no harm).
+  const fences: Array<{ start: number; end: number; type: string }> = [];
+  for (let i = lowerBound(boundaries.starts, start); i < boundaries.nodes.length && boundaries.starts[i]! <= end; i++) {
+    if (boundaries.ends[i]! <= end) fences.push({ start: boundaries.starts[i]!, end: boundaries.ends[i]!, type: boundaries.nodes[i]!.type });
+  }
+  const candidates = typedNodeIndex(root.tree, [...types]);
   const found: Node[] = [];
-  const visit = (node: Node): void => {
-    if (types.has(node.type)) found.push(node);
-    for (const child of node.namedChildren) {
-      if (SCOPE_BOUNDARIES.has(child.type)) continue;
-      visit(child);
+  for (let i = lowerBound(candidates.starts, start); i < candidates.nodes.length && candidates.starts[i]! <= end; i++) {
+    const nodeStart = candidates.starts[i]!;
+    const nodeEnd = candidates.ends[i]!;
+    if (nodeEnd > end) continue;
+    let fenced = false;
+    for (const fence of fences) {
+      if (fence.start > nodeStart || nodeEnd > fence.end) continue;
+      // A node exactly as wide as a function, class or lambda is that node, or one of its ancestors.
+      if (fence.start === nodeStart && fence.end === nodeEnd && candidates.nodes[i]!.type !== fence.type) continue;
+      fenced = true;
+      break;
     }
-  };
-  visit(root);
+    if (!fenced) found.push(candidates.nodes[i]!);
+  }
   return found;
 }
+
+const SCOPE_BOUNDARY_TYPES = [...SCOPE_BOUNDARIES];
+
+/** `nodesInScope` for any root: a cursor walk over named nodes, allocating a node only for the ones found. */
+function nodesInScopeByCursor(root: Node, types: Set<string>): Node[] {
+  const found: Node[] = [];
+  if (types.has(root.type)) found.push(root);
+  const cursor = root.walk();
+  if (!cursor.gotoFirstChild()) return found;
+  for (;;) {
+    let descend = false;
+    if (cursor.nodeIsNamed) {
+      const type = cursor.nodeType;
+      if (!SCOPE_BOUNDARIES.has(type)) {
+        if (types.has(type)) found.push(cursor.currentNode);
+        descend = true;
+      }
+    }
+    if (descend && cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) return found;
+    }
+  }
+}
+
+const localsCache = new WeakMap<FunctionInfo, ReadonlyMap<string, Node | null>>();
+
+function functionLocals(fn: FunctionInfo): ReadonlyMap<string, Node | null> {
+  // By the FunctionInfo itself: the modules' own are shared by every rule (and nobody changes them).
+  let locals = localsCache.get(fn);
+  if (!locals) {
+    locals = readLocals(fn);
+    localsCache.set(fn, locals);
+  }
+  return locals;
+}
+
+function readLocals(fn: FunctionInfo): Map<string, Node | null> {
+  const locals = new Map<string, Node | null>();
+  const body = fn.node.childForFieldName('body');
+  if (!body) return locals;
+  const bind = (name: string, value: Node | null): void => {
+    if (fn.parameters.includes(name)) {
+      locals.set(name, null);
+      return;
+    }
+    locals.set(name, locals.has(name) ? null : value);
+  };
+  for (const node of nodesInScope(body, LOCAL_BINDINGS)) {
+    if (node.type === 'assignment') {
+      const left = node.childForFieldName('left');
+      const right = node.childForFieldName('right');
+      if (left?.type === 'identifier') bind(left.text, right && right.type !== 'assignment' ? right : null);
+      else for (const id of left?.descendantsOfType('identifier') ?? []) bind(id.text, null);
+    } else if (node.type === 'augmented_assignment') {
+      const left = node.childForFieldName('left');
+      if (left?.type === 'identifier') bind(left.text, null);
+    } else if (node.type === 'as_pattern') {
+      const target = node.childForFieldName('alias');
+      const value = node.namedChild(0);
+      const inner = target?.namedChild(0) ?? null;
+      if (node.parent?.type === 'with_item' && inner?.type === 'identifier') bind(inner.text, value);
+      else for (const id of target?.descendantsOfType('identifier') ?? []) bind(id.text, null);
+    } else if (node.type === 'for_statement') {
+      for (const id of node.childForFieldName('left')?.descendantsOfType('identifier') ?? []) bind(id.text, null);
+    } else if (node.type === 'named_expression') {
+      const name = node.childForFieldName('name');
+      if (name) bind(name.text, null);
+    }
+  }
+  return locals;
+}
+
+const LOCAL_BINDINGS = new Set(['assignment', 'augmented_assignment', 'as_pattern', 'for_statement', 'named_expression']);
 
 /**
  * The names a function binds, read as a reader would: a name bound once (`x = ...`, `with ... as x`)
@@ -188,42 +288,13 @@ export class FunctionScope {
   readonly module: PyModule;
   readonly fn: FunctionInfo | null;
   /** name -> its single value, or null when bound in a way that cannot be followed. */
-  readonly locals = new Map<string, Node | null>();
+  readonly locals: Map<string, Node | null>;
 
   constructor(module: PyModule, fn: FunctionInfo | null) {
     this.module = module;
     this.fn = fn;
-    const body = fn?.node.childForFieldName('body');
-    if (!body) return;
-    const bind = (name: string, value: Node | null): void => {
-      if (fn?.parameters.includes(name)) {
-        this.locals.set(name, null);
-        return;
-      }
-      this.locals.set(name, this.locals.has(name) ? null : value);
-    };
-    for (const node of nodesInScope(body, new Set(['assignment', 'augmented_assignment', 'as_pattern', 'for_statement', 'named_expression']))) {
-      if (node.type === 'assignment') {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        if (left?.type === 'identifier') bind(left.text, right && right.type !== 'assignment' ? right : null);
-        else for (const id of left?.descendantsOfType('identifier') ?? []) bind(id.text, null);
-      } else if (node.type === 'augmented_assignment') {
-        const left = node.childForFieldName('left');
-        if (left?.type === 'identifier') bind(left.text, null);
-      } else if (node.type === 'as_pattern') {
-        const target = node.childForFieldName('alias');
-        const value = node.namedChild(0);
-        const inner = target?.namedChild(0) ?? null;
-        if (node.parent?.type === 'with_item' && inner?.type === 'identifier') bind(inner.text, value);
-        else for (const id of target?.descendantsOfType('identifier') ?? []) bind(id.text, null);
-      } else if (node.type === 'for_statement') {
-        for (const id of node.childForFieldName('left')?.descendantsOfType('identifier') ?? []) bind(id.text, null);
-      } else if (node.type === 'named_expression') {
-        const name = node.childForFieldName('name');
-        if (name) bind(name.text, null);
-      }
-    }
+    // The bindings of a function are read once per tree and function; each scope gets its own copy of the map.
+    this.locals = fn ? new Map(functionLocals(fn)) : new Map();
   }
 
   isParameter(name: string): boolean {
@@ -262,12 +333,35 @@ function resolveModuleName(module: PyModule, node: Node, depth = 0): Node {
 
 /** The function (test, fixture, helper) whose body holds `node`, among the module's collected functions. */
 export function enclosingFunction(module: PyModule, node: Node): FunctionInfo | null {
-  for (let current: Node | null = node.parent; current; current = current.parent) {
-    if (current.type === 'function_definition') {
-      return module.functions.find((fn) => fn.node.id === current!.id) ?? null;
-    }
+  // The innermost function_definition around the node, found by offsets: ancestors come before their
+  // descendants in document order, so the last one (in that order) that encloses the node is the innermost.
+  const definitions = typedNodeIndex(module.root.tree, ['function_definition']);
+  const [start, end] = nodeSpan(node);
+  for (let i = lowerBound(definitions.starts, start + 1) - 1; i >= 0; i--) {
+    const fnStart = definitions.starts[i]!;
+    const fnEnd = definitions.ends[i]!;
+    if (fnEnd < end) continue;
+    // As wide as the node: the node itself, or a node around it (a block holding only this function).
+    if (fnStart === start && fnEnd === end) continue;
+    return functionsByStart(module).get(fnStart) ?? null;
   }
   return null;
+}
+
+const functionStarts = new WeakMap<PyModule, Map<number, FunctionInfo>>();
+
+/** The module's collected functions by the offset their function_definition starts at (the first one wins, as `find` would). */
+function functionsByStart(module: PyModule): Map<number, FunctionInfo> {
+  let byStart = functionStarts.get(module);
+  if (!byStart) {
+    byStart = new Map();
+    for (const fn of module.functions) {
+      const start = nodeSpan(fn.node)[0];
+      if (!byStart.has(start)) byStart.set(start, fn);
+    }
+    functionStarts.set(module, byStart);
+  }
+  return byStart;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -734,9 +828,12 @@ export class SuiteFixtures {
       const inner = expression.namedChild(0);
       return inner ? this.clientIn(scope, inner) : null;
     }
-    if (expression.type === 'identifier' && scope.isParameter(expression.text)) {
-      const fixture = this.lookup(scope.module.file, expression.text);
-      return fixture ? this.clientOf(fixture) : null;
+    if (expression.type === 'identifier') {
+      const name = nodeText(expression);
+      if (scope.isParameter(name)) {
+        const fixture = this.lookup(scope.module.file, name);
+        return fixture ? this.clientOf(fixture) : null;
+      }
     }
     const resolved = scope.resolve(expression);
     if (resolved.type === 'call') return clientConstruction(scope.module, resolved, scope);
@@ -746,9 +843,12 @@ export class SuiteFixtures {
   /** The network-client construction an expression in `scope` stands for. */
   liveClientIn(scope: FunctionScope, node: Node): Node | null {
     const expression = unparenthesize(node);
-    if (expression.type === 'identifier' && scope.isParameter(expression.text)) {
-      const fixture = this.lookup(scope.module.file, expression.text);
-      return fixture ? this.liveClientOf(fixture) : null;
+    if (expression.type === 'identifier') {
+      const name = nodeText(expression);
+      if (scope.isParameter(name)) {
+        const fixture = this.lookup(scope.module.file, name);
+        return fixture ? this.liveClientOf(fixture) : null;
+      }
     }
     const resolved = scope.resolve(expression);
     if (resolved.type !== 'call') return null;
@@ -772,17 +872,31 @@ export interface ClientRequest {
 
 /** Calls of `X.get/post/.../request/stream(...)` inside the module's functions, with their URL argument. */
 export function methodRequests(module: PyModule): ClientRequest[] {
+  // Read once per module (SL401, SL402 and SL403 all ask); callers get their own array and objects.
+  let requests = requestsCache.get(module);
+  if (!requests) {
+    requests = readMethodRequests(module);
+    requestsCache.set(module, requests);
+  }
+  return requests.map((request) => ({ ...request }));
+}
+
+const requestsCache = new WeakMap<PyModule, ClientRequest[]>();
+
+function readMethodRequests(module: PyModule): ClientRequest[] {
   const requests: ClientRequest[] = [];
   for (const fn of module.functions) {
     const body = fn.node.childForFieldName('body');
     if (!body) continue;
     const scope = new FunctionScope(module, fn);
-    for (const call of nodesInScope(body, new Set(['call']))) {
+    for (const call of nodesInScope(body, CALLS)) {
       const callee = call.childForFieldName('function');
       if (callee?.type !== 'attribute') continue;
-      const method = callee.childForFieldName('attribute')?.text ?? '';
+      const dotted = dottedText(callee);
+      const method = dotted !== null ? dotted.slice(dotted.lastIndexOf('.') + 1) : callee.childForFieldName('attribute')?.text ?? '';
+      if (!CLIENT_METHODS.has(method)) continue;
       const receiver = callee.childForFieldName('object');
-      if (!receiver || !CLIENT_METHODS.has(method)) continue;
+      if (!receiver) continue;
       const args = callArguments(call);
       const url = method === 'request' || method === 'stream' ? args.positional[1] ?? args.keywords.get('url') ?? null : args.positional[0] ?? args.keywords.get('url') ?? null;
       requests.push({ call, receiver, method, url, fn, scope });
@@ -790,6 +904,8 @@ export function methodRequests(module: PyModule): ClientRequest[] {
   }
   return requests;
 }
+
+const CALLS = new Set(['call']);
 
 export interface InProcessRequest extends ClientRequest {
   client: InProcessClient;
@@ -829,7 +945,7 @@ export function inProcessServer(files: SourceFile[]): { file: SourceFile; node: 
     if (!module) continue;
     let server: Node | null = null;
     let thread = false;
-    for (const call of module.root.descendantsOfType('call')) {
+    for (const call of nodesOfType(file, 'call')) {
       const name = calleeName(module, call);
       if (name === 'uvicorn.run' || name === 'uvicorn.Server' || name === 'uvicorn.server.Server') server ??= call;
       else if (name === 'threading.Thread') thread = true;

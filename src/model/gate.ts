@@ -15,9 +15,11 @@ import {
   callArguments,
   calleeName,
   fixtureDecorator,
+  nodeSpan,
   pyModule,
   qualifiedName,
   stringValue,
+  treeNodesOfType,
   unparenthesize,
   type FunctionInfo,
   type PyModule,
@@ -125,7 +127,19 @@ function operands(node: Node): Node[] {
   return node.namedChildren.filter((child) => child.type !== 'comment');
 }
 
+// A condition is evaluated once per candidate value of the variable: read each comparison once.
+const comparisons = new WeakMap<Node, { values: Node[]; operators: string[] }>();
+
 function comparisonParts(node: Node): { values: Node[]; operators: string[] } {
+  let parts = comparisons.get(node);
+  if (!parts) {
+    parts = readComparisonParts(node);
+    comparisons.set(node, parts);
+  }
+  return { values: [...parts.values], operators: [...parts.operators] };
+}
+
+function readComparisonParts(node: Node): { values: Node[]; operators: string[] } {
   const values: Node[] = [];
   const operators: string[] = [];
   for (let index = 0; index < node.childCount; index++) {
@@ -612,14 +626,21 @@ function computeModuleGate(module: PyModule, config: Config): ModuleGate {
   };
 
   // Every binding of `pytestmark` outside functions and classes; only one plain assignment can be read.
-  const bindings = module.root.descendantsOfType(['assignment', 'augmented_assignment']).filter((node) => {
+  // Both questions below need the text `pytestmark` where the node starts (an assignment starts with its
+  // target, a call with its callee's object): other nodes are not asked about.
+  const markOffsets = new Set<number>();
+  for (let at = module.file.text.indexOf('pytestmark'); at >= 0; at = module.file.text.indexOf('pytestmark', at + 1)) markOffsets.add(at);
+  const atMark = (node: Node): boolean => markOffsets.size > 0 && markOffsets.has(nodeSpan(node)[0]);
+  const bindings = treeNodesOfType(module.root.tree, ['assignment', 'augmented_assignment']).filter((node) => {
+    if (!atMark(node)) return false;
     if (node.childForFieldName('left')?.text !== 'pytestmark') return false;
     for (let up = node.parent; up; up = up.parent) {
       if (up.type === 'function_definition' || up.type === 'class_definition' || up.type === 'lambda') return false;
     }
     return true;
   });
-  const mutated = module.root.descendantsOfType('call').some((call) => {
+  const mutated = treeNodesOfType(module.root.tree, 'call').some((call) => {
+    if (!atMark(call)) return false;
     const callee = call.childForFieldName('function');
     return callee?.type === 'attribute' && callee.childForFieldName('object')?.text === 'pytestmark';
   });
@@ -737,7 +758,7 @@ export function firstTestName(module: PyModule): Node | null {
 
 /** Every `pytest.mark.skipif(...)` call of a module, in document order. */
 export function skipifCalls(module: PyModule): Node[] {
-  return module.root.descendantsOfType('call').filter((call) => calleeName(module, call) === 'pytest.mark.skipif');
+  return treeNodesOfType(module.root.tree, 'call').filter((call) => calleeName(module, call) === 'pytest.mark.skipif');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -124,7 +124,9 @@ export function functionInfo(node: Node): FunctionInfo | null {
     const identifier = parameter.type === 'identifier' ? parameter : parameter.namedChildren.find((c) => c.type === 'identifier');
     if (identifier) parameters.push(identifier.text);
   }
-  const isAsync = definition.children.some((child) => child.type === 'async');
+  // `async` can only come first, before `def`: read the first child, and all of them only if that is neither.
+  const first = definition.firstChild;
+  const isAsync = first?.type === 'async' || (first?.type !== 'def' && definition.children.some((child) => child.type === 'async'));
   return { name, node: definition, outer: node, decorators, parameters, isAsync };
 }
 
@@ -171,6 +173,38 @@ function collectImport(module: PyModule, statement: Node): void {
  */
 export function qualifiedName(module: PyModule, node: Node | null): string | null {
   if (!node) return null;
+  return readQualifiedName(module, node);
+}
+
+// Per-module memos keyed by the node wrapper, for what many rules ask about the same calls and
+// strings. The binding hands out the same wrapper for a node as long as one is alive (the cached node
+// lists keep theirs alive), so the rules share the work; another wrapper for the node only misses.
+const calleeNames = new WeakMap<PyModule, WeakMap<Node, string | null>>();
+const stringValues = new WeakMap<PyModule, WeakMap<Node, string | null>>();
+
+function memo<T>(store: WeakMap<PyModule, WeakMap<Node, T>>, module: PyModule, node: Node, compute: () => T): T {
+  let byNode = store.get(module);
+  if (!byNode) {
+    byNode = new WeakMap();
+    store.set(module, byNode);
+  }
+  if (byNode.has(node)) return byNode.get(node)!;
+  const value = compute();
+  byNode.set(node, value);
+  return value;
+}
+
+function readQualifiedName(module: PyModule, node: Node): string | null {
+  const dotted = dottedText(node);
+  if (dotted !== null) {
+    // The same string as the walk below builds, read off the text in one step.
+    const dot = dotted.indexOf('.');
+    const head = dot < 0 ? dotted : dotted.slice(0, dot);
+    const rest = dot < 0 ? '' : dotted.slice(dot);
+    const binding = module.imports.get(head);
+    if (binding && binding.level === 0) return (binding.name ? `${binding.module}.${binding.name}` : binding.module) + rest;
+    return head + rest;
+  }
   const parts: string[] = [];
   let current: Node | null = node;
   while (current && current.type === 'attribute') {
@@ -190,10 +224,36 @@ export function qualifiedName(module: PyModule, node: Node | null): string | nul
   return parts.join('.');
 }
 
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const treeErrors = new WeakMap<Parser.Tree, boolean>();
+
+function treeHasError(tree: Parser.Tree): boolean {
+  let hasError = treeErrors.get(tree);
+  if (hasError === undefined) {
+    hasError = tree.rootNode.hasError;
+    treeErrors.set(tree, hasError);
+  }
+  return hasError;
+}
+
+/**
+ * The text of an identifier or of an attribute chain on one (`a`, `a.b.c`) written without spaces,
+ * comments or line breaks, in a tree without syntax errors; null otherwise (then walk the nodes).
+ * In such a tree that text can only be a chain of identifiers, except after `None`, `True`, `False`.
+ */
+export function dottedText(node: Node): string | null {
+  if (node.type !== 'identifier' && node.type !== 'attribute') return null;
+  if (treeHasError(node.tree)) return null;
+  const text = nodeText(node);
+  if (!DOTTED.test(text)) return null;
+  const head = text.split('.', 1)[0];
+  return head === 'None' || head === 'True' || head === 'False' ? null : text;
+}
+
 /** The call's callee name as `qualifiedName` resolves it. */
 export function calleeName(module: PyModule, call: Node): string | null {
   if (call.type !== 'call') return null;
-  return qualifiedName(module, call.childForFieldName('function'));
+  return memo(calleeNames, module, call, () => qualifiedName(module, call.childForFieldName('function')));
 }
 
 export interface CallArguments {
@@ -204,6 +264,18 @@ export interface CallArguments {
 }
 
 export function callArguments(call: Node): CallArguments {
+  let read = callArgumentsMemo.get(call);
+  if (!read) {
+    read = readCallArguments(call);
+    callArgumentsMemo.set(call, read);
+  }
+  // Each caller gets its own lists.
+  return { positional: [...read.positional], keywords: new Map(read.keywords), hasSplat: read.hasSplat };
+}
+
+const callArgumentsMemo = new WeakMap<Node, CallArguments>();
+
+function readCallArguments(call: Node): CallArguments {
   const result: CallArguments = { positional: [], keywords: new Map(), hasSplat: false };
   const list = call.childForFieldName('arguments');
   if (!list || list.type !== 'argument_list') return result;
@@ -234,6 +306,12 @@ export function unparenthesize(node: Node): Node {
  */
 export function stringValue(module: PyModule, node: Node | null, depth = 0): string | null {
   if (!node || depth > 20) return null;
+  // The depth limit makes only the outermost call a function of the node alone.
+  if (depth === 0) return memo(stringValues, module, node, () => readStringValue(module, node, 0));
+  return readStringValue(module, node, depth);
+}
+
+function readStringValue(module: PyModule, node: Node, depth: number): string | null {
   const expression = unparenthesize(node);
   switch (expression.type) {
     case 'string':
@@ -262,14 +340,22 @@ export function stringValue(module: PyModule, node: Node | null, depth = 0): str
   }
 }
 
+const PLAIN_STRING = /^(?:"[^"\\\r\n]*"|'[^'\\\r\n]*')$/;
+
 function stringLiteral(module: PyModule, node: Node, depth: number): string | null {
   if (node.type !== 'string') return null;
-  const start = node.namedChildren.find((child) => child.type === 'string_start')?.text ?? '"';
+  if (!treeHasError(node.tree)) {
+    // A plain one-line literal without prefix or escapes: its value is what lies between the quotes.
+    const literal = nodeText(node);
+    if (PLAIN_STRING.test(literal)) return literal.slice(1, -1);
+  }
+  const parts = node.namedChildren;
+  const start = parts.find((child) => child.type === 'string_start')?.text ?? '"';
   const prefix = start.replace(/["']+$/, '').toLowerCase();
   if (prefix.includes('b')) return null;
   const raw = prefix.includes('r');
   let text = '';
-  for (const part of node.namedChildren) {
+  for (const part of parts) {
     if (part.type === 'string_content') text += raw ? part.text : unescapePython(part.text);
     else if (part.type === 'escape_sequence') text += raw ? part.text : unescapePython(part.text);
     else if (part.type === 'interpolation') {
@@ -354,8 +440,164 @@ export function nodesOfType(file: SourceFile, type: string): Node[] {
   }
   let nodes = index.get(type);
   if (!nodes) {
-    nodes = file.tree.rootNode.descendantsOfType(type);
+    nodes = [...rawNodesOfTypes(file.tree, [type])];
     index.set(type, nodes);
   }
   return nodes;
+}
+
+/**
+ * The kinds of node the models ask about most, fetched together: `descendantsOfType` costs a walk of
+ * the whole tree on the native side whatever it looks for, so one walk serves them all, and a request
+ * for some of them filters its result (the same nodes, in the same order, as a walk of their own).
+ * Only the kinds the models look for: each node found costs a wrapper object, and each type name
+ * asked for costs the binding a scan of the grammar's symbols.
+ */
+const COMMON_TYPES = [
+  'call',
+  'assignment',
+  'augmented_assignment',
+  'function_definition',
+  'class_definition',
+  'lambda',
+  'as_pattern',
+  'for_statement',
+  'named_expression',
+  'return_statement',
+  'yield',
+];
+const COMMON = new Set(COMMON_TYPES);
+
+interface TreeNodes {
+  /** Every node of the common kinds, in document order. */
+  common: Node[] | null;
+  /** `descendantsOfType(types)` of the root by sorted type list. */
+  raw: Map<string, Node[]>;
+  positioned: Map<string, TypedNodeIndex>;
+}
+
+const treeNodes = new WeakMap<Parser.Tree, TreeNodes>();
+
+function nodesOf(tree: Parser.Tree): TreeNodes {
+  let entry = treeNodes.get(tree);
+  if (!entry) {
+    entry = { common: null, raw: new Map(), positioned: new Map() };
+    treeNodes.set(tree, entry);
+  }
+  return entry;
+}
+
+function typeKey(types: readonly string[]): string {
+  return types.length === 1 ? types[0]! : [...types].sort().join(',');
+}
+
+/** Exactly `tree.rootNode.descendantsOfType(types)`, cached; do not modify the array. */
+function rawNodesOfTypes(tree: Parser.Tree, types: readonly string[]): Node[] {
+  const entry = nodesOf(tree);
+  const key = typeKey(types);
+  let nodes = entry.raw.get(key);
+  if (!nodes) {
+    if (types.every((type) => COMMON.has(type))) {
+      entry.common ??= tree.rootNode.descendantsOfType(COMMON_TYPES);
+      const wanted = new Set(types);
+      nodes = entry.common.filter((node) => wanted.has(node.type));
+    } else {
+      nodes = tree.rootNode.descendantsOfType([...types]);
+    }
+    entry.raw.set(key, nodes);
+  }
+  return nodes;
+}
+
+/**
+ * The named nodes of the given types in a tree, in document order, with their offsets read once:
+ * range questions ("which calls lie inside this function?") then answer in JavaScript without
+ * crossing into the binding again. Do not modify the arrays.
+ */
+export interface TypedNodeIndex {
+  nodes: Node[];
+  starts: number[];
+  ends: number[];
+}
+
+export function typedNodeIndex(tree: Parser.Tree, types: readonly string[]): TypedNodeIndex {
+  const entry = nodesOf(tree);
+  const key = typeKey(types);
+  let index = entry.positioned.get(key);
+  if (!index) {
+    index = { nodes: [], starts: [], ends: [] };
+    // A type name may also name an anonymous token (`yield`, `lambda`): keep named nodes only.
+    const sharedNames = namesSharedWithTokens(tree);
+    const check = sharedNames === null || types.some((type) => sharedNames.has(type));
+    for (const node of rawNodesOfTypes(tree, types)) {
+      if (check && !node.isNamed) continue;
+      let span = spans.get(node);
+      if (!span) {
+        span = [node.startIndex, node.endIndex];
+        spans.set(node, span);
+      }
+      index.nodes.push(node);
+      index.starts.push(span[0]);
+      index.ends.push(span[1]);
+    }
+    entry.positioned.set(key, index);
+  }
+  return index;
+}
+
+const sharedNamesByLanguage = new WeakMap<object, Set<string> | null>();
+
+/** Node type names that are also the name of an anonymous token in the tree's grammar; null when the grammar does not say. */
+function namesSharedWithTokens(tree: Parser.Tree): Set<string> | null {
+  const language = (tree as { language?: { nodeTypeInfo?: Array<{ type: string; named: boolean }> } }).language;
+  if (!language) return null;
+  if (sharedNamesByLanguage.has(language)) return sharedNamesByLanguage.get(language)!;
+  let shared: Set<string> | null = null;
+  if (Array.isArray(language.nodeTypeInfo) && language.nodeTypeInfo.length > 0) {
+    const named = new Set(language.nodeTypeInfo.filter((info) => info.named).map((info) => info.type));
+    shared = new Set(language.nodeTypeInfo.filter((info) => !info.named && named.has(info.type)).map((info) => info.type));
+  }
+  sharedNamesByLanguage.set(language, shared);
+  return shared;
+}
+
+/** The first position in `starts` (sorted ascending) whose value is at least `offset`. */
+export function lowerBound(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (starts[middle]! < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** `tree.rootNode.descendantsOfType(types)` served from the per-tree cache (a fresh array each call). */
+export function treeNodesOfType(tree: Parser.Tree, types: string | readonly string[]): Node[] {
+  return [...rawNodesOfTypes(tree, typeof types === 'string' ? [types] : types)];
+}
+
+const spans = new WeakMap<Node, readonly [number, number]>();
+
+/**
+ * `[node.startIndex, node.endIndex]`, without crossing into the binding for the nodes of a
+ * `typedNodeIndex` (their offsets are remembered per wrapper: the binding hands out the same wrapper
+ * for a node while one is alive, and the index keeps its own alive).
+ */
+export function nodeSpan(node: Node): readonly [number, number] {
+  let span = spans.get(node);
+  if (!span) {
+    span = [node.startIndex, node.endIndex];
+    // Nodes of the common kinds are kept alive by the per-tree list: worth remembering.
+    if (COMMON.has(node.type)) spans.set(node, span);
+  }
+  return span;
+}
+
+/** `node.text`, through `nodeSpan` when the tree was parsed from a string (as the binding's own getter reads it). */
+export function nodeText(node: Node): string {
+  const span = spans.get(node);
+  const input = span ? (node.tree as { input?: unknown }).input : undefined;
+  return typeof input === 'string' ? input.substring(span![0], span![1]) : node.text;
 }
