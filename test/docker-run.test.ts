@@ -4,72 +4,7 @@ import { describe, it } from 'node:test';
 import { fromText } from '../src/source.js';
 import { shellScript, type ShellScript } from '../src/model/shell.js';
 import { dockerCommands, dockerExecs, dockerRemovals, dockerRuns, isPostgresImage, postgresDataDir, type DockerRun } from '../src/model/docker.js';
-
-// The skill's own script, `<app>` replaced by `shop` (copied from smoketest-writing.md).
-const SKILL_TEST_DB = `#!/bin/bash
-# Test Database Management Script
-# Manages Docker PostgreSQL container for integration tests
-
-CONTAINER_NAME="shop-postgres-test"
-DB_PORT="5433"  # Different from dev port 5432!
-DB_USER="testuser"
-DB_PASS="testpass"
-DB_NAME="shop_test"
-
-case "$1" in
-    start)
-        echo "Starting test PostgreSQL database..."
-
-        # Remove existing container if it exists
-        docker rm -f "$CONTAINER_NAME" 2>/dev/null
-
-        # Start PostgreSQL container with tmpfs for speed
-        docker run -d \\
-            --name "$CONTAINER_NAME" \\
-            -e POSTGRES_USER="$DB_USER" \\
-            -e POSTGRES_PASSWORD="$DB_PASS" \\
-            -e POSTGRES_DB="$DB_NAME" \\
-            -p "\${DB_PORT}:5432" \\
-            --tmpfs /var/lib/postgresql/data \\
-            postgres:17
-
-        echo "Waiting for database to be ready..."
-
-        # Wait for healthy status (up to 30 seconds)
-        for i in {1..30}; do
-            if docker exec "$CONTAINER_NAME" pg_isready -U "$DB_USER" -d "$DB_NAME" 2>/dev/null; then
-                echo "Test database is ready!"
-                exit 0
-            fi
-            sleep 1
-        done
-
-        echo "Failed to start test database"
-        docker logs "$CONTAINER_NAME"
-        exit 1
-        ;;
-    stop)
-        echo "Stopping test PostgreSQL database..."
-        docker rm -f "$CONTAINER_NAME" 2>/dev/null
-        echo "Test database stopped and removed"
-        ;;
-    restart)
-        $0 stop
-        $0 start
-        ;;
-    status)
-        docker ps -f "name=$CONTAINER_NAME"
-        ;;
-    logs)
-        docker logs -f "$CONTAINER_NAME"
-        ;;
-    *)
-        echo "Usage: $0 {start|stop|restart|status|logs}"
-        exit 1
-        ;;
-esac
-`;
-
+import { SKILL_TEST_DB } from './skill-scripts.js';
 
 function model(text: string, file = '/proj/scripts/test-db.sh'): ShellScript {
   const script = shellScript(fromText(file, 'shell', text));
