@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { defineRule } from '../src/rule.js';
+import { defineRule, type Fix } from '../src/rule.js';
+import { plannedPieceFiles } from '../src/scaffold/init.js';
 import { missingPieces, practicePath, type PieceKind } from '../src/scaffold/pieces.js';
 import type { Suite } from '../src/model/suite.js';
 import { offsetRange, type SourceFile } from '../src/source.js';
@@ -30,12 +31,24 @@ function firstLine(file: SourceFile): ReturnType<typeof offsetRange> {
   return offsetRange(file, 0, Math.max(0, end));
 }
 
+/** The files `smoke-lint init` would write for the piece, as an unsafe fix; null when init has nothing to write there. */
+function scaffoldFix(suite: Suite, piece: PieceKind): Fix | null {
+  const files = plannedPieceFiles(suite, piece);
+  if (files.length === 0) return null;
+  return {
+    applicability: 'unsafe',
+    message: `Write ${files.map((file) => file.relative).join(' and ')} from the practice's template`,
+    edits: [],
+    creates: files.map((file) => ({ path: file.path, text: file.content, executable: file.executable })),
+  };
+}
+
 export default defineRule({
   code: 'SL704',
   name: 'incomplete-suite',
   summary: 'An integration suite lacks a piece of the checklist: the client fixture, the DB script or the runner',
   severity: 'warning',
-  fix: 'none',
+  fix: 'unsafe',
   docs: {
     whatItDoes:
       'Reports an integration suite (a directory with test modules) that lacks one of the pieces the practice asks for: a conftest.py (in the suite or above it) with a fixture building a `TestClient` on the app; a DB script that starts the throw-away PostgreSQL (`docker run ... postgres:17`); a runner that starts the database, runs pytest on the suite with the gate variable set, and removes the database. One finding per missing piece.',
@@ -48,16 +61,19 @@ export default defineRule({
     exceptions:
       'Silent for a directory without test modules; for the client fixture when a conftest cannot be parsed or loads `pytest_plugins`, or when a test module or conftest defines a fixture named like a client or building one; for the DB script when the suite starts PostgreSQL from Python (testcontainers, pytest-postgresql, pytest-docker) or through `docker compose` (SL509 speaks about that); for the runner when a Makefile, justfile, noxfile, tox.ini, Taskfile or GitHub workflow runs pytest with the gate variable. A project that does without a piece on purpose turns the finding off with `per-file-ignores` for the suite (`"backend/tests/integration/*" = ["SL704"]`) or `ignore = ["SL704"]`; a `# smoke-lint: ignore[SL704]` comment on line 1 of the reported file works too.',
     fixSafety:
-      'No automatic fix: the fix machinery edits existing files and cannot create new ones. Run `smoke-lint init` to write the missing pieces from the practice\'s templates, filled with the project\'s names; it never overwrites an existing file.',
+      'The fix is unsafe: it writes a new file (the conftest, the DB script or the runner) from the practice\'s templates, filled with the project\'s names, exactly as `smoke-lint init` would, so it must be read before it is trusted (the database dependency to override, the routes smoke-tested, the ports). It never overwrites a file: when the practice\'s path is taken (a conftest.py without the client fixture), no fix is offered and the fixture must be added by hand. Scripts are written executable (mode 0755). `smoke-lint init --dry-run` shows the same files.',
   },
   check({ suite, report }) {
     for (const piece of missingPieces(suite)) {
       const file = anchorFile(suite, piece);
+      const fix = scaffoldFix(suite, piece);
+      const command = fix ? '`smoke-lint init` (or `smoke-lint --fix --unsafe-fixes`)' : '`smoke-lint init`';
       report({
         file,
         range: firstLine(file),
         message: describe(suite, piece),
-        hint: `Run \`smoke-lint init\` to write the missing pieces (${practicePath(suite, piece)}), filled with the project's names.`,
+        hint: `Run ${command} to write the missing pieces (${practicePath(suite, piece)}), filled with the project's names.`,
+        fix,
       });
     }
   },

@@ -34,12 +34,22 @@ export interface ModeChange {
   executable: boolean;
 }
 
+/** A new file a fix writes (SL704 scaffolds a missing piece); never overwrites. */
+export interface FileCreation {
+  /** Absolute path, inside the project root. */
+  path: string;
+  text: string;
+  executable: boolean;
+}
+
 export interface Fix {
   applicability: Applicability;
   /** What the fix does, imperative: "Add `scope=\"session\"`". */
   message: string;
   edits: Edit[];
   modes?: ModeChange[];
+  /** New files the fix writes (SL704): absolute paths; applied only when writing, never over an existing file. */
+  creates?: FileCreation[];
 }
 
 export interface RelatedLocation {

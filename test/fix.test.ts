@@ -6,13 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { allRules } from '../rules/index.js';
 import { main, type Io } from '../src/cli.js';
 import type { LintRequest } from '../src/engine.js';
 import { applyEdits, applyFixesToText, editsOverlap } from '../src/fix/apply.js';
 import { unifiedDiff } from '../src/fix/diff.js';
 import { fixProject, MAX_FIX_PASSES, planFixes } from '../src/fix/passes.js';
 import { formatPlanDiff, outcomeMessages, unsafeHint } from '../src/fix/report.js';
-import { executableMode, writeFileAtomically } from '../src/fix/write.js';
+import { createFileExclusively, executableMode, writeFileAtomically } from '../src/fix/write.js';
+import { clearFileSystemCache } from '../src/model/app.js';
 import { defineRule, type Edit, type Fix, type RuleContext, type RuleDefinition } from '../src/rule.js';
 import { fromText, type SourceFile } from '../src/source.js';
 import { repoRoot } from './helpers.js';
@@ -444,4 +446,172 @@ test('cli: the real SL701 fix makes a tracked script executable on disk and in t
   assert.match(result.stderr, /test-db\.sh: made executable \(and in the git index\)/);
   assert.equal(statSync(script).mode & 0o777, 0o755);
   assert.match(git('ls-files', '-s', 'backend/tests/integration/scripts/test-db.sh'), /^100755 /);
+});
+
+// ---------------------------------------------------------------------------------------------
+// New files (SL704's unsafe fix writes the missing pieces as `smoke-lint init` would)
+
+const SL704_CASE = path.join(repoRoot, 'fixtures/rules/SL704/fires-only-test-module/project');
+const SL704_NEW = ['backend/tests/integration/conftest.py', 'backend/tests/integration/scripts/test-db.sh', 'scripts/test-integration.sh'];
+
+function copySl704Case(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-create-'));
+  cpSync(SL704_CASE, root, { recursive: true });
+  clearFileSystemCache();
+  return root;
+}
+
+/** Every file under `root`, relative and sorted (temporary files left behind would show here). */
+function allFiles(root: string, prefix = ''): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(path.join(root, prefix), { withFileTypes: true })) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) found.push(...allFiles(root, relative));
+    else found.push(relative);
+  }
+  return found.sort();
+}
+
+test('cli: --fix --unsafe-fixes writes the missing pieces exactly as init would; SL704 is then silent and a second run creates nothing', async () => {
+  const root = copySl704Case();
+  const result = await run(['--fix', '--unsafe-fixes', '--show-fixes', '--select', 'SL704'], root);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  for (const relative of SL704_NEW) assert.ok(existsSync(path.join(root, relative)), `${relative} created`);
+  assert.equal(statSync(path.join(root, SL704_NEW[0]!)).mode & 0o777, 0o644);
+  assert.equal(statSync(path.join(root, SL704_NEW[1]!)).mode & 0o777, 0o755);
+  assert.equal(statSync(path.join(root, SL704_NEW[2]!)).mode & 0o777, 0o755);
+  assert.match(result.stdout, /^Fixed 3 problems:\n/);
+  assert.match(result.stdout, /SL704 integration suite `backend\/tests\/integration` has no runner.* \(fixed\)/);
+  assert.match(result.stdout, /Found 3 problems \(3 fixed, 0 remaining\)\.\n$/);
+  assert.match(result.stderr, /^smoke-lint: scripts\/test-integration\.sh: created \(mode 0755\) \(SL704\)$/m);
+  assert.match(result.stderr, /^smoke-lint: backend\/tests\/integration\/conftest\.py: created \(SL704\)$/m);
+  assert.deepEqual(allFiles(root).filter((file) => file.includes('smoke-lint-')), [], 'no temporary file is left');
+
+  // The same files, byte for byte, as `smoke-lint init` writes into a fresh copy.
+  const byInit = copySl704Case();
+  assert.equal((await run(['init'], byInit)).code, 0);
+  assert.deepEqual(allFiles(root), allFiles(byInit));
+  for (const relative of SL704_NEW) assert.equal(read(root, relative), read(byInit, relative), relative);
+
+  clearFileSystemCache();
+  const check = await run(['--select', 'SL704'], root);
+  assert.equal(check.code, 0, check.stdout);
+  const before = allFiles(root).map((file) => `${file}:${read(root, file)}`);
+  const again = await run(['--fix', '--unsafe-fixes', '--select', 'SL704'], root);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.doesNotMatch(again.stderr, /created/);
+  assert.deepEqual(allFiles(root).map((file) => `${file}:${read(root, file)}`), before);
+});
+
+test('cli: without --unsafe-fixes nothing is created and the summary says unsafe fixes are available', async () => {
+  const root = copySl704Case();
+  const files = allFiles(root);
+  const result = await run(['--fix', '--select', 'SL704'], root);
+  assert.equal(result.code, 1);
+  assert.deepEqual(allFiles(root), files);
+  assert.match(result.stdout, /3 more fixes available with `--unsafe-fixes`\./);
+  assert.match(result.stdout, /suggestion \(unsafe fix\): Write scripts\/test-integration\.sh from the practice's template/);
+  const diff = await run(['--diff', '--select', 'SL704'], root);
+  assert.equal(diff.code, 0);
+  assert.equal(diff.stdout, '');
+  assert.match(diff.stderr, /No fixes available\. 3 more fixes available with `--unsafe-fixes`\./);
+});
+
+test('cli: --diff --unsafe-fixes shows each new file as a diff from /dev/null, creates nothing and exits 1', async () => {
+  const root = copySl704Case();
+  const files = allFiles(root);
+  const result = await run(['--diff', '--unsafe-fixes', '--select', 'SL704'], root);
+  assert.equal(result.code, 1, result.stderr);
+  assert.deepEqual(allFiles(root), files, 'nothing written');
+  for (const relative of SL704_NEW) {
+    const escaped = relative.replace(/[.]/g, '\\.');
+    assert.match(result.stdout, new RegExp(`^--- /dev/null\\n\\+\\+\\+ b/${escaped}\\n@@ -0,0 \\+1,\\d+ @@\\n`, 'm'), relative);
+  }
+  assert.match(result.stdout, /^\+#!\/usr\/bin\/env bash$/m);
+  assert.match(result.stdout, /^scripts\/test-integration\.sh: would create with mode 0755 \(SL704\)$/m);
+  assert.match(result.stderr, /Would fix 3 problems\./);
+  // The hunk holds the whole file: applied to nothing, it gives init's text.
+  const byInit = copySl704Case();
+  await run(['init'], byInit);
+  const hunk = result.stdout.split('+++ b/scripts/test-integration.sh\n')[1]!.split('\n').slice(1);
+  const added = hunk.filter((line) => line.startsWith('+')).map((line) => line.slice(1));
+  assert.equal(added.join('\n') + '\n', read(byInit, 'scripts/test-integration.sh'));
+});
+
+test('a file that appears at the path before the write is not overwritten: the creation is skipped with a warning', async () => {
+  const root = copySl704Case();
+  const placeholder = '#!/usr/bin/env bash\necho "my own runner"\n';
+  const runResult = await fixProject({ paths: [], cwd: root, select: ['SL704'] }, { unsafe: true, rules: await allRules() }, {
+    beforeWrite: () => {
+      mkdirSync(path.join(root, 'scripts'), { recursive: true });
+      writeFileSync(path.join(root, 'scripts/test-integration.sh'), placeholder);
+    },
+  });
+  assert.equal(read(root, 'scripts/test-integration.sh'), placeholder);
+  assert.deepEqual(runResult.outcome.created.map((creation) => path.relative(root, creation.path).split(path.sep).join('/')), SL704_NEW.slice(0, 2));
+  assert.equal(runResult.outcome.fixed.length, 2, 'the runner finding is not counted as fixed');
+  const messages = outcomeMessages(runResult.outcome, root);
+  assert.ok(messages.some((message) => message.level === 'warning' && /^not creating scripts\/test-integration\.sh: .*never overwritten/.test(message.text)), JSON.stringify(messages));
+  assert.deepEqual(allFiles(root).filter((file) => file.includes('smoke-lint-')), []);
+});
+
+/** SL908: creates `tests/integration/NEW.txt` for each test module that mentions CREATE (two findings, one path). */
+function creator(target: (root: string) => string, executable = false): RuleDefinition {
+  return synthetic(
+    'SL908',
+    (context) =>
+      reportEach(context, context.suite.testModules, /CREATE/, () => ({
+        applicability: 'unsafe',
+        message: 'Write NEW.txt',
+        edits: [],
+        creates: [{ path: target(context.suite.project.root), text: 'new\n', executable }],
+      })),
+    'unsafe',
+  );
+}
+
+test('two findings creating the same file create it once; an existing file is never a target', async () => {
+  const root = makeProject({ [`${SUITE}/test_a.py`]: '# CREATE\n', [`${SUITE}/test_b.py`]: '# CREATE\n' });
+  const rule = creator((projectRoot) => path.join(projectRoot, SUITE, 'NEW.txt'));
+  const plan = await planFixes(requestFor(root), { unsafe: true, rules: [rule] });
+  assert.equal(plan.creates.size, 1);
+  assert.ok(plan.passes <= 1, 'creations do not feed the passes');
+  const done = await fix(root, [rule], true);
+  assert.equal(read(root, `${SUITE}/NEW.txt`), 'new\n');
+  assert.equal(done.outcome.created.length, 1);
+  assert.deepEqual(done.outcome.failures, []);
+
+  writeFileSync(path.join(root, SUITE, 'NEW.txt'), 'mine\n');
+  const again = await planFixes(requestFor(root), { unsafe: true, rules: [rule] });
+  assert.equal(again.creates.size, 0);
+  assert.deepEqual(again.notes.map((note) => note.kind), ['exists']);
+  assert.equal(formatPlanDiff(again, root), '');
+  await fix(root, [rule], true);
+  assert.equal(read(root, `${SUITE}/NEW.txt`), 'mine\n');
+});
+
+test('a creation outside the project root is refused, by the passes and by the writer', async () => {
+  const root = makeProject({ [`${SUITE}/test_a.py`]: '# CREATE\n' });
+  const outside = mkdtempSync(path.join(tmpdir(), 'smoke-lint-outside-'));
+  const rule = creator(() => path.join(outside, 'NEW.txt'));
+  const plan = await planFixes(requestFor(root), { unsafe: true, rules: [rule] });
+  assert.equal(plan.creates.size, 0);
+  assert.deepEqual(plan.notes.map((note) => note.kind), ['malformed']);
+  await fix(root, [rule], true);
+  assert.ok(!existsSync(path.join(outside, 'NEW.txt')));
+
+  // A folder of the tree that is a symlink out of it does not lead the writer out either.
+  symlinkSync(outside, path.join(root, 'escape'));
+  const refused = createFileExclusively(path.join(root, 'escape', 'sub', 'NEW.txt'), Buffer.from('x\n'), false, [root]);
+  assert.equal(refused.ok, false);
+  assert.ok(!existsSync(path.join(outside, 'sub')));
+  const relativeRefused = createFileExclusively('NEW.txt', Buffer.from('x\n'), false, [root]);
+  assert.equal(relativeRefused.ok, false);
+  const written = createFileExclusively(path.join(root, 'deep', 'er', 'run.sh'), Buffer.from('#!/bin/sh\n'), true, [root]);
+  assert.ok(written.ok);
+  assert.equal(statSync(path.join(root, 'deep', 'er', 'run.sh')).mode & 0o777, 0o755);
+  const twice = createFileExclusively(path.join(root, 'deep', 'er', 'run.sh'), Buffer.from('other\n'), false, [root]);
+  assert.equal(twice.ok, false);
+  assert.equal(read(root, 'deep/er/run.sh'), '#!/bin/sh\n');
+  assert.deepEqual(readdirSync(path.join(root, 'deep', 'er')), ['run.sh']);
 });

@@ -2,11 +2,12 @@
 //   project/       a whole sample project (it must have a pyproject.toml, which makes it a project root)
 //   expected.txt   the findings, one `path:line:col: CODE` per line, paths relative to project/;
 //                  an optional first line `# select: SL101, SL102` limits the run to those rules
-//   fixed/         (optional) files of project/ as they must read once every fix of the run is applied
+//   fixed/         (optional) files of project/ as they must read once every fix of the run is applied;
+//                  a file of fixed/ that project/ lacks is one a fix creates (SL704), with that text
 // Cases under fixtures/rules/<CODE>/ are named fires-* or silent-*; every rule needs one of each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lint } from '../src/engine.js';
@@ -62,6 +63,12 @@ for (const fixture of cases) {
     const fixes = report.diagnostics.map((d) => d.fix).filter((fix): fix is Fix => fix !== null);
     for (const relative of listFiles(fixedDir)) {
       const original = path.join(project, relative);
+      if (!existsSync(original)) {
+        const created = fixes.flatMap((fix) => fix.creates ?? []).find((creation) => creation.path === original);
+        assert.ok(created, `fixed ${relative} of ${fixture.name}: not in project/, and no fix creates it`);
+        assert.equal(created.text, readFileSync(path.join(fixedDir, relative), 'utf8'), `created ${relative} of ${fixture.name}`);
+        continue;
+      }
       // Fix offsets index the text without its BOM, as the engine read it.
       const raw = readFileSync(original, 'utf8');
       const bom = raw.startsWith('\uFEFF') ? '\uFEFF' : '';
@@ -75,7 +82,10 @@ for (const fixture of cases) {
     const copy = mkdtempSync(path.join(tmpdir(), 'smoke-lint-fixed-'));
     try {
       cpSync(project, copy, { recursive: true });
-      for (const relative of listFiles(fixedDir)) writeFileSync(path.join(copy, relative), readFileSync(path.join(fixedDir, relative)));
+      for (const relative of listFiles(fixedDir)) {
+        mkdirSync(path.dirname(path.join(copy, relative)), { recursive: true });
+        writeFileSync(path.join(copy, relative), readFileSync(path.join(fixedDir, relative)));
+      }
       const after = await lint({ paths: [copy], cwd: copy, select: fixture.select });
       const left = after.diagnostics.filter((d) => fullyFixed.has(d.code)).map((d) => `${path.relative(copy, d.file.path)}:${d.range.start.line}: ${d.code} ${d.message}`);
       assert.deepEqual(left, [], `after its fixes, ${fixture.name} still reports`);

@@ -207,13 +207,21 @@ test('project names become container and database names', () => {
   assert.equal(slug('--', '_'), 'app');
 });
 
-test('SL704 attaches no fix and points at `smoke-lint init`', async () => {
+test('SL704 attaches an unsafe fix writing what init would, and points at `smoke-lint init`', async () => {
   const root = copyClean([`${SUITE}/scripts`]);
   clearFileSystemCache();
   const report = await lint({ paths: [root], cwd: root, select: ['SL704'] });
   assert.equal(report.diagnostics.length, 1);
   const [diagnostic] = report.diagnostics;
-  assert.equal(diagnostic!.fix, null);
   assert.match(diagnostic!.message, /has no DB script/);
   assert.match(diagnostic!.hint ?? '', /smoke-lint init/);
+  const fix = diagnostic!.fix!;
+  assert.equal(fix.applicability, 'unsafe');
+  assert.deepEqual(fix.edits, []);
+  assert.equal(fix.message, `Write ${SUITE}/scripts/test-db.sh from the practice's template`);
+  const planned = await initProject(root, { dryRun: true });
+  assert.deepEqual(
+    fix.creates,
+    planned.files.map((file) => ({ path: file.path, text: file.content, executable: file.executable })),
+  );
 });

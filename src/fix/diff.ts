@@ -117,3 +117,18 @@ export function unifiedDiff(before: string, after: string, displayPath: string, 
   }
   return out.join('\n') + '\n';
 }
+
+/** A new file as a patch: `--- /dev/null`, `+++ b/path` and one hunk adding every line (no hunk for an empty file). */
+export function creationDiff(text: string, displayPath: string): string {
+  const lines = splitLines(text);
+  const out = ['--- /dev/null', `+++ b/${displayPath}`];
+  if (lines.length > 0) {
+    out.push(`@@ -0,0 +${lines.length === 1 ? '1' : `1,${lines.length}`} @@`);
+    for (const line of lines) {
+      const terminated = line.endsWith('\n');
+      out.push(`+${terminated ? line.slice(0, -1) : line}`);
+      if (!terminated) out.push('\\ No newline at end of file');
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,15 +1,18 @@
 // The fix loop: lint, take the allowed fixes that do not overlap, re-lint the new texts in memory, repeat
 // until nothing more applies (at most MAX_FIX_PASSES passes). Nothing touches the disk until every pass is
-// done; then each changed file is written once, atomically (see write.ts).
+// done; then each changed file is written once, atomically (see write.ts). New files (SL704's scaffolds) are
+// not part of the passes: they are planned once and created after the edits, never over an existing file.
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { allRules } from '../../rules/index.js';
 import { findProjectRoot } from '../discover.js';
 import { lint, type LintReport, type LintRequest } from '../engine.js';
+import { clearFileSystemCache } from '../model/app.js';
 import { clearModeCache } from '../model/filemode.js';
-import type { Diagnostic, Edit, Fix, RuleDefinition } from '../rule.js';
+import type { Diagnostic, Edit, FileCreation, Fix, RuleDefinition } from '../rule.js';
 import { parseText, type Language, type SourceFile } from '../source.js';
 import { applyEdits, editsOverlap } from './apply.js';
-import { setExecutable, writeFileAtomically } from './write.js';
+import { createFileExclusively, setExecutable, writeFileAtomically } from './write.js';
 
 export const MAX_FIX_PASSES = 10;
 
@@ -32,7 +35,7 @@ export interface AppliedFix {
   file: string;
   line: number;
   column: number;
-  /** Every file whose text or mode the fix changes. */
+  /** Every file whose text or mode the fix changes, or that it creates. */
   touches: string[];
   pass: number;
 }
@@ -52,15 +55,26 @@ export interface PlannedMode {
   code: string;
 }
 
+/** A new file to write once the passes are done. */
+export interface PlannedCreate {
+  path: string;
+  text: string;
+  executable: boolean;
+  code: string;
+}
+
 /** Something the loop could not do, to be told to the user. */
 export type FixNote =
   | { kind: 'syntax'; code: string; path: string }
+  | { kind: 'exists'; code: string; path: string }
   | { kind: 'malformed'; code: string; path: string; problem: string }
   | { kind: 'not-converging'; codes: string[]; passes: number };
 
 export interface FixPlan {
   texts: Map<string, PlannedText>;
   modes: Map<string, PlannedMode>;
+  /** New files, each path once (the first fix to create it wins). */
+  creates: Map<string, PlannedCreate>;
   applied: AppliedFix[];
   notes: FixNote[];
   /** The lint of the final state (in memory: the disk is untouched so far). */
@@ -84,17 +98,37 @@ export function rawText(file: SourceFile): string {
   return file.hasBom ? `\ufeff${file.text}` : file.text;
 }
 
-function isNoOp(fix: Fix, modes: Map<string, PlannedMode>): boolean {
+function isNoOp(fix: Fix, modes: Map<string, PlannedMode>, creates: Map<string, PlannedCreate>): boolean {
   const editsChange = fix.edits.some((edit) => edit.file.text.slice(edit.start, edit.end) !== edit.text);
-  return !editsChange && newModes(fix, modes).length === 0;
+  return !editsChange && newModes(fix, modes).length === 0 && newCreates(fix, creates).length === 0;
+}
+
+/** Is anything at `target` on disk (a dangling symlink too)? */
+function occupied(target: string): boolean {
+  try {
+    lstatSync(target);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The files a fix creates that no fix has planned yet and that are not on disk (nothing is ever overwritten). */
+function newCreates(fix: Fix, creates: Map<string, PlannedCreate>): FileCreation[] {
+  const fresh: FileCreation[] = [];
+  for (const creation of fix.creates ?? []) {
+    if (creates.has(creation.path) || fresh.some((other) => other.path === creation.path) || occupied(creation.path)) continue;
+    fresh.push(creation);
+  }
+  return fresh;
 }
 
 function newModes(fix: Fix, modes: Map<string, PlannedMode>): NonNullable<Fix['modes']> {
   return (fix.modes ?? []).filter((change) => modes.get(change.file.path)?.executable !== change.executable);
 }
 
-/** The fixes a pass may take, in diagnostic order, each once. */
-function candidatesOf(report: LintReport, unsafe: boolean, modes: Map<string, PlannedMode>): Candidate[] {
+/** The fixes a pass may take, in diagnostic order, each once; a file a fix would create over an existing one is noted. */
+function candidatesOf(report: LintReport, unsafe: boolean, modes: Map<string, PlannedMode>, creates: Map<string, PlannedCreate>, addNote: (note: FixNote) => void): Candidate[] {
   const seen = new Set<Fix>();
   const candidates: Candidate[] = [];
   for (const diagnostic of report.diagnostics) {
@@ -102,14 +136,29 @@ function candidatesOf(report: LintReport, unsafe: boolean, modes: Map<string, Pl
     if (!fix || seen.has(fix)) continue;
     seen.add(fix);
     if (fix.applicability === 'unsafe' && !unsafe) continue;
-    if (isNoOp(fix, modes)) continue;
+    for (const creation of fix.creates ?? []) {
+      if (!creates.has(creation.path) && occupied(creation.path)) addNote({ kind: 'exists', code: diagnostic.code, path: creation.path });
+    }
+    if (isNoOp(fix, modes, creates)) continue;
     candidates.push({ diagnostic, fix });
   }
   return candidates;
 }
 
+/** Is `target` strictly inside one of `roots` (compared as given, before any symlink is resolved)? */
+function lexicallyInside(target: string, roots: readonly string[]): boolean {
+  return roots.some((root) => {
+    const relative = path.relative(root, target);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  });
+}
+
 /** Why a fix cannot be applied as given (a rule's bug), or null. */
-function malformed(fix: Fix): { path: string; problem: string } | null {
+function malformed(fix: Fix, roots: readonly string[]): { path: string; problem: string } | null {
+  for (const creation of fix.creates ?? []) {
+    if (!path.isAbsolute(creation.path)) return { path: creation.path, problem: 'it creates a file at a relative path' };
+    if (!lexicallyInside(creation.path, roots)) return { path: creation.path, problem: 'it creates a file outside the project' };
+  }
   for (const [index, edit] of fix.edits.entries()) {
     const where = edit.file.path;
     if (edit.file.unreadable !== undefined) return { path: where, problem: 'it edits a file that could not be read' };
@@ -148,12 +197,12 @@ interface PassSelection {
   notes: FixNote[];
 }
 
-function selectPass(candidates: Candidate[]): PassSelection {
+function selectPass(candidates: Candidate[], roots: readonly string[]): PassSelection {
   const notes: FixNote[] = [];
   let byFile = new Map<string, FileEdits>();
   let taken: Candidate[] = [];
   for (const candidate of candidates) {
-    const problem = malformed(candidate.fix);
+    const problem = malformed(candidate.fix, roots);
     if (problem) {
       notes.push({ kind: 'malformed', code: candidate.diagnostic.code, ...problem });
       continue;
@@ -208,6 +257,8 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
   const overlay = new Map<string, string>();
   const texts = new Map<string, PlannedText>();
   const modes = new Map<string, PlannedMode>();
+  const creates = new Map<string, PlannedCreate>();
+  const roots = rootsOf(request);
   const applied: AppliedFix[] = [];
   const notes: FixNote[] = [];
   const noted = new Set<string>();
@@ -221,11 +272,12 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
   let report: LintReport;
   for (;;) {
     report = await lint({ ...request, overlay, rules });
-    const selection = selectPass(candidatesOf(report, options.unsafe, modes));
+    const selection = selectPass(candidatesOf(report, options.unsafe, modes, creates, addNote), roots);
     selection.notes.forEach(addNote);
     const changedTexts = [...selection.texts].filter(([, { file, text }]) => text !== file.text);
     const modeChanges = selection.taken.flatMap(({ fix }) => newModes(fix, modes));
-    if (changedTexts.length === 0 && modeChanges.length === 0) break;
+    const creations = selection.taken.flatMap(({ fix }) => newCreates(fix, creates));
+    if (changedTexts.length === 0 && modeChanges.length === 0 && creations.length === 0) break;
     if (passes >= maxPasses) {
       // Still changing after the last pass: say which rules keep at it rather than loop on.
       addNote({ kind: 'not-converging', codes: [...new Set(selection.taken.map(({ diagnostic }) => diagnostic.code))].sort(), passes });
@@ -242,6 +294,8 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
     }
     for (const { diagnostic, fix } of selection.taken) {
       for (const change of newModes(fix, modes)) modes.set(change.file.path, { path: change.file.path, executable: change.executable, code: diagnostic.code });
+      // Created only when writing: the passes never see the new files, so a later pass finds the same fix planned already.
+      for (const creation of newCreates(fix, creates)) creates.set(creation.path, { ...creation, code: diagnostic.code });
       applied.push({
         code: diagnostic.code,
         message: diagnostic.message,
@@ -250,13 +304,13 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
         file: diagnostic.file.path,
         line: diagnostic.range.start.line,
         column: diagnostic.range.start.column,
-        touches: [...new Set([...fix.edits.map((edit) => edit.file.path), ...(fix.modes ?? []).map((change) => change.file.path)])],
+        touches: [...new Set([...fix.edits.map((edit) => edit.file.path), ...(fix.modes ?? []).map((change) => change.file.path), ...(fix.creates ?? []).map((creation) => creation.path)])],
         pass: passes,
       });
     }
   }
   const unsafeHidden = options.unsafe ? 0 : report.diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length;
-  return { texts, modes, applied, notes, report, passes, unsafeHidden, roots: rootsOf(request), request, rules };
+  return { texts, modes, creates, applied, notes, report, passes, unsafeHidden, roots, request, rules };
 }
 
 export interface WriteFailure {
@@ -264,10 +318,14 @@ export interface WriteFailure {
   reason: string;
   /** True when the write was refused on purpose (symlink out of the tree, changed on disk); false for an I/O failure. */
   refused: boolean;
+  /** The file was to be created (a new file), not rewritten. */
+  creating?: boolean;
 }
 
 export interface CommitOutcome {
   written: string[];
+  /** New files written, in path order. */
+  created: Array<{ path: string; executable: boolean; code: string }>;
   modesSet: Array<{ path: string; executable: boolean; changed: boolean; inIndex: boolean; code: string }>;
   failures: WriteFailure[];
   /** The applied fixes whose every file was written. */
@@ -279,10 +337,10 @@ export interface CommitHooks {
   beforeWrite?: () => void;
 }
 
-/** Writes each changed file once, then applies mode changes. */
+/** Writes each changed file once, then applies mode changes, then creates the new files. */
 export function commitPlan(plan: FixPlan, hooks: CommitHooks = {}): CommitOutcome {
   hooks.beforeWrite?.();
-  const outcome: CommitOutcome = { written: [], modesSet: [], failures: [], fixed: [] };
+  const outcome: CommitOutcome = { written: [], created: [], modesSet: [], failures: [], fixed: [] };
   const failed = new Set<string>();
   for (const planned of [...plan.texts.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     if (planned.text === planned.original) continue;
@@ -305,6 +363,14 @@ export function commitPlan(plan: FixPlan, hooks: CommitHooks = {}): CommitOutcom
       outcome.failures.push({ path: mode.path, reason: result.reason, refused: result.refused });
     }
   }
+  for (const creation of [...plan.creates.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    const result = createFileExclusively(creation.path, Buffer.from(creation.text, 'utf8'), creation.executable, plan.roots);
+    if (result.ok) outcome.created.push({ path: creation.path, executable: creation.executable, code: creation.code });
+    else {
+      failed.add(creation.path);
+      outcome.failures.push({ path: creation.path, reason: result.reason, refused: result.refused, creating: true });
+    }
+  }
   outcome.fixed = plan.applied.filter((fix) => fix.touches.every((file) => !failed.has(file)));
   return outcome;
 }
@@ -320,10 +386,12 @@ export interface FixRun {
 export async function fixProject(request: LintRequest, options: FixOptions, hooks: CommitHooks = {}): Promise<FixRun> {
   const plan = await planFixes(request, options);
   const outcome = commitPlan(plan, hooks);
-  // Mode fixes are seen only on disk, and a failed write leaves the disk as it was: lint the disk again then.
-  const stale = outcome.failures.length > 0 || plan.modes.size > 0;
+  // Mode fixes and new files are seen only on disk, and a failed write leaves the disk as it was: lint the disk again then.
+  const stale = outcome.failures.length > 0 || plan.modes.size > 0 || plan.creates.size > 0;
   // The layout rules cache git index modes for the process; the index may just have changed.
-  if (plan.modes.size > 0) clearModeCache();
+  if (plan.modes.size > 0 || plan.creates.size > 0) clearModeCache();
+  // What exists on disk is cached too (module resolution); new files change it.
+  if (plan.creates.size > 0) clearFileSystemCache();
   const report = stale ? await lint({ ...request, rules: plan.rules }) : plan.report;
   return { plan, outcome, report };
 }

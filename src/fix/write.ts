@@ -3,7 +3,7 @@
 // file that changed on disk since it was linted is left alone.
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describeIoError } from '../source.js';
 
@@ -153,4 +153,109 @@ export function setExecutable(filePath: string, executable: boolean, roots: read
   const tracked = git(['ls-files', '--error-unmatch', '--', name], directory);
   const inIndex = tracked && git(['update-index', `--chmod=${executable ? '+' : '-'}x`, '--', name], directory);
   return { ok: true, changed, inIndex };
+}
+
+/** Does anything (a file, a directory, a symlink, even a dangling one) sit at `target`? */
+function occupied(target: string): boolean {
+  try {
+    lstatSync(target);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The nearest ancestor of `target` (or `target` itself) that exists. */
+function nearestExisting(target: string): string {
+  let current = target;
+  while (!existsSync(current)) {
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return current;
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+/**
+ * Writes a new file (SL704's scaffolds) and never replaces one: refused when anything is already at
+ * `filePath` or when it lies outside `roots` (also through a symlinked folder). Missing folders are made.
+ * The content goes to a temporary file in the same folder first, which is then hard-linked to its name
+ * (the link fails if the name was taken meanwhile), so a half-written file can never be left under it.
+ * Mode 0755 when `executable`, else 0644, whatever the umask.
+ */
+export function createFileExclusively(filePath: string, content: Buffer, executable: boolean, roots: readonly string[]): WriteResult {
+  if (!path.isAbsolute(filePath)) return { ok: false, reason: 'the path to create is not absolute', refused: true };
+  const outside: WriteResult = { ok: false, reason: 'it is outside the linted tree', refused: true };
+  const within = roots.some((root) => {
+    const relative = path.relative(path.resolve(root), filePath);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  });
+  if (!within) return outside;
+  if (occupied(filePath)) return { ok: false, reason: 'a file is already there; it is never overwritten', refused: true };
+  const directory = path.dirname(filePath);
+  // The folders that exist must resolve inside the tree before any is made (a symlinked folder may lead out).
+  try {
+    if (!insideRoots(realpathSync(nearestExisting(directory)), roots)) return outside;
+  } catch (error) {
+    return { ok: false, reason: `cannot resolve its folder: ${describeIoError(error)}`, refused: false };
+  }
+  let realDirectory: string;
+  try {
+    mkdirSync(directory, { recursive: true });
+    realDirectory = realpathSync(directory);
+  } catch (error) {
+    return { ok: false, reason: `cannot make its folder: ${describeIoError(error)}`, refused: false };
+  }
+  if (!insideRoots(realDirectory, roots)) return outside;
+  const target = path.join(realDirectory, path.basename(filePath));
+  const temporary = path.join(realDirectory, `.${path.basename(filePath)}.smoke-lint-${randomBytes(6).toString('hex')}`);
+  let created = false;
+  const removeTemporary = () => {
+    if (!created) return;
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // Nothing more can be done; the target name was never given to a partial file.
+    }
+    created = false;
+  };
+  try {
+    const fd = openSync(temporary, 'wx', 0o600);
+    created = true;
+    try {
+      let written = 0;
+      while (written < content.length) written += writeSync(fd, content, written, content.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(temporary, executable ? 0o755 : 0o644);
+    try {
+      linkSync(temporary, target);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'EEXIST') {
+        removeTemporary();
+        return { ok: false, reason: 'a file appeared there meanwhile; it is never overwritten', refused: true };
+      }
+      // No hard links on this file system: rename instead, after a last look (the window is as narrow as it gets).
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+      if (occupied(target)) {
+        removeTemporary();
+        return { ok: false, reason: 'a file appeared there meanwhile; it is never overwritten', refused: true };
+      }
+      renameSync(temporary, target);
+      created = false;
+    }
+    removeTemporary();
+    syncDirectory(realDirectory);
+    return { ok: true, path: target };
+  } catch (error) {
+    removeTemporary();
+    return { ok: false, reason: `cannot write it: ${describeIoError(error)}`, refused: false };
+  }
 }

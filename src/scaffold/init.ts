@@ -24,6 +24,8 @@ export interface InitFile {
   /** Relative to the project root, `/`-separated. */
   relative: string;
   piece: InitPiece;
+  /** The suite directory the file completes, relative to the root, `/`-separated. */
+  suite: string;
   content: string;
   executable: boolean;
 }
@@ -173,7 +175,7 @@ function planSuite(
 
   const files: InitFile[] = [];
   const add = (relative: string, piece: InitPiece, content: string, executable: boolean): void => {
-    files.push({ path: path.join(root, ...relative.split('/')), relative, piece, content, executable });
+    files.push({ path: path.join(root, ...relative.split('/')), relative, piece, suite: suiteName, content, executable });
   };
   if (pieces.includes('client')) {
     add(practicePath({ name: suiteName }, 'client'), 'client', conftestTemplate(values), false);
@@ -191,20 +193,23 @@ function planSuite(
   return files;
 }
 
-/**
- * Writes the missing pieces of the practice into the project around `target`: for each existing suite the
- * pieces it lacks, or a whole new suite when there is none. Throws NoAppError when no FastAPI app is found.
- */
-export async function initProject(target: string, options: InitOptions = {}): Promise<InitResult> {
-  const dryRun = options.dryRun ?? false;
-  const absolute = path.resolve(target);
-  if (!existsSync(absolute)) throw new NoAppError(`path ${target} does not exist`);
-  const root = findProjectRoot(absolute);
-  const config = discoverConfig(root);
-  const project = new Project(root, config, readPytestConfig(root), walkProject(root));
-  const facts = projectFacts(project);
-  if (!facts) throw new NoAppError(`no FastAPI app found in ${root}: no module assigns \`FastAPI(...)\` to a name`);
+export interface InitPlan {
+  root: string;
+  /** Every file of the plan, each path once, in the order init writes them (existing files included: init skips them). */
+  files: InitFile[];
+  notes: string[];
+  /** The suite directories completed or created, relative to the root. */
+  suites: string[];
+}
 
+/**
+ * What `smoke-lint init` would write into `project`, without touching the disk: for each existing suite
+ * the pieces it lacks, or a whole new suite when there is none. Null when the project has no FastAPI app.
+ * SL704's fix takes its files from here, so that `--fix --unsafe-fixes` writes exactly what init would.
+ */
+export function planProject(project: Project): InitPlan | null {
+  const facts = projectFacts(project);
+  if (!facts) return null;
   const notes: string[] = [];
   const runnerTaken = new Set<string>();
   const files: InitFile[] = [];
@@ -212,7 +217,7 @@ export async function initProject(target: string, options: InitOptions = {}): Pr
   const suiteDirs = findSuiteDirs(project);
   if (suiteDirs.length === 0) {
     const dir = newSuiteDir(facts);
-    suites.push(toPosix(path.relative(root, dir)));
+    suites.push(toPosix(path.relative(project.root, dir)));
     files.push(...planSuite(project, facts, dir, null, runnerTaken, notes));
   } else {
     for (const relative of suiteDirs) {
@@ -221,14 +226,28 @@ export async function initProject(target: string, options: InitOptions = {}): Pr
       files.push(...planSuite(project, facts, suite.dir, suite, runnerTaken, notes));
     }
   }
+  const unique = files.filter((file, index) => files.findIndex((other) => other.path === file.path) === index);
+  return { root: project.root, files: unique, notes, suites };
+}
+
+/**
+ * Writes the missing pieces of the practice into the project around `target` (see `planProject`).
+ * Throws NoAppError when no FastAPI app is found.
+ */
+export async function initProject(target: string, options: InitOptions = {}): Promise<InitResult> {
+  const dryRun = options.dryRun ?? false;
+  const absolute = path.resolve(target);
+  if (!existsSync(absolute)) throw new NoAppError(`path ${target} does not exist`);
+  const root = findProjectRoot(absolute);
+  const config = discoverConfig(root);
+  const project = new Project(root, config, readPytestConfig(root), walkProject(root));
+  const plan = planProject(project);
+  if (!plan) throw new NoAppError(`no FastAPI app found in ${root}: no module assigns \`FastAPI(...)\` to a name`);
 
   const written: string[] = [];
   const skipped: string[] = [];
   const reasons = new Map<string, string>();
-  const seen = new Set<string>();
-  for (const file of files) {
-    if (seen.has(file.path)) continue;
-    seen.add(file.path);
+  for (const file of plan.files) {
     if (existsSync(file.path)) {
       skipped.push(file.path);
       reasons.set(file.path, file.piece === 'client' ? 'a conftest.py is already there (add the client fixture to it by hand)' : 'a file is already there');
@@ -241,7 +260,7 @@ export async function initProject(target: string, options: InitOptions = {}): Pr
     // The umask may have taken bits away: scripts must be executable whatever it is.
     if (file.executable) chmodSync(file.path, 0o755);
   }
-  return { root, written, skipped, files: files.filter((file, index) => files.findIndex((other) => other.path === file.path) === index), reasons, notes, suites, dryRun };
+  return { root, written, skipped, files: plan.files, reasons, notes: plan.notes, suites: plan.suites, dryRun };
 }
 
 /** The report `smoke-lint init` prints: what was (or would be) written and skipped, relative to `cwd`. */
@@ -270,4 +289,26 @@ export function formatInitResult(result: InitResult, cwd: string): string {
   if (count === 0 && result.skipped.length === 0) lines.push(`Nothing to write: ${result.suites.map((suite) => `\`${suite}\``).join(', ')} ${result.suites.length === 1 ? 'has' : 'have'} every piece of the practice.`);
   else lines.push(result.dryRun ? `Would write ${files} (dry run: nothing was written).` : `Wrote ${files}.`);
   return `${lines.join('\n')}\n`;
+}
+
+const plans = new WeakMap<Project, InitPlan | null>();
+
+/**
+ * The files `smoke-lint init` would write for one missing piece of one suite (SL704's fix): the planned
+ * files of that suite and piece that are not on disk yet. Empty when the project has no FastAPI app.
+ * The whole project is planned once per lint, so that two suites lacking a runner get the names init gives them.
+ */
+export function plannedPieceFiles(suite: Suite, piece: PieceKind): InitFile[] {
+  let plan = plans.get(suite.project);
+  if (plan === undefined) {
+    try {
+      plan = planProject(suite.project);
+    } catch {
+      // The finding stands without its fix: a project init cannot read must not stop the lint.
+      plan = null;
+    }
+    plans.set(suite.project, plan);
+  }
+  if (!plan) return [];
+  return plan.files.filter((file) => file.suite === suite.name && file.piece === piece && !existsSync(file.path));
 }
