@@ -287,3 +287,15 @@ test('a runner named on the command line (as pre-commit does) brings in the suit
   const unrelated = await run(['--format', 'concise', 'backend/main.py'], project);
   assert.equal(unrelated.code, 0);
 });
+
+test('json and sarif carry fixes that create files; no SARIF fix is left without an artifact change', async () => {
+  const project = path.join(repoRoot, 'fixtures', 'rules', 'SL704', 'fires-only-test-module', 'project');
+  const json = JSON.parse((await run(['--format', 'json'], project)).stdout) as Array<{ code: string; fix: { creates?: Array<{ file: string; executable: boolean; content: string }> } | null }>;
+  const created = json.flatMap((item) => item.fix?.creates ?? []).map((c) => `${c.file}:${c.executable}`).sort();
+  assert.deepEqual(created, ['backend/tests/integration/conftest.py:false', 'backend/tests/integration/scripts/test-db.sh:true', 'scripts/test-integration.sh:true']);
+  const sarif = JSON.parse((await run(['--format', 'sarif'], project)).stdout);
+  for (const result of sarif.runs[0].results) {
+    for (const fix of result.fixes ?? []) assert.ok(fix.artifactChanges.length > 0, `${result.ruleId} fix has artifact changes`);
+  }
+  assert.equal(sarif.runs[0].results.filter((r: { fixes?: unknown[] }) => r.fixes).length, 3);
+});

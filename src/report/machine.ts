@@ -12,7 +12,16 @@ interface JsonEdit {
   content: string;
 }
 
-function jsonFix(fix: Fix | null, cwd: string): { applicability: string; message: string; edits: JsonEdit[]; modes?: Array<{ file: string; executable: boolean }> } | null {
+function jsonFix(
+  fix: Fix | null,
+  cwd: string,
+): {
+  applicability: string;
+  message: string;
+  edits: JsonEdit[];
+  modes?: Array<{ file: string; executable: boolean }>;
+  creates?: Array<{ file: string; executable: boolean; content: string }>;
+} | null {
   if (!fix) return null;
   return {
     applicability: fix.applicability,
@@ -23,6 +32,7 @@ function jsonFix(fix: Fix | null, cwd: string): { applicability: string; message
       return { file: displayPath(edit.file.path, cwd), line: start.line, column: start.column, endLine: end.line, endColumn: end.column, content: edit.text };
     }),
     ...(fix.modes ? { modes: fix.modes.map((mode) => ({ file: displayPath(mode.file.path, cwd), executable: mode.executable })) } : {}),
+    ...(fix.creates ? { creates: fix.creates.map((created) => ({ file: displayPath(created.path, cwd), executable: created.executable, content: created.text })) } : {}),
   };
 }
 
@@ -127,21 +137,28 @@ export function formatSarif(input: ReportInput): string {
               region: { startLine: r.range.start.line, startColumn: r.range.start.column, endLine: r.range.end.line, endColumn: r.range.end.column },
             },
           })),
-          ...(d.fix
-            ? {
-                fixes: [
-                  {
-                    description: { text: d.fix.message },
-                    artifactChanges: groupEdits(d.fix, uri, input),
-                  },
-                ],
-              }
-            : {}),
+          ...sarifFixes(d.fix, uri, input),
         })),
       },
     ],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/**
+ * SARIF requires at least one artifact change per fix: a mode-only fix (SL701) has none to show,
+ * so it is left out; a created file is an insertion at 1:1 of a new artifact.
+ */
+function sarifFixes(fix: Fix | null, uri: (file: string) => string, input: ReportInput) {
+  if (!fix) return {};
+  const artifactChanges = [
+    ...groupEdits(fix, uri, input),
+    ...(fix.creates ?? []).map((created) => ({
+      artifactLocation: { uri: uri(created.path), uriBaseId: '%SRCROOT%' },
+      replacements: [{ deletedRegion: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 }, insertedContent: { text: created.text } }],
+    })),
+  ];
+  return artifactChanges.length > 0 ? { fixes: [{ description: { text: fix.message }, artifactChanges }] } : {};
 }
 
 function groupEdits(fix: Fix, uri: (file: string) => string, input: ReportInput) {
