@@ -14,10 +14,12 @@ import {
   calleeName,
   fixtureDecorator,
   functionInfo,
+  nodesOfType,
   pyModule,
   qualifiedName,
   stringValue,
   numberValue,
+  treeNodesOfType,
   unparenthesize,
   type FunctionInfo,
   type ImportBinding,
@@ -332,7 +334,9 @@ export function sysPathAdditions(file: SourceFile): Array<{ call: Node; value: P
   const module = pyModule(file);
   if (!module) return [];
   const found: Array<{ call: Node; value: PathValue | null; how: 'insert' | 'append' }> = [];
-  for (const call of module.root.descendantsOfType('call')) {
+  // Every such call names `sys.path` in its text (a plain chain, or an imported `path` then `.insert`/`.append`).
+  if (!file.text.includes('path')) return found;
+  for (const call of nodesOfType(file, 'call')) {
     const how = isSysPathCall(module, call);
     if (!how) continue;
     const args = callArguments(call);
@@ -734,7 +738,7 @@ function buildModel(suite: Suite): AppModel {
   for (const file of conftests) {
     const module = pyModule(file);
     if (!module) continue;
-    for (const statement of module.root.descendantsOfType(['import_statement', 'import_from_statement'])) {
+    for (const statement of treeNodesOfType(module.root.tree, ['import_statement', 'import_from_statement'])) {
       for (const imported of importedModules(statement)) {
         const top = imported.dotted.split('.')[0]!;
         if (STDLIB.has(top) || !projectTops.has(top)) continue;
@@ -845,7 +849,7 @@ function buildModel(suite: Suite): AppModel {
     if (!module) continue;
     const isSuiteFile = file.path.startsWith(suite.dir + path.sep);
     if (isSuiteFile) {
-      for (const call of module.root.descendantsOfType('call')) {
+      for (const call of nodesOfType(file, 'call')) {
         const client = clientOf(module, call);
         if (client) clients.push({ file, module, call, kind: client.kind, appNode: client.app, fn: enclosingFunctionOf(module, call) });
       }
@@ -885,7 +889,7 @@ function buildModel(suite: Suite): AppModel {
     for (const ref of packageModules) {
       const module = ref.source ? pyModule(ref.source) : null;
       if (!module) continue;
-      for (const call of module.root.descendantsOfType('call')) {
+      for (const call of nodesOfType(module.file, 'call')) {
         const name = calleeName(module, call);
         if (!name || !/(^|\.)(Depends|Security)$/.test(name)) continue;
         const args = callArguments(call);
@@ -916,7 +920,7 @@ function buildModel(suite: Suite): AppModel {
     for (const file of conftests) {
       const module = pyModule(file);
       if (!module) continue;
-      for (const statement of module.root.descendantsOfType('import_from_statement')) {
+      for (const statement of treeNodesOfType(module.root.tree, 'import_from_statement')) {
         for (const child of statement.namedChildren) {
           const nameNode = child.type === 'aliased_import' ? child.childForFieldName('name') : child.type === 'dotted_name' && child !== statement.childForFieldName('module_name') ? child : null;
           if (!nameNode || sameNode(nameNode, statement.childForFieldName('module_name') ?? statement)) continue;
@@ -959,8 +963,20 @@ function isTestFileName(base: string): boolean {
   return base === 'conftest.py' || base.startsWith('test_') || base.endsWith('_test.py');
 }
 
+const topNames = new WeakMap<Project, Set<string>>();
+
 /** Every folder and module name in the project: an import whose first part is none of them is third-party. */
 function projectTopNames(project: Project): Set<string> {
+  // The project's files do not change during a run: one answer for all its suites (read only).
+  let names = topNames.get(project);
+  if (!names) {
+    names = readProjectTopNames(project);
+    topNames.set(project, names);
+  }
+  return names;
+}
+
+function readProjectTopNames(project: Project): Set<string> {
   const names = new Set<string>();
   for (const file of project.discovered) {
     if (file.language !== 'python') continue;
@@ -1034,11 +1050,12 @@ function bindingIn(statement: Node, name: string): ImportBinding | null {
 export function clientOf(module: PyModule, call: Node): { kind: 'testclient' | 'asgi'; app: Node | null } | null {
   const name = calleeName(module, call);
   if (!name) return null;
-  const args = callArguments(call);
   if (name === 'TestClient' || name.endsWith('.TestClient')) {
+    const args = callArguments(call);
     return { kind: 'testclient', app: args.positional[0] ?? args.keywords.get('app') ?? null };
   }
   if (name === 'httpx.AsyncClient' || name === 'httpx.Client' || name === 'AsyncClient') {
+    const args = callArguments(call);
     const transport = args.keywords.get('transport');
     if (transport) {
       const inner = unparenthesize(transport);
@@ -1071,6 +1088,8 @@ function readOverrides(module: PyModule): { sets: OverrideSet[]; resets: Overrid
   const sets: OverrideSet[] = [];
   const resets: OverrideReset[] = [];
   let opaque = false;
+  // Only attributes named `dependency_overrides` matter, and their name is written in the file.
+  if (!file.text.includes('dependency_overrides')) return { sets, resets, opaque };
   for (const attribute of module.root.descendantsOfType('attribute')) {
     if (attribute.childForFieldName('attribute')?.text !== 'dependency_overrides') continue;
     const appNode = attribute.childForFieldName('object')!;
@@ -1342,14 +1361,18 @@ function settingsNames(suite: Suite, conftests: SourceFile[]): Set<string> {
   for (const file of conftests) {
     const module = pyModule(file);
     if (!module) continue;
-    for (const call of module.root.descendantsOfType('call')) {
+    for (const call of nodesOfType(file, 'call')) {
       const name = calleeName(module, call);
-      const args = callArguments(call);
-      const first = args.positional[0] ? stringValue(module, args.positional[0]) : null;
-      if ((name === 'os.environ.setdefault' || name === 'os.putenv' || (name !== null && /(^|\.)setenv$/.test(name))) && first) names.add(first);
-      if (name === 'os.environ.update') for (const key of args.keywords.keys()) names.add(key);
+      if (name === null) continue;
+      if (name === 'os.environ.setdefault' || name === 'os.putenv' || /(^|\.)setenv$/.test(name)) {
+        const args = callArguments(call);
+        const first = args.positional[0] ? stringValue(module, args.positional[0]) : null;
+        if (first) names.add(first);
+      } else if (name === 'os.environ.update') {
+        for (const key of callArguments(call).keywords.keys()) names.add(key);
+      }
     }
-    for (const assignment of module.root.descendantsOfType('assignment')) {
+    for (const assignment of nodesOfType(file, 'assignment')) {
       const left = assignment.childForFieldName('left');
       if (left?.type === 'subscript' && qualifiedName(module, left.childForFieldName('value')) === 'os.environ') {
         const key = stringValue(module, left.childForFieldName('subscript'));

@@ -107,17 +107,22 @@ export function functionInfo(node: Node): FunctionInfo | null {
   let definition = node;
   const decorators: Node[] = [];
   if (node.type === 'decorated_definition') {
-    for (const child of node.namedChildren) {
+    const children = node.namedChildren;
+    for (const child of children) {
       if (child.type === 'decorator') {
         const expression = child.namedChild(0);
         if (expression) decorators.push(expression);
       }
     }
-    const inner = node.childForFieldName('definition');
+    // The definition is the last child; in a tree without errors, the last named child when it is a definition.
+    const last = children[children.length - 1];
+    const inner = last && (last.type === 'function_definition' || last.type === 'class_definition') && !treeHasError(node.tree) ? last : node.childForFieldName('definition');
     if (!inner) return null;
     definition = inner;
   }
   if (definition.type !== 'function_definition') return null;
+  const header = plainHeader(definition);
+  if (header) return { name: header.name, node: definition, outer: node, decorators, parameters: header.parameters, isAsync: header.isAsync };
   const name = definition.childForFieldName('name')?.text ?? '';
   const parameters: string[] = [];
   for (const parameter of definition.childForFieldName('parameters')?.namedChildren ?? []) {
@@ -128,6 +133,43 @@ export function functionInfo(node: Node): FunctionInfo | null {
   const first = definition.firstChild;
   const isAsync = first?.type === 'async' || (first?.type !== 'def' && definition.children.some((child) => child.type === 'async'));
   return { name, node: definition, outer: node, decorators, parameters, isAsync };
+}
+
+// `def name(a, b):` / `async def name():` with plain parameter names only, read off the text.
+const PLAIN_HEADER = /(async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(([A-Za-z0-9_, \t\r\n]*)\)/y;
+const PLAIN_PARAMETER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Names the grammar may read as something other than a plain identifier parameter.
+const NOT_PLAIN = new Set([
+  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'case', 'class', 'continue', 'def', 'del', 'elif',
+  'else', 'except', 'exec', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'match', 'nonlocal', 'not',
+  'or', 'pass', 'print', 'raise', 'return', 'try', 'type', 'while', 'with', 'yield',
+]);
+
+/**
+ * What `functionInfo` reads off a function's nodes, read off its text instead when the header is plain
+ * (ASCII names, parameters that are bare names without annotations, defaults, stars or comments) in a
+ * tree without errors: there the text can only mean what the nodes say. Null otherwise.
+ */
+function plainHeader(definition: Node): { name: string; parameters: string[]; isAsync: boolean } | null {
+  const input = (definition.tree as { input?: unknown }).input;
+  if (typeof input !== 'string' || treeHasError(definition.tree)) return null;
+  PLAIN_HEADER.lastIndex = nodeSpan(definition)[0];
+  const match = PLAIN_HEADER.exec(input);
+  if (!match) return null;
+  const name = match[2]!;
+  if (NOT_PLAIN.has(name)) return null;
+  const list = match[3]!.trim();
+  const parameters: string[] = [];
+  if (list !== '') {
+    const parts = list.split(',').map((part) => part.trim());
+    // One trailing comma is allowed (`(a, b,)`); an empty part anywhere else is not Python.
+    if (parts[parts.length - 1] === '') parts.pop();
+    for (const part of parts) {
+      if (!PLAIN_PARAMETER.test(part) || NOT_PLAIN.has(part)) return null;
+      parameters.push(part);
+    }
+  }
+  return { name, parameters, isAsync: match[1] !== undefined };
 }
 
 function collectImport(module: PyModule, statement: Node): void {
@@ -275,13 +317,23 @@ export function callArguments(call: Node): CallArguments {
 
 const callArgumentsMemo = new WeakMap<Node, CallArguments>();
 
+const KEYWORD_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/y;
+
 function readCallArguments(call: Node): CallArguments {
   const result: CallArguments = { positional: [], keywords: new Map(), hasSplat: false };
   const list = call.childForFieldName('arguments');
   if (!list || list.type !== 'argument_list') return result;
+  const input = (call.tree as { input?: unknown }).input;
+  const plain = typeof input === 'string' && !treeHasError(call.tree);
   for (const argument of list.namedChildren) {
     if (argument.type === 'keyword_argument') {
-      const name = argument.childForFieldName('name')?.text;
+      // In a tree without errors an ASCII name followed by `=` is the name field, read off the text.
+      let name: string | undefined;
+      if (plain) {
+        KEYWORD_NAME.lastIndex = argument.startIndex;
+        name = KEYWORD_NAME.exec(input as string)?.[1];
+      }
+      name ??= argument.childForFieldName('name')?.text;
       const value = argument.childForFieldName('value');
       if (name && value) result.keywords.set(name, value);
     } else if (argument.type === 'list_splat' || argument.type === 'dictionary_splat') {

@@ -21,11 +21,80 @@ export function topStatement(node: Node): Node | null {
 
 /** The named, non-comment statements of the program after the given top-level statement. */
 export function statementsAfter(statement: Node): Node[] {
+  const parent = statement.parent;
+  if (parent?.type === 'program' && parent.parent === null) {
+    const statements = programStatements(parent);
+    const index = statements.indexOf(statement);
+    if (index >= 0) return statements.after(index);
+  }
   const result: Node[] = [];
   for (let next = statement.nextNamedSibling; next; next = next.nextNamedSibling) {
     if (next.type !== 'comment') result.push(next);
   }
   return result;
+}
+
+/**
+ * The program's named children, fetched from the binding in one call and kept per tree: stepping
+ * through `nextNamedSibling` crosses into the binding once per statement, for every question asked
+ * (a long script with several pytest runs asked it for every statement several times over). Offsets
+ * are read only where a lookup probes (a binary search: the children are in document order).
+ */
+class ProgramStatements {
+  private readonly starts: Array<number | undefined>;
+
+  constructor(private readonly nodes: Node[]) {
+    this.starts = new Array<number | undefined>(nodes.length);
+  }
+
+  private startAt(index: number): number {
+    let start = this.starts[index];
+    if (start === undefined) {
+      start = this.nodes[index]!.startIndex;
+      this.starts[index] = start;
+    }
+    return start;
+  }
+
+  /** The position of the statement among the program's named children (by offsets and type), or -1. */
+  indexOf(statement: Node): number {
+    const start = statement.startIndex;
+    let low = 0;
+    let high = this.nodes.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.startAt(middle) < start) low = middle + 1;
+      else high = middle;
+    }
+    // Zero-width nodes (a missing token) may share a start with the next statement: check them all.
+    const end = statement.endIndex;
+    for (let index = low; index < this.nodes.length && this.startAt(index) === start; index++) {
+      const candidate = this.nodes[index]!;
+      if (candidate.endIndex === end && candidate.type === statement.type) return index;
+    }
+    return -1;
+  }
+
+  /** The non-comment named children after position `index`. */
+  after(index: number): Node[] {
+    const result: Node[] = [];
+    for (let next = index + 1; next < this.nodes.length; next++) {
+      const node = this.nodes[next]!;
+      if (node.type !== 'comment') result.push(node);
+    }
+    return result;
+  }
+}
+
+const programs = new WeakMap<Parser.Tree, ProgramStatements>();
+
+function programStatements(program: Node): ProgramStatements {
+  let statements = programs.get(program.tree);
+  if (!statements) {
+    statements = new ProgramStatements(program.namedChildren);
+    programs.set(program.tree, statements);
+  }
+  return statements;
 }
 
 /** Does the node read `$?` (or `${?}`), outside function definitions? */
