@@ -99,7 +99,7 @@ export function pytestRuns(script: ShellScript): PytestRun[] {
   const result: PytestRun[] = [];
   for (const command of script.commands) {
     const effective = effectiveCommand(command);
-    if (!effective.name || !effective.nameWord) continue;
+    if (!effective.name || !effective.nameWord || !mayLaunchPytest(effective.nameWord)) continue;
     const found = findPytest([effective.nameWord, ...effective.args], 0);
     if (!found) continue;
     const offset = command.node.startIndex;
@@ -120,6 +120,15 @@ export function pytestRuns(script: ShellScript): PytestRun[] {
 }
 
 /** Finds pytest at words[start], through launchers; returns pytest's own arguments. */
+/** The first test of `findPytest`, on the command's name alone: the other commands' arguments need not be expanded. */
+function mayLaunchPytest(head: ShellWord): boolean {
+  if (head.value === null) return false;
+  const base = path.posix.basename(head.value);
+  return PYTEST.test(base) || PYTHON.test(base) || base === 'coverage' || LAUNCHERS.includes(base);
+}
+
+const LAUNCHERS = ['uv', 'poetry', 'pipenv', 'pdm', 'rye', 'hatch'];
+
 function findPytest(words: ShellWord[], depth: number): { launcher: string; args: ShellWord[] } | null {
   const head = words[0];
   if (!head || head.value === null || depth > 4) return null;
@@ -134,7 +143,7 @@ function findPytest(words: ShellWord[], depth: number): { launcher: string; args
     const module = pythonModule(rest.slice(1), COVERAGE_RUN_VALUE, true);
     return module && module.name === 'pytest' ? { launcher: 'coverage run -m pytest', args: module.args } : null;
   }
-  if (['uv', 'poetry', 'pipenv', 'pdm', 'rye', 'hatch'].includes(base) && rest[0]?.value === 'run') {
+  if (LAUNCHERS.includes(base) && rest[0]?.value === 'run') {
     let i = 1;
     while (i < rest.length) {
       const value = rest[i]!.value;

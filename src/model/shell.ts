@@ -175,6 +175,13 @@ export interface ShellScript {
  * cost microseconds each and a mirror of objects keeps the garbage collector busy, which a 100,000-line
  * script cannot afford. `Node` objects are small views made on demand; real SyntaxNodes are
  * materialized (by preorder index) only when a rule reads `.node`.
+ *
+ * Every call into the binding costs about a tenth of a microsecond, so the mirror skips what the model
+ * does not read before a rule asks: the insides of plain words (`DEFERRABLE_TYPES`), of plain commands
+ * (`plainCommandName`: their name is read off the text, their words when a rule reads `args`), and the
+ * anonymous tokens the model never reads (`KEPT_TOKENS`, `EXPANSION_TOKENS`). A deferred node is mirrored
+ * on first use (`expand`). The walk (`ScriptModel.walkSlot`) reads slots directly and makes views only for
+ * what the model keeps.
  */
 class LightTree {
   private cursor: Parser.TreeCursor | null = null;
@@ -182,31 +189,46 @@ class LightTree {
   private readonly typeNames: string[] = [];
   private readonly namedTypes: boolean[] = [];
   private readonly keptTypes: boolean[] = [];
-  /** Per type id: 1 = reads its children's field names, 2 = leaf, 4 = deferrable. */
+  /** Per type id: 1 = reads its children's field names, 2 = leaf, 4 = deferrable word, 8 = never has children, 16 = command, 32 = kept only in `${...}`. */
   private readonly typeFlags: number[] = [];
   private readonly fieldNames: Array<string | null | undefined> = [''];
   /** The type id of the node `make` saw last (kept or not). */
   private lastTypeId = 0;
+  /** Defer plain commands (see `plainCommandName`); off for trees with errors, whose commands may hold anything. */
+  deferCommands = false;
 
   // One slot per mirrored node.
   size = 0;
-  preorder: Int32Array<ArrayBuffer> = new Int32Array(1024);
-  typeIds = new Uint16Array(1024);
-  starts = new Int32Array(1024);
-  ends = new Int32Array(1024);
-  fields = new Uint16Array(1024);
-  parents = new Int32Array(1024);
-  firsts = new Int32Array(1024);
-  nexts = new Int32Array(1024);
-  lasts = new Int32Array(1024);
-  deferred = new Uint8Array(1024);
+  preorder: Int32Array<ArrayBuffer>;
+  typeIds: Uint16Array<ArrayBuffer>;
+  starts: Int32Array<ArrayBuffer>;
+  ends: Int32Array<ArrayBuffer>;
+  fields: Uint16Array<ArrayBuffer>;
+  parents: Int32Array<ArrayBuffer>;
+  firsts: Int32Array<ArrayBuffer>;
+  nexts: Int32Array<ArrayBuffer>;
+  lasts: Int32Array<ArrayBuffer>;
+  deferred: Uint8Array<ArrayBuffer>;
   private readonly views: Array<Node | undefined> = [];
   private readonly bySlot: Array<Node[] | undefined> = [];
 
   constructor(
     readonly tree: Parser.Tree,
     readonly text: string,
-  ) {}
+  ) {
+    // About one mirrored node per 10 characters of script: sized once, the arrays seldom grow.
+    const capacity = Math.max(1024, Math.ceil(text.length / 10));
+    this.preorder = new Int32Array(capacity);
+    this.typeIds = new Uint16Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.fields = new Uint16Array(capacity);
+    this.parents = new Int32Array(capacity);
+    this.firsts = new Int32Array(capacity);
+    this.nexts = new Int32Array(capacity);
+    this.lasts = new Int32Array(capacity);
+    this.deferred = new Uint8Array(capacity);
+  }
 
   typeOf(slot: number): string {
     return this.typeNames[this.typeIds[slot]!]!;
@@ -232,12 +254,7 @@ class LightTree {
   children(slot: number): Node[] {
     let kids = this.bySlot[slot];
     if (kids) return kids;
-    if (this.deferred[slot]) {
-      this.deferred[slot] = 0;
-      const cursor = (this.cursor ??= this.tree.walk());
-      cursor.gotoDescendant(this.preorder[slot]!);
-      this.build(cursor, slot);
-    }
+    this.expand(slot);
     let count = 0;
     for (let child = this.firsts[slot]!; child >= 0; child = this.nexts[child]!) count++;
     kids = new Array<Node>(count);
@@ -245,6 +262,29 @@ class LightTree {
     for (let child = this.firsts[slot]!; child >= 0; child = this.nexts[child]!) kids[i++] = this.view(child);
     if (count > 0) this.bySlot[slot] = kids;
     return kids;
+  }
+
+  /** The first mirrored child of a node (mirroring a deferred node's insides first); -1 when none. */
+  first(slot: number): number {
+    if (this.deferred[slot]) this.expand(slot);
+    return this.firsts[slot]!;
+  }
+
+  /** The mirrored child with this field name; -1 when none. */
+  fieldChild(slot: number, name: string): number {
+    for (let child = this.first(slot); child >= 0; child = this.nexts[child]!) if (this.fieldOf(child) === name) return child;
+    return -1;
+  }
+
+  /** Mirrors a deferred node's insides. */
+  expand(slot: number): void {
+    if (this.deferred[slot]) {
+      this.deferred[slot] = 0;
+      const cursor = (this.cursor ??= this.tree.walk());
+      cursor.gotoDescendant(this.preorder[slot]!);
+      // A command is resolved to expand its words: mirror them now rather than one by one later.
+      this.build(cursor, slot, (this.typeFlags[this.typeIds[slot]!]! & 16) === 0);
+    }
   }
 
   syntaxAt(slot: number): SyntaxNode {
@@ -306,9 +346,10 @@ class LightTree {
       this.namedTypes[typeId] = cursor.nodeIsNamed;
       this.keptTypes[typeId] = (this.namedTypes[typeId]! && type !== 'comment') || KEPT_TOKENS.has(type);
       const terminal = !this.namedTypes[typeId] || (LEAF_TYPES.has(type) && !NONTERMINAL_LEAVES.has(type));
-      this.typeFlags[typeId] = (FIELD_PARENTS.has(type) ? 1 : 0) | (LEAF_TYPES.has(type) ? 2 : 0) | (DEFERRABLE_TYPES.has(type) ? 4 : 0) | (terminal ? 8 : 0);
+      this.typeFlags[typeId] = (FIELD_PARENTS.has(type) ? 1 : 0) | (LEAF_TYPES.has(type) ? 2 : 0) | (DEFERRABLE_TYPES.has(type) ? 4 : 0) | (terminal ? 8 : 0) | (type === 'command' ? 16 : 0) | (EXPANSION_TOKENS.has(type) ? 32 : 0);
     }
     if (!this.keptTypes[typeId]) return -1;
+    if ((this.typeFlags[typeId]! & 32) !== 0 && (parent < 0 || this.typeOf(parent) !== 'expansion')) return -1;
     if (this.size === this.preorder.length) this.grow();
     const slot = this.size++;
     let fieldId = 0;
@@ -336,7 +377,7 @@ class LightTree {
   }
 
   /** Mirrors the descendants of the cursor's node (slot `top`), iteratively; leaves the cursor on it. */
-  private build(cursor: Parser.TreeCursor, top: number): void {
+  private build(cursor: Parser.TreeCursor, top: number, defer = true): void {
     if (LEAF_TYPES.has(this.typeOf(top)) || !cursor.gotoFirstChild()) return;
     let parent = top;
     // The descendant index of the cursor's node, counted here to spare a call into the binding per node;
@@ -352,7 +393,10 @@ class LightTree {
       if (slot >= 0) {
         const flags = this.typeFlags[this.typeIds[slot]!]!;
         if ((flags & 2) !== 0) descend = false;
+        else if (!defer) descend = true;
         else if ((flags & 4) !== 0 && !hasEffects(this.text, this.starts[slot]!, this.ends[slot]!)) {
+          this.deferred[slot] = 1;
+        } else if ((flags & 16) !== 0 && this.deferCommands && plainCommandName(this.text, this.starts[slot]!, this.ends[slot]!) !== null) {
           this.deferred[slot] = 1;
         } else descend = true;
       }
@@ -375,10 +419,13 @@ class LightTree {
 }
 
 /** Parents whose field names the model reads; other nodes skip the cursor call for their field. */
-const FIELD_PARENTS = new Set(['command', 'variable_assignment', 'function_definition', 'redirected_statement', 'case_statement', 'case_item', 'for_statement', 'select_statement', 'subscript', 'if_statement', 'while_statement']);
+const FIELD_PARENTS = new Set(['command', 'variable_assignment', 'function_definition', 'redirected_statement', 'case_statement', 'case_item', 'for_statement', 'select_statement', 'subscript']);
 
 /** Anonymous tokens the model reads; the others (quotes, `$`, `;`...) are not mirrored. */
 const KEPT_TOKENS = new Set(['&', '&&', '||', 'then', 'fi', '((', '+=', '=', ':=', ':-', '-', ':+', '+', ':?', '?', '%', '%%', '#', '##', '!', '/', '//', '^', '^^', ',', ',,', ':', 'export', 'declare', 'typeset', 'local', 'readonly', '${', '}']);
+
+/** Kept tokens that the model reads only inside `${...}` (elsewhere, e.g. a `{ ...; }` group or `X=1`, they are skipped). */
+const EXPANSION_TOKENS = new Set(['}', '=']);
 
 /** A view of one mirrored node, with the part of the SyntaxNode API the model uses. */
 class Node {
@@ -416,11 +463,6 @@ class Node {
   get parent(): Node | null {
     const parent = this.owner.parents[this.slot]!;
     return parent >= 0 ? this.owner.view(parent) : null;
-  }
-
-  /** Not mirrored below yet (a plain argument whose insides only matter once its value is asked for). */
-  get deferred(): boolean {
-    return this.owner.deferred[this.slot] === 1;
   }
 
   get text(): string {
@@ -494,6 +536,36 @@ function hasEffects(text: string, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * The name of a command whose children the walk need not see, read off its text: a plain word (letters, digits,
+ * `_./-`, not starting with a digit or `-`) followed by a blank or the end, no prefix assignment, nothing the walk
+ * must see in any argument (`hasEffects`, `$[...]`), and not a builtin with effects. Null otherwise.
+ */
+function plainCommandName(text: string, start: number, end: number): string | null {
+  const i = plainNameEnd(text, start, end);
+  if (i === start) return null;
+  if (i < end) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return null;
+  }
+  const name = text.slice(start, i);
+  if (EFFECT_BUILTINS.has(name) || hasEffects(text, start, end)) return null;
+  for (let j = start; j + 1 < end; j++) if (text.charCodeAt(j) === 36 && text.charCodeAt(j + 1) === 91) return null; // $[
+  return name;
+}
+
+/** Where a run of name characters (letters, digits, `_./-`, not starting with a digit or `-`) from `start` ends. */
+function plainNameEnd(text: string, start: number, end: number): number {
+  let i = start;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 47; // A-Z a-z _ . /
+    if (letter || (i > start && ((c >= 48 && c <= 57) || c === 45))) continue; // 0-9 - after the first
+    break;
+  }
+  return i;
+}
+
 /** A ShellWord whose node is materialized on demand. */
 class Word implements ShellWord {
   constructor(
@@ -513,42 +585,120 @@ class Word implements ShellWord {
 }
 
 const NO_WORDS: ShellWord[] = [];
+/** Shared by the commands without redirections or arguments: never mutated. */
+const NO_NODES: Node[] = [];
 /** Shared by the commands without prefix assignments: never mutated. */
 const NO_ENV: Map<string, ShellWord> = new Map();
 
 /** The public objects below keep mirror nodes and hand out real SyntaxNodes on demand. */
-class Command implements ShellCommand {
-  index = 0;
-  name: string | null = null;
+// Flags of a Command, in one number: 60,000 commands must stay small.
+const ERREXIT = 1;
+const PIPEFAIL = 2;
+const IN_CONDITION_FLAG = 4;
+const IN_SUBSHELL = 8;
+const IN_SUBSTITUTION = 16;
+const BACKGROUND = 32;
+/** Read off its text: the name is known, the children not read yet (see `plainCommandName`). */
+const UNREAD = 64;
+
+/** What reading a command's children gives (see `ScriptModel.readCommand`), kept apart to keep `Command` small. */
+class CommandWords {
   nameWord: ShellWord | null = null;
   /** Words of the name beyond the first (`$DOCKER run` with DOCKER="sudo docker"), then the argument nodes, expanded on first use. */
   leading: ShellWord[] = NO_WORDS;
-  argSources: Node[] = [];
-  expandArgs: ((nodes: Node[]) => ShellWord[]) | null = null;
-  private expanded: ShellWord[] | null = null;
+  argSources: Node[] = NO_NODES;
+  expanded: ShellWord[] | null = null;
+}
+
+class Command implements ShellCommand {
+  index = 0;
+  name: string | null = null;
+  /** Null until the children are read. */
+  words: CommandWords | null = null;
   prefixEnv: Map<string, ShellWord> = NO_ENV;
   functionName: string | null = null;
-  caseArms: string[] | null = null;
   caseArm: CaseArm | null = null;
-  errexit = false;
-  pipefail = false;
-  inCondition = false;
   pipelinePosition: { index: number; length: number } | null = null;
-  inSubshell = false;
-  inSubstitution = false;
-  background = false;
+  private bits = 0;
   constructor(
-    readonly source: Node,
-    readonly statementSource: Node,
+    private readonly model: ScriptModel,
+    /** The slot of the `command` node, and of its statement (itself, or the `redirected_statement`). */
+    readonly slot: number,
+    private readonly statementSlot: number,
     readonly redirectSources: Node[],
   ) {}
 
-  get args(): ShellWord[] {
-    if (!this.expanded) {
-      this.expanded = [...this.leading, ...(this.expandArgs ? this.expandArgs(this.argSources) : [])];
-      this.expandArgs = null;
+  get source(): Node {
+    return this.model.light.view(this.slot);
+  }
+
+  get statementSource(): Node {
+    return this.model.light.view(this.statementSlot);
+  }
+
+  private flag(bit: number): boolean {
+    return (this.bits & bit) !== 0;
+  }
+
+  setFlag(bit: number, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
+  }
+
+  get caseArms(): string[] | null {
+    return this.caseArm?.patterns ?? null;
+  }
+
+  get errexit(): boolean {
+    return this.flag(ERREXIT);
+  }
+
+  set errexit(on: boolean) {
+    this.setFlag(ERREXIT, on);
+  }
+
+  get pipefail(): boolean {
+    return this.flag(PIPEFAIL);
+  }
+
+  set pipefail(on: boolean) {
+    this.setFlag(PIPEFAIL, on);
+  }
+
+  get inCondition(): boolean {
+    return this.flag(IN_CONDITION_FLAG);
+  }
+
+  set inCondition(on: boolean) {
+    this.setFlag(IN_CONDITION_FLAG, on);
+  }
+
+  get inSubshell(): boolean {
+    return this.flag(IN_SUBSHELL);
+  }
+
+  get inSubstitution(): boolean {
+    return this.flag(IN_SUBSTITUTION);
+  }
+
+  get background(): boolean {
+    return this.flag(BACKGROUND);
+  }
+
+  private read(): CommandWords {
+    if (this.flag(UNREAD)) {
+      this.setFlag(UNREAD, false);
+      this.model.readCommand(this);
     }
-    return this.expanded;
+    return this.words!;
+  }
+
+  get nameWord(): ShellWord | null {
+    return this.read().nameWord;
+  }
+
+  get args(): ShellWord[] {
+    const words = this.read();
+    return (words.expanded ??= [...words.leading, ...this.model.wordsOf(words.argSources)]);
   }
 
   get node(): SyntaxNode {
@@ -665,15 +815,28 @@ interface Ctx {
   background: boolean;
 }
 
-interface Skeleton {
-  node: Node;
-  statement: Node;
-  redirects: Node[];
-  ctx: Ctx;
-  errexit: boolean;
-  pipefail: boolean;
-  pipeline: { index: number; length: number } | null;
+type PipelinePosition = { index: number; length: number } | null;
+
+/** A copy of a context with some fields replaced (spelled out: object spread is slow on the walk's hot path). */
+function extend(ctx: Ctx, extra: Partial<Ctx>): Ctx {
+  return {
+    chain: extra.chain !== undefined ? extra.chain : ctx.chain,
+    fn: extra.fn !== undefined ? extra.fn : ctx.fn,
+    fnRegion: extra.fnRegion !== undefined ? extra.fnRegion : ctx.fnRegion,
+    arm: extra.arm !== undefined ? extra.arm : ctx.arm,
+    inCondition: extra.inCondition ?? ctx.inCondition,
+    inSubshell: extra.inSubshell ?? ctx.inSubshell,
+    inSubstitution: extra.inSubstitution ?? ctx.inSubstitution,
+    background: extra.background ?? ctx.background,
+  };
 }
+
+const NO_EXTRA: Partial<Ctx> = {};
+
+function copyOptions(options: ShellOptions): ShellOptions {
+  return { errexit: options.errexit, pipefail: options.pipefail, allexport: options.allexport };
+}
+const IN_CONDITION: Partial<Ctx> = { inCondition: true };
 
 const CWD = ' cwd'; // pseudo-variable for the working directory (a space keeps it apart from real names)
 
@@ -731,14 +894,14 @@ class ScriptModel implements ShellScript {
 
   private readonly events = new Map<string, VarEvent[]>();
   private readonly exportEvents = new Map<string, ExportEvent[]>();
-  private readonly skeletons: Skeleton[] = [];
+  /** Commands whose name and arguments are read once the walk is over (see finishCommands). */
+  private readonly unread: Command[] = [];
+  private readonly names = new Map<string, string>();
   /** Commands by `start:end` of their node, built on the first `commandFor`. */
   private byNode: Map<string, ShellCommand> | null = null;
-  /** Expands the arguments of every command on first use (one function shared by all). */
-  private readonly expander = (nodes: Node[]): ShellWord[] => this.wordsOf(nodes);
-  private readonly commandNodes: Node[] = [];
   private nodeIndex: Map<string, Node> | null = null;
   private readonly root: Node;
+  readonly light: LightTree;
   private readonly functionBodies: Array<{ name: string; region: Region; node: Node }> = [];
   private readonly checkpoints: Array<{ offset: number; options: ShellOptions }> = [];
   private readonly overrides: Array<{ start: number; end: number; options: ShellOptions }> = [];
@@ -760,7 +923,10 @@ class ScriptModel implements ShellScript {
     this.initialOptions = { ...this.options };
     this.checkpoints.push({ offset: 0, options: { ...this.options } });
 
-    const root = new LightTree(tree, file.text).mirror();
+    const light = new LightTree(tree, file.text);
+    light.deferCommands = !tree.rootNode.hasError;
+    this.light = light;
+    const root = light.mirror();
     this.root = root;
     const ctx: Ctx = { chain: null, fn: null, fnRegion: null, arm: null, inCondition: false, inSubshell: false, inSubstitution: false, background: false };
     this.walk(root, ctx);
@@ -768,7 +934,6 @@ class ScriptModel implements ShellScript {
     for (const list of this.exportEvents.values()) list.sort((a, b) => a.offset - b.offset);
     this.functionBodies.sort((a, b) => a.region.start - b.region.start);
     this.finishCommands();
-    this.skeletons.length = 0; // only needed to build the commands
     this.applyFunctionOptions();
     this.collectTraps();
     for (const [name, node] of this.functionNodes) this.functions.set(name, node.syntax);
@@ -779,143 +944,194 @@ class ScriptModel implements ShellScript {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Phase 1: walk the tree, collect command skeletons and variable events.
+  // Phase 1: walk the tree, collect commands and variable events.
 
   private walk(node: Node, ctx: Ctx): void {
-    const type = node.type;
+    this.walkSlot(node.slot, ctx);
+  }
+
+  // The walk reads the mirror's slots directly: views (`Node`) are made only for what the model keeps.
+  private walkSlot(s: number, ctx: Ctx): void {
+    const t = this.light;
+    const type = t.typeOf(s);
     // Words, tests and redirections matter to the walk only for what they may hide: `$(...)`, `${X:=...}`.
-    if (PLAIN_TYPES.has(type) && !hasEffects(this.file.text, node.startIndex, node.endIndex)) return;
+    if (PLAIN_TYPES.has(type) && !hasEffects(this.file.text, t.starts[s]!, t.ends[s]!)) return;
     switch (type) {
       case 'comment':
       case 'heredoc_start':
       case 'heredoc_end':
         return;
       case 'function_definition':
-        return this.walkFunction(node, ctx);
+        return this.walkFunction(s, ctx);
       case 'command':
-        return this.walkCommand(node, node, [], null, ctx);
+        return this.walkCommand(s, s, NO_NODES, null, ctx);
       case 'redirected_statement':
-        return this.walkRedirected(node, null, ctx);
+        return this.walkRedirected(s, null, ctx);
       case 'declaration_command':
-        return this.walkDeclaration(node, ctx);
+        return this.walkDeclaration(t.view(s), ctx);
       case 'variable_assignment':
-        return this.walkAssignment(node, ctx, 'plain');
+        return this.walkAssignment(t.view(s), ctx, 'plain');
       case 'variable_assignments':
-        for (const child of node.namedChildren) this.walk(child, ctx);
+        for (let c = t.first(s); c >= 0; c = t.nexts[c]!) if (t.isNamed(c)) this.walkSlot(c, ctx);
         return;
       case 'unset_command':
-        return this.walkUnset(node, ctx);
+        return this.walkUnset(t.view(s), ctx);
       case 'list':
-        return this.walkList(node, ctx);
+        return this.walkList(s, ctx);
       case 'pipeline':
-        return this.walkPipeline(node, ctx);
+        return this.walkPipeline(s, ctx);
       case 'negated_command':
-        for (const child of node.namedChildren) this.walk(child, { ...ctx, inCondition: true });
+        for (let c = t.first(s); c >= 0; c = t.nexts[c]!) if (t.isNamed(c)) this.walkSlot(c, extend(ctx, IN_CONDITION));
         return;
       case 'subshell':
-        return this.isolated(node, ctx, { inSubshell: true });
+        return this.isolated(s, ctx, { inSubshell: true });
       case 'command_substitution':
       case 'process_substitution':
-        return this.isolated(node, ctx, { inSubshell: true, inSubstitution: true });
+        return this.isolated(s, ctx, { inSubshell: true, inSubstitution: true });
       case 'if_statement':
-        return this.walkIf(node, ctx);
+        return this.walkIf(s, ctx);
       case 'while_statement':
-        return this.walkWhile(node, ctx);
+        return this.walkWhile(t.view(s), ctx);
       case 'for_statement':
       case 'select_statement':
-        return this.walkFor(node, ctx);
+        return this.walkFor(t.view(s), ctx);
       case 'c_style_for_statement':
-        return this.walkCFor(node, ctx);
+        return this.walkCFor(t.view(s), ctx);
       case 'case_statement':
-        return this.walkCase(node, ctx);
-      case 'compound_statement':
-        if (node.child(0)?.type === '((') {
-          this.arithmeticEvents(node, ctx);
+        return this.walkCase(t.view(s), ctx);
+      case 'compound_statement': {
+        const first = t.first(s);
+        if (first >= 0 && t.typeOf(first) === '((') {
+          this.arithmeticEvents(t.view(s), ctx);
           return;
         }
-        return this.walkChildren(node, ctx);
+        return this.walkKids(s, ctx);
+      }
       case 'arithmetic_expansion':
-        this.arithmeticEvents(node, ctx);
-        return this.walkChildren(node, ctx);
+        this.arithmeticEvents(t.view(s), ctx);
+        return this.walkKids(s, ctx);
       case 'expansion':
-        this.defaultAssignEvent(node, ctx);
-        return this.walkChildren(node, ctx);
+        this.defaultAssignEvent(t.view(s), ctx);
+        return this.walkKids(s, ctx);
       default:
-        return this.walkChildren(node, ctx);
+        return this.walkKids(s, ctx);
     }
   }
 
   private walkChildren(node: Node, ctx: Ctx): void {
-    const count = node.childCount;
-    for (let i = 0; i < count; i++) {
-      const child = node.child(i)!;
-      if (!child.isNamed) continue;
-      const next = i + 1 < count ? node.child(i + 1) : null;
-      if (next && next.type === '&') {
-        const region: Region = { start: child.startIndex, end: child.endIndex, isolating: true };
-        this.walk(child, { ...ctx, chain: { region, up: ctx.chain }, background: true, inSubshell: true });
+    this.walkKids(node.slot, ctx);
+  }
+
+  private walkKids(s: number, ctx: Ctx): void {
+    const t = this.light;
+    for (let child = t.first(s); child >= 0; child = t.nexts[child]!) {
+      if (!t.isNamed(child)) continue;
+      const next = t.nexts[child]!;
+      if (next >= 0 && t.typeOf(next) === '&') {
+        const region: Region = { start: t.starts[child]!, end: t.ends[child]!, isolating: true };
+        const inner = extend(ctx, NO_EXTRA);
+        inner.chain = { region, up: ctx.chain };
+        inner.background = true;
+        inner.inSubshell = true;
+        this.walkSlot(child, inner);
       } else {
-        this.walk(child, ctx);
+        this.walkSlot(child, ctx);
       }
     }
   }
 
-  private withRegion(ctx: Ctx, start: number, end: number, isolating: boolean, extra: Partial<Ctx> = {}, group?: { start: number; end: number }): Ctx {
+  private withRegion(ctx: Ctx, start: number, end: number, isolating: boolean, extra: Partial<Ctx> = NO_EXTRA, group?: { start: number; end: number }): Ctx {
     const region: Region = group ? { start, end, isolating, group } : { start, end, isolating };
-    return { ...ctx, ...extra, chain: { region, up: ctx.chain } };
+    const next = extend(ctx, extra);
+    next.chain = { region, up: ctx.chain };
+    return next;
   }
 
-  private isolated(node: Node, ctx: Ctx, extra: Partial<Ctx>): void {
-    const saved = { ...this.options };
-    this.walkChildren(node, this.withRegion(ctx, node.startIndex, node.endIndex, true, extra));
-    this.restoreOptions(saved, node.endIndex);
+  private isolated(s: number, ctx: Ctx, extra: Partial<Ctx>): void {
+    const saved = copyOptions(this.options);
+    const end = this.light.ends[s]!;
+    this.walkKids(s, this.withRegion(ctx, this.light.starts[s]!, end, true, extra));
+    this.restoreOptions(saved, end);
   }
 
   private restoreOptions(saved: ShellOptions, offset: number): void {
     if (saved.errexit !== this.options.errexit || saved.pipefail !== this.options.pipefail || saved.allexport !== this.options.allexport) {
       this.options = saved;
-      this.checkpoints.push({ offset, options: { ...saved } });
+      this.checkpoints.push({ offset, options: copyOptions(saved) });
     }
   }
 
-  private walkFunction(node: Node, ctx: Ctx): void {
-    const nameNode = node.childForFieldName('name');
-    const body = node.childForFieldName('body');
-    const name = nameNode?.text ?? '';
+  private walkFunction(s: number, ctx: Ctx): void {
+    const t = this.light;
+    const nameSlot = t.fieldChild(s, 'name');
+    const body = t.fieldChild(s, 'body');
+    const name = nameSlot >= 0 ? this.file.text.slice(t.starts[nameSlot]!, t.ends[nameSlot]!) : '';
+    const node = t.view(s);
     if (name) this.functionNodes.set(name, node);
-    if (!body) return;
-    const region: Region = { start: body.startIndex, end: body.endIndex, isolating: false };
+    if (body < 0) return;
+    const region: Region = { start: t.starts[body]!, end: t.ends[body]!, isolating: false };
     this.functionBodies.push({ name, region, node });
-    const saved = { ...this.options };
-    const inner: Ctx = { ...ctx, chain: { region, up: ctx.chain }, fn: name, fnRegion: region, arm: null, inCondition: false };
-    if (body.type === 'subshell') this.isolated(body, inner, { inSubshell: true });
-    else this.walk(body, inner);
+    const saved = copyOptions(this.options);
+    const inner = extend(ctx, { fn: name, fnRegion: region, arm: null, inCondition: false });
+    inner.chain = { region, up: ctx.chain };
+    if (t.typeOf(body) === 'subshell') this.isolated(body, inner, { inSubshell: true });
+    else this.walkSlot(body, inner);
     // Defining a function runs nothing: what `set` did inside applies where it is called, not here.
-    this.restoreOptions(saved, node.endIndex);
+    this.restoreOptions(saved, t.ends[s]!);
   }
 
-  private walkRedirected(node: Node, pipeline: Skeleton['pipeline'], ctx: Ctx): void {
-    const body = node.childForFieldName('body');
+  private walkRedirected(s: number, pipeline: PipelinePosition, ctx: Ctx): void {
+    const t = this.light;
+    const body = t.fieldChild(s, 'body');
     const redirects: Node[] = [];
-    for (const child of node.namedChildren) if (child !== body && child.id !== body?.id) redirects.push(child);
-    if (body?.type === 'command') this.walkCommand(body, node, redirects, pipeline, ctx);
-    else if (body) this.walk(body, ctx);
-    for (const redirect of redirects) this.walk(redirect, ctx);
+    for (let c = t.first(s); c >= 0; c = t.nexts[c]!) if (t.isNamed(c) && c !== body) redirects.push(t.view(c));
+    if (body >= 0 && t.typeOf(body) === 'command') this.walkCommand(body, s, redirects, pipeline, ctx);
+    else if (body >= 0) this.walkSlot(body, ctx);
+    for (const redirect of redirects) this.walkSlot(redirect.slot, ctx);
   }
 
-  private walkCommand(node: Node, statement: Node, redirects: Node[], pipeline: Skeleton['pipeline'], ctx: Ctx): void {
-    this.skeletons.push({ node, statement, redirects, ctx, errexit: this.options.errexit, pipefail: this.options.pipefail, pipeline });
+  private walkCommand(s: number, statement: number, redirects: Node[], pipeline: PipelinePosition, ctx: Ctx): void {
+    const t = this.light;
+    const command = new Command(this, s, statement, redirects);
+    command.index = this.commands.length;
+    command.functionName = ctx.fn;
+    command.caseArm = ctx.arm;
+    command.pipelinePosition = pipeline;
+    const bits =
+      (this.options.errexit ? ERREXIT : 0) |
+      (this.options.pipefail ? PIPEFAIL : 0) |
+      (ctx.inCondition ? IN_CONDITION_FLAG : 0) |
+      (ctx.inSubshell ? IN_SUBSHELL : 0) |
+      (ctx.inSubstitution ? IN_SUBSTITUTION : 0) |
+      (ctx.background ? BACKGROUND : 0);
+    command.setFlag(bits, true);
+    if (t.deferred[s]) {
+      // A plain word names it: the name and its word are what `readCommand` would find.
+      command.name = this.intern(this.file.text.slice(t.starts[s]!, plainNameEnd(this.file.text, t.starts[s]!, t.ends[s]!)));
+      command.setFlag(UNREAD, true);
+    } else {
+      this.unread.push(command); // once variables can be looked up
+    }
+    this.commands.push(command);
+    // A deferred command holds nothing the walk must see and is no builtin with effects (see plainCommandName).
+    if (t.deferred[s]) return;
     // Contexts are never mutated: the children share the command's.
-    for (const child of node.namedChildren) {
-      if (child.type === 'variable_assignment') {
+    for (let c = t.first(s); c >= 0; c = t.nexts[c]!) {
+      if (!t.isNamed(c)) continue;
+      if (t.typeOf(c) === 'variable_assignment') {
         // Prefix assignments set the command's environment only; still look inside their values.
-        const value = child.childForFieldName('value');
-        if (value) this.walk(value, ctx);
-      } else if (!child.deferred) {
-        this.walk(child, ctx);
+        const value = t.fieldChild(c, 'value');
+        if (value >= 0) this.walkSlot(value, ctx);
+      } else if (!t.deferred[c]) {
+        this.walkSlot(c, ctx);
       }
     }
-    this.commandEffects(node, ctx);
+    // Only a name that may read as an effect builtin needs the full look (`literalText` unquotes and unescapes).
+    const name = t.fieldChild(s, 'name');
+    if (name < 0) return;
+    const raw = this.file.text.slice(t.starts[name]!, t.ends[name]!);
+    if (!EFFECT_BUILTINS.has(raw) && !/[\\'"]/.test(raw)) return;
+    this.commandEffects(t.view(s), ctx);
   }
 
   /** Effects of builtins on the state the model tracks: set, cd, read... */
@@ -1016,18 +1232,23 @@ class ScriptModel implements ShellScript {
   }
 
   private walkAssignment(node: Node, ctx: Ctx, kind: ShellAssignment['kind'], localTo: Region | null = null, exportIt = false): void {
-    const nameNode = node.childForFieldName('name');
-    const value = node.childForFieldName('value');
-    if (value) this.walk(value, ctx);
-    if (!nameNode) return;
-    const append = node.children.some((child) => child.type === '+=');
+    const t = this.light;
+    const text = this.file.text;
+    const nameSlot = t.fieldChild(node.slot, 'name');
+    const valueSlot = t.fieldChild(node.slot, 'value');
+    const value = valueSlot >= 0 ? t.view(valueSlot) : null;
+    if (valueSlot >= 0) this.walkSlot(valueSlot, ctx);
+    if (nameSlot < 0) return;
+    let append = false;
+    for (let c = t.first(node.slot); c >= 0; c = t.nexts[c]!) if (t.typeOf(c) === '+=') append = true;
     let name: string;
     let element = false;
-    if (nameNode.type === 'subscript') {
-      name = nameNode.childForFieldName('name')?.text ?? '';
+    if (t.typeOf(nameSlot) === 'subscript') {
+      const inner = t.fieldChild(nameSlot, 'name');
+      name = inner >= 0 ? text.slice(t.starts[inner]!, t.ends[inner]!) : '';
       element = true;
     } else {
-      name = nameNode.text;
+      name = text.slice(t.starts[nameSlot]!, t.ends[nameSlot]!);
     }
     if (!name) return;
     this.pushAssignment(node, name, value, append && kind === 'plain' ? 'append' : kind, ctx.fn);
@@ -1097,61 +1318,75 @@ class ScriptModel implements ShellScript {
     }
   }
 
-  private walkList(node: Node, ctx: Ctx): void {
+  private walkList(s: number, ctx: Ctx): void {
     // `a && b`, `a || b`: `a` is a condition; `b` runs only sometimes.
-    const named = node.namedChildren.filter((child) => child.type !== 'comment');
-    named.forEach((child, i) => {
-      if (i === 0) this.walk(child, { ...ctx, inCondition: true });
-      else if (i < named.length - 1) this.walk(child, this.withRegion(ctx, child.startIndex, child.endIndex, false, { inCondition: true }));
-      else this.walk(child, this.withRegion(ctx, child.startIndex, child.endIndex, false));
-    });
+    const t = this.light;
+    const named: number[] = [];
+    for (let c = t.first(s); c >= 0; c = t.nexts[c]!) if (t.isNamed(c) && t.typeOf(c) !== 'comment') named.push(c);
+    for (let i = 0; i < named.length; i++) {
+      const child = named[i]!;
+      if (i === 0) this.walkSlot(child, extend(ctx, IN_CONDITION));
+      else if (i < named.length - 1) this.walkSlot(child, this.withRegion(ctx, t.starts[child]!, t.ends[child]!, false, IN_CONDITION));
+      else this.walkSlot(child, this.withRegion(ctx, t.starts[child]!, t.ends[child]!, false));
+    }
   }
 
-  private walkPipeline(node: Node, ctx: Ctx): void {
-    const elements = node.namedChildren.filter((child) => child.type !== 'comment');
+  private walkPipeline(s: number, ctx: Ctx): void {
+    const t = this.light;
+    const elements: number[] = [];
+    for (let c = t.first(s); c >= 0; c = t.nexts[c]!) if (t.isNamed(c) && t.typeOf(c) !== 'comment') elements.push(c);
     const length = elements.length;
-    elements.forEach((child, index) => {
-      const inner = this.withRegion(ctx, child.startIndex, child.endIndex, true, { inSubshell: length > 1 || ctx.inSubshell });
+    for (let index = 0; index < length; index++) {
+      const child = elements[index]!;
+      const inner = this.withRegion(ctx, t.starts[child]!, t.ends[child]!, true, { inSubshell: length > 1 || ctx.inSubshell });
       const position = length > 1 ? { index, length } : null;
-      if (child.type === 'command') this.walkCommand(child, child, [], position, inner);
-      else if (child.type === 'redirected_statement') this.walkRedirected(child, position, inner);
-      else this.walk(child, inner);
-    });
+      const type = t.typeOf(child);
+      if (type === 'command') this.walkCommand(child, child, NO_NODES, position, inner);
+      else if (type === 'redirected_statement') this.walkRedirected(child, position, inner);
+      else this.walkSlot(child, inner);
+    }
   }
 
-  private walkIf(node: Node, ctx: Ctx): void {
-    this.walkConditional(node.children, ctx, node.endIndex, { start: node.startIndex, end: node.endIndex });
+  private walkIf(s: number, ctx: Ctx): void {
+    const t = this.light;
+    const children: number[] = [];
+    for (let c = t.first(s); c >= 0; c = t.nexts[c]!) children.push(c);
+    this.walkConditional(children, ctx, t.ends[s]!, { start: t.starts[s]!, end: t.ends[s]! });
   }
 
   /** Children of an if/elif: a condition up to `then`, then a branch up to the next elif/else/fi. */
-  private walkConditional(children: Node[], ctx: Ctx, end: number, group: { start: number; end: number }): void {
+  private walkConditional(children: number[], ctx: Ctx, end: number, group: { start: number; end: number }): void {
+    const t = this.light;
     let phase: 'condition' | 'branch' = 'condition';
     let branch: Ctx = ctx;
     for (let i = 0; i < children.length; i++) {
       const child = children[i]!;
-      if (child.type === 'then') {
+      const type = t.typeOf(child);
+      if (type === 'then') {
         phase = 'branch';
         let branchEnd = end;
         for (let j = i + 1; j < children.length; j++) {
-          const type = children[j]!.type;
-          if (type === 'elif_clause' || type === 'else_clause' || type === 'fi') {
-            branchEnd = children[j]!.startIndex;
+          const next = t.typeOf(children[j]!);
+          if (next === 'elif_clause' || next === 'else_clause' || next === 'fi') {
+            branchEnd = t.starts[children[j]!]!;
             break;
           }
         }
-        branch = this.withRegion(ctx, child.endIndex, branchEnd, false, {}, group);
+        branch = this.withRegion(ctx, t.ends[child]!, branchEnd, false, NO_EXTRA, group);
         continue;
       }
-      if (!child.isNamed) continue;
-      if (child.type === 'elif_clause') {
-        const inner = this.withRegion(ctx, child.startIndex, child.endIndex, false, {}, group);
-        this.walkConditional(child.children.slice(1), inner, child.endIndex, group);
-      } else if (child.type === 'else_clause') {
-        this.walkChildren(child, this.withRegion(ctx, child.startIndex, child.endIndex, false, {}, group));
+      if (!t.isNamed(child)) continue;
+      if (type === 'elif_clause') {
+        const inner = this.withRegion(ctx, t.starts[child]!, t.ends[child]!, false, NO_EXTRA, group);
+        const rest: number[] = [];
+        for (let c = t.first(child); c >= 0; c = t.nexts[c]!) rest.push(c);
+        this.walkConditional(rest.slice(1), inner, t.ends[child]!, group);
+      } else if (type === 'else_clause') {
+        this.walkKids(child, this.withRegion(ctx, t.starts[child]!, t.ends[child]!, false, NO_EXTRA, group));
       } else if (phase === 'condition') {
-        this.walk(child, { ...ctx, inCondition: true });
+        this.walkSlot(child, extend(ctx, IN_CONDITION));
       } else {
-        this.walk(child, branch);
+        this.walkSlot(child, branch);
       }
     }
   }
@@ -1159,7 +1394,7 @@ class ScriptModel implements ShellScript {
   private walkWhile(node: Node, ctx: Ctx): void {
     for (const child of node.namedChildren) {
       if (child.type === 'do_group') this.walkChildren(child, this.withRegion(ctx, child.startIndex, child.endIndex, false));
-      else this.walk(child, { ...ctx, inCondition: true });
+      else this.walk(child, extend(ctx, IN_CONDITION));
     }
   }
 
@@ -1245,47 +1480,45 @@ class ScriptModel implements ShellScript {
   // Phase 2: commands with expanded words, function options, traps.
 
   private finishCommands(): void {
-    for (const skeleton of this.skeletons) {
-      const { node, ctx } = skeleton;
-      let prefixEnv: Map<string, ShellWord> | null = null;
-      let nameNode: Node | null = null;
-      const argNodes: Node[] = [];
-      for (const child of node.children) {
-        const field = child.fieldName;
-        if (child.type === 'variable_assignment' && !nameNode) {
-          const key = child.childForFieldName('name')?.text;
-          const value = child.childForFieldName('value');
-          if (key) (prefixEnv ??= new Map()).set(key, value ? this.scalarWord(value) : emptyWord(child));
-        } else if (field === 'name') {
-          nameNode = child.namedChild(0) ?? child;
-        } else if (field === 'argument' && child.isNamed) {
-          argNodes.push(child);
-        }
+    for (const command of this.unread) this.readCommand(command);
+    this.unread.length = 0;
+  }
+
+  /** Reads a command's name, prefix assignments and argument nodes off its children. */
+  /** One string per distinct name: a slice of the text per command would be kept alive by each. */
+  private intern(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    this.names.set(name, name);
+    return name;
+  }
+
+  readCommand(command: Command): void {
+    let prefixEnv: Map<string, ShellWord> | null = null;
+    let nameNode: Node | null = null;
+    const argNodes: Node[] = [];
+    for (const child of command.source.children) {
+      const field = child.fieldName;
+      if (child.type === 'variable_assignment' && !nameNode) {
+        const key = child.childForFieldName('name')?.text;
+        const value = child.childForFieldName('value');
+        if (key) (prefixEnv ??= new Map()).set(key, value ? this.scalarWord(value) : emptyWord(child));
+      } else if (field === 'name') {
+        nameNode = child.namedChild(0) ?? child;
+      } else if (field === 'argument' && child.isNamed) {
+        argNodes.push(child);
       }
-      const nameWords = nameNode ? this.wordsOf([nameNode]) : NO_WORDS;
-      const first = nameWords[0] ?? null;
-      const nameKnown = first !== null && !first.multi && first.value !== null;
-      const command = new Command(node, skeleton.statement, skeleton.redirects);
-      if (nameWords.length > 1) command.leading = nameWords.slice(1);
-      command.argSources = argNodes;
-      command.expandArgs = this.expander;
-      command.index = this.commands.length;
-      command.name = nameKnown ? first.value : null;
-      command.nameWord = first;
-      if (prefixEnv) command.prefixEnv = prefixEnv;
-      command.functionName = ctx.fn;
-      command.caseArms = ctx.arm?.patterns ?? null;
-      command.caseArm = ctx.arm;
-      command.errexit = skeleton.errexit;
-      command.pipefail = skeleton.pipefail;
-      command.inCondition = ctx.inCondition;
-      command.pipelinePosition = skeleton.pipeline;
-      command.inSubshell = ctx.inSubshell;
-      command.inSubstitution = ctx.inSubstitution;
-      command.background = ctx.background;
-      this.commands.push(command);
-      this.commandNodes.push(node);
     }
+    const nameWords = nameNode ? this.wordsOf([nameNode]) : NO_WORDS;
+    const first = nameWords[0] ?? null;
+    const nameKnown = first !== null && !first.multi && first.value !== null;
+    const words = new CommandWords();
+    if (nameWords.length > 1) words.leading = nameWords.slice(1);
+    words.argSources = argNodes;
+    words.nameWord = first;
+    command.words = words;
+    command.name = nameKnown ? first.value : null;
+    if (prefixEnv) command.prefixEnv = prefixEnv;
   }
 
   /**
@@ -1412,8 +1645,8 @@ class ScriptModel implements ShellScript {
     if (!this.byNode) {
       this.byNode = new Map();
       for (let i = 0; i < this.commands.length; i++) {
-        const source = this.commandNodes[i]!;
-        this.byNode.set(`${source.startIndex}:${source.endIndex}`, this.commands[i]!);
+        const slot = (this.commands[i] as Command).slot;
+        this.byNode.set(`${this.light.starts[slot]!}:${this.light.ends[slot]!}`, this.commands[i]!);
       }
     }
     return this.byNode.get(`${node.startIndex}:${node.endIndex}`);
@@ -1432,6 +1665,10 @@ class ScriptModel implements ShellScript {
     return (this.callIndex.get(functionName) ?? []).filter((command) => command.functionName !== functionName);
   }
 
+  private commandStart(index: number): number {
+    return this.light.starts[(this.commands[index] as Command).slot]!;
+  }
+
   commandsIn(functionName: string): ShellCommand[] {
     const body = this.functionNodes.get(functionName)?.childForFieldName('body');
     if (!body) return [];
@@ -1440,11 +1677,11 @@ class ScriptModel implements ShellScript {
     let high = this.commands.length;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.commandNodes[mid]!.startIndex < body.startIndex) low = mid + 1;
+      if (this.commandStart(mid) < body.startIndex) low = mid + 1;
       else high = mid;
     }
     const result: ShellCommand[] = [];
-    for (let i = low; i < this.commands.length && this.commandNodes[i]!.startIndex < body.endIndex; i++) result.push(this.commands[i]!);
+    for (let i = low; i < this.commands.length && this.commandStart(i) < body.endIndex; i++) result.push(this.commands[i]!);
     return result;
   }
 
@@ -1495,7 +1732,7 @@ class ScriptModel implements ShellScript {
     return found;
   }
 
-  private wordsOf(nodes: Node[]): ShellWord[] {
+  wordsOf(nodes: Node[]): ShellWord[] {
     const result: ShellWord[] = [];
     for (const node of nodes) {
       if (node.type === 'word') {
@@ -2205,6 +2442,23 @@ export function effectiveCommand(command: ShellCommand): EffectiveCommand {
   const env = new Map(command.prefixEnv);
   const wrappers: string[] = [];
   let chdir: ShellWord | null = null;
+  if (command.name !== null && !WRAPPERS[path.posix.basename(command.name)]) {
+    // No wrapper: the command itself, whose arguments need not be expanded before someone reads them.
+    const nameWord = command.nameWord;
+    let args: ShellWord[] | null = null;
+    const plain: EffectiveCommand = {
+      name: command.name,
+      nameWord,
+      get args(): ShellWord[] {
+        return (args ??= command.args.slice());
+      },
+      env,
+      wrappers,
+      chdir,
+    };
+    effectiveCache.set(command, plain);
+    return plain;
+  }
   let words: ShellWord[] = command.nameWord ? [command.nameWord, ...command.args] : [...command.args];
   let result: EffectiveCommand | null = null;
   for (let depth = 0; depth < 8 && !result; depth++) {
