@@ -24,6 +24,7 @@ import {
   type FunctionInfo,
   type ImportBinding,
   type PyModule,
+  sameNode,
 } from './python.js';
 
 type Node = Parser.SyntaxNode;
@@ -52,10 +53,7 @@ export function nodesInOwnScope(root: Node, types: ReadonlySet<string>): Node[] 
   return found;
 }
 
-/** Same node, compared by position: the binding may hand out distinct wrappers for one node. */
-export function sameNode(a: Node, b: Node): boolean {
-  return a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
-}
+export { sameNode } from './python.js';
 
 /** The innermost function definition around a node, as a FunctionInfo of the module. */
 export function enclosingFunctionOf(module: PyModule, node: Node): FunctionInfo | null {

@@ -20,6 +20,7 @@ import {
   unparenthesize,
   type FunctionInfo,
   type PyModule,
+  sameNode,
 } from './python.js';
 
 type Node = Parser.SyntaxNode;
@@ -316,13 +317,7 @@ export class FunctionScope {
   }
 }
 
-/**
- * Node identity by position: the tree-sitter binding may hand out a new wrapper object for the same node
- * (its node cache is weak), so `===` on nodes depends on garbage collection.
- */
-export function sameNode(a: Node, b: Node): boolean {
-  return a.tree === b.tree && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
-}
+export { sameNode } from './python.js';
 
 function resolveModuleName(module: PyModule, node: Node, depth = 0): Node {
   const expression = unparenthesize(node);

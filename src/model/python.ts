@@ -40,6 +40,14 @@ export interface PyModule {
 
 const modules = new WeakMap<SourceFile, PyModule>();
 
+/**
+ * Node identity by position: the tree-sitter binding may hand out a new wrapper object for the same
+ * node (its node cache is weak), so `===` on nodes depends on garbage collection.
+ */
+export function sameNode(a: Node, b: Node): boolean {
+  return a.tree === b.tree && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
+}
+
 export function pyModule(file: SourceFile): PyModule | null {
   if (!file.tree || file.language !== 'python') return null;
   const cached = modules.get(file);
@@ -80,7 +88,8 @@ function collectTopLevel(module: PyModule, statement: Node): void {
     case 'try_statement':
       // Imports and constants guarded by `if TYPE_CHECKING:` or `try/except ImportError` still bind names.
       for (const block of statement.descendantsOfType('block')) {
-        if (block.parent !== statement && block.parent?.parent !== statement) continue;
+        const parent = block.parent;
+        if (!(parent && sameNode(parent, statement)) && !(parent?.parent && sameNode(parent.parent, statement))) continue;
         for (const child of block.namedChildren) {
           if (child.type === 'import_statement' || child.type === 'import_from_statement') collectImport(module, child);
         }
@@ -197,7 +206,7 @@ function collectImport(module: PyModule, statement: Node): void {
     moduleName = moduleNode.namedChildren.find((c) => c.type === 'dotted_name')?.text ?? '';
   }
   for (const child of statement.namedChildren) {
-    if (child.startIndex === moduleNode.startIndex && child.endIndex === moduleNode.endIndex) continue; // wrappers are not identical objects
+    if (sameNode(child, moduleNode)) continue;
     if (child.type === 'dotted_name') {
       module.imports.set(child.text, { module: moduleName, name: child.text, level, node: statement });
     } else if (child.type === 'aliased_import') {

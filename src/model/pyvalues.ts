@@ -12,6 +12,7 @@ import {
   type FunctionInfo,
   type ImportBinding,
   type PyModule,
+  sameNode,
 } from './python.js';
 
 type Node = Parser.SyntaxNode;
@@ -84,7 +85,8 @@ export function envSets(module: PyModule): Map<string, EnvSet> {
       if (statement.type === 'expression_statement') statements.push(statement);
       else if (statement.type === 'if_statement' || statement.type === 'try_statement') {
         for (const inner of statement.descendantsOfType('block')) {
-          if (inner.parent === statement || inner.parent?.parent === statement) collect(inner);
+          const parent = inner.parent;
+          if ((parent && sameNode(parent, statement)) || (parent?.parent && sameNode(parent.parent, statement))) collect(inner);
         }
       }
     }
