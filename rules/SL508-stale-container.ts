@@ -45,7 +45,10 @@ export default defineRule({
       const indent = /^[ \t]*/.exec(file.text.slice(lineStart, start))![0];
       const continues = /(\\|&&|\|\||\|)\s*$/.test(previous);
       const asWritten = rawText(file, run.name) === run.name.text;
-      if (asWritten && !continues && run.name.node.startIndex > start && !written.includes('\n')) {
+      // Only when the run's statement starts its line: inserting before `if ...; then docker run` or
+      // `start) docker run` would remove the container on every path, or break the case arm.
+      const startsLine = file.text.slice(lineStart, start).trim() === '';
+      if (asWritten && startsLine && !continues && run.name.node.startIndex > start && !written.includes('\n')) {
         fix = {
           applicability: 'safe',
           message: `Remove a leftover \`${name}\` container before the run`,

@@ -1,6 +1,6 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { dockerRemovals } from '../src/model/docker.js';
+import { dockerRemovals, removalByCommand } from '../src/model/docker.js';
 import { armsCompatible, namesContainer, positionsOf, postgresRuns, removalsOf, runnersOf } from '../src/model/dbscript.js';
 
 export default defineRule({
@@ -36,10 +36,13 @@ export default defineRule({
         // A removal that runs only before this run, on the same path, is the stale-container cleanup (SL508).
         return positions.some((at) => !runPositions.some((start) => at.offset < start.offset && armsCompatible(at.arms, start.arms)));
       });
+      // Judged command by command: an inline trap action is parsed as a script of its own, so its
+      // commands are never among the outer script's removals.
       const trapRemoves = script.traps.some((trap) =>
-        script.trapCommands(trap).some((command) =>
-          dockerRemovals(script).some((removal) => removal.command === command && counts(removal.kind) && namesContainer(removal.containers, run.name)),
-        ),
+        script.trapCommands(trap).some((command) => {
+          const removal = removalByCommand(command);
+          return removal !== null && counts(removal.kind) && namesContainer(removal.containers, run.name);
+        }),
       );
       if (removes || trapRemoves) continue;
       const stopOnly = removalsOf(script, run.name).find((removal) => removal.kind !== 'rm');

@@ -495,15 +495,21 @@ const REMOVE_FLAG = new Set(['f', 'force', 'v', 'volumes', 'l', 'link', 'i', 'ig
 
 /** Every `docker rm`, `docker stop`, `docker kill` (and `container` forms) with the containers named. */
 export function dockerRemovals(script: ShellScript): DockerRemoval[] {
-  const result: DockerRemoval[] = [];
-  for (const docker of dockerCommands(script)) {
-    const kind = docker.subcommand;
-    if (kind !== 'rm' && kind !== 'stop' && kind !== 'kill') continue;
-    const { options, operands } = splitOptions(docker.args, REMOVE_VALUE, REMOVE_FLAG);
-    const force = kind === 'kill' || options.some((option) => option.flag === 'f' || option.flag === 'force');
-    result.push({ command: docker.command, engine: docker.engine, kind, force, containers: operands });
-  }
-  return result;
+  return dockerCommands(script).map(removalOf).filter((removal): removal is DockerRemoval => removal !== null);
+}
+
+/** The removal one command performs, if it is one: for commands outside a script's own list (inline trap actions). */
+export function removalByCommand(command: ShellCommand): DockerRemoval | null {
+  const docker = parseDockerCommand(command);
+  return docker ? removalOf(docker) : null;
+}
+
+function removalOf(docker: DockerCommand): DockerRemoval | null {
+  const kind = docker.subcommand;
+  if (kind !== 'rm' && kind !== 'stop' && kind !== 'kill') return null;
+  const { options, operands } = splitOptions(docker.args, REMOVE_VALUE, REMOVE_FLAG);
+  const force = kind === 'kill' || options.some((option) => option.flag === 'f' || option.flag === 'force');
+  return { command: docker.command, engine: docker.engine, kind, force, containers: operands };
 }
 
 /** Options (short clusters, long with or without `=`) up to the first operand; the rest are operands. */
