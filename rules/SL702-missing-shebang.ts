@@ -25,13 +25,24 @@ export default defineRule({
     const project = suite.project;
     for (const script of suiteShellScripts(suite)) {
       const file = script.file;
-      if (file.text.startsWith('#!')) continue;
+      // The engine strips a UTF-8 BOM from `text`; the kernel does not, and `EF BB BF #!` is no shebang.
+      if (file.text.startsWith('#!') && !file.hasBom) continue;
       const facts = modeFacts(file.path);
       const executable = facts.disk === true || facts.index === '100755';
       const found = invocations(project, script);
       const how = describeDirectRun(project, found);
       if (!executable && !how) continue;
       const relative = project.relative(file.path);
+      if (file.text.startsWith('#!')) {
+        report({
+          file,
+          range: offsetRange(file, 0, lineText(file, 1).length),
+          message: `\`${relative}\` starts with a UTF-8 byte order mark before its \`#!\`, and ${how ?? 'it is executable'}: the kernel does not see a shebang and programs that exec it get "Exec format error"`,
+          hint: 'Save the script as UTF-8 without a BOM.',
+          fix: null,
+        });
+        continue;
+      }
       const first = lineText(file, 1);
       const typo = TYPO.exec(first.trim());
       const firstLineEnd = first.length;
