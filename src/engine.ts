@@ -10,7 +10,7 @@ import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, findSuiteDirs, Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
 import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
-import type { SourceFile } from './source.js';
+import { hasParseError } from './source.js';
 import { applySuppressions, suppressionsOf } from './suppress.js';
 
 export class UsageError extends Error {}
@@ -38,10 +38,7 @@ export interface LintReport {
   rules: RuleDefinition[];
 }
 
-/** Files with errors in their tree: only SL001 speaks about them (for Python; shell keeps what parsed). */
-export function hasParseError(file: SourceFile): boolean {
-  return file.unreadable !== undefined || (file.tree?.rootNode.hasError ?? false);
-}
+export { hasParseError };
 
 export function isRuleEnabled(code: string, config: Config, request: LintRequest): boolean {
   const select = request.select ?? config.select;

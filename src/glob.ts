@@ -40,7 +40,8 @@ export function globToRegExp(glob: string): RegExp {
   return regexp;
 }
 
-function escapeRegExp(text: string): string {
+/** `text` as a literal inside a regular expression. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
 }
 

@@ -110,6 +110,11 @@ function computeLineStarts(text: string): number[] {
   return starts;
 }
 
+/** Files with errors in their tree: only SL001 speaks about them (for Python; shell keeps what parsed). */
+export function hasParseError(file: SourceFile): boolean {
+  return file.unreadable !== undefined || (file.tree?.rootNode.hasError ?? false);
+}
+
 /** 0-based offset to 1-based position. */
 export function positionAt(file: SourceFile, offset: number): Position {
   let low = 0;
@@ -120,11 +125,6 @@ export function positionAt(file: SourceFile, offset: number): Position {
     else high = mid - 1;
   }
   return { line: low + 1, column: offset - file.lineStarts[low]! + 1 };
-}
-
-export function offsetAt(file: SourceFile, position: Position): number {
-  const start = file.lineStarts[position.line - 1] ?? file.text.length;
-  return Math.min(file.text.length, start + position.column - 1);
 }
 
 export function nodeRange(node: Parser.SyntaxNode): Range {

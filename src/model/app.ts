@@ -1399,13 +1399,3 @@ export function readsSuiteSetting(model: AppModel, dependency: DbDependency): st
   return null;
 }
 
-/** A short `file:line` for messages. */
-export function where(project: Project, file: SourceFile, node: Node): string {
-  return `${project.relative(file.path)}:${node.startPosition.row + 1}`;
-}
-
-/** Does `path` exist (cached)? For tests and rules that need to know whether a directory is there. */
-export function pathKind(target: string): 'file' | 'dir' | 'none' {
-  return kindOf(target);
-}
-

@@ -78,7 +78,13 @@ export function readPytestConfig(root: string): PytestConfig {
     addEnv(config, (values.get('env') ?? '').split('\n'));
     return true;
   };
-  if (fromIni(path.join(root, 'pytest.ini'), 'pytest')) return config;
+  // pytest takes a pytest.ini as its configuration even when it has no [pytest] section.
+  const pytestIni = path.join(root, 'pytest.ini');
+  if (existsSync(pytestIni)) {
+    fromIni(pytestIni, 'pytest');
+    config.source = pytestIni;
+    return config;
+  }
   const pyproject = path.join(root, 'pyproject.toml');
   if (existsSync(pyproject)) {
     try {

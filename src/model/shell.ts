@@ -9,6 +9,7 @@
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import { fromText, type SourceFile } from '../source.js';
+import { escapeRegExp } from '../glob.js';
 
 type SyntaxNode = Parser.SyntaxNode;
 
@@ -873,11 +874,6 @@ export function resolvePath(script: ShellScript, value: string, cwdOffset?: numb
   if (path.isAbsolute(value)) return path.normalize(value);
   const base = (cwdOffset === undefined ? null : script.cwdAt(cwdOffset)) ?? script.dir;
   return path.resolve(base, value);
-}
-
-/** Does the word's value look like an option (`-x`, `--flag`)? Unknown words are not options. */
-export function isOptionWord(word: ShellWord): boolean {
-  return word.value !== null && word.value.startsWith('-') && word.value !== '-';
 }
 
 class ScriptModel implements ShellScript {
@@ -2333,10 +2329,6 @@ function trimPattern(value: string, pattern: string, op: string): string | null 
 /** Does a command string call this name as a command word (`cleanup`, `cleanup; exit`, `{ cleanup || true; }`)? */
 function callsName(text: string, name: string): boolean {
   return new RegExp(`(^|[\\s;&|({])${escapeRegExp(name)}($|[\\s;&|)}])`).test(text);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function normalizeSignal(signal: string): string {

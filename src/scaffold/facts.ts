@@ -7,7 +7,7 @@ import path from 'node:path';
 import type Parser from 'tree-sitter';
 import { parse as parseToml } from 'smol-toml';
 import type { Config } from '../config.js';
-import { dbReason, resolveModule } from '../model/app.js';
+import { dbReason } from '../model/app.js';
 import { callArguments, calleeName, pyModule, stringValue, unparenthesize, type FunctionInfo, type PyModule } from '../model/python.js';
 import { isTestModuleName, type Project } from '../model/suite.js';
 import type { SourceFile } from '../source.js';
@@ -425,7 +425,3 @@ export function projectFacts(project: Project): ProjectFacts | null {
   };
 }
 
-/** Does `import <dotted>` resolve from `dir`? */
-export function resolvesFrom(dir: string, dotted: string): boolean {
-  return resolveModule([dir], dotted) !== null;
-}

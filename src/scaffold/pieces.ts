@@ -10,16 +10,9 @@ import { fixtureDecorator, nodesOfType, pyModule } from '../model/python.js';
 import { suiteScripts } from '../model/scripts.js';
 import { shellScript } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
-import type { SourceFile } from '../source.js';
-
-/** As the engine judges it: the rules that need the file stay silent for it. */
-function hasParseError(file: SourceFile): boolean {
-  return file.unreadable !== undefined || (file.tree?.rootNode.hasError ?? false);
-}
+import { hasParseError, type SourceFile } from '../source.js';
 
 export type PieceKind = 'client' | 'db-script' | 'runner';
-
-export const PIECE_ORDER: readonly PieceKind[] = ['client', 'db-script', 'runner'];
 
 /** Where the practice puts each piece, relative to the project root. */
 export function practicePath(suite: Pick<Suite, 'name'>, piece: PieceKind): string {
