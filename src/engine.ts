@@ -10,7 +10,7 @@ import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, findSuiteDirs, Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
 import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
-import { hasParseError } from './source.js';
+import { hasParseError, type SourceFile } from './source.js';
 import { applySuppressions, suppressionsOf } from './suppress.js';
 
 export class UsageError extends Error {}
@@ -74,16 +74,22 @@ export async function lint(request: LintRequest): Promise<LintReport> {
     const project = new Project(root, config, readPytestConfig(root), walkProject(root), request.overlay);
     const suites = selectSuites(project, targets);
     const checkedFiles = new Set<string>();
+    const add = (diagnostic: Diagnostic) => {
+      const key = `${diagnostic.code}|${diagnostic.file.path}|${diagnostic.range.start.line}:${diagnostic.range.start.column}|${diagnostic.message}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      report.diagnostics.push(diagnostic);
+    };
+    const checkedSources = new Map<string, SourceFile>();
     for (const suite of suites) {
       report.suitesChecked++;
-      for (const file of [...suite.files, ...suite.outerConftests]) checkedFiles.add(file.path);
-      for (const diagnostic of runRules(rules, suite, config, request)) {
-        const key = `${diagnostic.code}|${diagnostic.file.path}|${diagnostic.range.start.line}:${diagnostic.range.start.column}|${diagnostic.message}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        report.diagnostics.push(diagnostic);
-      }
+      for (const file of [...suite.files, ...suite.outerConftests]) checkedSources.set(file.path, file);
+      runRules(rules, suite, config, request).forEach(add);
     }
+    for (const file of checkedSources.keys()) checkedFiles.add(file);
+    // Suppressions are judged once per project, after every suite ran: a conftest shared by two
+    // suites may hold a suppression that only the second suite's findings use.
+    if (suites.length > 0) runSuppressionRules(rules, suites[0]!, [...checkedSources.values()], config, request).forEach(add);
     report.filesChecked += checkedFiles.size;
     report.errors.push(...project.ioErrors);
   }
@@ -132,47 +138,55 @@ function selectSuites(project: Project, targets: string[]): Suite[] {
   return [...chosen].sort().map(suiteAt);
 }
 
+type Reporter = (rule: RuleDefinition, sink: Diagnostic[]) => (finding: Finding) => void;
+
+const makeReporter: Reporter = (rule, sink) => (finding) => {
+  sink.push({
+    code: rule.code,
+    name: rule.name,
+    severity: finding.severity ?? rule.severity,
+    message: finding.message,
+    file: finding.file,
+    range: finding.range,
+    ...(finding.hint ? { hint: finding.hint } : {}),
+    related: finding.related ?? [],
+    fix: rule.fix === 'none' ? null : (finding.fix ?? null),
+  });
+};
+
+function ignoredForFile(project: Project, config: Config, diagnostic: Diagnostic): boolean {
+  const relative = project.relative(diagnostic.file.path);
+  return config.perFileIgnores.some(
+    (entry) => globMatches(entry.pattern, relative) && entry.codes.some((code) => codeMatches(diagnostic.code, code)),
+  );
+}
+
+/** The ordinary rules on one suite, filtered by parse errors, per-file ignores and suppression comments. */
 function runRules(rules: RuleDefinition[], suite: Suite, config: Config, request: LintRequest): Diagnostic[] {
   const produced: Diagnostic[] = [];
-  const enabled = rules.filter((rule) => isRuleEnabled(rule.code, config, request));
-  const makeReporter = (rule: RuleDefinition, sink: Diagnostic[]) => (finding: Finding) => {
-    sink.push({
-      code: rule.code,
-      name: rule.name,
-      severity: finding.severity ?? rule.severity,
-      message: finding.message,
-      file: finding.file,
-      range: finding.range,
-      ...(finding.hint ? { hint: finding.hint } : {}),
-      related: finding.related ?? [],
-      fix: rule.fix === 'none' ? null : (finding.fix ?? null),
-    });
-  };
-  for (const rule of enabled) {
-    if (rule.phase === 'suppressions') continue;
+  for (const rule of rules) {
+    if (rule.phase === 'suppressions' || !isRuleEnabled(rule.code, config, request)) continue;
     rule.check({ suite, config, report: makeReporter(rule, produced) });
   }
-  const ignoredForFile = (diagnostic: Diagnostic) => {
-    const relative = suite.project.relative(diagnostic.file.path);
-    return config.perFileIgnores.some(
-      (entry) => globMatches(entry.pattern, relative) && entry.codes.some((code) => codeMatches(diagnostic.code, code)),
-    );
-  };
   const kept = produced.filter((diagnostic) => {
     if (diagnostic.code !== 'SL001' && diagnostic.file.language === 'python' && hasParseError(diagnostic.file)) return false;
-    return !ignoredForFile(diagnostic);
+    return !ignoredForFile(suite.project, config, diagnostic);
   });
-  const unsuppressed = applySuppressions(kept);
-  // Rules that judge the suppressions themselves run last, over the files this suite checked.
-  const suppressions = [...suite.files, ...suite.outerConftests].flatMap((file) => suppressionsOf(file));
-  const after: Diagnostic[] = [];
+  return applySuppressions(kept);
+}
+
+/** Rules that judge the suppression comments themselves (SL002), over every file the project's suites checked. */
+function runSuppressionRules(rules: RuleDefinition[], suite: Suite, files: SourceFile[], config: Config, request: LintRequest): Diagnostic[] {
+  const enabled = rules.filter((rule) => isRuleEnabled(rule.code, config, request));
+  const suppressions = files.flatMap((file) => suppressionsOf(file));
   const knownCodes = new Set(rules.map((rule) => rule.code));
   const enabledCodes = new Set(enabled.map((rule) => rule.code));
+  const produced: Diagnostic[] = [];
   for (const rule of enabled) {
     if (rule.phase !== 'suppressions') continue;
-    rule.check({ suite, config, report: makeReporter(rule, after), suppressions, knownCodes, enabledCodes });
+    rule.check({ suite, config, report: makeReporter(rule, produced), suppressions, knownCodes, enabledCodes });
   }
-  return [...unsuppressed, ...after.filter((diagnostic) => !ignoredForFile(diagnostic))];
+  return produced.filter((diagnostic) => !ignoredForFile(suite.project, config, diagnostic));
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
