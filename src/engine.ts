@@ -9,6 +9,8 @@ import { globMatches } from './glob.js';
 import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, findSuiteDirs, Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
+import { clearFileSystemCache } from './model/app.js';
+import { clearDocumentCache, clearModeCache } from './model/filemode.js';
 import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
 import { hasParseError, type SourceFile } from './source.js';
 import { applySuppressions, suppressionsOf } from './suppress.js';
@@ -52,7 +54,15 @@ export function isRuleEnabled(code: string, config: Config, request: LintRequest
   return true;
 }
 
+/** Caches that outlive a run are keyed by path, so each run starts from what is on disk now. */
+function forgetDiskCaches(): void {
+  clearFileSystemCache();
+  clearModeCache();
+  clearDocumentCache();
+}
+
 export async function lint(request: LintRequest): Promise<LintReport> {
+  forgetDiskCaches();
   const rules = request.rules ?? (await allRules());
   const requested = request.paths.length > 0 ? request.paths : ['.'];
   const absolutePaths = requested.map((target) => path.resolve(request.cwd, target));

@@ -46,6 +46,11 @@ export function gitIndexMode(file: string): string | null {
 }
 
 /** Forgets cached index modes (tests change the index between runs). */
+/** Forgets the documents read for a root: a new lint run must see the README as it is now. */
+export function clearDocumentCache(): void {
+  documentCache.clear();
+}
+
 export function clearModeCache(): void {
   indexModes.clear();
 }
