@@ -1,6 +1,6 @@
 import type Parser from 'tree-sitter';
 import { defineRule, type Edit, type Fix } from '../src/rule.js';
-import { lineEnding, nodeRange, type SourceFile } from '../src/source.js';
+import { indentAt, lineEnding, nodeRange } from '../src/source.js';
 import { isContextManaged, ownNodes, resourceFixtures, type EngineFixture } from '../src/model/fixtures.js';
 import { unparenthesize } from '../src/model/python.js';
 
@@ -17,11 +17,6 @@ function disposes(fixture: EngineFixture, name: string): boolean {
     if (object?.type === 'identifier' && object.text === name) return true;
   }
   return false;
-}
-
-function indentOf(file: SourceFile, node: Node): string {
-  const lineStart = file.lineStarts[node.startPosition.row]!;
-  return /^[ \t]*/.exec(file.text.slice(lineStart))![0];
 }
 
 /** Is the statement a direct statement of the function's body (not inside `with`, `try`, `if`)? */
@@ -67,7 +62,7 @@ export default defineRule({
         const value = unparenthesize(statement.namedChild(0)!);
         let edits: Edit[] | null = null;
         if (returns.length === 1 && isTopLevelStatement(fixture, statement)) {
-          const indent = indentOf(file, statement);
+          const indent = indentAt(file, statement.startIndex);
           if (name && value.type === 'identifier' && value.text === name) {
             const dispose = disposeCall(fixture, name);
             if (dispose) edits = [{ file, start: statement.startIndex, end: statement.endIndex, text: `yield ${name}${eol}${indent}${dispose}` }];
@@ -107,7 +102,7 @@ export default defineRule({
       let fix: Fix | null = null;
       const dispose = disposeCall(fixture, name);
       if (statement && yields.length === 1 && isTopLevelStatement(fixture, statement) && dispose) {
-        const indent = indentOf(file, statement);
+        const indent = indentAt(file, statement.startIndex);
         fix = {
           applicability: 'unsafe',
           message: `Call \`${dispose}\` after the yield`,

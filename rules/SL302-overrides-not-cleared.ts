@@ -1,15 +1,10 @@
 import type Parser from 'tree-sitter';
 import { defineRule, type Fix } from '../src/rule.js';
-import { lineEnding, nodeRange, type SourceFile } from '../src/source.js';
+import { indentAt, lineEnding, nodeRange } from '../src/source.js';
 import { fixtureDecorator } from '../src/model/python.js';
 import { appModel, nodesInOwnScope, sameNode, type OverrideReset, type OverrideSet } from '../src/model/app.js';
 
 type Node = Parser.SyntaxNode;
-
-function indentOf(file: SourceFile, node: Node): string {
-  const lineStart = file.lineStarts[node.startPosition.row] ?? 0;
-  return /^[ \t]*/.exec(file.text.slice(lineStart, node.startIndex))![0];
-}
 
 /** The statement directly in `body` that contains `node`. */
 function statementIn(body: Node, node: Node): Node | null {
@@ -85,7 +80,7 @@ export default defineRule({
       let fix: Fix | null = null;
       if (statement && (statement.type === 'with_statement' || statement.type === 'expression_statement' || statement.type === 'delete_statement')) {
         const eol = lineEnding(file);
-        const indent = indentOf(file, statement);
+        const indent = indentAt(file, statement.startIndex);
         const lines = popped.size === 0 ? [`${appText}.dependency_overrides.clear()`] : left.map((set) => `${appText}.dependency_overrides.pop(${set.key.text}, None)`);
         const blank = statement.type === 'with_statement' && popped.size === 0 ? eol : '';
         fix = {

@@ -1,17 +1,10 @@
 import type Parser from 'tree-sitter';
 import { defineRule, type Fix } from '../src/rule.js';
-import { nodeRange, type SourceFile } from '../src/source.js';
+import { indentAt, nodeRange } from '../src/source.js';
 import { appModel, sameNode, type ClientUse } from '../src/model/app.js';
+import { isContextManaged } from '../src/model/fixtures.js';
 
 type Node = Parser.SyntaxNode;
-
-/** Is the call the context manager of a `with` (`with TestClient(app) as c:`)? */
-function isWithItem(call: Node): boolean {
-  let current: Node | null = call.parent;
-  while (current && current.type === 'parenthesized_expression') current = current.parent;
-  if (current?.type === 'as_pattern') current = current.parent;
-  return current?.type === 'with_item';
-}
 
 /** `NAME = TestClient(...)` as a whole statement: the statement and the name. */
 function assignedName(call: Node): { statement: Node; name: string } | null {
@@ -33,11 +26,6 @@ function enteredLater(scope: Node, name: string, after: number): boolean {
   return scope.descendantsOfType('call').some((call) => call.startIndex > after && call.childForFieldName('function')?.text === `${name}.__enter__`);
 }
 
-function indentOf(file: SourceFile, node: Node): string {
-  const lineStart = file.lineStarts[node.startPosition.row] ?? 0;
-  return /^[ \t]*/.exec(file.text.slice(lineStart, node.startIndex))![0];
-}
-
 /** `client = TestClient(app)` ... `yield client` in one block: wrap the statements up to the yield in a `with`. */
 function wrapFix(use: ClientUse, statement: Node, name: string): Fix | null {
   const block = statement.parent;
@@ -52,7 +40,7 @@ function wrapFix(use: ClientUse, statement: Node, name: string): Fix | null {
   const wrapped = siblings.slice(index + 1, yieldIndex + 1);
   // Re-indenting a multi-line string literal would change its value.
   if (wrapped.some((node) => node.descendantsOfType('string').some((string) => string.startPosition.row !== string.endPosition.row))) return null;
-  const indent = indentOf(file, statement);
+  const indent = indentAt(file, statement.startIndex);
   const unit = indent.includes('\t') ? '\t' : '    ';
   const edits = [{ file, start: statement.startIndex, end: statement.endIndex, text: `with ${use.call.text} as ${name}:` }];
   const firstRow = wrapped[0]!.startPosition.row;
@@ -89,7 +77,7 @@ export default defineRule({
   check({ suite, report }) {
     const model = appModel(suite);
     for (const use of model.clients) {
-      if (use.kind !== 'testclient' || isWithItem(use.call)) continue;
+      if (use.kind !== 'testclient' || isContextManaged(use.call)) continue;
       const assigned = assignedName(use.call);
       const scope = use.fn?.node ?? use.module.root;
       if (assigned && enteredLater(scope, assigned.name, use.call.endIndex)) continue;

@@ -147,6 +147,12 @@ export function lineText(file: SourceFile, line: number): string {
   return raw.endsWith('\r') ? raw.slice(0, -1) : raw;
 }
 
+/** The indentation of the line a node starts on, for fixes that insert lines beside it. */
+export function indentAt(file: SourceFile, offset: number): string {
+  const lineStart = file.lineStarts[positionAt(file, offset).line - 1] ?? 0;
+  return /^[ \t]*/.exec(file.text.slice(lineStart, Math.max(lineStart, offset)))![0];
+}
+
 /** The line ending the file mostly uses, for text that fixes insert. */
 export function lineEnding(file: SourceFile): string {
   return file.text.includes('\r\n') ? '\r\n' : '\n';
