@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lint } from '../src/engine.js';
 import { allRules } from '../rules/index.js';
-import { applyFixesToText } from '../src/fix/apply.js';
-import type { Fix } from '../src/rule.js';
+import { planFixes } from '../src/fix/passes.js';
 import { repoRoot } from './helpers.js';
 
 interface FixtureCase {
@@ -60,21 +59,16 @@ for (const fixture of cases) {
 
     const fixedDir = path.join(fixture.dir, 'fixed');
     if (!existsSync(fixedDir)) return;
-    const fixes = report.diagnostics.map((d) => d.fix).filter((fix): fix is Fix => fix !== null);
+    // Through the real fix machinery (the passes `--fix --unsafe-fixes` runs), in memory.
+    const plan = await planFixes({ paths: [project], cwd: project, select: fixture.select }, { unsafe: true });
     for (const relative of listFiles(fixedDir)) {
-      const original = path.join(project, relative);
-      if (!existsSync(original)) {
-        const created = fixes.flatMap((fix) => fix.creates ?? []).find((creation) => creation.path === original);
-        assert.ok(created, `fixed ${relative} of ${fixture.name}: not in project/, and no fix creates it`);
-        assert.equal(created.text, readFileSync(path.join(fixedDir, relative), 'utf8'), `created ${relative} of ${fixture.name}`);
-        continue;
-      }
-      // Fix offsets index the text without its BOM, as the engine read it.
-      const raw = readFileSync(original, 'utf8');
-      const bom = raw.startsWith('\uFEFF') ? '\uFEFF' : '';
-      const { text } = applyFixesToText(raw.slice(bom.length), original, fixes);
-      assert.equal(bom + text, readFileSync(path.join(fixedDir, relative), 'utf8'), `fixed ${relative} of ${fixture.name}`);
+      const target = path.join(project, relative);
+      // A file no fix touches must read as it does in project/ (the no-fix cases show that).
+      const planned = plan.texts.get(target)?.text ?? plan.creates.get(target)?.text ?? (existsSync(target) ? readFileSync(target, 'utf8') : undefined);
+      assert.ok(planned !== undefined, `fixed/${relative} of ${fixture.name}: not in project/, and no fix creates it`);
+      assert.equal(planned, readFileSync(path.join(fixedDir, relative), 'utf8'), `fixed ${relative} of ${fixture.name}`);
     }
+    assert.deepEqual(plan.notes, [], `fix notes of ${fixture.name}`);
 
     // The fixed project lints clean for every rule whose findings all carried a fix.
     const fullyFixed = new Set(report.diagnostics.filter((d) => d.fix).map((d) => d.code));
