@@ -1,14 +1,18 @@
 import { defineRule } from '../src/rule.js';
 import type Parser from 'tree-sitter';
 import { nodesOfType, pyModule, stringValue, type PyModule } from '../src/model/python.js';
+import { readsSwitch } from '../src/model/gate.js';
+import type { Config } from '../src/config.js';
 import { nodeRange } from '../src/source.js';
 
 const COLLECTION_HOOKS = new Set(['pytest_collection_modifyitems', 'pytest_ignore_collect', 'pytest_collect_file']);
 const COLLECT_IGNORE = /^collect_ignore(_glob)?$/;
 
 /** Does this text read the gate variable, directly or through a module constant holding its name? */
-function mentionsGate(module: PyModule, text: string, gate: string): boolean {
-  if (text.includes(gate)) return true;
+function mentionsGate(module: PyModule, text: string, config: Config): boolean {
+  // The same switches that make a conftest hook a directory gate for SL101.
+  if (readsSwitch(text, config)) return true;
+  const gate = config.gateVariable;
   for (const [name, { value }] of module.assignments) {
     if (stringValue(module, value) === gate && new RegExp(`\\b${name}\\b`).test(text)) return true;
   }
@@ -20,9 +24,9 @@ function mentionsGate(module: PyModule, text: string, gate: string): boolean {
  * `collect_ignore`/`collect_ignore_glob` set under a condition on it (at any depth, `=`, `+=`,
  * `.append`/`.extend`). A hook or ignore list that has nothing to do with the gate does not count.
  */
-function gatesThroughCollection(module: PyModule, gate: string): boolean {
+function gatesThroughCollection(module: PyModule, config: Config): boolean {
   for (const fn of module.functions) {
-    if (!fn.className && COLLECTION_HOOKS.has(fn.name) && mentionsGate(module, fn.node.text, gate)) return true;
+    if (!fn.className && COLLECTION_HOOKS.has(fn.name) && mentionsGate(module, fn.node.text, config)) return true;
   }
   const file = module.file;
   const targets = [
@@ -35,7 +39,7 @@ function gatesThroughCollection(module: PyModule, gate: string): boolean {
     // The statement itself (a conditional expression) or an enclosing `if` must test the gate.
     for (let node: Parser.SyntaxNode | null = target.parent; node; node = node.parent) {
       const tested = node.type === 'if_statement' ? node.childForFieldName('condition')?.text ?? '' : node.type === 'expression_statement' ? node.text : '';
-      if (tested && mentionsGate(module, tested, gate)) return true;
+      if (tested && mentionsGate(module, tested, config)) return true;
       if (node.type === 'function_definition') break;
     }
   }
@@ -59,13 +63,12 @@ export default defineRule({
     exceptions: 'Silent when the same conftest also gates through `pytest_collection_modifyitems`, `pytest_ignore_collect` or `collect_ignore`.',
   },
   check({ suite, config, report }) {
-    const gate = config.gateVariable;
     for (const conftest of suite.conftests) {
       const module = pyModule(conftest);
       if (!module) continue;
       const assignment = module.assignments.get('pytestmark');
       if (!assignment) continue;
-      const gatedByHook = gatesThroughCollection(module, gate);
+      const gatedByHook = gatesThroughCollection(module, config);
       if (gatedByHook) continue;
       const target = assignment.statement.namedChild(0)?.childForFieldName('left') ?? assignment.statement;
       report({

@@ -772,7 +772,8 @@ export interface DirectoryGate {
 
 const READS_SWITCH = /\b(getenv|environ)\b|getoption\s*\(|\bconfig\.option\.|\boption\.\w+/;
 
-function readsSwitch(text: string, config: Config): boolean {
+/** Does code read a switch a gate can hang on: an environment variable, a pytest option, the gate variable? */
+export function readsSwitch(text: string, config: Config): boolean {
   return READS_SWITCH.test(text) || text.includes(config.gateVariable);
 }
 
