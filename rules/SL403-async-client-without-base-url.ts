@@ -1,7 +1,8 @@
 import type Parser from 'tree-sitter';
-import { defineRule, type Fix } from '../src/rule.js';
-import { lineText, nodeRange, type SourceFile } from '../src/source.js';
+import { defineRule, type Edit, type Fix } from '../src/rule.js';
+import { nodeRange, type SourceFile } from '../src/source.js';
 import { SuiteFixtures, inProcessRequests, urlShape, where, type InProcessClient, type InProcessRequest } from '../src/model/client.js';
+import { addKeywordEdit } from '../src/model/gate.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -15,24 +16,15 @@ function setsBaseUrlLater(client: InProcessClient): boolean {
   });
 }
 
-/** `base_url="http://test"` added as the call's last keyword argument, on its own line when the arguments are one per line. */
+/** `base_url="http://test"` added as the call's last keyword argument, in the call's own layout. */
 function addBaseUrl(file: SourceFile, call: Node): Fix | null {
+  const text = `base_url=${DEFAULT_BASE_URL}`;
   const list = call.childForFieldName('arguments');
   if (!list || list.type !== 'argument_list') return null;
-  const args = list.namedChildren.filter((child) => child.type !== 'comment');
-  const last = args[args.length - 1];
-  const text = `base_url=${DEFAULT_BASE_URL}`;
-  if (!last) {
-    return { applicability: 'safe', message: `Add \`${text}\``, edits: [{ file, start: list.startIndex + 1, end: list.startIndex + 1, text }] };
-  }
-  const after = last.nextSibling;
-  const closing = list.lastChild;
-  if (after?.type === ',' && closing && closing.startPosition.row > last.endPosition.row) {
-    const indent = /^\s*/.exec(lineText(file, last.startPosition.row + 1))![0];
-    const newline = file.text.includes('\r\n') ? '\r\n' : '\n';
-    return { applicability: 'safe', message: `Add \`${text}\``, edits: [{ file, start: after.endIndex, end: after.endIndex, text: `${newline}${indent}${text},` }] };
-  }
-  return { applicability: 'safe', message: `Add \`${text}\``, edits: [{ file, start: last.endIndex, end: last.endIndex, text: `, ${text}` }] };
+  // An empty argument list is the one shape the shared keyword edit leaves to its caller.
+  const empty = list.namedChildren.every((child) => child.type === 'comment');
+  const edit: Edit | null = empty ? { file, start: list.startIndex + 1, end: list.startIndex + 1, text } : addKeywordEdit(file, call, text);
+  return edit ? { applicability: 'safe', message: `Add \`${text}\``, edits: [edit] } : null;
 }
 
 export default defineRule({
