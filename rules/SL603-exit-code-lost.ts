@@ -25,13 +25,16 @@ function deadCaptureFix(script: ShellScript, pytest: ShellCommand, capture: Node
   const captureRow = capture.startPosition.row;
   const captureStart = file.lineStarts[captureRow]!;
   const captureEnd = file.lineStarts[captureRow + 1] ?? file.text.length;
+  // A trailing comment on the capture line is kept (only the capture goes); a bare line goes whole.
+  const keepsComment = file.text.slice(capture.endIndex, captureEnd).trim() !== '';
+  const removal = keepsComment ? { start: capture.startIndex, end: capture.endIndex } : { start: captureStart, end: captureEnd };
   return {
     applicability: 'safe',
     message: `Capture the status with \`|| ${variable}=$?\` (and \`${variable}=0\` before it)`,
     edits: [
       { file, start: lineStart, end: lineStart, text: `${indent}${variable}=0${lineEnding(file)}` },
       { file, start: statement.endIndex, end: statement.endIndex, text: ` || ${variable}=$?` },
-      { file, start: captureStart, end: captureEnd, text: '' },
+      { file, ...removal, text: '' },
     ],
   };
 }

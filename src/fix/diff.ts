@@ -76,6 +76,11 @@ function backtrack(a: string[], b: string[], trace: Int32Array[], last: number):
   return ops.reverse();
 }
 
+/** git's `a/`/`b/` prefix on a relative path; an absolute one (outside the working directory) as it is. */
+function prefixed(side: 'a' | 'b', displayPath: string): string {
+  return displayPath.startsWith('/') ? `${side}${displayPath}` : `${side}/${displayPath}`;
+}
+
 /** `--- a/path` / `+++ b/path` and hunks with `context` lines around each change; '' when the texts are equal. */
 export function unifiedDiff(before: string, after: string, displayPath: string, context = 3): string {
   if (before === after) return '';
@@ -89,7 +94,7 @@ export function unifiedDiff(before: string, after: string, displayPath: string, 
     if (current && index - current[1] <= 2 * context + 1) current[1] = index;
     else groups.push([index, index]);
   }
-  const out = [`--- a/${displayPath}`, `+++ b/${displayPath}`];
+  const out = [`--- ${prefixed('a', displayPath)}`, `+++ ${prefixed('b', displayPath)}`];
   // Line numbers (1-based) of each op's position in the old and new text.
   const oldLineAt: number[] = [];
   const newLineAt: number[] = [];
@@ -121,7 +126,7 @@ export function unifiedDiff(before: string, after: string, displayPath: string, 
 /** A new file as a patch: `--- /dev/null`, `+++ b/path` and one hunk adding every line (no hunk for an empty file). */
 export function creationDiff(text: string, displayPath: string): string {
   const lines = splitLines(text);
-  const out = ['--- /dev/null', `+++ b/${displayPath}`];
+  const out = ['--- /dev/null', `+++ ${prefixed('b', displayPath)}`];
   if (lines.length > 0) {
     out.push(`@@ -0,0 +${lines.length === 1 ? '1' : `1,${lines.length}`} @@`);
     for (const line of lines) {
