@@ -88,9 +88,13 @@ function ignoredBy(layers: IgnoreLayer[], target: string, isDir: boolean): boole
   return false;
 }
 
-/** All Python and shell files under `root`, sorted by path. */
-export function walkProject(root: string): DiscoveredFile[] {
-  const found: DiscoveredFile[] = [];
+/**
+ * Every file under `root` that `pick` keeps, in path order: .gitignore respected, VCS, virtualenv and
+ * cache folders skipped, symlink loops cut. `pick` sees dangling links too (with `dangling` set), so
+ * that a linted file that cannot be read is reported rather than silently missed.
+ */
+export function walkTree<T>(root: string, pick: (file: string, dangling: boolean) => T | null): T[] {
+  const found: T[] = [];
   const visited = new Set<string>();
   const walk = (directory: string, layers: IgnoreLayer[]): void => {
     let real: string;
@@ -120,9 +124,8 @@ export function walkProject(root: string): DiscoveredFile[] {
           isDir = stat.isDirectory();
           isFile = stat.isFile();
         } catch {
-          // A dangling link: report it only if it names a file we would lint, so the user hears of it.
-          const language = languageOf(full);
-          if (language) found.push({ path: full, language });
+          const picked = pick(full, true);
+          if (picked !== null) found.push(picked);
           continue;
         }
       }
@@ -132,11 +135,19 @@ export function walkProject(root: string): DiscoveredFile[] {
         walk(full, active);
       } else if (isFile) {
         if (ignoredBy(active, full, false)) continue;
-        const language = languageOf(full);
-        if (language) found.push({ path: full, language });
+        const picked = pick(full, false);
+        if (picked !== null) found.push(picked);
       }
     }
   };
   walk(root, []);
   return found;
+}
+
+/** All Python and shell files under `root`, sorted by path. */
+export function walkProject(root: string): DiscoveredFile[] {
+  return walkTree(root, (file) => {
+    const language = languageOf(file);
+    return language ? { path: file, language } : null;
+  });
 }

@@ -5,8 +5,9 @@
 // as a program (never through a shell), and any failure (no git, not a repository, an untracked file)
 // means "the index has nothing to say".
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { walkTree } from '../discover.js';
 import type { Project, Suite } from './suite.js';
 import { shellScript, type ShellScript } from './shell.js';
 import { scriptCalls, suiteScripts, type ScriptCall } from './scripts.js';
@@ -93,10 +94,6 @@ export interface TextCall {
   word: string;
 }
 
-const SKIPPED = new Set([
-  '.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '.env', 'env', '__pycache__', '.mypy_cache', '.pytest_cache',
-  '.ruff_cache', '.tox', '.nox', '.eggs', '.cache', 'site-packages', '.direnv', 'dist', 'build',
-]);
 const MAX_DOCUMENTS = 400;
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
@@ -115,34 +112,17 @@ const documentCache = new Map<string, Array<{ file: string; text: string }>>();
 export function projectDocuments(root: string): Array<{ file: string; text: string }> {
   const cached = documentCache.get(root);
   if (cached) return cached;
+  // The same walk as the linted files (.gitignore, skipped folders, symlink loops), keeping documents.
+  const paths = walkTree(root, (file, dangling) => (!dangling && isDocument(path.relative(root, file).split(path.sep).join('/')) ? file : null));
   const found: Array<{ file: string; text: string }> = [];
-  const walk = (directory: string, depth: number): void => {
-    if (depth > 8 || found.length >= MAX_DOCUMENTS) return;
-    let entries;
+  for (const file of paths.slice(0, MAX_DOCUMENTS)) {
     try {
-      entries = readdirSync(directory, { withFileTypes: true });
+      if (statSync(file).size > MAX_DOCUMENT_BYTES) continue;
+      found.push({ file, text: readFileSync(file, 'utf8') });
     } catch {
-      return;
+      // An unreadable document tells nothing.
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) {
-        if (SKIPPED.has(entry.name) || (entry.name.startsWith('.') && entry.name !== '.github')) continue;
-        walk(full, depth + 1);
-      } else if (entry.isFile()) {
-        const relative = path.relative(root, full).split(path.sep).join('/');
-        if (!isDocument(relative)) continue;
-        try {
-          if (statSync(full).size > MAX_DOCUMENT_BYTES) continue;
-          found.push({ file: full, text: readFileSync(full, 'utf8') });
-        } catch {
-          // An unreadable document tells nothing.
-        }
-      }
-    }
-  };
-  walk(root, 0);
+  }
   documentCache.set(root, found);
   return found;
 }
