@@ -17,6 +17,12 @@ export interface DiscoveredFile {
   language: Language;
 }
 
+/** Is `child` the folder `parent` or inside it (no symlinks resolved)? */
+export function isWithin(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
 /** The nearest directory at or above `start` that looks like a project root; `start`'s directory if none. */
 export function findProjectRoot(start: string): string {
   const absolute = path.resolve(start);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { findSuiteDirs, type Suite } from './suite.js';
 import { effectiveCommand, resolvePath, shellScript, withTemplate, type ShellCommand, type ShellScript, type ShellWord } from './shell.js';
 import { dockerRuns, isPostgresImage } from './docker.js';
+import { isWithin } from '../discover.js';
 
 /** One pytest invocation, whatever the launcher. */
 export interface PytestRun {
@@ -336,11 +337,6 @@ export function suiteRelation(run: PytestRun, suite: Suite): SuiteRelation | nul
   // No target: pytest collects from its cwd (or testpaths), which reaches the suite when the cwd is above it.
   if (run.rawTargets.length === 0 && run.targetsKnown && run.cwd !== null && isWithin(suite.dir, run.cwd)) return 'cwd';
   return null;
-}
-
-function isWithin(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /** Does the script start a PostgreSQL container? */

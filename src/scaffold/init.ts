@@ -12,6 +12,7 @@ import { buildSuite, findSuiteDirs, Project, type Suite } from '../model/suite.j
 import { projectFacts, type ProjectFacts } from './facts.js';
 import { lackingPieces, practicePath, type PieceKind } from './pieces.js';
 import { conftestTemplate, dbScriptTemplate, runnerTemplate, testModuleTemplate, type TemplateValues } from './templates.js';
+import { isWithin } from '../discover.js';
 
 /** The path holds no FastAPI app (exit 2). */
 export class NoAppError extends Error {}
@@ -56,11 +57,6 @@ const DEFAULT_PASSWORD = 'testpass';
 
 function toPosix(relative: string): string {
   return relative.split(path.sep).join('/');
-}
-
-function isWithin(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /** Where a new suite goes: `<tests>/integration`, next to the existing tests when there are some, else `<backend>/tests`. */
