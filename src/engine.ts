@@ -54,6 +54,11 @@ export function isRuleEnabled(code: string, config: Config, request: LintRequest
   return true;
 }
 
+/** The project at `root` as every command sees it: its files found, its pytest configuration read. */
+export function openProject(root: string, config: Config = discoverConfig(root), overlay?: ReadonlyMap<string, string>): Project {
+  return new Project(root, config, readPytestConfig(root), walkProject(root), overlay);
+}
+
 /** Caches that outlive a run are keyed by path, so each run starts from what is on disk now. */
 function forgetDiskCaches(): void {
   clearFileSystemCache();
@@ -81,7 +86,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
   const seen = new Set<string>();
   for (const [root, targets] of byRoot) {
     const config = explicitConfig ?? discoverConfig(root);
-    const project = new Project(root, config, readPytestConfig(root), walkProject(root), request.overlay);
+    const project = openProject(root, config, request.overlay);
     const suites = selectSuites(project, targets);
     const checkedFiles = new Set<string>();
     const add = (diagnostic: Diagnostic) => {
@@ -112,7 +117,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
  * file, and the suites whose DB script or runner a requested shell file is (pre-commit names the
  * staged `scripts/test-integration.sh`, which lives outside every suite folder).
  */
-function selectSuites(project: Project, targets: string[]): Suite[] {
+export function selectSuites(project: Project, targets: string[]): Suite[] {
   const suiteDirs = findSuiteDirs(project);
   const chosen = new Set<string>();
   const looseScripts: string[] = [];

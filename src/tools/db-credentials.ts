@@ -12,11 +12,11 @@
 // environment, an --env-file, a random port, two DB scripts that disagree) ends the run with exit 2 and one
 // line on stderr: a proof against a real database must never guess.
 import path from 'node:path';
-import { ConfigError, discoverConfig } from '../config.js';
-import { findProjectRoot, isDirectory, walkProject } from '../discover.js';
+import { ConfigError } from '../config.js';
+import { findProjectRoot, isDirectory } from '../discover.js';
 import { postgresRuns, type PostgresRun } from '../model/dbscript.js';
-import { readPytestConfig } from '../model/pytest-config.js';
-import { buildSuite, findSuiteDirs, Project } from '../model/suite.js';
+import { openProject, selectSuites } from '../engine.js';
+import type { Project } from '../model/suite.js';
 
 const KEYS = ['PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGPORT'] as const;
 type Key = (typeof KEYS)[number];
@@ -89,18 +89,15 @@ export function readCredentials(target: string): Credentials {
   const absolute = path.resolve(target);
   if (!isDirectory(absolute)) throw new Unknown(`${target} is not a directory`);
   const root = findProjectRoot(absolute);
-  const project = new Project(root, discoverConfig(root), readPytestConfig(root), walkProject(root));
-  const suiteDirs = findSuiteDirs(project).filter((dir) => {
-    const suite = path.join(root, dir);
-    return suite === absolute || suite.startsWith(absolute + path.sep) || absolute.startsWith(suite + path.sep);
-  });
-  if (suiteDirs.length === 0) throw new Unknown(`no integration suite found in ${target}`);
+  const project = openProject(root);
+  const suites = selectSuites(project, [absolute]);
+  if (suites.length === 0) throw new Unknown(`no integration suite found in ${target}`);
 
   const runs = new Map<string, PostgresRun>();
-  for (const dir of suiteDirs) {
-    for (const found of postgresRuns(buildSuite(project, dir))) runs.set(located(project, found), found);
+  for (const suite of suites) {
+    for (const found of postgresRuns(suite)) runs.set(located(project, found), found);
   }
-  if (runs.size === 0) throw new Unknown(`no DB script of ${suiteDirs.join(', ')} starts a postgres container`);
+  if (runs.size === 0) throw new Unknown(`no DB script of ${suites.map((suite) => suite.name).join(', ')} starts a postgres container`);
 
   let chosen: { where: string; credentials: Credentials } | null = null;
   for (const [where, found] of runs) {
