@@ -169,16 +169,16 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         const human = format === 'pretty' || format === 'concise';
         if (fixRun) {
           const fixed = fixRun.outcome.fixed;
-          const hidden = unsafe ? 0 : report.diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length;
           if (human) {
             if (fixed.length > 0) text = replaceSummary(text, fixSummary(fixed.length, diagnostics.length));
-            const hint = unsafeHint(hidden);
-            if (hint) text += `${hint}\n`;
             if (args['show-fixes']) text = formatFixedList(fixed, io.cwd) + text;
           } else if (args['show-fixes']) {
             io.stderr(formatFixedList(fixed, io.cwd));
           }
         }
+        // One place says how many fixes wait for --unsafe-fixes, after a plain lint as after --fix.
+        const hint = human ? unsafeHint(unsafe ? 0 : diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length) : null;
+        if (hint && diagnostics.length > 0) text += `${hint}\n`;
         if (!(args.quiet && diagnostics.length === 0 && human)) io.stdout(text);
         const errors = [...report.errors];
         if (fixRun) {

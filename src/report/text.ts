@@ -96,9 +96,8 @@ export function summary(input: ReportInput): string {
     counts.info ? color.blue(`${counts.info} info`) : null,
   ].filter(Boolean);
   const fixable = input.diagnostics.filter((d) => d.fix?.applicability === 'safe').length;
-  const unsafe = input.diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length;
   const files = new Set(input.diagnostics.map((d) => d.file.path)).size;
-  const unsafeNote = unsafe ? ` ${unsafe} more with \`--fix --unsafe-fixes\`.` : '';
-  const fixNote = (fixable ? ` ${fixable} fixable with \`--fix\`.` : '') + unsafeNote;
+  // Unsafe fixes are counted by the CLI's hint line (`unsafeHint`), with or without --fix.
+  const fixNote = fixable ? ` ${fixable} fixable with \`--fix\`.` : '';
   return `Found ${plural(input.diagnostics.length, 'problem')} (${parts.join(', ')}) in ${plural(files, 'file')}.${fixNote}`;
 }
