@@ -137,7 +137,7 @@ export function formatSarif(input: ReportInput): string {
               region: { startLine: r.range.start.line, startColumn: r.range.start.column, endLine: r.range.end.line, endColumn: r.range.end.column },
             },
           })),
-          ...sarifFixes(d.fix, uri, input),
+          ...sarifFixes(d.fix, uri),
         })),
       },
     ],
@@ -149,10 +149,10 @@ export function formatSarif(input: ReportInput): string {
  * SARIF requires at least one artifact change per fix: a mode-only fix (SL701) has none to show,
  * so it is left out; a created file is an insertion at 1:1 of a new artifact.
  */
-function sarifFixes(fix: Fix | null, uri: (file: string) => string, input: ReportInput) {
+function sarifFixes(fix: Fix | null, uri: (file: string) => string) {
   if (!fix) return {};
   const artifactChanges = [
-    ...groupEdits(fix, uri, input),
+    ...groupEdits(fix, uri),
     ...(fix.creates ?? []).map((created) => ({
       artifactLocation: { uri: uri(created.path), uriBaseId: '%SRCROOT%' },
       replacements: [{ deletedRegion: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 }, insertedContent: { text: created.text } }],
@@ -161,15 +161,16 @@ function sarifFixes(fix: Fix | null, uri: (file: string) => string, input: Repor
   return artifactChanges.length > 0 ? { fixes: [{ description: { text: fix.message }, artifactChanges }] } : {};
 }
 
-function groupEdits(fix: Fix, uri: (file: string) => string, input: ReportInput) {
+function groupEdits(fix: Fix, uri: (file: string) => string) {
   const byFile = new Map<string, Fix['edits']>();
   for (const edit of fix.edits) byFile.set(edit.file.path, [...(byFile.get(edit.file.path) ?? []), edit]);
   return [...byFile.entries()].map(([file, edits]) => ({
     artifactLocation: { uri: uri(file), uriBaseId: '%SRCROOT%' },
     replacements: edits.map((edit) => {
-      const json = jsonFix({ ...fix, edits: [edit] }, input.cwd)!.edits[0]!;
+      const start = positionAt(edit.file, edit.start);
+      const end = positionAt(edit.file, edit.end);
       return {
-        deletedRegion: { startLine: json.line, startColumn: json.column, endLine: json.endLine, endColumn: json.endColumn },
+        deletedRegion: { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column },
         insertedContent: { text: edit.text },
       };
     }),
