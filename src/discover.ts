@@ -48,6 +48,8 @@ export function languageOf(filePath: string): Language | null {
   const base = path.basename(filePath);
   if (base.endsWith('.py') || base.endsWith('.pyi')) return base.endsWith('.pyi') ? null : 'python';
   if (base.endsWith('.sh') || base.endsWith('.bash')) return 'shell';
+  // Compose files and CI workflows (read only when a model asks; never parsed by tree-sitter).
+  if (base.endsWith('.yml') || base.endsWith('.yaml')) return 'yaml';
   if (base.includes('.')) return null;
   return shebangLanguage(filePath);
 }
@@ -150,7 +152,7 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
   return found;
 }
 
-/** All Python and shell files under `root`, sorted by path. */
+/** All Python, shell and YAML files under `root`, sorted by path. */
 export function walkProject(root: string): DiscoveredFile[] {
   return walkTree(root, (file) => {
     const language = languageOf(file);

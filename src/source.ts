@@ -4,9 +4,13 @@ import path from 'node:path';
 import Parser from 'tree-sitter';
 import Python from 'tree-sitter-python';
 import Bash from 'tree-sitter-bash';
+import { parseAllDocuments } from 'yaml';
 import type { Position, Range } from './rule.js';
 
-export type Language = 'python' | 'shell';
+/** Languages smoke-lint parses with tree-sitter. */
+export type TreeLanguage = 'python' | 'shell';
+/** YAML files (docker compose, CI workflows) have no tree: src/readers/yaml.ts reads them with positions. */
+export type Language = TreeLanguage | 'yaml';
 
 /** Files above this size are not parsed: no integration conftest or script is this big. */
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -23,9 +27,9 @@ export interface SourceFile {
   lineStarts: number[];
 }
 
-const parsers = new Map<Language, Parser>();
+const parsers = new Map<TreeLanguage, Parser>();
 
-function parserFor(language: Language): Parser {
+function parserFor(language: TreeLanguage): Parser {
   let parser = parsers.get(language);
   if (!parser) {
     parser = new Parser();
@@ -36,7 +40,7 @@ function parserFor(language: Language): Parser {
   return parser;
 }
 
-export function parseText(language: Language, text: string): Parser.Tree {
+export function parseText(language: TreeLanguage, text: string): Parser.Tree {
   // A buffer as large as the text avoids the binding's 32 KiB default chunking on big files.
   return parserFor(language).parse(text, null, { bufferSize: Math.max(1024, text.length + 1) });
 }
@@ -67,7 +71,7 @@ export function fromText(filePath: string, language: Language, raw: string): Sou
     path: path.resolve(filePath),
     language,
     text,
-    tree: parseText(language, text),
+    tree: language === 'yaml' ? null : parseText(language, text),
     hasBom,
     lineStarts: computeLineStarts(text),
   };
@@ -113,6 +117,15 @@ function computeLineStarts(text: string): number[] {
 /** Files with errors in their tree: only SL001 speaks about them (for Python; shell keeps what parsed). */
 export function hasParseError(file: SourceFile): boolean {
   return file.unreadable !== undefined || (file.tree?.rootNode.hasError ?? false);
+}
+
+/** Does this text, in this language, have a syntax error? (The fix passes check their output with it.) */
+export function textHasSyntaxError(language: Language, text: string): boolean {
+  return language === 'yaml' ? yamlHasErrors(text) : parseText(language, text).rootNode.hasError;
+}
+
+function yamlHasErrors(text: string): boolean {
+  return Array.from(parseAllDocuments(text)).some((doc) => doc.errors.length > 0);
 }
 
 /** 0-based offset to 1-based position. */

@@ -10,7 +10,7 @@ import { lint, type LintReport, type LintRequest } from '../engine.js';
 import { clearFileSystemCache } from '../model/app.js';
 import { clearModeCache } from '../model/filemode.js';
 import type { Diagnostic, Edit, FileCreation, Fix, RuleDefinition } from '../rule.js';
-import { parseText, type Language, type SourceFile } from '../source.js';
+import { textHasSyntaxError, type Language, type SourceFile } from '../source.js';
 import { applyEdits, editsOverlap } from './apply.js';
 import { createFileExclusively, setExecutable, writeFileAtomically } from './write.js';
 
@@ -187,8 +187,10 @@ function withFix(byFile: Map<string, FileEdits>, fix: Fix): Map<string, FileEdit
 
 /** Does `text` have a parse error that `file`'s current text does not? */
 function breaksSyntax(file: SourceFile, text: string): boolean {
-  if (file.tree === null || file.tree.rootNode.hasError) return false;
-  return parseText(file.language, text).rootNode.hasError;
+  if (file.unreadable !== undefined) return false;
+  const brokenBefore = file.language === 'yaml' ? textHasSyntaxError('yaml', file.text) : file.tree?.rootNode.hasError ?? true;
+  if (brokenBefore) return false;
+  return textHasSyntaxError(file.language, text);
 }
 
 interface PassSelection {

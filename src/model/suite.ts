@@ -57,6 +57,11 @@ export class Project {
   shellFiles(): SourceFile[] {
     return this.discovered.filter((file) => file.language === 'shell').map((file) => this.load(file)).filter(isPresent);
   }
+
+  /** YAML files anywhere in the project whose path passes `keep` (compose files, CI workflows), loaded on demand. */
+  yamlFiles(keep: (absolutePath: string) => boolean = () => true): SourceFile[] {
+    return this.discovered.filter((file) => file.language === 'yaml' && keep(file.path)).map((file) => this.load(file)).filter(isPresent);
+  }
 }
 
 export interface Suite {
@@ -71,7 +76,7 @@ export interface Suite {
   conftests: SourceFile[];
   /** `conftest.py` files above the suite, from the project root down: pytest loads them too. */
   outerConftests: SourceFile[];
-  /** Every Python and shell file inside the suite directory. */
+  /** Every Python and shell file inside the suite directory (YAML files are read through src/readers/). */
   files: SourceFile[];
 }
 
@@ -121,7 +126,7 @@ export function findSuiteDirs(project: Project): string[] {
 
 export function buildSuite(project: Project, relativeDir: string): Suite {
   const dir = path.join(project.root, relativeDir);
-  const inside = project.discovered.filter((file) => file.path.startsWith(dir + path.sep));
+  const inside = project.discovered.filter((file) => file.language !== 'yaml' && file.path.startsWith(dir + path.sep));
   const files = inside.map((file) => project.load(file)).filter(isPresent);
   const testModules = files.filter((file) => file.language === 'python' && isTestModuleName(path.basename(file.path)));
   const conftests = files.filter((file) => path.basename(file.path) === 'conftest.py');

@@ -41,7 +41,7 @@ try {
   let findings = 0;
   for (let round = 0; round < ROUNDS; round++) {
     let start = performance.now();
-    for (const file of walkProject(root)) parseText(file.language, readFileSync(file.path, 'utf8'));
+    for (const file of walkProject(root)) if (file.language !== 'yaml') parseText(file.language, readFileSync(file.path, 'utf8'));
     baseline.push(performance.now() - start);
     start = performance.now();
     const report = await lint({ paths: [root], cwd: root });
