@@ -98,7 +98,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
     const checkedSources = new Map<string, SourceFile>();
     for (const suite of suites) {
       report.suitesChecked++;
-      for (const file of [...suite.files, ...suite.outerConftests]) checkedSources.set(file.path, file);
+      for (const file of [...suite.files, ...suite.outerConftests, ...suite.fixtureModules.map((m) => m.file)]) checkedSources.set(file.path, file);
       runRules(rules, suite, config, request).forEach(add);
     }
     for (const file of checkedSources.keys()) checkedFiles.add(file);

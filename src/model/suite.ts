@@ -5,6 +5,7 @@ import { globToRegExp } from '../glob.js';
 import { fromText, loadSource, type SourceFile } from '../source.js';
 import type { DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
+import { directFixtureModules, fixtureModuleClosure, type FixtureModule } from './fixture-modules.js';
 
 export const DEFAULT_SUITE_NAMES = new Set(['integration', 'smoke', 'smoketest', 'smoketests', 'e2e']);
 const TEST_ROOT_NAMES = new Set(['tests', 'test']);
@@ -78,6 +79,14 @@ export interface Suite {
   outerConftests: SourceFile[];
   /** Every Python and shell file inside the suite directory (YAML files are read through src/readers/). */
   files: SourceFile[];
+  /**
+   * Every module pytest loads fixtures from for this suite's tests, outermost first: the conftests
+   * above and inside the suite, the modules their `pytest_plugins` name (followed further), and the
+   * project modules a conftest or test module imports or star-imports fixtures from. Each says how it
+   * was loaded and which tests see it (`scope`). Rules read fixtures, clients, engines and overrides
+   * from these and report at the module where the code is, which may lie outside `dir`.
+   */
+  fixtureModules: FixtureModule[];
 }
 
 function isPresent<T>(value: T | null): value is T {
@@ -138,5 +147,15 @@ export function buildSuite(project: Project, relativeDir: string): Suite {
     const loaded = discovered ? project.load(discovered) : null;
     if (loaded) outerConftests.push(loaded);
   }
-  return { project, dir, name: relativeDir, testModules, conftests, outerConftests, files };
+  const fixtureModules = suiteFixtureModules(project, outerConftests, conftests, testModules);
+  return { project, dir, name: relativeDir, testModules, conftests, outerConftests, files, fixtureModules };
+}
+
+/** The fixture modules of a suite (see `Suite.fixtureModules`). */
+export function suiteFixtureModules(project: Project, outer: SourceFile[], inner: SourceFile[], testModules: SourceFile[]): FixtureModule[] {
+  const depth = (file: SourceFile) => file.path.split(path.sep).length;
+  const conftests = [...outer, ...[...inner].sort((a, b) => depth(a) - depth(b) || (a.path < b.path ? -1 : 1))];
+  const roots: FixtureModule[] = conftests.map((file) => ({ file, via: 'conftest', from: null, scope: path.dirname(file.path) }));
+  for (const test of testModules) roots.push(...directFixtureModules(project, test));
+  return fixtureModuleClosure(project, roots);
 }

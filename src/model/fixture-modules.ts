@@ -1,0 +1,158 @@
+// The modules pytest loads fixtures from, besides the test module itself: conftests, the modules a
+// conftest's `pytest_plugins` names, and project modules a conftest or test module imports fixtures
+// from (`from tests.fixtures import *`, `from .fixtures import client`). Read off the Python model.
+import path from 'node:path';
+import type Parser from 'tree-sitter';
+import type { SourceFile } from '../source.js';
+import type { DiscoveredFile } from '../discover.js';
+import { fixtureDecorator, pyModule, stringValue, unparenthesize, type PyModule } from './python.js';
+import { pytestBasedir, resolveModule } from './app.js';
+import type { Project } from './suite.js';
+
+type Node = Parser.SyntaxNode;
+
+/** How a fixture module came to be loaded. */
+export type LoadedVia = 'conftest' | 'pytest_plugins' | 'star-import' | 'import';
+
+export interface FixtureModule {
+  file: SourceFile;
+  via: LoadedVia;
+  /** The module that names it (null for a conftest, which pytest finds by itself). */
+  from: SourceFile | null;
+  /**
+   * Which tests see its fixtures: those at or below this absolute path (a conftest's folder; the
+   * project root for a `pytest_plugins` module, which pytest registers for the whole session; the
+   * importing test module's own path for a module imported by a test module).
+   */
+  scope: string;
+}
+
+const indexes = new WeakMap<Project, Map<string, DiscoveredFile>>();
+
+/** The project's Python file at an absolute path, loaded; null when the project has none there. */
+export function projectPythonFile(project: Project, absolute: string): SourceFile | null {
+  let index = indexes.get(project);
+  if (!index) {
+    index = new Map(project.discovered.filter((file) => file.language === 'python').map((file) => [file.path, file]));
+    indexes.set(project, index);
+  }
+  const found = index.get(absolute);
+  return found ? project.load(found) : null;
+}
+
+/** `pytest_plugins = "a.b"` or `pytest_plugins = ["a.b", ...]`: the dotted names given. */
+export function pytestPluginNames(module: PyModule): string[] {
+  const assigned = module.assignments.get('pytest_plugins');
+  if (!assigned) return [];
+  const value = unparenthesize(assigned.value);
+  const items = value.type === 'list' || value.type === 'tuple' ? value.namedChildren : [value];
+  return items.map((item) => stringValue(module, item)).filter((name): name is string => name !== null && name.length > 0);
+}
+
+interface ImportedModule {
+  dotted: string;
+  level: number;
+  star: boolean;
+  /** For `from m import name`: the name, which may itself be a submodule. */
+  names: string[];
+}
+
+/** The module-level `from ... import ...` statements of a module (star imports included). */
+function fromImports(module: PyModule): ImportedModule[] {
+  const found: ImportedModule[] = [];
+  for (const statement of module.root.namedChildren) {
+    if (statement.type !== 'import_from_statement') continue;
+    const moduleNode = statement.childForFieldName('module_name');
+    if (!moduleNode) continue;
+    let level = 0;
+    let dotted = moduleNode.text;
+    if (moduleNode.type === 'relative_import') {
+      level = moduleNode.namedChildren.find((child) => child.type === 'import_prefix')?.text.length ?? 0;
+      dotted = moduleNode.namedChildren.find((child) => child.type === 'dotted_name')?.text ?? '';
+    }
+    const others = statement.namedChildren.filter((child) => child.startIndex !== moduleNode.startIndex);
+    const star = others.some((child: Node) => child.type === 'wildcard_import');
+    const names = others
+      .map((child) => (child.type === 'aliased_import' ? child.childForFieldName('name')?.text : child.type === 'dotted_name' ? child.text : undefined))
+      .filter((name): name is string => Boolean(name));
+    found.push({ dotted, level, star, names });
+  }
+  return found;
+}
+
+/** Where a module imported from `file` is searched: pytest's rootdir insertion, the project root, `pythonpath`. */
+function searchEntries(project: Project, file: SourceFile): string[] {
+  const configDir = project.pytest.source ? path.dirname(project.pytest.source) : project.root;
+  const entries = [pytestBasedir(file.path), project.root, ...project.pytest.pythonpath.map((entry) => path.resolve(configDir, entry))];
+  return [...new Set(entries)];
+}
+
+function resolveDotted(project: Project, file: SourceFile, dotted: string, level: number): SourceFile | null {
+  if (level > 0) {
+    let base = path.dirname(file.path);
+    for (let i = 1; i < level; i++) base = path.dirname(base);
+    if (!dotted) return projectPythonFile(project, path.join(base, '__init__.py'));
+    const resolved = resolveModule([base], dotted);
+    return resolved?.file ? projectPythonFile(project, resolved.file) : null;
+  }
+  const resolved = resolveModule(searchEntries(project, file), dotted);
+  return resolved?.file ? projectPythonFile(project, resolved.file) : null;
+}
+
+function isConftest(file: SourceFile): boolean {
+  return path.basename(file.path) === 'conftest.py';
+}
+
+function definesFixtures(module: PyModule): boolean {
+  return module.functions.some((fn) => !fn.className && fixtureDecorator(module, fn) !== null) || pytestPluginNames(module).length > 0;
+}
+
+/**
+ * The fixture modules one file makes pytest load (one step: its plugins and the modules it imports
+ * fixtures from). Imported modules get `scope` (default: what the importing file's tests see).
+ */
+export function directFixtureModules(project: Project, file: SourceFile, scope: string = isConftest(file) ? path.dirname(file.path) : file.path): FixtureModule[] {
+  const module = pyModule(file);
+  if (!module) return [];
+  const found: FixtureModule[] = [];
+  for (const dotted of pytestPluginNames(module)) {
+    const target = resolveDotted(project, file, dotted, 0);
+    if (target) found.push({ file: target, via: 'pytest_plugins', from: file, scope: project.root });
+  }
+  for (const imported of fromImports(module)) {
+    const candidates: SourceFile[] = [];
+    const whole = resolveDotted(project, file, imported.dotted, imported.level);
+    if (whole) candidates.push(whole);
+    if (!imported.star) {
+      // `from tests import fixtures`: the name is a submodule.
+      for (const name of imported.names) {
+        const sub = resolveDotted(project, file, imported.dotted ? `${imported.dotted}.${name}` : name, imported.level);
+        if (sub) candidates.push(sub);
+      }
+    }
+    for (const target of candidates) {
+      const targetModule = pyModule(target);
+      if (!targetModule || target.path === file.path || !definesFixtures(targetModule)) continue;
+      found.push({ file: target, via: imported.star ? 'star-import' : 'import', from: file, scope });
+    }
+  }
+  return found;
+}
+
+/**
+ * Every fixture module the given files make pytest load, followed through plugins and imports of
+ * plugins (a plugin module may name more plugins), the given files first, each file once.
+ */
+export function fixtureModuleClosure(project: Project, roots: FixtureModule[]): FixtureModule[] {
+  const seen = new Set<string>();
+  const result: FixtureModule[] = [];
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    if (seen.has(next.file.path)) continue;
+    seen.add(next.file.path);
+    result.push(next);
+    queue.push(...directFixtureModules(project, next.file, next.scope));
+  }
+  return result;
+}

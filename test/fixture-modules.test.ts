@@ -1,0 +1,64 @@
+// Suite.fixtureModules: every module pytest loads fixtures from for a suite.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { defaultConfig } from '../src/config.js';
+import { walkProject } from '../src/discover.js';
+import { readPytestConfig } from '../src/model/pytest-config.js';
+import { buildSuite, Project } from '../src/model/suite.js';
+
+const made: string[] = [];
+after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function project(files: Record<string, string>): Project {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-fixmods-'));
+  made.push(root);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+}
+
+const FIXTURE = (name: string) => `import pytest\n\n@pytest.fixture\ndef ${name}():\n    yield 1\n`;
+
+describe('Suite.fixtureModules', () => {
+  it('lists conftests outermost first, then pytest_plugins modules, star imports and imported fixture modules', () => {
+    const p = project({
+      'pyproject.toml': '[project]\nname = "shop"\n',
+      'backend/conftest.py': 'pytest_plugins = ["backend.plugins.db"]\n',
+      'backend/plugins/__init__.py': '',
+      'backend/plugins/db.py': 'pytest_plugins = "backend.plugins.more"\n' + FIXTURE('engine'),
+      'backend/plugins/more.py': FIXTURE('more'),
+      'backend/plugins/plain.py': 'X = 1\n',
+      'backend/tests/integration/conftest.py': 'from .shared import *\nfrom backend.plugins import plain\n',
+      'backend/tests/integration/shared.py': FIXTURE('client'),
+      'backend/tests/integration/helpers.py': FIXTURE('token'),
+      'backend/tests/integration/test_items.py': 'from .helpers import token\n\ndef test_x(client, token):\n    pass\n',
+    });
+    const suite = buildSuite(p, 'backend/tests/integration');
+    const listed = suite.fixtureModules.map((m) => `${p.relative(m.file.path)} ${m.via} ${m.from ? p.relative(m.from.path) : '-'} ${p.relative(m.scope) || '.'}`);
+    assert.deepEqual(listed, [
+      'backend/conftest.py conftest - backend',
+      'backend/tests/integration/conftest.py conftest - backend/tests/integration',
+      'backend/tests/integration/helpers.py import backend/tests/integration/test_items.py backend/tests/integration/test_items.py',
+      'backend/plugins/db.py pytest_plugins backend/conftest.py .',
+      'backend/tests/integration/shared.py star-import backend/tests/integration/conftest.py backend/tests/integration',
+      'backend/plugins/more.py pytest_plugins backend/plugins/db.py .',
+    ]);
+  });
+
+  it('skips imports that define no fixtures and modules outside the project', () => {
+    const p = project({
+      'pyproject.toml': '[project]\nname = "shop"\n',
+      'tests/integration/conftest.py': 'from fastapi.testclient import TestClient\nfrom app.main import app\n',
+      'app/__init__.py': '',
+      'app/main.py': 'app = object()\n',
+      'tests/integration/test_a.py': 'def test_a():\n    pass\n',
+    });
+    const suite = buildSuite(p, 'tests/integration');
+    assert.deepEqual(suite.fixtureModules.map((m) => p.relative(m.file.path)), ['tests/integration/conftest.py']);
+  });
+});
