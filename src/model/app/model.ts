@@ -1,0 +1,421 @@
+// Building the app model of a suite: sys.path, the imports of its conftests, its clients and
+// overrides, the app they run and the dependencies its routes use, followed through imports.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type Parser from 'tree-sitter';
+import type { SourceFile } from '../../source.js';
+import type { DiscoveredFile } from '../../discover.js';
+import type { Project, Suite } from '../suite.js';
+import {
+  callArguments,
+  calleeName,
+  nodesOfType,
+  pyModule,
+  qualifiedName,
+  treeNodesOfType,
+  unparenthesize,
+  type ImportBinding,
+  type PyModule,
+  sameNode,
+} from '../python.js';
+import { MAX_DEPTH, MAX_PACKAGE_FILES, enclosingFunctionOf, localImport, uniqueFiles } from './helpers.js';
+import { kindOf, pytestBasedir, sysPathAdditions, type OpaqueEntry, type PathEntry } from './sys-path.js';
+import { STDLIB, absoluteName, isDeclared, readDeclared, resolveModule, type Declared, type ResolvedModule } from './resolve.js';
+import { symbolKey, type AppModel, type ClientUse, type DbDependency, type DependsUse, type ModuleRef, type OverrideReset, type OverrideSet, type ProjectImport, type SymbolRef } from './types.js';
+import { clientOf } from './clients.js';
+import { readOverrides } from './overrides.js';
+import { findApp } from './find-app.js';
+import { dbReason, sessionFactoryNames } from './db-dependency.js';
+import { settingsNames } from './settings.js';
+
+type Node = Parser.SyntaxNode;
+const models = new WeakMap<Suite, AppModel>();
+
+export function appModel(suite: Suite): AppModel {
+  const cached = models.get(suite);
+  if (cached) return cached;
+  const model = buildModel(suite);
+  models.set(suite, model);
+  return model;
+}
+
+function discoveredByPath(project: Project): Map<string, DiscoveredFile> {
+  const map = new Map<string, DiscoveredFile>();
+  for (const file of project.discovered) map.set(file.path, file);
+  return map;
+}
+
+
+function buildModel(suite: Suite): AppModel {
+  const project = suite.project;
+  const byPath = discoveredByPath(project);
+  const conftests = uniqueFiles([...suite.conftests]);
+  const allConftests = uniqueFiles([...suite.outerConftests, ...suite.conftests]);
+  const suiteFiles = uniqueFiles([...allConftests, ...suite.testModules]);
+
+  // --- sys.path
+  const entries: PathEntry[] = [];
+  const opaqueEntries: OpaqueEntry[] = [];
+  const appended: PathEntry[] = [];
+  for (const file of [...allConftests].reverse()) {
+    for (const addition of sysPathAdditions(file).reverse()) {
+      if (!addition.value) {
+        opaqueEntries.push({ file, call: addition.call });
+        continue;
+      }
+      const entry: PathEntry = {
+        dir: addition.value.path,
+        origin: 'conftest',
+        file,
+        call: addition.call,
+        chain: addition.value.chain,
+        description: `added by ${project.relative(file.path)}`,
+      };
+      (addition.how === 'insert' ? entries : appended).push(entry);
+    }
+  }
+  const pytestDirs = new Set<string>();
+  for (const file of [...suite.testModules, ...[...allConftests].reverse()]) {
+    const dir = pytestBasedir(file.path);
+    if (pytestDirs.has(dir)) continue;
+    pytestDirs.add(dir);
+    entries.push({ dir, origin: 'pytest', description: `put there by pytest for ${project.relative(file.path)}` });
+  }
+  for (const item of project.pytest.pythonpath) {
+    entries.push({ dir: path.resolve(project.root, item), origin: 'pythonpath', description: `\`pythonpath\` in ${project.pytest.source ? path.basename(project.pytest.source) : 'the pytest configuration'}` });
+  }
+  entries.push(...appended);
+
+  const declared: Declared[] = [];
+  const seenPyproject = new Set<string>();
+  const suiteRel = project.relative(suite.dir).split('/');
+  for (let length = 0; length <= suiteRel.length; length++) {
+    const candidate = path.join(project.root, ...suiteRel.slice(0, length), 'pyproject.toml');
+    if (seenPyproject.has(candidate)) continue;
+    seenPyproject.add(candidate);
+    const read = readDeclared(candidate);
+    if (read && (read.names.size || read.everythingUnder.length)) {
+      declared.push(read);
+      for (const dir of [path.dirname(candidate), path.join(path.dirname(candidate), 'src')]) {
+        entries.push({ dir, origin: 'installed', description: `installed from ${project.relative(candidate)}` });
+      }
+    }
+  }
+
+  // A runner that sets PYTHONPATH or runs `python -m pytest` (which adds the working directory) adds what we cannot see.
+  let pathUnknown = opaqueEntries.length > 0;
+  for (const shell of project.shellFiles()) {
+    if (/\bPYTHONPATH\b/.test(shell.text) || /\bpython[0-9.]*\s+-m\s+pytest\b/.test(shell.text)) pathUnknown = true;
+  }
+  if (project.pytest.env.has('PYTHONPATH') || /--import-mode[= ](append|importlib)/.test(project.pytest.addopts)) pathUnknown = true;
+  if (/--rootdir|-p\s+no:python_path/.test(project.pytest.addopts)) pathUnknown = true;
+  // A pytest configuration below the project root (`backend/pytest.ini`) may add its own `pythonpath`.
+  for (let length = 1; length <= suiteRel.length; length++) {
+    const dir = path.join(project.root, ...suiteRel.slice(0, length));
+    for (const name of ['pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg']) {
+      const candidate = path.join(dir, name);
+      if (kindOf(candidate) !== 'file') continue;
+      try {
+        if (/pythonpath/.test(readFileSync(candidate, 'utf8'))) pathUnknown = true;
+      } catch {
+        pathUnknown = true;
+      }
+    }
+  }
+
+  const entryDirs = (): string[] => entries.map((entry) => entry.dir);
+  // Installed entries are only for their declared packages: resolve others without them.
+  const plainDirs = entries.filter((entry) => entry.origin !== 'installed').map((entry) => entry.dir);
+
+  const projectTops = projectTopNames(project);
+
+  const modules = new Map<string, ModuleRef>();
+  const moduleRef = (resolved: ResolvedModule): ModuleRef => {
+    const key = resolved.dotted;
+    const known = modules.get(key);
+    if (known) return known;
+    const discovered = resolved.file ? byPath.get(resolved.file) : undefined;
+    const source = discovered && discovered.language === 'python' ? project.load(discovered) : null;
+    const ref: ModuleRef = { dotted: resolved.dotted, source, filePath: resolved.file, isPackage: resolved.dirs.length > 0 };
+    modules.set(key, ref);
+    return ref;
+  };
+
+  const resolveDotted = (dotted: string): ResolvedModule | null => {
+    const top = dotted.split('.')[0]!;
+    const plain = resolveModule(plainDirs, dotted);
+    if (plain) return plain;
+    if (isDeclared(declared, top, null)) return resolveModule(entryDirs(), dotted);
+    return null;
+  };
+
+  // --- the conftests' imports of project modules
+  const conftestImports: ProjectImport[] = [];
+  for (const file of conftests) {
+    const module = pyModule(file);
+    if (!module) continue;
+    for (const statement of treeNodesOfType(module.root.tree, ['import_statement', 'import_from_statement'])) {
+      for (const imported of importedModules(statement)) {
+        const top = imported.dotted.split('.')[0]!;
+        if (STDLIB.has(top) || !projectTops.has(top)) continue;
+        const resolved = resolveDotted(imported.dotted);
+        const installed = isDeclared(declared, top, resolved?.file ?? null);
+        conftestImports.push({ file, statement, moduleNode: imported.node, dotted: imported.dotted, top, resolved, installed });
+      }
+    }
+  }
+
+  // --- names: from a node in some file to the symbol it stands for
+  const refOfFile = new Map<string, ModuleRef>();
+  const symbolIn = (ref: ModuleRef, name: string, depth: number): SymbolRef | null => {
+    if (depth > MAX_DEPTH) return null;
+    const module = ref.source ? pyModule(ref.source) : null;
+    if (!module) return null;
+    const fn = module.functions.find((candidate) => !candidate.className && candidate.name === name);
+    const binding = module.imports.get(name);
+    const assigned = module.assignments.get(name);
+    // The last top-level binding wins; a definition and an import of one name is rare: prefer the definition.
+    if (fn) return { dotted: ref.dotted, name, filePath: ref.filePath, kind: 'function', fn, module };
+    if (module.classes.has(name)) return { dotted: ref.dotted, name, filePath: ref.filePath, kind: 'class', module };
+    if (assigned) {
+      const value = unparenthesize(assigned.value);
+      if (value.type === 'identifier' || value.type === 'attribute') {
+        const followed = resolveIn(module, ref, value, depth + 1);
+        if (followed) return followed;
+      }
+      return { dotted: ref.dotted, name, filePath: ref.filePath, kind: 'value', module };
+    }
+    if (binding) return followBinding(ref, binding, depth + 1);
+    if (ref.isPackage) {
+      const sub = resolveDotted(`${ref.dotted}.${name}`);
+      if (sub) return { dotted: sub.dotted, name: '', filePath: sub.file, kind: 'module' };
+    }
+    return null;
+  };
+  const followBinding = (ref: ModuleRef | null, binding: ImportBinding, depth: number): SymbolRef | null => {
+    if (depth > MAX_DEPTH) return null;
+    let target: string | null = binding.module;
+    if (binding.level > 0) {
+      if (!ref) return null;
+      target = absoluteName(ref.dotted, ref.isPackage, binding.level, binding.module);
+      if (!target) return null;
+    }
+    if (!binding.name) {
+      const resolved = resolveDotted(target);
+      return resolved ? { dotted: resolved.dotted, name: '', filePath: resolved.file, kind: 'module' } : null;
+    }
+    const resolved = resolveDotted(target);
+    if (!resolved) return null;
+    const symbol = symbolIn(moduleRef(resolved), binding.name, depth + 1);
+    if (symbol) return symbol;
+    const sub = resolveDotted(`${target}.${binding.name}`);
+    if (sub) return { dotted: sub.dotted, name: '', filePath: sub.file, kind: 'module' };
+    return null;
+  };
+  const resolveIn = (module: PyModule, ref: ModuleRef | null, node: Node, depth: number): SymbolRef | null => {
+    if (depth > MAX_DEPTH) return null;
+    const expression = unparenthesize(node);
+    if (expression.type === 'identifier') {
+      const name = expression.text;
+      const local = localImport(expression, name);
+      if (local) return followBinding(ref, local, depth + 1);
+      const fn = module.functions.find((candidate) => !candidate.className && candidate.name === name);
+      if (fn) return { dotted: ref?.dotted ?? module.file.path, name, filePath: module.file.path, kind: 'function', fn, module };
+      const binding = module.imports.get(name);
+      if (binding) return followBinding(ref, binding, depth + 1);
+      if (ref) return symbolIn(ref, name, depth + 1);
+      return null;
+    }
+    if (expression.type === 'attribute') {
+      const object = expression.childForFieldName('object');
+      const attribute = expression.childForFieldName('attribute')?.text;
+      if (!object || !attribute) return null;
+      const base = resolveIn(module, ref, object, depth + 1);
+      if (base?.kind === 'module') {
+        const resolved = resolveDotted(base.dotted);
+        if (!resolved) return null;
+        return symbolIn(moduleRef(resolved), attribute, depth + 1);
+      }
+      // `import backend.database` then `backend.database.get_session`.
+      const dotted = qualifiedName(module, expression);
+      if (dotted && !base) {
+        const parts = dotted.split('.');
+        for (let cut = parts.length - 1; cut >= 1; cut--) {
+          const resolved = resolveDotted(parts.slice(0, cut).join('.'));
+          if (resolved && cut === parts.length - 1) return symbolIn(moduleRef(resolved), parts[cut]!, depth + 1);
+        }
+      }
+      return null;
+    }
+    return null;
+  };
+  const resolveName = (file: SourceFile, node: Node): SymbolRef | null => {
+    const module = pyModule(file);
+    if (!module) return null;
+    return resolveIn(module, refOfFile.get(file.path) ?? null, node, 0);
+  };
+
+  // --- clients, overrides, resets in the suite
+  const clients: ClientUse[] = [];
+  const overrides: OverrideSet[] = [];
+  const resets: OverrideReset[] = [];
+  let overridesOpaque = false;
+  for (const file of suiteFiles) {
+    const module = pyModule(file);
+    if (!module) continue;
+    const isSuiteFile = file.path.startsWith(suite.dir + path.sep);
+    if (isSuiteFile) {
+      for (const call of nodesOfType(file, 'call')) {
+        const client = clientOf(module, call);
+        if (client) clients.push({ file, module, call, kind: client.kind, appNode: client.app, fn: enclosingFunctionOf(module, call) });
+      }
+    }
+    const read = readOverrides(module);
+    overrides.push(...read.sets);
+    resets.push(...read.resets);
+    overridesOpaque ||= read.opaque;
+  }
+
+  // --- the app
+  const app = findApp(suite, clients, overrides, resolveDotted, moduleRef);
+  const packageModules: ModuleRef[] = [];
+  const depends: DependsUse[] = [];
+  if (app?.packageDir && app.packageDotted !== null) {
+    let count = 0;
+    const base = app.packageDotted ? path.dirname(app.packageDir) : app.packageDir;
+    for (const discovered of project.discovered) {
+      if (count >= MAX_PACKAGE_FILES) break;
+      if (discovered.language !== 'python' || !discovered.path.startsWith(app.packageDir + path.sep)) continue;
+      const relative = path.relative(base, discovered.path).split(path.sep);
+      if (relative.some((part) => part === 'tests' || part === 'test') || isTestFileName(path.basename(discovered.path))) continue;
+      if (discovered.path.startsWith(suite.dir + path.sep)) continue;
+      if (!relative.every((part, index) => (index === relative.length - 1 ? /^[A-Za-z_]\w*\.py$/.test(part) : /^[A-Za-z_]\w*$/.test(part)))) continue;
+      const source = project.load(discovered);
+      if (!source) continue;
+      count++;
+      const isInit = path.basename(discovered.path) === '__init__.py';
+      const dottedParts = relative.map((part) => part.replace(/\.py$/, ''));
+      if (isInit) dottedParts.pop();
+      const ref: ModuleRef = { dotted: dottedParts.join('.'), source, filePath: discovered.path, isPackage: isInit };
+      if (!ref.dotted) continue;
+      if (!modules.has(ref.dotted)) modules.set(ref.dotted, ref);
+      refOfFile.set(discovered.path, modules.get(ref.dotted)!);
+      packageModules.push(modules.get(ref.dotted)!);
+    }
+    for (const ref of packageModules) {
+      const module = ref.source ? pyModule(ref.source) : null;
+      if (!module) continue;
+      for (const call of nodesOfType(module.file, 'call')) {
+        const name = calleeName(module, call);
+        if (!name || !/(^|\.)(Depends|Security)$/.test(name)) continue;
+        const args = callArguments(call);
+        const argument = args.positional[0] ?? args.keywords.get('dependency') ?? null;
+        if (!argument) continue; // `Depends()` with a class annotation
+        depends.push({ module, ref, call, argument, target: resolveIn(module, ref, argument, 0) });
+      }
+    }
+  }
+
+  // --- database dependencies
+  const dbDependencies: DbDependency[] = [];
+  const seen = new Set<string>();
+  const factoryNames = sessionFactoryNames(packageModules);
+  for (const use of depends) {
+    const target = use.target;
+    if (!target || target.kind !== 'function' || !target.fn || !target.module) continue;
+    const key = symbolKey(target);
+    if (seen.has(key)) continue;
+    const reason = dbReason(target.module, target.fn, factoryNames) ?? (project.config.dbDependencies.includes(target.name) ? `is named in db-dependencies` : null);
+    if (!reason) continue;
+    seen.add(key);
+    dbDependencies.push({ symbol: target, reason });
+  }
+  let dbFromApp = true;
+  if (!app) {
+    dbFromApp = false;
+    for (const file of conftests) {
+      const module = pyModule(file);
+      if (!module) continue;
+      for (const statement of treeNodesOfType(module.root.tree, 'import_from_statement')) {
+        for (const child of statement.namedChildren) {
+          const nameNode = child.type === 'aliased_import' ? child.childForFieldName('name') : child.type === 'dotted_name' && child !== statement.childForFieldName('module_name') ? child : null;
+          if (!nameNode || sameNode(nameNode, statement.childForFieldName('module_name') ?? statement)) continue;
+          const name = nameNode.text;
+          if (!project.config.dbDependencies.includes(name) || seen.has(name)) continue;
+          seen.add(name);
+          const moduleName = statement.childForFieldName('module_name')?.text ?? '';
+          dbDependencies.push({ symbol: { dotted: moduleName, name, filePath: null, kind: 'function' }, reason: 'is named in db-dependencies' });
+        }
+      }
+    }
+  }
+
+  const settingsSet = settingsNames(suite, allConftests);
+
+  return {
+    suite,
+    entries,
+    opaqueEntries,
+    pathUnknown,
+    declared,
+    conftestImports,
+    clients,
+    overrides,
+    resets,
+    overridesOpaque,
+    app,
+    packageModules,
+    depends,
+    dbDependencies,
+    dbFromApp,
+    settingsSet,
+    resolveName,
+    moduleRef,
+    entryDirs,
+  };
+}
+
+function isTestFileName(base: string): boolean {
+  return base === 'conftest.py' || base.startsWith('test_') || base.endsWith('_test.py');
+}
+
+const topNames = new WeakMap<Project, Set<string>>();
+
+/** Every folder and module name in the project: an import whose first part is none of them is third-party. */
+function projectTopNames(project: Project): Set<string> {
+  // The project's files do not change during a run: one answer for all its suites (read only).
+  let names = topNames.get(project);
+  if (!names) {
+    names = readProjectTopNames(project);
+    topNames.set(project, names);
+  }
+  return names;
+}
+
+function readProjectTopNames(project: Project): Set<string> {
+  const names = new Set<string>();
+  for (const file of project.discovered) {
+    if (file.language !== 'python') continue;
+    const parts = project.relative(file.path).split('/');
+    if (parts[0] === '..') continue;
+    for (const [index, part] of parts.entries()) names.add(index === parts.length - 1 ? part.replace(/\.py$/, '') : part);
+  }
+  return names;
+}
+
+/** The modules an import statement needs: `import a.b` -> a.b; `from a.b import c` -> a.b. Relative imports are skipped. */
+function importedModules(statement: Node): Array<{ dotted: string; node: Node }> {
+  if (statement.type === 'import_statement') {
+    const found: Array<{ dotted: string; node: Node }> = [];
+    for (const child of statement.namedChildren) {
+      const nameNode = child.type === 'aliased_import' ? child.childForFieldName('name') : child.type === 'dotted_name' ? child : null;
+      if (nameNode) found.push({ dotted: nameNode.text, node: nameNode });
+    }
+    return found;
+  }
+  const moduleNode = statement.childForFieldName('module_name');
+  if (!moduleNode || moduleNode.type !== 'dotted_name') return [];
+  return [{ dotted: moduleNode.text, node: moduleNode }];
+}
+
+

@@ -1,0 +1,99 @@
+// sys.path at test time: pytest's rootdir/basedir insertion, pythonpath settings and the
+// conftest's own sys.path additions.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type Parser from 'tree-sitter';
+import type { SourceFile } from '../../source.js';
+import {
+  callArguments,
+  calleeName,
+  nodesOfType,
+  pyModule,
+  type PyModule,
+} from '../python.js';
+import { evaluatePath, type ParentChain, type PathValue } from './paths.js';
+
+type Node = Parser.SyntaxNode;
+
+export type EntryOrigin = 'conftest' | 'pytest' | 'pythonpath' | 'installed';
+
+export interface PathEntry {
+  dir: string;
+  origin: EntryOrigin;
+  /** For `conftest` entries: the file and the `sys.path.insert/append` call that adds it. */
+  file?: SourceFile;
+  call?: Node;
+  chain?: ParentChain | null;
+  /** What put it there, for messages. */
+  description: string;
+}
+
+/** A conftest entry that cannot be evaluated: the path is then not fully known. */
+export interface OpaqueEntry {
+  file: SourceFile;
+  call: Node;
+}
+
+const fsCache = new Map<string, 'file' | 'dir' | 'none'>();
+
+export function kindOf(target: string): 'file' | 'dir' | 'none' {
+  let kind = fsCache.get(target);
+  if (kind) return kind;
+  try {
+    const stat = statSync(target);
+    kind = stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : 'none';
+  } catch {
+    kind = 'none';
+  }
+  fsCache.set(target, kind);
+  return kind;
+}
+
+/** Forgets what the file system looked like (tests that create files call this). */
+export function clearFileSystemCache(): void {
+  fsCache.clear();
+}
+
+/**
+ * The directory pytest puts on sys.path for a conftest or test module in the default `prepend` import
+ * mode. pytest's docs ("pytest import mechanisms and sys.path/PYTHONPATH", docs.pytest.org/en/stable/
+ * explanation/pythonpath.html) describe it: for a file in a package (its directory has `__init__.py`),
+ * pytest "will search upwards until it can find the last folder which still contains an `__init__.py`
+ * file in order to find the package root" and inserts that root's parent at the front of sys.path; for
+ * a file outside any package it inserts the file's own directory. Both are "the first directory upward
+ * from the file that has no `__init__.py`".
+ */
+export function pytestBasedir(file: string): string {
+  let dir = path.dirname(file);
+  for (let i = 0; i < 64; i++) {
+    if (kindOf(path.join(dir, '__init__.py')) !== 'file') return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return dir;
+    dir = parent;
+  }
+  return dir;
+}
+
+function isSysPathCall(module: PyModule, call: Node): 'insert' | 'append' | null {
+  const name = calleeName(module, call);
+  if (name === 'sys.path.insert') return 'insert';
+  if (name === 'sys.path.append') return 'append';
+  return null;
+}
+
+/** `sys.path.insert(i, X)` / `sys.path.append(X)` calls of a file, evaluated when possible. */
+export function sysPathAdditions(file: SourceFile): Array<{ call: Node; value: PathValue | null; how: 'insert' | 'append' }> {
+  const module = pyModule(file);
+  if (!module) return [];
+  const found: Array<{ call: Node; value: PathValue | null; how: 'insert' | 'append' }> = [];
+  // Every such call names `sys.path` in its text (a plain chain, or an imported `path` then `.insert`/`.append`).
+  if (!file.text.includes('path')) return found;
+  for (const call of nodesOfType(file, 'call')) {
+    const how = isSysPathCall(module, call);
+    if (!how) continue;
+    const args = callArguments(call);
+    const argument = how === 'insert' ? args.positional[1] : args.positional[0];
+    found.push({ call, value: argument ? evaluatePath(module, argument) : null, how });
+  }
+  return found;
+}
