@@ -7,13 +7,14 @@ import { allRules } from '../rules/index.js';
 import { ConfigError } from './config.js';
 import { lint, UsageError, type LintRequest } from './engine.js';
 import { fixProject, planFixes } from './fix/passes.js';
-import { fixSummary, formatFixedList, formatNote, formatPlanDiff, outcomeMessages, planChanges, unsafeHint } from './fix/report.js';
+import { fixSummary, formatFixedList, formatNote, isFailureNote, formatPlanDiff, outcomeMessages, planChanges, unsafeHint } from './fix/report.js';
 import type { Diagnostic, RuleDefinition, Severity } from './rule.js';
 import { plural, toolVersion, type ReportInput } from './report/common.js';
 import { formatGithub, formatJson, formatSarif } from './report/machine.js';
 import { formatConcise, formatPretty } from './report/text.js';
 import { formatRuleDocs, formatRuleTable } from './report/docs.js';
 import { formatInitResult, initProject, NoAppError } from './scaffold/init.js';
+import { NativeLoadError } from './native.js';
 
 export const FORMATS = ['pretty', 'concise', 'json', 'github', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -77,7 +78,8 @@ function replaceSummary(text: string, summaryLine: string): string {
   return `${cut < 0 ? '' : body.slice(0, cut + 1)}${summaryLine}\n`;
 }
 
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+/** `rules` replaces the registered rules (tests of the fix machinery inject their own). */
+export async function main(argv: string[], io: Io = processIo, options: { rules?: RuleDefinition[] } = {}): Promise<number> {
   let exitCode = 0;
   const fail = (message: string): number => {
     io.stderr(`smoke-lint: error: ${message}\n`);
@@ -85,7 +87,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   };
   let rules: RuleDefinition[];
   try {
-    rules = await allRules();
+    rules = options.rules ?? (await allRules());
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
   }
@@ -111,9 +113,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           .option('select', { type: 'string', array: true, describe: 'Only these rule codes or prefixes (comma-separated), replacing the configured selection' })
           .option('ignore', { type: 'string', array: true, describe: 'Also ignore these rule codes or prefixes' })
           .option('config', { type: 'string', describe: 'Use this configuration file instead of the discovered one' })
-          .option('fail-on', { choices: ['error', 'warning'] as const, default: 'warning' as const, describe: 'Lowest severity that makes the exit code 1 (info never does)' })
+          .option('fail-on', { choices: ['error', 'warning'] as const, describe: 'Lowest severity that makes the exit code 1 (info never does) [default: warning, or error with --quiet]' })
           .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 even when there are findings' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Report errors only' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Report only what fails: errors, or what an explicit --fail-on names' })
           .option('color', { type: 'boolean', describe: 'Colour the output (--no-color to disable; NO_COLOR and FORCE_COLOR are honoured)' })
           .option('fix', { type: 'boolean', default: false, describe: 'Apply the safe fixes, then report what remains' })
           .option('unsafe-fixes', { type: 'boolean', default: false, describe: 'With --fix or --diff, apply the unsafe fixes too' })
@@ -121,6 +123,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           .option('show-fixes', { type: 'boolean', default: false, describe: 'With --fix, list the problems that were fixed' })
           .option('exit-non-zero-on-fix', { type: 'boolean', default: false, describe: 'With --fix, exit 1 when something was fixed, even if nothing remains' }),
       async (args) => {
+        // `-` conventionally means stdin (yargs drops it, which linted `.`); smoke-lint checks whole suites on disk.
+        if (argv.includes('-')) throw new UsageError('`-` (stdin) is not supported: smoke-lint checks suites on disk; name files or directories');
+        // An explicit --fail-on decides the exit code; --quiet alone means "errors only", for the exit code too.
+        const failOn = args['fail-on'] ?? (args.quiet ? 'error' : 'warning');
         const select = splitCodes(args.select);
         const ignore = splitCodes(args.ignore);
         for (const code of [...(select ?? []), ...(ignore ?? [])]) {
@@ -132,23 +138,24 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           ...(args.config ? { configFile: args.config } : {}),
           ...(select ? { select } : {}),
           ...(ignore ? { ignore } : {}),
+          ...(options.rules ? { rules } : {}),
         };
         const unsafe = args['unsafe-fixes'];
         if (args.diff) {
           // What --fix would do, as a patch; nothing is written.
           const plan = await planFixes(request, { unsafe });
           io.stdout(formatPlanDiff(plan, io.cwd));
-          for (const note of plan.notes) io.stderr(`smoke-lint: warning: ${formatNote(note, io.cwd)}\n`);
+          for (const note of plan.notes) io.stderr(`smoke-lint: ${isFailureNote(note) ? 'error' : 'warning'}: ${formatNote(note, io.cwd)}\n`);
           const changes = planChanges(plan);
           const hidden = unsafeHint(plan.unsafeHidden);
           io.stderr(`${changes ? `Would fix ${plural(plan.applied.length, 'problem')}.` : 'No fixes available.'}${hidden ? ` ${hidden}` : ''}\n`);
           for (const error of plan.report.errors) io.stderr(`smoke-lint: error: ${error}\n`);
-          exitCode = plan.report.errors.length > 0 ? 2 : changes && !args['exit-zero'] ? 1 : 0;
+          exitCode = plan.report.errors.length > 0 || plan.notes.some(isFailureNote) ? 2 : changes && !args['exit-zero'] ? 1 : 0;
           return;
         }
         const fixRun = args.fix ? await fixProject(request, { unsafe }) : null;
         const report = fixRun ? fixRun.report : await lint(request);
-        const diagnostics = args.quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;
+        const diagnostics = args.quiet ? report.diagnostics.filter((d) => d.severity !== 'info' && SEVERITY_RANK[d.severity] >= SEVERITY_RANK[failOn]) : report.diagnostics;
         const input: ReportInput = {
           diagnostics,
           rules,
@@ -179,19 +186,24 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         // One place says how many fixes wait for --unsafe-fixes, after a plain lint as after --fix.
         const hint = human ? unsafeHint(unsafe ? 0 : diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length) : null;
         if (hint && diagnostics.length > 0) text += `${hint}\n`;
-        if (!(args.quiet && diagnostics.length === 0 && human)) io.stdout(text);
         const errors = [...report.errors];
         if (fixRun) {
-          for (const note of fixRun.plan.notes) io.stderr(`smoke-lint: warning: ${formatNote(note, io.cwd)}\n`);
+          for (const note of fixRun.plan.notes) {
+            if (isFailureNote(note)) errors.push(formatNote(note, io.cwd));
+            else io.stderr(`smoke-lint: warning: ${formatNote(note, io.cwd)}\n`);
+          }
           for (const message of outcomeMessages(fixRun.outcome, io.cwd)) {
             if (message.level === 'error') errors.push(message.text);
             else io.stderr(`smoke-lint: ${message.level === 'warning' ? 'warning: ' : ''}${message.text}\n`);
           }
         }
+        // A run that failed must not end in "All checks passed!".
+        if (human && errors.length > 0 && diagnostics.length === 0 && !(fixRun && fixRun.outcome.fixed.length > 0)) text = replaceSummary(text, `No problems found in what was read, but the run failed: ${plural(errors.length, 'error')} (on stderr).`);
+        if (!(args.quiet && diagnostics.length === 0 && human && errors.length === 0)) io.stdout(text);
         for (const error of errors) io.stderr(`smoke-lint: error: ${error}\n`);
         exitCode = fixRun
-          ? fixExitCode(diagnostics, errors, args['fail-on'], args['exit-zero'], args['exit-non-zero-on-fix'], fixRun.outcome.fixed.length)
-          : exitCodeFor(diagnostics, errors, args['fail-on'], args['exit-zero']);
+          ? fixExitCode(report.diagnostics, errors, failOn, args['exit-zero'], args['exit-non-zero-on-fix'], fixRun.outcome.fixed.length)
+          : exitCodeFor(report.diagnostics, errors, failOn, args['exit-zero']);
       },
     )
     .command(
@@ -240,7 +252,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (printed) io.stdout(printed.endsWith('\n') ? printed : `${printed}\n`);
     return exitCode;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) return fail(error.message);
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof NativeLoadError) return fail(error.message);
     if (error instanceof Error && error.name === 'YError') return fail(error.message);
     return fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this)`);
   }

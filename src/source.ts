@@ -1,10 +1,9 @@
 // One file as the engine sees it: its text, decoded once, parsed once.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import Parser from 'tree-sitter';
-import Python from 'tree-sitter-python';
-import Bash from 'tree-sitter-bash';
+import type Parser from 'tree-sitter';
 import { parseAllDocuments } from 'yaml';
+import { natives } from './native.js';
 import type { Position, Range } from './rule.js';
 
 /** Languages smoke-lint parses with tree-sitter. */
@@ -32,9 +31,10 @@ const parsers = new Map<TreeLanguage, Parser>();
 function parserFor(language: TreeLanguage): Parser {
   let parser = parsers.get(language);
   if (!parser) {
-    parser = new Parser();
+    const loaded = natives();
+    parser = new loaded.Parser();
     // The grammar packages' typings describe a looser object than Parser.Language.
-    parser.setLanguage((language === 'python' ? Python : Bash) as unknown as Parser.Language);
+    parser.setLanguage((language === 'python' ? loaded.python : loaded.bash) as Parser.Language);
     parsers.set(language, parser);
   }
   return parser;

@@ -13,7 +13,9 @@ export interface Suppression {
   reason: string | null;
 }
 
-const DIRECTIVE = /^#\s*smoke-lint:\s*(ignore-file|ignore)\s*\[([^\]]*)\](?:\s*--\s*(.*))?\s*$/;
+// The codes are required: a bare `ignore` is still read, with no codes, so that SL002 reports it instead of it
+// silently doing nothing (a blanket "every code" would also hide findings nobody has seen yet).
+const DIRECTIVE = /^#\s*smoke-lint:\s*(ignore-file|ignore)\b\s*(?:\[([^\]]*)\])?(?:\s*--\s*(.*))?\s*$/;
 
 const cache = new WeakMap<SourceFile, Suppression[]>();
 
@@ -31,7 +33,7 @@ export function suppressionsOf(file: SourceFile): Suppression[] {
       file,
       scope: match[1] === 'ignore-file' ? 'file' : 'line',
       lines: standsAlone ? [line, line + 1] : [line],
-      codes: match[2]!.split(',').map((code) => code.trim()).filter(Boolean).map((code) => ({ code, used: false })),
+      codes: (match[2] ?? '').split(',').map((code) => code.trim()).filter(Boolean).map((code) => ({ code, used: false })),
       range: nodeRange(comment),
       reason: match[3]?.trim() || null,
     });

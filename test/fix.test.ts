@@ -16,7 +16,7 @@ import { formatPlanDiff, outcomeMessages, unsafeHint } from '../src/fix/report.j
 import { createFileExclusively, executableMode, writeFileAtomically } from '../src/fix/write.js';
 import { clearFileSystemCache } from '../src/model/app.js';
 import { defineRule, type Edit, type Fix, type RuleContext, type RuleDefinition } from '../src/rule.js';
-import { fromText, type SourceFile } from '../src/source.js';
+import { fromText, offsetRange, type SourceFile } from '../src/source.js';
 import { repoRoot } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -46,12 +46,8 @@ function occurrences(file: SourceFile, word: RegExp): Array<{ start: number; end
 function reportEach(context: RuleContext, files: SourceFile[], word: RegExp, makeFix: (file: SourceFile, at: { start: number; end: number; text: string }) => Fix | null): void {
   for (const file of files) {
     for (const at of occurrences(file, word)) {
-      context.report({
-        file,
-        range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
-        message: `found ${at.text}`,
-        fix: makeFix(file, at),
-      });
+      // At the word itself: the engine keeps one of several findings with the same rule, place and message.
+      context.report({ file, range: offsetRange(file, at.start, at.end), message: `found ${at.text}`, fix: makeFix(file, at) });
     }
   }
 }
@@ -230,12 +226,15 @@ test('a fix spanning two files is taken whole or waits whole', async () => {
   assert.equal(read(root, `${SUITE}/test_b.py`), 'B = "DONE"\n');
 });
 
-test('a fix that never converges is reported after the last pass, not looped on', async () => {
-  const root = makeProject({ [`${SUITE}/test_a.py`]: 'A = "flip"\n' });
-  const run = await fix(root, [flipFlop]);
+test('a fix that never converges is reported after the last pass, not looped on, and its file is not written', async () => {
+  const root = makeProject({ [`${SUITE}/test_a.py`]: 'A = "flip"\n', [`${SUITE}/test_b.py`]: 'B = "XXX"\n' });
+  const run = await fix(root, [flipFlop, xToY]);
   assert.equal(run.plan.passes, MAX_FIX_PASSES);
-  assert.deepEqual(run.plan.notes, [{ kind: 'not-converging', codes: ['SL903'], passes: MAX_FIX_PASSES }]);
-  assert.match(read(root, `${SUITE}/test_a.py`), /^A = "fl[io]p"\n$/);
+  assert.deepEqual(run.plan.notes, [{ kind: 'not-converging', code: 'SL903', path: path.join(root, SUITE, 'test_a.py'), why: `was still changing the file after ${MAX_FIX_PASSES} passes` }]);
+  assert.equal(read(root, `${SUITE}/test_a.py`), 'A = "flip"\n');
+  // The other file converged and is written; nothing of the dropped file counts as fixed.
+  assert.equal(read(root, `${SUITE}/test_b.py`), 'B = "YYY"\n');
+  assert.deepEqual(run.outcome.fixed.map((applied) => applied.code), ['SL901']);
 });
 
 test('a fix that would leave a syntax error is dropped; the other fixes of the file still apply', async () => {

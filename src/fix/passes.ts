@@ -2,16 +2,17 @@
 // until nothing more applies (at most MAX_FIX_PASSES passes). Nothing touches the disk until every pass is
 // done; then each changed file is written once, atomically (see write.ts). New files (SL704's scaffolds) are
 // not part of the passes: they are planned once and created after the edits, never over an existing file.
-import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { allRules } from '../../rules/index.js';
 import { findProjectRoot } from '../discover.js';
+import { plural } from '../report/common.js';
 import { lint, type LintReport, type LintRequest } from '../engine.js';
 import { clearFileSystemCache } from '../model/app.js';
 import { clearModeCache } from '../model/filemode.js';
-import type { Diagnostic, Edit, FileCreation, Fix, RuleDefinition } from '../rule.js';
-import { textHasSyntaxError, type Language, type SourceFile } from '../source.js';
-import { applyEdits, editsOverlap } from './apply.js';
+import type { Fix, RuleDefinition } from '../rule.js';
+import type { Language, SourceFile } from '../source.js';
+import { countFindings, dropClosure, filesOf, stillReported } from './converge.js';
+import { candidatesOf, newCreates, newModes, selectPass, type Candidate } from './select.js';
 import { createFileExclusively, setExecutable, writeFileAtomically } from './write.js';
 
 export const MAX_FIX_PASSES = 10;
@@ -68,7 +69,8 @@ export type FixNote =
   | { kind: 'syntax'; code: string; path: string }
   | { kind: 'exists'; code: string; path: string }
   | { kind: 'malformed'; code: string; path: string; problem: string }
-  | { kind: 'not-converging'; codes: string[]; passes: number };
+  /** The file's fixes were all dropped and nothing is written to it: `why` ends "... after it was applied" or "... after N passes". */
+  | { kind: 'not-converging'; code: string; path: string; why: string };
 
 export interface FixPlan {
   texts: Map<string, PlannedText>;
@@ -88,162 +90,13 @@ export interface FixPlan {
   rules: RuleDefinition[];
 }
 
-interface Candidate {
-  diagnostic: Diagnostic;
-  fix: Fix;
-}
-
 /** A file's text with its BOM, as written to disk. */
 export function rawText(file: SourceFile): string {
   return file.hasBom ? `\ufeff${file.text}` : file.text;
 }
 
-function isNoOp(fix: Fix, modes: Map<string, PlannedMode>, creates: Map<string, PlannedCreate>): boolean {
-  const editsChange = fix.edits.some((edit) => edit.file.text.slice(edit.start, edit.end) !== edit.text);
-  return !editsChange && newModes(fix, modes).length === 0 && newCreates(fix, creates).length === 0;
-}
-
-/** Is anything at `target` on disk (a dangling symlink too)? */
-function occupied(target: string): boolean {
-  try {
-    lstatSync(target);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The files a fix creates that no fix has planned yet and that are not on disk (nothing is ever overwritten). */
-function newCreates(fix: Fix, creates: Map<string, PlannedCreate>): FileCreation[] {
-  const fresh: FileCreation[] = [];
-  for (const creation of fix.creates ?? []) {
-    if (creates.has(creation.path) || fresh.some((other) => other.path === creation.path) || occupied(creation.path)) continue;
-    fresh.push(creation);
-  }
-  return fresh;
-}
-
-function newModes(fix: Fix, modes: Map<string, PlannedMode>): NonNullable<Fix['modes']> {
-  return (fix.modes ?? []).filter((change) => modes.get(change.file.path)?.executable !== change.executable);
-}
-
-/** The fixes a pass may take, in diagnostic order, each once; a file a fix would create over an existing one is noted. */
-function candidatesOf(report: LintReport, unsafe: boolean, modes: Map<string, PlannedMode>, creates: Map<string, PlannedCreate>, addNote: (note: FixNote) => void): Candidate[] {
-  const seen = new Set<Fix>();
-  const candidates: Candidate[] = [];
-  for (const diagnostic of report.diagnostics) {
-    const fix = diagnostic.fix;
-    if (!fix || seen.has(fix)) continue;
-    seen.add(fix);
-    if (fix.applicability === 'unsafe' && !unsafe) continue;
-    for (const creation of fix.creates ?? []) {
-      if (!creates.has(creation.path) && occupied(creation.path)) addNote({ kind: 'exists', code: diagnostic.code, path: creation.path });
-    }
-    if (isNoOp(fix, modes, creates)) continue;
-    candidates.push({ diagnostic, fix });
-  }
-  return candidates;
-}
-
-/** Is `target` strictly inside one of `roots` (compared as given, before any symlink is resolved)? */
-function lexicallyInside(target: string, roots: readonly string[]): boolean {
-  return roots.some((root) => {
-    const relative = path.relative(root, target);
-    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-  });
-}
-
-/** Why a fix cannot be applied as given (a rule's bug), or null. */
-function malformed(fix: Fix, roots: readonly string[]): { path: string; problem: string } | null {
-  for (const creation of fix.creates ?? []) {
-    if (!path.isAbsolute(creation.path)) return { path: creation.path, problem: 'it creates a file at a relative path' };
-    if (!lexicallyInside(creation.path, roots)) return { path: creation.path, problem: 'it creates a file outside the project' };
-  }
-  for (const [index, edit] of fix.edits.entries()) {
-    const where = edit.file.path;
-    if (edit.file.unreadable !== undefined) return { path: where, problem: 'it edits a file that could not be read' };
-    if (!(Number.isInteger(edit.start) && Number.isInteger(edit.end) && edit.start >= 0 && edit.start <= edit.end && edit.end <= edit.file.text.length)) {
-      return { path: where, problem: `edit [${edit.start}, ${edit.end}) is outside the file` };
-    }
-    const clash = fix.edits.slice(index + 1).some((other) => other.file.path === edit.file.path && editsOverlap(edit, other));
-    if (clash) return { path: where, problem: 'its own edits overlap' };
-  }
-  return null;
-}
-
-interface FileEdits {
-  file: SourceFile;
-  edits: Edit[];
-}
-
-function withFix(byFile: Map<string, FileEdits>, fix: Fix): Map<string, FileEdits> {
-  const next = new Map(byFile);
-  for (const edit of fix.edits) {
-    const entry = next.get(edit.file.path);
-    next.set(edit.file.path, { file: edit.file, edits: [...(entry?.edits ?? []), edit] });
-  }
-  return next;
-}
-
-/** Does `text` have a parse error that `file`'s current text does not? */
-function breaksSyntax(file: SourceFile, text: string): boolean {
-  if (file.unreadable !== undefined) return false;
-  const brokenBefore = file.language === 'yaml' ? textHasSyntaxError('yaml', file.text) : file.tree?.rootNode.hasError ?? true;
-  if (brokenBefore) return false;
-  return textHasSyntaxError(file.language, text);
-}
-
-interface PassSelection {
-  taken: Candidate[];
-  texts: Map<string, { file: SourceFile; text: string }>;
-  notes: FixNote[];
-}
-
-function selectPass(candidates: Candidate[], roots: readonly string[]): PassSelection {
-  const notes: FixNote[] = [];
-  let byFile = new Map<string, FileEdits>();
-  let taken: Candidate[] = [];
-  for (const candidate of candidates) {
-    const problem = malformed(candidate.fix, roots);
-    if (problem) {
-      notes.push({ kind: 'malformed', code: candidate.diagnostic.code, ...problem });
-      continue;
-    }
-    // Edits of one fix may span several files: the fix is taken whole, or waits for the next pass whole.
-    const overlaps = candidate.fix.edits.some((edit) => byFile.get(edit.file.path)?.edits.some((other) => editsOverlap(edit, other)));
-    if (overlaps) continue;
-    byFile = withFix(byFile, candidate.fix);
-    taken.push(candidate);
-  }
-  const textsOf = (edits: Map<string, FileEdits>) =>
-    new Map([...edits].map(([key, entry]) => [key, { file: entry.file, text: applyEdits(entry.file.text, entry.edits) }]));
-  let texts = textsOf(byFile);
-  if ([...texts.values()].some(({ file, text }) => breaksSyntax(file, text))) {
-    // Some fix leaves a syntax error: take the fixes again one by one and drop those that break their file.
-    let accepted = new Map<string, FileEdits>();
-    const kept: Candidate[] = [];
-    for (const candidate of taken) {
-      const trial = withFix(accepted, candidate.fix);
-      const touched = [...new Set(candidate.fix.edits.map((edit) => edit.file.path))];
-      const broken = touched.find((key) => {
-        const entry = trial.get(key)!;
-        return breaksSyntax(entry.file, applyEdits(entry.file.text, entry.edits));
-      });
-      if (broken !== undefined) {
-        notes.push({ kind: 'syntax', code: candidate.diagnostic.code, path: broken });
-        continue;
-      }
-      accepted = trial;
-      kept.push(candidate);
-    }
-    taken = kept;
-    texts = textsOf(accepted);
-  }
-  return { taken, texts, notes };
-}
-
 function noteKey(note: FixNote): string {
-  return note.kind === 'not-converging' ? `${note.kind}|${note.codes.join(',')}` : `${note.kind}|${note.code}|${note.path}`;
+  return `${note.kind}|${note.code}|${note.path}`;
 }
 
 /** The project roots the request's paths belong to, as the engine finds them. */
@@ -254,14 +107,14 @@ export function rootsOf(request: LintRequest): string[] {
 
 /** Runs the passes in memory and returns what they would change; the disk is not touched. */
 export async function planFixes(request: LintRequest, options: FixOptions): Promise<FixPlan> {
-  const rules = options.rules ?? (await allRules());
+  const rules = options.rules ?? request.rules ?? (await allRules());
   const maxPasses = options.maxPasses ?? MAX_FIX_PASSES;
   const overlay = new Map<string, string>();
   const texts = new Map<string, PlannedText>();
   const modes = new Map<string, PlannedMode>();
   const creates = new Map<string, PlannedCreate>();
   const roots = rootsOf(request);
-  const applied: AppliedFix[] = [];
+  let applied: AppliedFix[] = [];
   const notes: FixNote[] = [];
   const noted = new Set<string>();
   const addNote = (note: FixNote) => {
@@ -270,22 +123,53 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
     noted.add(key);
     notes.push(note);
   };
+  // Files whose fixes do not converge: back to their text on disk, and no fix may touch them again.
+  const dropped = new Set<string>();
+  const drop = (culprits: Candidate[], why: string) => {
+    const named = new Map<string, string>();
+    for (const candidate of culprits) for (const file of filesOf(candidate)) if (!named.has(file)) named.set(file, candidate.diagnostic.code);
+    const closure = dropClosure(named.keys(), applied);
+    for (const file of [...closure].sort()) {
+      dropped.add(file);
+      overlay.delete(file);
+      texts.delete(file);
+      modes.delete(file);
+      creates.delete(file);
+      const code = named.get(file) ?? applied.find((fix) => fix.touches.includes(file))?.code ?? culprits[0]!.diagnostic.code;
+      addNote({ kind: 'not-converging', code, path: file, why: named.has(file) ? why : `${why}, in a fix that also changes this file` });
+    }
+    applied = applied.filter((fix) => !fix.touches.some((file) => closure.has(file)));
+  };
   let passes = 0;
   let report: LintReport;
+  let lastTaken: Candidate[] = [];
+  let countsBefore = new Map<string, number>();
+  let exhausted = false;
   for (;;) {
     report = await lint({ ...request, overlay, rules });
-    const selection = selectPass(candidatesOf(report, options.unsafe, modes, creates, addNote), roots);
+    const stuck = stillReported(lastTaken, countsBefore, report);
+    lastTaken = [];
+    if (stuck.length > 0) {
+      drop(stuck, 'left its own finding in place after it was applied');
+      continue; // lint again without the dropped files' changes
+    }
+    if (exhausted) break;
+    const offered = candidatesOf(report, options.unsafe, modes, creates, addNote).filter((candidate) => !filesOf(candidate).some((file) => dropped.has(file)));
+    const selection = selectPass(offered, roots);
     selection.notes.forEach(addNote);
     const changedTexts = [...selection.texts].filter(([, { file, text }]) => text !== file.text);
     const modeChanges = selection.taken.flatMap(({ fix }) => newModes(fix, modes));
     const creations = selection.taken.flatMap(({ fix }) => newCreates(fix, creates));
     if (changedTexts.length === 0 && modeChanges.length === 0 && creations.length === 0) break;
     if (passes >= maxPasses) {
-      // Still changing after the last pass: say which rules keep at it rather than loop on.
-      addNote({ kind: 'not-converging', codes: [...new Set(selection.taken.map(({ diagnostic }) => diagnostic.code))].sort(), passes });
-      break;
+      // Still changing after the last pass: those files are not written at all, rather than left half-way.
+      drop(selection.taken, `was still changing the file after ${plural(passes, 'pass')}`);
+      exhausted = true;
+      continue; // one more lint, for the report of what remains
     }
     passes++;
+    lastTaken = selection.taken;
+    countsBefore = countFindings(report);
     for (const [key, { file, text }] of changedTexts) {
       const raw = file.hasBom ? `\ufeff${text}` : text;
       const planned = texts.get(key);

@@ -45,6 +45,11 @@ export function unsafeHint(hidden: number): string | null {
   return `${hidden} more ${hidden === 1 ? 'fix' : 'fixes'} available with \`--unsafe-fixes\`.`;
 }
 
+/** A note that means the run did not do what was asked (exit 2), rather than a fix skipped for a good reason. */
+export function isFailureNote(note: FixNote): boolean {
+  return note.kind === 'not-converging';
+}
+
 export function formatNote(note: FixNote, cwd: string): string {
   switch (note.kind) {
     case 'syntax':
@@ -54,7 +59,7 @@ export function formatNote(note: FixNote, cwd: string): string {
     case 'malformed':
       return `fix for ${note.code} dropped: ${note.problem} (${displayPath(note.path, cwd)}); this is a bug in smoke-lint, please report it`;
     case 'not-converging':
-      return `fixes for ${note.codes.join(', ')} did not converge after ${plural(note.passes, 'pass')}; the files are left as the last pass made them (please report this)`;
+      return `not fixing ${displayPath(note.path, cwd)}: the fix for ${note.code} ${note.why}; the file is left as it was (a bug in smoke-lint, please report it)`;
   }
 }
 

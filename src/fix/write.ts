@@ -3,7 +3,7 @@
 // file that changed on disk since it was linted is left alone.
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, chmodSync, constants as fsConstants, closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describeIoError } from '../source.js';
 
@@ -65,6 +65,8 @@ export function writeFileAtomically(filePath: string, content: Buffer, options: 
   } catch (error) {
     return { ok: false, reason: `cannot stat it: ${describeIoError(error)}`, refused: false };
   }
+  // The rename below would replace a file nobody may write (as root too, or in a writable folder): refuse, as Ruff and ESLint do.
+  if (!writable(real, mode)) return { ok: false, reason: `it is read-only (mode ${mode.toString(8).padStart(4, '0')}); make it writable to let --fix change it`, refused: false };
   const temporary = path.join(path.dirname(real), `.${path.basename(real)}.smoke-lint-${randomBytes(6).toString('hex')}`);
   let created = false;
   try {
@@ -98,6 +100,17 @@ export function writeFileAtomically(filePath: string, content: Buffer, options: 
       }
     }
     return { ok: false, reason: `cannot write it: ${describeIoError(error)}`, refused: false };
+  }
+}
+
+/** May this process write the file in place? No write bit at all counts as read-only, even for root. */
+function writable(file: string, mode: number): boolean {
+  if ((mode & 0o222) === 0) return false;
+  try {
+    accessSync(file, fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

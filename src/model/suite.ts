@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { globToRegExp } from '../glob.js';
 import { fromText, loadSource, type SourceFile } from '../source.js';
+import { NativeLoadError } from '../native.js';
 import type { DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
 import { directFixtureModules, fixtureModuleClosure, type FixtureModule } from './fixture-modules.js';
@@ -44,6 +45,7 @@ export class Project {
       this.loaded.set(file.path, source);
       return source;
     } catch (error) {
+      if (error instanceof NativeLoadError) throw error; // the parser itself is missing: no file can be read
       this.ioErrors.push(error instanceof Error ? error.message : String(error));
       return null;
     }

@@ -26,8 +26,10 @@ export function countBySeverity(diagnostics: Diagnostic[]): Record<Severity, num
   return counts;
 }
 
+/** `1 pass`, `2 passes`: words ending in s, x, z, ch or sh take `es`. */
 export function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
+  if (count === 1) return `${count} ${word}`;
+  return `${count} ${word}${/(s|x|z|ch|sh)$/.test(word) ? 'es' : 's'}`;
 }
 
 let version: string | null = null;
