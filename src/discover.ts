@@ -97,13 +97,23 @@ function ignoredBy(layers: IgnoreLayer[], target: string, isDir: boolean): boole
 }
 
 /**
- * Every file under `root` that `pick` keeps, in path order: .gitignore respected, VCS, virtualenv and
- * cache folders skipped, symlink loops cut. `pick` sees dangling links too (with `dangling` set), so
+ * Every file under `root` that `pick` keeps, in path order (files reached through a symlinked folder
+ * last): .gitignore respected, VCS, virtualenv and cache folders skipped. A symlinked folder is
+ * followed only when it leads to a folder inside `root` not walked yet, so a link to `/` or to another
+ * project is never entered and loops are cut. `pick` sees dangling links too (with `dangling` set), so
  * that a linted file that cannot be read is reported rather than silently missed.
  */
 export function walkTree<T>(root: string, pick: (file: string, dangling: boolean) => T | null): T[] {
   const found: T[] = [];
   const visited = new Set<string>();
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return found;
+  }
+  // Symlinked folders wait until the real tree is walked, so that a folder reached both ways keeps its own path.
+  const linked: Array<{ directory: string; layers: IgnoreLayer[] }> = [];
   const walk = (directory: string, layers: IgnoreLayer[]): void => {
     let real: string;
     try {
@@ -111,6 +121,7 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
     } catch {
       return;
     }
+    if (!isWithin(real, realRoot)) return; // a link out of the project: never walked
     if (visited.has(real)) return; // a symlink loop, or a second way into the same folder
     visited.add(real);
     const own = loadGitignore(directory);
@@ -140,7 +151,8 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
       if (isDir) {
         if (SKIPPED_DIRECTORIES.has(entry.name) || existsSync(path.join(full, 'pyvenv.cfg'))) continue;
         if (ignoredBy(active, full, true)) continue;
-        walk(full, active);
+        if (entry.isSymbolicLink()) linked.push({ directory: full, layers: active });
+        else walk(full, active);
       } else if (isFile) {
         if (ignoredBy(active, full, false)) continue;
         const picked = pick(full, false);
@@ -149,6 +161,7 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
     }
   };
   walk(root, []);
+  for (let next = linked.shift(); next; next = linked.shift()) walk(next.directory, next.layers);
   return found;
 }
 
