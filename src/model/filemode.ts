@@ -3,14 +3,16 @@
 // A script run as `./path` needs the exec bit twice over: on disk for the person who wrote it, and in the
 // git index (`100755`) for everyone who clones the repository (CI included). Both are read here; git is run
 // as a program (never through a shell), and any failure (no git, not a repository, an untracked file)
-// means "the index has nothing to say".
-import { execFileSync } from 'node:child_process';
+// means "the index has nothing to say" (src/model/git-index.ts reads it, once per repository).
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { walkTree } from '../discover.js';
+import { clearModeCache, gitIndexMode } from './git-index.js';
 import type { Project, Suite } from './suite.js';
 import { shellScript, type ShellScript } from './shell.js';
 import { scriptCalls, suiteScripts, type ScriptCall } from './scripts.js';
+
+export { clearModeCache, gitIndexMode };
 
 /** Is the file executable on disk (any of the three exec bits)? Null when it cannot be stat'ed. */
 export function diskExecutable(file: string): boolean | null {
@@ -21,39 +23,9 @@ export function diskExecutable(file: string): boolean | null {
   }
 }
 
-const indexModes = new Map<string, string | null>();
-
-/** The file's mode in the git index (`100644`, `100755`...); null when git is missing, or the file is not tracked. */
-export function gitIndexMode(file: string): string | null {
-  const absolute = path.resolve(file);
-  if (indexModes.has(absolute)) return indexModes.get(absolute)!;
-  let mode: string | null = null;
-  try {
-    const output = execFileSync('git', ['ls-files', '--stage', '--', path.basename(absolute)], {
-      cwd: path.dirname(absolute),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 10_000,
-      windowsHide: true,
-    });
-    // `<mode> <object> <stage>\t<path>`; a conflicted file has several lines, all with the same mode in practice.
-    const match = /^(\d{6}) /.exec(output);
-    mode = match ? match[1]! : null;
-  } catch {
-    mode = null;
-  }
-  indexModes.set(absolute, mode);
-  return mode;
-}
-
-/** Forgets cached index modes (tests change the index between runs). */
 /** Forgets the documents read for a root: a new lint run must see the README as it is now. */
 export function clearDocumentCache(): void {
   documentCache.clear();
-}
-
-export function clearModeCache(): void {
-  indexModes.clear();
 }
 
 export interface ModeFacts {

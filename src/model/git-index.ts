@@ -1,0 +1,72 @@
+// The git index, read once per repository: `git ls-files --stage` over the whole work tree, one spawn,
+// kept as a map from absolute path to mode. SL701 asks for one script at a time; asking git once per
+// script cost a process per file. Git is run as a program (never through a shell), and any failure (no
+// git, not a repository, a repository git refuses) means "the index has nothing to say".
+import { execFileSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+
+/** Work-tree root → (absolute path → mode), or null when git could not be read there. */
+const repositories = new Map<string, Map<string, string> | null>();
+/** Directory → the work-tree root above it (null: none), so that each folder is looked up once. */
+const rootOfDir = new Map<string, string | null>();
+
+/** The nearest folder at or above `dir` holding a `.git` entry (a folder, or a file for worktrees and submodules). */
+function workTreeRoot(dir: string): string | null {
+  const known = rootOfDir.get(dir);
+  if (known !== undefined) return known;
+  const parent = path.dirname(dir);
+  const found = existsSync(path.join(dir, '.git')) ? dir : parent === dir ? null : workTreeRoot(parent);
+  rootOfDir.set(dir, found);
+  return found;
+}
+
+function readIndex(root: string): Map<string, string> | null {
+  let output: string;
+  try {
+    output = execFileSync('git', ['ls-files', '--stage', '-z'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+      maxBuffer: 1024 * 1024 * 1024,
+      windowsHide: true,
+    });
+  } catch {
+    return null;
+  }
+  const modes = new Map<string, string>();
+  // `<mode> <object> <stage>\t<path>\0`; a conflicted file has several entries, all with the same mode in practice.
+  for (const entry of output.split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    const file = path.join(root, ...entry.slice(tab + 1).split('/'));
+    if (!modes.has(file)) modes.set(file, entry.slice(0, entry.indexOf(' ')));
+  }
+  return modes;
+}
+
+/** The file's mode in the git index (`100644`, `100755`...); null when git is missing, or the file is not tracked. */
+export function gitIndexMode(file: string): string | null {
+  let dir: string;
+  try {
+    // Git sees the real folders: a path through a symlinked folder names the file its target holds.
+    dir = realpathSync(path.dirname(path.resolve(file)));
+  } catch {
+    return null;
+  }
+  const root = workTreeRoot(dir);
+  if (root === null) return null;
+  let modes = repositories.get(root);
+  if (modes === undefined) {
+    modes = readIndex(root);
+    repositories.set(root, modes);
+  }
+  return modes?.get(path.join(dir, path.basename(file))) ?? null;
+}
+
+/** Forgets the indexes read (tests and fixes change the index and the folders between runs). */
+export function clearModeCache(): void {
+  repositories.clear();
+  rootOfDir.clear();
+}
