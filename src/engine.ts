@@ -7,7 +7,7 @@ import { codeMatches, discoverConfig, loadConfigFile, type Config } from './conf
 import { findProjectRoot, walkProject } from './discover.js';
 import { globMatches } from './glob.js';
 import { readPytestConfig } from './model/pytest-config.js';
-import { buildSuite, findSuiteDirs, Project, type Suite } from './model/suite.js';
+import { buildSuite, Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
 import { clearFileSystemCache } from './model/app.js';
 import { clearDocumentCache, clearModeCache } from './model/filemode.js';
@@ -118,7 +118,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
  * staged `scripts/test-integration.sh`, which lives outside every suite folder).
  */
 export function selectSuites(project: Project, targets: string[]): Suite[] {
-  const suiteDirs = findSuiteDirs(project);
+  const suiteDirs = project.suiteDirs();
   const chosen = new Set<string>();
   const looseScripts: string[] = [];
   for (const target of targets) {
@@ -132,7 +132,7 @@ export function selectSuites(project: Project, targets: string[]): Suite[] {
         matched = true;
       }
     }
-    if (!matched && project.discovered.some((file) => file.path === target && file.language === 'shell')) looseScripts.push(target);
+    if (!matched && project.files.get(target)?.language === 'shell') looseScripts.push(target);
   }
   const built = new Map<string, Suite>();
   const suiteAt = (dir: string): Suite => {

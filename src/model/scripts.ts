@@ -1,8 +1,9 @@
 // What the shell scripts of a project do for a suite: which ones run pytest on it (runners), which
 // ones start its PostgreSQL (DB scripts), and how they call each other.
 import path from 'node:path';
-import { findSuiteDirs, type Suite } from './suite.js';
-import { effectiveCommand, resolvePath, shellScript, withTemplate, type ShellCommand, type ShellScript, type ShellWord } from './shell.js';
+import type { Suite } from './suite.js';
+import { scriptIndex } from './script-index.js';
+import { effectiveCommand, resolvePath, withTemplate, type ShellCommand, type ShellScript, type ShellWord } from './shell.js';
 import { dockerRuns, isPostgresImage } from './docker.js';
 import { isWithin } from '../discover.js';
 
@@ -350,16 +351,12 @@ const suiteCache = new WeakMap<Suite, SuiteScripts>();
 export function suiteScripts(suite: Suite): SuiteScripts {
   const cached = suiteCache.get(suite);
   if (cached) return cached;
-  const all: ShellScript[] = [];
-  for (const file of suite.project.shellFiles()) {
-    const script = shellScript(file);
-    if (script) all.push(script);
-  }
-  const byPath = new Map(all.map((script) => [script.file.path, script]));
+  const index = scriptIndex(suite.project);
+  const byPath = index.byPath;
 
   const runners: ShellScript[] = [];
   const runs: SuiteScripts['runs'] = [];
-  for (const script of all) {
+  for (const script of index.mayRun(suite.dir)) {
     let isRunner = false;
     for (const run of pytestRuns(script)) {
       const relation = suiteRelation(run, suite);
@@ -372,7 +369,7 @@ export function suiteScripts(suite: Suite): SuiteScripts {
 
   const db = new Set<ShellScript>();
   const dbCalls: SuiteScripts['dbCalls'] = [];
-  for (const script of all) if (isWithin(script.file.path, suite.dir) && isDbScript(script)) db.add(script);
+  for (const script of index.under(suite.dir)) if (isWithin(script.file.path, suite.dir) && isDbScript(script)) db.add(script);
   // Follow the runners' calls (a runner may call a helper that calls the DB script).
   const seen = new Set<ShellScript>();
   let frontier = [...runners];
@@ -396,14 +393,12 @@ export function suiteScripts(suite: Suite): SuiteScripts {
   }
   if (db.size === 0) {
     // Proximity: a DB script outside every suite, in a directory (or a `scripts/` folder of one) above the suite.
-    const suiteDirs = findSuiteDirs(suite.project).map((dir) => path.join(suite.project.root, dir));
-    for (const script of all) {
-      if (suiteDirs.some((dir) => isWithin(script.file.path, dir)) || !isDbScript(script)) continue;
+    for (const script of index.outsideSuites()) {
       const home = path.basename(script.dir) === 'scripts' ? path.dirname(script.dir) : script.dir;
       if (isWithin(suite.dir, home)) db.add(script);
     }
   }
-  const result: SuiteScripts = { dbScripts: all.filter((script) => db.has(script)), runners, runs, dbCalls };
+  const result: SuiteScripts = { dbScripts: index.inOrder(db), runners, runs, dbCalls };
   suiteCache.set(suite, result);
   return result;
 }

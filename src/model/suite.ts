@@ -7,6 +7,7 @@ import { NativeLoadError } from '../native.js';
 import type { DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
 import { directFixtureModules, fixtureModuleClosure, type FixtureModule } from './fixture-modules.js';
+import { FileIndex } from './file-index.js';
 
 export const DEFAULT_SUITE_NAMES = new Set(['integration', 'smoke', 'smoketest', 'smoketests', 'e2e']);
 const TEST_ROOT_NAMES = new Set(['tests', 'test']);
@@ -17,6 +18,8 @@ export class Project {
   readonly pytest: PytestConfig;
   readonly discovered: DiscoveredFile[];
   private readonly loaded = new Map<string, SourceFile>();
+  private fileIndex: FileIndex | null = null;
+  private suiteDirList: string[] | null = null;
   /** One-line I/O errors met while loading files. */
   readonly ioErrors: string[] = [];
   /** Texts that replace the disk's (absolute path → text, a BOM as U+FEFF): the fix passes' files in memory. */
@@ -56,14 +59,26 @@ export class Project {
     return path.relative(this.root, target).split(path.sep).join('/');
   }
 
+  /** The discovered files by path, folder and language (built once, on first use). */
+  get files(): FileIndex {
+    this.fileIndex ??= new FileIndex(this.discovered);
+    return this.fileIndex;
+  }
+
+  /** The suite directories (see findSuiteDirs), found once: the files do not change during a run. */
+  suiteDirs(): string[] {
+    this.suiteDirList ??= findSuiteDirs(this);
+    return this.suiteDirList;
+  }
+
   /** Shell scripts anywhere in the project (DB scripts and runners need not live inside the suite). */
   shellFiles(): SourceFile[] {
-    return this.discovered.filter((file) => file.language === 'shell').map((file) => this.load(file)).filter(isPresent);
+    return this.files.ofLanguage('shell').map((file) => this.load(file)).filter(isPresent);
   }
 
   /** YAML files anywhere in the project whose path passes `keep` (compose files, CI workflows), loaded on demand. */
   yamlFiles(keep: (absolutePath: string) => boolean = () => true): SourceFile[] {
-    return this.discovered.filter((file) => file.language === 'yaml' && keep(file.path)).map((file) => this.load(file)).filter(isPresent);
+    return this.files.ofLanguage('yaml').filter((file) => keep(file.path)).map((file) => this.load(file)).filter(isPresent);
   }
 }
 
@@ -120,8 +135,8 @@ export function isTestModuleName(base: string): boolean {
 /** The suite directories of a project, outermost only (a suite inside a suite belongs to the outer one). */
 export function findSuiteDirs(project: Project): string[] {
   const candidates = new Set<string>();
-  for (const file of project.discovered) {
-    const relativeDir = project.relative(path.dirname(file.path));
+  for (const dir of project.files.dirs()) {
+    const relativeDir = project.relative(dir);
     if (!relativeDir || relativeDir.startsWith('..')) continue;
     const parts = relativeDir.split('/');
     for (let length = 1; length <= parts.length; length++) {
@@ -137,7 +152,7 @@ export function findSuiteDirs(project: Project): string[] {
 
 export function buildSuite(project: Project, relativeDir: string): Suite {
   const dir = path.join(project.root, relativeDir);
-  const inside = project.discovered.filter((file) => file.language !== 'yaml' && file.path.startsWith(dir + path.sep));
+  const inside = project.files.under(dir).filter((file) => file.language !== 'yaml');
   const files = inside.map((file) => project.load(file)).filter(isPresent);
   const testModules = files.filter((file) => file.language === 'python' && isTestModuleName(path.basename(file.path)));
   const conftests = files.filter((file) => path.basename(file.path) === 'conftest.py');
@@ -145,7 +160,7 @@ export function buildSuite(project: Project, relativeDir: string): Suite {
   const parts = relativeDir.split('/');
   for (let length = 0; length < parts.length; length++) {
     const candidate = path.join(project.root, ...parts.slice(0, length), 'conftest.py');
-    const discovered = project.discovered.find((file) => file.path === candidate);
+    const discovered = project.files.get(candidate);
     const loaded = discovered ? project.load(discovered) : null;
     if (loaded) outerConftests.push(loaded);
   }

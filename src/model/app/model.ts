@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
-import type { DiscoveredFile } from '../../discover.js';
-import type { Project, Suite } from '../suite.js';
+import type { Suite } from '../suite.js';
 import {
   callArguments,
   calleeName,
@@ -27,6 +26,7 @@ import { readOverrides } from './overrides.js';
 import { findApp } from './find-app.js';
 import { dbReason, sessionFactoryNames } from './db-dependency.js';
 import { settingsNames } from './settings.js';
+import { projectTopNames, scriptsSetPythonPath } from './project-facts.js';
 
 type Node = Parser.SyntaxNode;
 const models = new WeakMap<Suite, AppModel>();
@@ -39,16 +39,9 @@ export function appModel(suite: Suite): AppModel {
   return model;
 }
 
-function discoveredByPath(project: Project): Map<string, DiscoveredFile> {
-  const map = new Map<string, DiscoveredFile>();
-  for (const file of project.discovered) map.set(file.path, file);
-  return map;
-}
-
 
 function buildModel(suite: Suite): AppModel {
   const project = suite.project;
-  const byPath = discoveredByPath(project);
   const conftests = uniqueFiles([...suite.conftests]);
   const allConftests = uniqueFiles([...suite.outerConftests, ...suite.conftests]);
   const suiteFiles = uniqueFiles([...allConftests, ...suite.testModules]);
@@ -103,10 +96,7 @@ function buildModel(suite: Suite): AppModel {
   }
 
   // A runner that sets PYTHONPATH or runs `python -m pytest` (which adds the working directory) adds what we cannot see.
-  let pathUnknown = opaqueEntries.length > 0;
-  for (const shell of project.shellFiles()) {
-    if (/\bPYTHONPATH\b/.test(shell.text) || /\bpython[0-9.]*\s+-m\s+pytest\b/.test(shell.text)) pathUnknown = true;
-  }
+  let pathUnknown = opaqueEntries.length > 0 || scriptsSetPythonPath(project);
   if (project.pytest.env.has('PYTHONPATH') || /--import-mode[= ](append|importlib)/.test(project.pytest.addopts)) pathUnknown = true;
   if (/--rootdir|-p\s+no:python_path/.test(project.pytest.addopts)) pathUnknown = true;
   // A pytest configuration below the project root (`backend/pytest.ini`) may add its own `pythonpath`.
@@ -134,7 +124,7 @@ function buildModel(suite: Suite): AppModel {
     const key = resolved.dotted;
     const known = modules.get(key);
     if (known) return known;
-    const discovered = resolved.file ? byPath.get(resolved.file) : undefined;
+    const discovered = resolved.file ? project.files.get(resolved.file) : undefined;
     const source = discovered && discovered.language === 'python' ? project.load(discovered) : null;
     const ref: ModuleRef = { dotted: resolved.dotted, source, filePath: resolved.file, isPackage: resolved.dirs.length > 0 };
     modules.set(key, ref);
@@ -283,9 +273,9 @@ function buildModel(suite: Suite): AppModel {
   if (app?.packageDir && app.packageDotted !== null) {
     let count = 0;
     const base = app.packageDotted ? path.dirname(app.packageDir) : app.packageDir;
-    for (const discovered of project.discovered) {
+    for (const discovered of project.files.under(app.packageDir)) {
       if (count >= MAX_PACKAGE_FILES) break;
-      if (discovered.language !== 'python' || !discovered.path.startsWith(app.packageDir + path.sep)) continue;
+      if (discovered.language !== 'python') continue;
       const relative = path.relative(base, discovered.path).split(path.sep);
       if (relative.some((part) => part === 'tests' || part === 'test') || isTestFileName(path.basename(discovered.path))) continue;
       if (discovered.path.startsWith(suite.dir + path.sep)) continue;
@@ -377,30 +367,6 @@ function buildModel(suite: Suite): AppModel {
 
 function isTestFileName(base: string): boolean {
   return base === 'conftest.py' || base.startsWith('test_') || base.endsWith('_test.py');
-}
-
-const topNames = new WeakMap<Project, Set<string>>();
-
-/** Every folder and module name in the project: an import whose first part is none of them is third-party. */
-function projectTopNames(project: Project): Set<string> {
-  // The project's files do not change during a run: one answer for all its suites (read only).
-  let names = topNames.get(project);
-  if (!names) {
-    names = readProjectTopNames(project);
-    topNames.set(project, names);
-  }
-  return names;
-}
-
-function readProjectTopNames(project: Project): Set<string> {
-  const names = new Set<string>();
-  for (const file of project.discovered) {
-    if (file.language !== 'python') continue;
-    const parts = project.relative(file.path).split('/');
-    if (parts[0] === '..') continue;
-    for (const [index, part] of parts.entries()) names.add(index === parts.length - 1 ? part.replace(/\.py$/, '') : part);
-  }
-  return names;
 }
 
 /** The modules an import statement needs: `import a.b` -> a.b; `from a.b import c` -> a.b. Relative imports are skipped. */

@@ -1,0 +1,39 @@
+// Facts about the whole project that every suite's app model asks for: read once per project (the
+// project's files do not change during a run), never once per suite.
+import type { Project } from '../suite.js';
+
+const topNames = new WeakMap<Project, Set<string>>();
+
+/** Every folder and module name in the project: an import whose first part is none of them is third-party. */
+export function projectTopNames(project: Project): Set<string> {
+  // The project's files do not change during a run: one answer for all its suites (read only).
+  let names = topNames.get(project);
+  if (!names) {
+    names = readProjectTopNames(project);
+    topNames.set(project, names);
+  }
+  return names;
+}
+
+function readProjectTopNames(project: Project): Set<string> {
+  const names = new Set<string>();
+  for (const file of project.discovered) {
+    if (file.language !== 'python') continue;
+    const parts = project.relative(file.path).split('/');
+    if (parts[0] === '..') continue;
+    for (const [index, part] of parts.entries()) names.add(index === parts.length - 1 ? part.replace(/\.py$/, '') : part);
+  }
+  return names;
+}
+
+const pythonPathSet = new WeakMap<Project, boolean>();
+
+/** Does a shell script of the project set PYTHONPATH or run `python -m pytest` (which adds the working directory)? */
+export function scriptsSetPythonPath(project: Project): boolean {
+  let found = pythonPathSet.get(project);
+  if (found === undefined) {
+    found = project.shellFiles().filter((shell) => /\bPYTHONPATH\b/.test(shell.text) || /\bpython[0-9.]*\s+-m\s+pytest\b/.test(shell.text)).length > 0;
+    pythonPathSet.set(project, found);
+  }
+  return found;
+}

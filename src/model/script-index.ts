@@ -1,0 +1,92 @@
+// The project's shell scripts as one index, built once per project: which scripts sit in a folder, which
+// ones have a pytest run that may reach a folder, which DB scripts live outside every suite. suiteScripts
+// looks its suite up here instead of scanning every script of the project for every suite.
+import path from 'node:path';
+import { isWithin } from '../discover.js';
+import { shellScript, type ShellScript } from './shell.js';
+import { isDbScript, pytestRuns } from './scripts.js';
+import type { Project } from './suite.js';
+
+export interface ScriptIndex {
+  /** Every parsed shell script of the project, in discovery order. */
+  all: ShellScript[];
+  byPath: Map<string, ShellScript>;
+  /** Scripts inside the folder (absolute), in discovery order. */
+  under(dir: string): ShellScript[];
+  /** Scripts with a pytest run whose target, or working directory, is inside, at or above the folder: a superset of its runners, in discovery order. */
+  mayRun(dir: string): ShellScript[];
+  /** DB scripts outside every suite folder (candidates for the nearest-by-directory rule), in discovery order. */
+  outsideSuites(): ShellScript[];
+  /** Puts scripts back in discovery order. */
+  inOrder(scripts: Iterable<ShellScript>): ShellScript[];
+}
+
+const indexes = new WeakMap<Project, ScriptIndex>();
+
+export function scriptIndex(project: Project): ScriptIndex {
+  let index = indexes.get(project);
+  if (!index) {
+    index = buildIndex(project);
+    indexes.set(project, index);
+  }
+  return index;
+}
+
+function ancestorsOrSelf(dir: string): string[] {
+  const result = [dir];
+  for (let current = dir, parent = path.dirname(dir); parent !== current; current = parent, parent = path.dirname(parent)) result.push(parent);
+  return result;
+}
+
+function buildIndex(project: Project): ScriptIndex {
+  const all: ShellScript[] = [];
+  for (const file of project.shellFiles()) {
+    const script = shellScript(file);
+    if (script) all.push(script);
+  }
+  const order = new Map(all.map((script, position) => [script, position]));
+  const byPath = new Map(all.map((script) => [script.file.path, script]));
+  const inOrder = (scripts: Iterable<ShellScript>): ShellScript[] => [...new Set(scripts)].sort((a, b) => order.get(a)! - order.get(b)!);
+
+  // A run reaches a folder when one of its targets is inside it (key: the target and each folder above it),
+  // when a target is the folder or above it (key: the target), or when it has no target and runs in or above
+  // it (key: its working directory). Keys are exact paths, so a lookup walks up from the suite folder.
+  const below = new Map<string, Set<ShellScript>>();
+  const at = new Map<string, Set<ShellScript>>();
+  const add = (map: Map<string, Set<ShellScript>>, key: string, script: ShellScript): void => {
+    const set = map.get(key);
+    if (set) set.add(script);
+    else map.set(key, new Set([script]));
+  };
+  for (const script of all) {
+    for (const run of pytestRuns(script)) {
+      const targets = [...run.targets];
+      if (run.cwd === null) for (const raw of run.rawTargets) if (raw !== null && !path.isAbsolute(raw)) targets.push(path.resolve(project.root, raw));
+      if (run.cwd !== null) targets.push(run.cwd);
+      for (const target of targets) {
+        add(at, target, script);
+        for (const dir of ancestorsOrSelf(target)) add(below, dir, script);
+      }
+    }
+  }
+
+  let outside: ShellScript[] | null = null;
+  return {
+    all,
+    byPath,
+    inOrder,
+    under: (dir) => project.files.under(dir).flatMap((file) => byPath.get(file.path) ?? []),
+    mayRun: (dir) => {
+      const found: ShellScript[] = [...(below.get(dir) ?? [])];
+      for (const above of ancestorsOrSelf(dir)) found.push(...(at.get(above) ?? []));
+      return inOrder(found);
+    },
+    outsideSuites: () => {
+      outside ??= (() => {
+        const suiteDirs = project.suiteDirs().map((dir) => path.join(project.root, dir));
+        return all.filter((script) => !suiteDirs.some((dir) => isWithin(script.file.path, dir)) && isDbScript(script));
+      })();
+      return outside;
+    },
+  };
+}
