@@ -70,7 +70,13 @@ for (const fixture of cases) {
     }
     assert.deepEqual(plan.notes, [], `fix notes of ${fixture.name}`);
 
-    // The fixed project lints clean for every rule whose findings all carried a fix.
+    // fixed/ shows every file the fixes change or create.
+    const shown = new Set(listFiles(fixedDir));
+    const changed = [...[...plan.texts.values()].filter((planned) => planned.text !== planned.original).map((planned) => planned.path), ...plan.creates.keys()];
+    assert.deepEqual(changed.map((file) => path.relative(project, file).split(path.sep).join('/')).filter((relative) => !shown.has(relative)), [], `files changed by the fixes of ${fixture.name} but missing from fixed/`);
+
+    // The fixed project lints clean for every rule whose findings all carried a fix, no finding is new,
+    // and a second --fix changes nothing.
     const fullyFixed = new Set(report.diagnostics.filter((d) => d.fix).map((d) => d.code));
     for (const d of report.diagnostics) if (!d.fix) fullyFixed.delete(d.code);
     const copy = mkdtempSync(path.join(tmpdir(), 'smoke-lint-fixed-'));
@@ -83,6 +89,20 @@ for (const fixture of cases) {
       const after = await lint({ paths: [copy], cwd: copy, select: fixture.select });
       const left = after.diagnostics.filter((d) => fullyFixed.has(d.code)).map((d) => `${path.relative(copy, d.file.path)}:${d.range.start.line}: ${d.code} ${d.message}`);
       assert.deepEqual(left, [], `after its fixes, ${fixture.name} still reports`);
+      const countsOf = (diagnostics: typeof after.diagnostics, root: string) => {
+        const counts = new Map<string, number>();
+        for (const d of diagnostics) {
+          const key = `${path.relative(root, d.file.path).split(path.sep).join('/')} ${d.code}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        return counts;
+      };
+      const before = countsOf(report.diagnostics, project);
+      const added = [...countsOf(after.diagnostics, copy)].filter(([key, count]) => count > (before.get(key) ?? 0)).map(([key]) => key);
+      assert.deepEqual(added, [], `the fixes of ${fixture.name} add findings`);
+      const second = await planFixes({ paths: [copy], cwd: copy, select: fixture.select }, { unsafe: true });
+      const again = [...second.texts.values()].filter((planned) => planned.text !== planned.original).map((planned) => path.relative(copy, planned.path));
+      assert.deepEqual([...again, ...[...second.creates.keys()].map((file) => path.relative(copy, file))], [], `a second --fix of ${fixture.name} changes more`);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
