@@ -138,3 +138,17 @@ test('--fix refuses a read-only file with one line and exit 2; the other files a
   assert.equal(cli.stderr, 'smoke-lint: error: not fixing tests/integration/test_a.py: it is read-only (mode 0444); make it writable to let --fix change it\n');
   assert.match(cli.stdout, /SL912/);
 });
+
+test('a fix spanning two files is not half-written when one of them is read-only', async () => {
+  const root = makeTempProject({ [`${SUITE}/test_b.py`]: 'B = "PAIR"\n', [`${SUITE}/test_c.py`]: 'C = 1\n', [`${SUITE}/test_d.py`]: 'D = "XXX"\n' });
+  chmodSync(path.join(root, SUITE, 'test_c.py'), 0o444);
+  const run = await fixProject({ paths: [], cwd: root, rules: [pair, xToY] }, { unsafe: false });
+  assert.equal(readFileSync(path.join(root, SUITE, 'test_b.py'), 'utf8'), 'B = "PAIR"\n');
+  assert.equal(readFileSync(path.join(root, SUITE, 'test_c.py'), 'utf8'), 'C = 1\n');
+  assert.equal(readFileSync(path.join(root, SUITE, 'test_d.py'), 'utf8'), 'D = "YYY"\n');
+  assert.deepEqual(outcomeMessages(run.outcome, root).map((m) => `${m.level}: ${m.text}`), [
+    'error: not fixing tests/integration/test_b.py: a fix that changes it also changes test_c.py, which is read-only',
+    'error: not fixing tests/integration/test_c.py: it is read-only (mode 0444); make it writable to let --fix change it',
+  ]);
+  assert.deepEqual(run.outcome.fixed.map((applied) => applied.code), ['SL912']);
+});

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { lint } from '../src/engine.js';
 import { allRules } from '../rules/index.js';
 import { planFixes } from '../src/fix/passes.js';
+import { planChanges } from '../src/fix/report.js';
 import { repoRoot } from './helpers.js';
 
 interface FixtureCase {
@@ -58,7 +59,13 @@ for (const fixture of cases) {
     assert.deepEqual(actual, fixture.expected, `findings of ${fixture.name}:\n${report.diagnostics.map((d) => `  ${d.code} ${d.message}`).join('\n')}`);
 
     const fixedDir = path.join(fixture.dir, 'fixed');
-    if (!existsSync(fixedDir)) return;
+    if (!existsSync(fixedDir)) {
+      // A project that lints clean is one --fix leaves alone (a fix on a silent finding would be a bug).
+      if (fixture.expected.length > 0) return;
+      const plan = await planFixes({ paths: [project], cwd: project, select: fixture.select }, { unsafe: true });
+      assert.equal(planChanges(plan), false, `--fix --unsafe-fixes would change the clean ${fixture.name}`);
+      return;
+    }
     // Through the real fix machinery (the passes `--fix --unsafe-fixes` runs), in memory.
     const plan = await planFixes({ paths: [project], cwd: project, select: fixture.select }, { unsafe: true });
     for (const relative of listFiles(fixedDir)) {

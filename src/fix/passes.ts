@@ -13,7 +13,7 @@ import type { Fix, RuleDefinition } from '../rule.js';
 import type { Language, SourceFile } from '../source.js';
 import { countFindings, dropClosure, filesOf, stillReported } from './converge.js';
 import { candidatesOf, newCreates, newModes, selectPass, type Candidate } from './select.js';
-import { createFileExclusively, setExecutable, writeFileAtomically } from './write.js';
+import { createFileExclusively, readOnlyFailure, setExecutable, writeFileAtomically } from './write.js';
 
 export const MAX_FIX_PASSES = 10;
 
@@ -223,13 +223,43 @@ export interface CommitHooks {
   beforeWrite?: () => void;
 }
 
+/**
+ * The files not to write, and why: read-only files, and every file a fix changes together with one (a fix
+ * spanning files is written whole or not at all). Checked before anything is written.
+ */
+function heldBack(plan: FixPlan): Map<string, string> {
+  const held = new Map<string, string>();
+  const readOnly: string[] = [];
+  for (const planned of plan.texts.values()) {
+    if (planned.text === planned.original) continue;
+    const failure = readOnlyFailure(planned.path, plan.roots);
+    if (failure && !failure.ok) {
+      held.set(planned.path, failure.reason);
+      readOnly.push(planned.path);
+    }
+  }
+  for (const file of readOnly) {
+    for (const other of dropClosure([file], plan.applied)) {
+      if (!held.has(other)) held.set(other, `a fix that changes it also changes ${path.relative(path.dirname(other), file).split(path.sep).join('/')}, which is read-only`);
+    }
+  }
+  return held;
+}
+
 /** Writes each changed file once, then applies mode changes, then creates the new files. */
 export function commitPlan(plan: FixPlan, hooks: CommitHooks = {}): CommitOutcome {
   hooks.beforeWrite?.();
   const outcome: CommitOutcome = { written: [], created: [], modesSet: [], failures: [], fixed: [] };
   const failed = new Set<string>();
+  const held = heldBack(plan);
   for (const planned of [...plan.texts.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     if (planned.text === planned.original) continue;
+    const refusal = held.get(planned.path);
+    if (refusal) {
+      failed.add(planned.path);
+      outcome.failures.push({ path: planned.path, reason: refusal, refused: false });
+      continue;
+    }
     const result = writeFileAtomically(planned.path, Buffer.from(planned.text, 'utf8'), {
       expected: Buffer.from(planned.original, 'utf8'),
       roots: plan.roots,
@@ -242,6 +272,11 @@ export function commitPlan(plan: FixPlan, hooks: CommitHooks = {}): CommitOutcom
   }
   for (const mode of [...plan.modes.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     if (failed.has(mode.path)) continue;
+    if (held.has(mode.path)) {
+      failed.add(mode.path);
+      outcome.failures.push({ path: mode.path, reason: held.get(mode.path)!, refused: false });
+      continue;
+    }
     const result = setExecutable(mode.path, mode.executable, plan.roots);
     if (result.ok) outcome.modesSet.push({ path: mode.path, executable: mode.executable, changed: result.changed, inIndex: result.inIndex, code: mode.code });
     else {
@@ -250,6 +285,11 @@ export function commitPlan(plan: FixPlan, hooks: CommitHooks = {}): CommitOutcom
     }
   }
   for (const creation of [...plan.creates.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    if (held.has(creation.path)) {
+      failed.add(creation.path);
+      outcome.failures.push({ path: creation.path, reason: held.get(creation.path)!, refused: false, creating: true });
+      continue;
+    }
     const result = createFileExclusively(creation.path, Buffer.from(creation.text, 'utf8'), creation.executable, plan.roots);
     if (result.ok) outcome.created.push({ path: creation.path, executable: creation.executable, code: creation.code });
     else {

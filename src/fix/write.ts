@@ -66,7 +66,7 @@ export function writeFileAtomically(filePath: string, content: Buffer, options: 
     return { ok: false, reason: `cannot stat it: ${describeIoError(error)}`, refused: false };
   }
   // The rename below would replace a file nobody may write (as root too, or in a writable folder): refuse, as Ruff and ESLint do.
-  if (!writable(real, mode)) return { ok: false, reason: `it is read-only (mode ${mode.toString(8).padStart(4, '0')}); make it writable to let --fix change it`, refused: false };
+  if (!writable(real, mode)) return readOnly(mode);
   const temporary = path.join(path.dirname(real), `.${path.basename(real)}.smoke-lint-${randomBytes(6).toString('hex')}`);
   let created = false;
   try {
@@ -100,6 +100,20 @@ export function writeFileAtomically(filePath: string, content: Buffer, options: 
       }
     }
     return { ok: false, reason: `cannot write it: ${describeIoError(error)}`, refused: false };
+  }
+}
+
+const readOnly = (mode: number): WriteResult => ({ ok: false, reason: `it is read-only (mode ${mode.toString(8).padStart(4, '0')}); make it writable to let --fix change it`, refused: false });
+
+/** Why `filePath` would be refused as read-only, before anything is written; null when it is writable (or gone: the write will say). */
+export function readOnlyFailure(filePath: string, roots: readonly string[]): WriteResult | null {
+  const target = resolveTarget(filePath, roots);
+  if (!target.ok) return null;
+  try {
+    const mode = statSync(target.path).mode & 0o7777;
+    return writable(target.path, mode) ? null : readOnly(mode);
+  } catch {
+    return null;
   }
 }
 
