@@ -1,5 +1,5 @@
 // Fix safety as a property, over mutated copies of the bundled fixture projects: lines deleted, duplicated and
-// swapped, files truncated, random bytes written in. For every mutant, `--fix` (safe, or with unsafe fixes)
+// swapped, files truncated, random bytes written in, CRLF line endings, a BOM. For every mutant, `--fix` (safe, or with unsafe fixes)
 // never throws, a second `--fix` changes nothing, and a Python or shell file that parsed before still parses.
 // The seed is fixed, so a failure names a mutant that can be replayed. `npm test` runs a small count;
 // SMOKE_LINT_FUZZ_COUNT=2000 (and SMOKE_LINT_FUZZ_SEED=n for other mutants) is the nightly run.
@@ -39,11 +39,14 @@ function findProjects(folder: string): string[] {
   return found.sort();
 }
 
-type Mutation = 'delete' | 'duplicate' | 'swap' | 'truncate' | 'bytes';
-const MUTATIONS: Mutation[] = ['delete', 'duplicate', 'swap', 'truncate', 'bytes'];
+type Mutation = 'delete' | 'duplicate' | 'swap' | 'truncate' | 'bytes' | 'crlf' | 'bom';
+const MUTATIONS: Mutation[] = ['delete', 'duplicate', 'swap', 'truncate', 'bytes', 'crlf', 'bom'];
 
 function mutate(bytes: Buffer, kind: Mutation, next: () => number): Buffer {
   const pick = (n: number) => Math.floor(next() * n);
+  // Shapes a fix must keep: CRLF line endings, a UTF-8 BOM.
+  if (kind === 'crlf') return Buffer.from(bytes.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  if (kind === 'bom') return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
   if (kind === 'truncate') return bytes.subarray(0, pick(bytes.length + 1));
   if (kind === 'bytes') {
     const copy = Buffer.from(bytes);
