@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `postinstall`: compile the TypeScript sources after `npm ci`/`npm install` in a checkout.
+//
+// Why not `prepare`: pre-commit (3.x, `language: node`) installs a hook by running `npm pack` in its
+// clone and reading the tarball's name from npm's stdout, and npm prints a `> smoke-lint prepare`
+// banner there for every lifecycle script that `pack` runs (prepack, prepare, postpack). With no such
+// script, `npm pack` prints the file name alone. `postinstall` runs on the clone's own `npm install`
+// (so the tarball has a dist/ to ship) but not on `npm pack`.
+//
+// The same script runs when the packed tarball is installed (pre-commit's `npm install -g`, or a
+// registry install): there are no sources and no TypeScript, the build ships in the tarball, and
+// there is nothing to do.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+if (!existsSync(path.join(root, 'tsconfig.json')) || !existsSync(path.join(root, 'src', 'cli.ts'))) process.exit(0);
+
+let tsc;
+try {
+  tsc = createRequire(path.join(root, 'package.json')).resolve('typescript/bin/tsc');
+} catch {
+  // Sources without TypeScript: an install that left out the dev dependencies (`npm ci --omit=dev`).
+  console.error('smoke-lint: TypeScript is not installed, so dist/ was not built (run `npm ci` with dev dependencies)');
+  process.exit(existsSync(path.join(root, 'dist', 'src', 'cli.js')) ? 0 : 1);
+}
+const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+process.exit(result.status ?? 1);

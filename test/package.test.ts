@@ -1,0 +1,23 @@
+// What `npm pack` ships: the build the CLI needs, without dev tools or source maps whose `.ts` sources
+// are not in the package; and a pack whose stdout is the tarball's name alone (pre-commit reads it).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+test('the package ships the CLI and rules, no dev tools, no source maps, and packs without a script banner', () => {
+  const stdout = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
+  const files = pack!.files.map((file) => file.path);
+  assert.ok(files.includes('bin/smoke-lint.js'));
+  assert.ok(files.includes('dist/src/cli.js'));
+  assert.ok(files.some((file) => file.startsWith('dist/rules/SL101')));
+  assert.ok(files.includes('scripts/build-on-install.js'), 'postinstall needs its script in the tarball');
+  assert.deepEqual(files.filter((file) => file.endsWith('.map')), []);
+  assert.deepEqual(files.filter((file) => file.startsWith('dist/src/tools/') || file.startsWith('dist/test/') || file.startsWith('src/')), []);
+  const scripts = (JSON.parse(execFileSync('npm', ['pkg', 'get', 'scripts'], { cwd: root, encoding: 'utf8' })) as Record<string, string>);
+  for (const event of ['prepack', 'prepare', 'postpack']) assert.equal(scripts[event], undefined, `a ${event} script would print its banner into npm pack's stdout`);
+});
