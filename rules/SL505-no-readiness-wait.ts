@@ -1,6 +1,6 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { armsCompatible, isReadinessCommand, onlyInspectionArms, postgresRuns, runnersOf } from '../src/model/dbscript.js';
+import { armsCompatible, isReadinessWait, onlyInspectionArms, postgresRuns, runnersOf } from '../src/model/dbscript.js';
 
 export default defineRule({
   code: 'SL505',
@@ -10,7 +10,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like.',
+      'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like. A check that runs once (a single `psql` or `pg_isready` right after the run, with or without a `sleep` before it) is no wait: it must repeat, in a loop or in a function the start path calls in a loop.',
     whyItMatters:
       '`docker run -d` returns as soon as the container exists. On first start the postgres image creates the cluster, runs a temporary server for its init scripts, stops it and only then starts the real server: a few seconds during which connections are refused. Tests started right away fail at random with "connection refused" or "the database system is starting up", more often on a busy CI machine. A fixed `sleep` only moves the race.',
     example:
@@ -21,13 +21,13 @@ export default defineRule({
       'Silent when the run has a `--health-cmd` and the script waits on the health status (`docker inspect -f \'{{.State.Health.Status}}\'`), when the wait lives in a function or another arm the start path calls, when the runner polls readiness itself, and for containers run in the foreground.',
   },
   check({ suite, report }) {
-    const runnerWaits = runnersOf(suite).some((runner) => runner.commands.some((command) => isReadinessCommand(runner, command)));
+    const runnerWaits = runnersOf(suite).some((runner) => runner.commands.some((command) => isReadinessWait(runner, command)));
     if (runnerWaits) return;
     for (const { script, run } of postgresRuns(suite)) {
       if (!run.detach) continue;
       const runArms = script.armsOf(run.command);
       const waits = script.commands.some((command) => {
-        if (command === run.command || !isReadinessCommand(script, command)) return false;
+        if (command === run.command || !isReadinessWait(script, command)) return false;
         const arms = script.armsOf(command);
         return armsCompatible(runArms, arms) || !onlyInspectionArms(arms);
       });

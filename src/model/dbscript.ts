@@ -130,9 +130,35 @@ const READINESS_TEXT =
 /** Does this command check that the database accepts connections (pg_isready, psql, health status, a connect)? */
 export function isReadinessCommand(script: ShellScript, command: ShellCommand): boolean {
   const docker = parseDockerCommand(command);
-  if (docker && (docker.subcommand === 'run' || docker.subcommand === 'create' || docker.subcommand === 'compose')) return false;
+  if (docker && (docker.subcommand === 'run' || docker.subcommand === 'create')) return false;
+  // `docker compose exec db pg_isready` checks; `docker compose up/run ...` starts things.
+  if (docker && docker.subcommand === 'compose' && !docker.args.some((word) => word.value === 'exec')) return false;
   const text = script.file.text.slice(command.statement.startIndex, command.statement.endIndex);
   return READINESS_TEXT.test(text);
+}
+
+/** Tools that themselves wait until a port or service answers. */
+const WAITING_TOOL = /\bwait-for-it\b|\bwait-for\b|\bdockerize\b[^\n]*-wait\b/;
+const LOOP_TEXT = /\b(until|while|for)\b[^\n]*;\s*do\b/;
+
+/**
+ * Does this command wait for the database, not merely look once? A readiness check counts when it
+ * repeats: inside a loop (its own, or around every call of the function that holds it), a loop inside
+ * `bash -c '...'`, or a tool that waits by itself (`wait-for-it`, `dockerize -wait`). A single `psql`
+ * or `pg_isready` right after `docker run`, or a `sleep`, races the server's start-up.
+ */
+export function isReadinessWait(script: ShellScript, command: ShellCommand): boolean {
+  if (!isReadinessCommand(script, command)) return false;
+  const text = script.file.text.slice(command.statement.startIndex, command.statement.endIndex);
+  if (WAITING_TOOL.test(text) || LOOP_TEXT.test(text)) return true;
+  return repeats(script, command, 0);
+}
+
+function repeats(script: ShellScript, command: ShellCommand, depth: number): boolean {
+  if (enclosingLoop(command.node)) return true;
+  if (!command.functionName || depth > 4) return false;
+  const calls = script.callsOf(command.functionName);
+  return calls.length > 0 && calls.every((call) => repeats(script, call, depth + 1));
 }
 
 // ---------------------------------------------------------------------------------------------
