@@ -1,6 +1,6 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { armsCompatible, isReadinessWait, onlyInspectionArms, postgresRuns, runnersOf } from '../src/model/dbscript.js';
+import { armsCompatible, isReadinessWait, onlyInspectionArms, postgresRuns, runnersOf, runs } from '../src/model/dbscript.js';
 
 export default defineRule({
   code: 'SL505',
@@ -18,16 +18,16 @@ export default defineRule({
     useInstead:
       'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\nfor i in {1..30}; do\n    if docker exec shop-postgres-test pg_isready -h 127.0.0.1 -U postgres >/dev/null 2>&1; then\n        exit 0\n    fi\n    sleep 1\ndone\ndocker logs shop-postgres-test >&2\nexit 1',
     exceptions:
-      'Silent when the run has a `--health-cmd` and the script waits on the health status (`docker inspect -f \'{{.State.Health.Status}}\'`), when the wait lives in a function or another arm the start path calls, when the runner polls readiness itself, and for containers run in the foreground.',
+      'Silent when the run has a `--health-cmd` and the script waits on the health status (`docker inspect -f \'{{.State.Health.Status}}\'`), when the wait lives in a function or another arm the start path calls, when the runner polls readiness itself, and for containers run in the foreground. A run (or a wait) inside a function the script never calls does not run: it is not counted.',
   },
   check({ suite, report }) {
     const runnerWaits = runnersOf(suite).some((runner) => runner.commands.some((command) => isReadinessWait(runner, command)));
     if (runnerWaits) return;
     for (const { script, run } of postgresRuns(suite)) {
-      if (!run.detach) continue;
+      if (!run.detach || !runs(script, run.command)) continue; // a run in a function nothing calls starts nothing
       const runArms = script.armsOf(run.command);
       const waits = script.commands.some((command) => {
-        if (command === run.command || !isReadinessWait(script, command)) return false;
+        if (command === run.command || !isReadinessWait(script, command) || !runs(script, command)) return false;
         const arms = script.armsOf(command);
         return armsCompatible(runArms, arms) || !onlyInspectionArms(arms);
       });

@@ -3,7 +3,7 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { dockerExecs } from '../src/model/docker.js';
 import type { ShellWord } from '../src/model/shell.js';
-import { dbScriptsOf, execEnv, isKnown, rawText, runnersOf } from '../src/model/dbscript.js';
+import { dbScriptsOf, execEnv, isKnown, rawText, runnersOf, runs } from '../src/model/dbscript.js';
 
 type HostState = { kind: 'none' } | { kind: 'unknown' } | { kind: 'host'; value: string; word: ShellWord };
 
@@ -49,7 +49,7 @@ export default defineRule({
     example: 'docker exec shop-postgres-test pg_isready -U postgres',
     useInstead: 'docker exec shop-postgres-test pg_isready -h 127.0.0.1 -U postgres',
     exceptions:
-      'Silent with `-h 127.0.0.1`/`-h localhost`/`--host=...`, with `-e PGHOST=...` on the exec, with a connection string in `-d` that names a host, and for `pg_isready` run on the host against the published port (that already goes through TCP).',
+      'Silent with `-h 127.0.0.1`/`-h localhost`/`--host=...`, with `-e PGHOST=...` on the exec, with a connection string in `-d` that names a host, and for `pg_isready` run on the host against the published port (that already goes through TCP). Silent inside a function the script never calls (it never runs).',
     fixSafety: 'Safe: the fix adds `-h 127.0.0.1` right after `pg_isready`.',
   },
   check({ suite, report }) {
@@ -59,6 +59,7 @@ export default defineRule({
       seen.add(script.file.path);
       const known = (word: ShellWord) => isKnown(script, word);
       for (const exec of dockerExecs(script)) {
+        if (!runs(script, exec.command)) continue; // in a function nothing calls
         const program = exec.argv[0];
         if (!program || !known(program) || path.posix.basename(program.value!) !== 'pg_isready') continue;
         const env = execEnv(exec);

@@ -3,7 +3,7 @@ import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { parseDockerCommand } from '../src/model/docker.js';
 import type { ShellCommand, ShellScript } from '../src/model/shell.js';
-import { dbScriptsOf, enclosingLoop, isReadinessCommand, runnersOf } from '../src/model/dbscript.js';
+import { dbScriptsOf, enclosingLoop, isReadinessCommand, runnersOf, runs } from '../src/model/dbscript.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -57,7 +57,7 @@ export default defineRule({
     useInstead:
       'for i in {1..30}; do\n    if docker exec shop-postgres-test pg_isready -h 127.0.0.1 >/dev/null 2>&1; then\n        exit 0\n    fi\n    sleep 1\ndone\necho "Test database did not become ready in 30 seconds" >&2\ndocker logs shop-postgres-test >&2\nexit 1',
     exceptions:
-      'Silent for `for` loops and loops with a counter or `$SECONDS` check that exit (or `return`, in a function) with a non-zero status when they run out, and for waits wrapped in `timeout`. A bounded loop that exits 1 without showing the logs is not reported (the message of other findings suggests `docker logs`).',
+      'Silent for `for` loops and loops with a counter or `$SECONDS` check that exit (or `return`, in a function) with a non-zero status when they run out, and for waits wrapped in `timeout`. A bounded loop that exits 1 without showing the logs is not reported (the message of other findings suggests `docker logs`). Silent for a wait inside a function the script never calls (it never runs).',
   },
   check({ suite, report }) {
     const seen = new Set<string>();
@@ -66,7 +66,7 @@ export default defineRule({
       seen.add(script.file.path);
       const loops = new Map<number, Node>();
       for (const command of script.commands) {
-        if (!isReadinessCommand(script, command)) continue;
+        if (!isReadinessCommand(script, command) || !runs(script, command)) continue;
         const loop = enclosingLoop(command.node);
         if (loop) loops.set(loop.startIndex, loop);
       }

@@ -1,6 +1,6 @@
 import { defineRule, type Fix } from '../src/rule.js';
 import { lineEnding, nodeRange } from '../src/source.js';
-import { armsCompatible, lineStartOf, positionsOf, postgresRuns, rawText, removalsOf } from '../src/model/dbscript.js';
+import { lineStartOf, postgresRuns, rawText, removalsOf, runs, runsBefore } from '../src/model/dbscript.js';
 
 export default defineRule({
   code: 'SL508',
@@ -10,29 +10,24 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a `docker run --name X` (or `podman run`) of a postgres image in a suite\'s DB script when no `docker rm X` runs before it on the same path: earlier in the same `start` arm, in a function called before it, or through a `"$0" stop` call.',
+      'Reports a `docker run --name X` (or `podman run`) of a postgres image in a suite\'s DB script when no `docker rm X` runs before it on the same path: earlier in the same `start` arm or function, in a function called before it, or through a `"$0" stop` call.',
     whyItMatters:
       'Container names are unique. When an earlier run crashed, was interrupted (Ctrl-C during the tests) or never reached its `stop`, the container is still there, and the next `docker run --name X` fails with "Conflict. The container name "/X" is already in use". The suite then runs against the stale container (with old data) or not at all. Removing any leftover first makes every start clean.',
     example: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
     useInstead:
       'docker rm -f shop-postgres-test >/dev/null 2>&1 || true\ndocker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
     exceptions:
-      'Silent for `podman run --replace` (which removes the old container itself), for runs without `--name`, and when the removal names a container that cannot be known statically.',
+      'Silent for `podman run --replace` (which removes the old container itself), for runs without `--name`, and when the removal names a container that cannot be known statically. Commands in functions are placed where the functions run: a `start` function that removes and then runs is clean, whether it is called from a `case` arm, an `if` branch, the top level or another function; a run in a function nothing calls is not reported.',
     fixSafety:
       'Safe: the fix inserts `docker rm -f <name> >/dev/null 2>&1 || true` on its own line before the run, with the name written as in the run. `|| true` keeps it harmless under `set -e` when there is nothing to remove.',
   },
   check({ suite, report }) {
     for (const { script, run } of postgresRuns(suite)) {
       if (!run.name || run.replace) continue;
-      const runPositions = positionsOf(script, run.command);
-      if (runPositions.length === 0) continue;
+      if (!runs(script, run.command)) continue; // in a function nothing calls
       const removed = removalsOf(script, run.name)
         .filter((removal) => removal.kind === 'rm' || run.rm)
-        .some((removal) =>
-          positionsOf(script, removal.command).some((before) =>
-            runPositions.some((at) => before.offset < at.offset && armsCompatible(before.arms, at.arms)),
-          ),
-        );
+        .some((removal) => runsBefore(script, removal.command, run.command));
       if (removed) continue;
       const file = script.file;
       const written = rawText(file, run.name).replace(/^--name=/, '');

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { dockerRemovals, removalByCommand } from '../src/model/docker.js';
-import { armsCompatible, namesContainer, positionsOf, postgresRuns, removalsOf, runnersOf } from '../src/model/dbscript.js';
+import { namesContainer, postgresRuns, removalsOf, runnersOf } from '../src/model/dbscript.js';
 
 export default defineRule({
   code: 'SL511',
@@ -19,7 +19,7 @@ export default defineRule({
     useInstead:
       'case "$1" in\n    start) docker run -d --name shop-postgres-test -p 5433:5432 postgres:17 ;;\n    stop) docker rm -f shop-postgres-test >/dev/null 2>&1 || true ;;\nesac',
     exceptions:
-      'Silent when the runner removes the container itself, when a removal names a container that cannot be known statically, and for `--rm` containers run in the foreground.',
+      'Silent when the runner removes the container itself, when a removal names a container that cannot be known statically, and for `--rm` containers run in the foreground. Functions are followed from every place that calls them (top level, `case` arms, `if` branches, other functions, an EXIT trap); a run or a removal in a function nothing calls never runs.',
   },
   check({ suite, report }) {
     const runnerRemoves = runnersOf(suite).some((runner) =>
@@ -28,13 +28,13 @@ export default defineRule({
     if (runnerRemoves) return;
     for (const { script, run } of postgresRuns(suite)) {
       if (run.rm && !run.detach) continue;
-      const runPositions = positionsOf(script, run.command);
+      const starts = script.runsOf(run.command);
+      if (starts.length === 0) continue; // in a function nothing calls
       const counts = (kind: string) => kind === 'rm' || run.rm;
       const removes = removalsOf(script, run.name).some((removal) => {
         if (!counts(removal.kind)) return false;
-        const positions = positionsOf(script, removal.command);
         // A removal that runs only before this run, on the same path, is the stale-container cleanup (SL508).
-        return positions.some((at) => !runPositions.some((start) => at.offset < start.offset && armsCompatible(at.arms, start.arms)));
+        return script.runsOf(removal.command).some((at) => !starts.some((start) => script.runsBefore(at, start)));
       });
       // Judged command by command: an inline trap action is parsed as a script of its own, so its
       // commands are never among the outer script's removals.

@@ -1,7 +1,20 @@
 import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { effectiveCommand } from '../src/model/shell.js';
+import { effectiveCommand, type ShellRun, type ShellScript } from '../src/model/shell.js';
 import { isDbScript, suiteScripts } from '../src/model/scripts.js';
+
+/** The gate's value on the way to a run: a prefix assignment on a call (innermost first), else an export in force at the top-level call; null when unknown, undefined when unset. */
+function gateOnPath(script: ShellScript, run: ShellRun, variable: string): string | null | undefined {
+  for (let i = run.via.length - 1; i >= 0; i--) {
+    const word = run.via[i]!.prefixEnv.get(variable);
+    if (word) return word.value;
+  }
+  const top = run.via[0];
+  if (!top || top.name === 'trap') return undefined;
+  const state = script.exportStateAt(variable, top.node.startIndex);
+  if (state === 'maybe') return null;
+  return state === 'yes' ? script.valueOf(variable, top.node.startIndex) : undefined;
+}
 
 export default defineRule({
   code: 'SL601',
@@ -36,12 +49,13 @@ export default defineRule({
       if (relation !== 'inside' && !startsDatabase) continue;
       seen.add(command.node.id);
       if (!run.env.has(variable)) {
-        // Inside a function: the call sites may set it (`RUN_INTEGRATION_TESTS=true run_tests`).
+        // Inside a function: every path that runs it may set it on the way (`RUN_INTEGRATION_TESTS=true run_tests`,
+        // an export before the top-level call); a function nothing calls runs no pytest.
         if (command.functionName) {
-          const calls = script.callsOf(command.functionName);
-          const values = calls.map((call) => (call.prefixEnv.has(variable) ? call.prefixEnv.get(variable)!.value : undefined));
-          if (calls.length === 0 || values.some((value) => value === null)) continue;
-          if (values.length > 0 && values.every((value) => value === wanted)) continue;
+          const paths = script.runsOf(command);
+          const values = paths.map((path) => gateOnPath(script, path, variable));
+          if (paths.length === 0 || values.some((value) => value === null)) continue;
+          if (values.every((value) => value === wanted)) continue;
         }
       }
       const value = run.env.has(variable) ? run.env.get(variable)! : undefined;

@@ -2,7 +2,7 @@ import { defineRule, type Edit, type Fix } from '../src/rule.js';
 import { lineEnding, nodeRange, type SourceFile } from '../src/source.js';
 import type { ShellCommand, ShellScript } from '../src/model/shell.js';
 import { suiteScripts } from '../src/model/scripts.js';
-import { failureSkips, isStopCommand, topStatement, trapStopsDatabase } from '../src/model/runner.js';
+import { failureEndsScript, failureSkips, isStopCommand, topStatement, trapStopsDatabase } from '../src/model/runner.js';
 
 /** Where the cleanup function goes: after the `set -e` line in force at pytest, else after the shebang and its comments. */
 function insertionOffset(script: ShellScript, pytest: ShellCommand): number {
@@ -65,6 +65,18 @@ function trapFix(script: ShellScript, pytest: ShellCommand, stop: ShellCommand):
   };
 }
 
+/** Through functions: does a failing pytest end the script (errexit, on every call on its way) before a stop that runs after it? */
+function pathSkips(script: ShellScript, pytest: ShellCommand, stop: ShellCommand): string | null {
+  if (!failureEndsScript(pytest)) return null;
+  // A stop run by an EXIT trap runs however the script ends.
+  const later = script.runsOf(stop).filter((run) => run.via[0]?.name !== 'trap');
+  for (const run of script.runsOf(pytest)) {
+    if (run.via.some((call) => call.inCondition || call.inSubshell || call.inSubstitution || call.background)) continue;
+    if (later.some((after) => script.runsBefore(run, after))) return 'errexit (`set -e`) ends the script as soon as pytest fails';
+  }
+  return null;
+}
+
 export default defineRule({
   code: 'SL602',
   name: 'teardown-not-guaranteed',
@@ -93,11 +105,17 @@ export default defineRule({
       const pytest = run.command;
       if (pytest.inSubstitution || pytest.background || pytest.inSubshell) continue;
       if (trapStopsDatabase(script)) continue;
+      if (script.runsOf(pytest).length === 0) continue; // in a function nothing calls
+      // Top-level stops after a top-level pytest first (their statements tell the most), then stops reached through functions.
+      const topLevel = pytest.functionName === null;
       const stops = script.commands.filter(
-        (command) => command.functionName === null && !command.inSubstitution && command.node.startIndex > pytest.node.endIndex && isStopCommand(script, command),
+        (command) => command.functionName === null && !command.inSubstitution && topLevel && command.node.startIndex > pytest.node.endIndex && isStopCommand(script, command),
       );
-      for (const stop of stops) {
-        const reason = failureSkips(script, pytest, stop);
+      const inFunctions = script.commands.filter(
+        (command) => !command.inSubstitution && (command.functionName !== null || !topLevel) && isStopCommand(script, command),
+      );
+      for (const stop of [...stops, ...inFunctions]) {
+        const reason = stops.includes(stop) ? failureSkips(script, pytest, stop) : pathSkips(script, pytest, stop);
         if (!reason) continue;
         done.add(script.file.path);
         const line = pytest.node.startPosition.row + 1;

@@ -151,14 +151,14 @@ export function isReadinessWait(script: ShellScript, command: ShellCommand): boo
   if (!isReadinessCommand(script, command)) return false;
   const text = script.file.text.slice(command.statement.startIndex, command.statement.endIndex);
   if (WAITING_TOOL.test(text) || LOOP_TEXT.test(text)) return true;
-  return repeats(script, command, 0);
+  return repeats(script, command);
 }
 
-function repeats(script: ShellScript, command: ShellCommand, depth: number): boolean {
+/** Is the command in a loop, or does every path that runs it go through a call in a loop? */
+function repeats(script: ShellScript, command: ShellCommand): boolean {
   if (enclosingLoop(command.node)) return true;
-  if (!command.functionName || depth > 4) return false;
-  const calls = script.callsOf(command.functionName);
-  return calls.length > 0 && calls.every((call) => repeats(script, call, depth + 1));
+  const paths = script.runsOf(command);
+  return paths.length > 0 && paths.every((run) => run.via.some((call) => enclosingLoop(call.node) !== null));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,56 +167,22 @@ function repeats(script: ShellScript, command: ShellCommand, depth: number): boo
 /** Arms that only inspect the database: a readiness check there does not make `start` wait. */
 const INSPECTION_ARMS = new Set(['status', 'logs', 'log', 'ps', 'info', 'psql', 'shell', 'sh', 'console', 'connect', 'help', '-h', '--help', '*']);
 
-/** Can two commands run in the same invocation? Unknown or missing arms are compatible with anything. */
-export function armsCompatible(a: string[] | null, b: string[] | null): boolean {
-  if (a === null || b === null) return true;
-  return a.some((arm) => b.includes(arm));
+export { armsCompatible } from './shell/paths.js';
+
+/** Does any run of `before` come before some run of `after` on the same path (see `ShellScript.runsBefore`)? */
+export function runsBefore(script: ShellScript, before: ShellCommand, after: ShellCommand): boolean {
+  const later = script.runsOf(after);
+  return script.runsOf(before).some((first) => later.some((second) => script.runsBefore(first, second)));
+}
+
+/** Does the command run at all (not only in a function nothing calls)? */
+export function runs(script: ShellScript, command: ShellCommand): boolean {
+  return script.runsOf(command).length > 0;
 }
 
 /** Are these arms all of the inspection kind (`status`, `logs`...)? */
 export function onlyInspectionArms(arms: string[] | null): boolean {
   return arms !== null && arms.length > 0 && arms.every((arm) => INSPECTION_ARMS.has(arm));
-}
-
-export interface Position {
-  offset: number;
-  arms: string[] | null;
-}
-
-/**
- * The places from which a command runs: its own position outside functions, or (inside a function) the
- * positions of the function's call sites, and, for a command in a case arm, the positions of
- * `"$0" ARM` self-invocations of the script.
- */
-export function positionsOf(script: ShellScript, command: ShellCommand, depth = 0): Position[] {
-  if (depth > 6) return [];
-  const positions: Position[] = [];
-  if (command.functionName) {
-    for (const call of script.callsOf(command.functionName)) positions.push(...positionsOf(script, call, depth + 1));
-  } else {
-    positions.push({ offset: command.node.startIndex, arms: command.caseArms });
-  }
-  if (command.caseArms) {
-    for (const self of selfCalls(script)) {
-      const arm = self.args[0]?.value;
-      if (arm && command.caseArms.includes(arm) && !(self.caseArms ?? []).includes(arm)) {
-        positions.push(...positionsOf(script, self, depth + 1));
-      }
-    }
-  }
-  return positions;
-}
-
-/** Commands that run the script itself again (`"$0" stop`, `bash "$0" stop`). */
-export function selfCalls(script: ShellScript): ShellCommand[] {
-  return script.commands.filter((command) => {
-    if (command.name === script.file.path) return true;
-    if (command.name !== null && ['bash', 'sh'].includes(path.basename(command.name))) {
-      const first = command.args[0];
-      if (first && first.value === script.file.path) return true;
-    }
-    return false;
-  });
 }
 
 /** The innermost loop (`for`, `while`, `until`) around a node, or null. */

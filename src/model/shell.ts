@@ -10,10 +10,10 @@
 //
 // The parts live in shell/: types.ts (what rules read), model.ts (building and queries), walk.ts and
 // effects.ts (the one pass over the tree), context.ts and scope.ts (regions and variable lookup),
-// expand.ts and substitution.ts (words), options.ts (`set`), light-tree.ts (the tree mirror),
+// expand.ts and substitution.ts (words), paths.ts (the call graph: which paths run a command), options.ts (`set`), light-tree.ts (the tree mirror),
 // objects.ts (the objects handed out), text.ts (quoting and patterns), wrappers.ts (`sudo env ...`).
 export { HOLE } from './shell/types.js';
-export type { CaseArm, ShellAssignment, ShellCommand, ShellOptions, ShellScript, ShellTrap, ShellWord } from './shell/types.js';
+export type { CaseArm, ShellAssignment, ShellCommand, ShellOptions, ShellRun, ShellScript, ShellTrap, ShellWord } from './shell/types.js';
 export { resolvePath, shellScript } from './shell/model.js';
 export { parseShebang } from './shell/options.js';
 export { effectiveCommand, sliceWord, withTemplate, type EffectiveCommand } from './shell/wrappers.js';

@@ -22,6 +22,8 @@ export interface Chain {
 export interface Ctx {
   chain: Chain | null;
   fn: string | null;
+  /** Index of the enclosing function definition in `Walker.definitions`; -1 outside functions. */
+  def: number;
   fnRegion: Region | null;
   arm: CaseArm | null;
   inCondition: boolean;
@@ -32,13 +34,14 @@ export interface Ctx {
 
 export type PipelinePosition = { index: number; length: number } | null;
 
-export const TOP_LEVEL: Ctx = { chain: null, fn: null, fnRegion: null, arm: null, inCondition: false, inSubshell: false, inSubstitution: false, background: false };
+export const TOP_LEVEL: Ctx = { chain: null, fn: null, def: -1, fnRegion: null, arm: null, inCondition: false, inSubshell: false, inSubstitution: false, background: false };
 
 /** A copy of a context with some fields replaced (spelled out: object spread is slow on the walk's hot path). */
 export function extend(ctx: Ctx, extra: Partial<Ctx>): Ctx {
   return {
     chain: extra.chain !== undefined ? extra.chain : ctx.chain,
     fn: extra.fn !== undefined ? extra.fn : ctx.fn,
+    def: extra.def ?? ctx.def,
     fnRegion: extra.fnRegion !== undefined ? extra.fnRegion : ctx.fnRegion,
     arm: extra.arm !== undefined ? extra.arm : ctx.arm,
     inCondition: extra.inCondition ?? ctx.inCondition,

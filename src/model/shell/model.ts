@@ -10,11 +10,12 @@ import { emptyWord, Expander } from './expand.js';
 import { LightTree, type Node } from './light-tree.js';
 import { Command, CommandWords, NO_WORDS, Trap, type CommandHost, type Word } from './objects.js';
 import { OptionTimeline, parseShebang } from './options.js';
+import { CallGraph } from './paths.js';
 import { Scope } from './scope.js';
 import { callsName, normalizeSignal } from './text.js';
-import type { ShellAssignment, ShellCommand, ShellOptions, ShellScript, ShellTrap, ShellWord } from './types.js';
+import type { ShellAssignment, ShellCommand, ShellOptions, ShellRun, ShellScript, ShellTrap, ShellWord } from './types.js';
 import { HOLE } from './types.js';
-import { Walker } from './walk.js';
+import { Walker, type FunctionDefinition } from './walk.js';
 
 type SyntaxNode = Parser.SyntaxNode;
 
@@ -57,6 +58,8 @@ class ScriptModel implements ShellScript, CommandHost {
   private byNode: Map<string, ShellCommand> | null = null;
   private nodeIndex: Map<string, Node> | null = null;
   private callIndex: Map<string, ShellCommand[]> | null = null;
+  private readonly definitions: FunctionDefinition[];
+  private graph: CallGraph | null = null;
 
   constructor(file: SourceFile, tree: Parser.Tree) {
     this.file = file;
@@ -77,6 +80,7 @@ class ScriptModel implements ShellScript, CommandHost {
     walker.walk(this.root, TOP_LEVEL);
     this.commands = walker.commands;
     this.functionNodes = walker.functionNodes;
+    this.definitions = walker.definitions;
     this.assignments = walker.effects.assignments;
     this.functionsWithSet = walker.effects.functionsWithSet;
     this.scope.seal();
@@ -258,15 +262,27 @@ class ScriptModel implements ShellScript, CommandHost {
   }
 
   armsOf(command: ShellCommand): string[] | null {
-    const seen = new Set<string>();
-    const visit = (current: ShellCommand): string[] => {
-      if (current.caseArms) return current.caseArms;
-      if (!current.functionName || seen.has(current.functionName)) return [];
-      seen.add(current.functionName);
-      return this.callsOf(current.functionName).flatMap(visit);
-    };
-    const arms = [...new Set(visit(command))];
-    return arms.length ? arms : null;
+    const arms = new Set<string>();
+    for (const run of this.runsOf(command)) for (const arm of run.arms ?? []) arms.add(arm);
+    return arms.size ? [...arms] : null;
+  }
+
+  runsOf(command: ShellCommand): ShellRun[] {
+    return this.callGraph().runsOf(command as Command);
+  }
+
+  runsBefore(a: ShellRun, b: ShellRun): boolean {
+    return this.callGraph().runsBefore(a, b);
+  }
+
+  /** The call graph, built on first use (after the traps are known). */
+  callGraph(): CallGraph {
+    if (!this.graph) {
+      const exitTraps = new Map<ShellCommand, string[]>();
+      for (const trap of this.traps) if (trap.signals.includes('EXIT')) exitTraps.set(trap.command, trap.functions);
+      this.graph = new CallGraph(this.commands as Command[], this.definitions, this.file.path, this.file.text.length, (command) => exitTraps.get(command) ?? []);
+    }
+    return this.graph;
   }
 
   trapCommands(trap: ShellTrap): ShellCommand[] {

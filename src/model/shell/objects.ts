@@ -2,6 +2,7 @@
 // mirror nodes (light-tree.ts) and materialize real SyntaxNodes only when a rule reads `.node`; a
 // command reads its words only when a rule asks for them (see `CommandHost`).
 import type Parser from 'tree-sitter';
+import type { Chain } from './context.js';
 import type { LightTree, Node } from './light-tree.js';
 import type { CaseArm, ShellAssignment, ShellCommand, ShellTrap, ShellWord } from './types.js';
 
@@ -65,6 +66,10 @@ export class Command implements ShellCommand {
   words: CommandWords | null = null;
   prefixEnv: Map<string, ShellWord> = NO_ENV;
   functionName: string | null = null;
+  /** The enclosing function definition (index in `Walker.definitions`); -1 outside functions. */
+  def = -1;
+  /** The regions around the command (branches, subshells), innermost first: which if/case branches it is in. */
+  chain: Chain | null = null;
   caseArm: CaseArm | null = null;
   pipelinePosition: { index: number; length: number } | null = null;
   private bits = 0;
@@ -78,6 +83,11 @@ export class Command implements ShellCommand {
 
   get source(): Node {
     return this.model.light.view(this.slot);
+  }
+
+  /** The offset where the command starts. */
+  get start(): number {
+    return this.model.light.starts[this.slot]!;
   }
 
   get statementSource(): Node {

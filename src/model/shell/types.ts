@@ -68,6 +68,22 @@ export interface ShellCommand {
   background: boolean;
 }
 
+/**
+ * One way a command runs when the script runs: at the top level, or through the calls that reach its
+ * function (see `ShellScript.runsOf`).
+ */
+export interface ShellRun {
+  command: ShellCommand;
+  /**
+   * The calls that lead to the command, outermost first: function calls (also from `case` arms, `if`
+   * branches, other functions and `"$@"` dispatch), `"$0" ARM` self-invocations, and the `trap` whose
+   * EXIT action runs the function. Empty for a command at the top level.
+   */
+  via: ShellCommand[];
+  /** The case arms the run goes through, innermost first met (the command's own, else its callers'); null when none. */
+  arms: string[] | null;
+}
+
 /** A `trap ACTION SIGNAL...` command. */
 export interface ShellTrap {
   node: SyntaxNode;
@@ -153,6 +169,18 @@ export interface ShellScript {
   commandsIn(functionName: string): ShellCommand[];
   /** The case arms from which a command runs: its own, or (inside a function) those of the function's call sites; null when none. */
   armsOf(command: ShellCommand): string[] | null;
+  /**
+   * Every way the command runs (see `ShellRun`); [] when it never runs: in a function that is never
+   * called, or called only before its definition has run. Recursion is cut; a function reached in very
+   * many ways keeps a bounded sample of them.
+   */
+  runsOf(command: ShellCommand): ShellRun[];
+  /**
+   * Does run `a` come before run `b` in one invocation of the script? Compared where their paths part:
+   * false when they part into exclusive case arms, into different functions one dynamic call may run, or
+   * when one is a call that runs the other.
+   */
+  runsBefore(a: ShellRun, b: ShellRun): boolean;
   /** The commands a trap runs: the bodies of the functions it calls plus, for inline actions, the action parsed as a script. */
   trapCommands(trap: ShellTrap): ShellCommand[];
   /** Expands one word node as at its offset (for nodes rules find themselves, e.g. in a heredoc). */

@@ -12,11 +12,24 @@ import { copyOptions, type OptionTimeline } from './options.js';
 import { UNKNOWN, type Scope } from './scope.js';
 import { stripQuotes, unescapeUnquoted } from './text.js';
 
+/** A function definition as the call graph needs it (paths.ts). */
+export interface FunctionDefinition {
+  name: string;
+  /** Where the definition starts: the function exists once the script has run past it. */
+  start: number;
+  bodyStart: number;
+  bodyEnd: number;
+  /** Defined inside another function's body (it exists once that function ran: taken as always there). */
+  nested: boolean;
+}
+
 export class Walker {
   /** Every simple command in document order. */
   readonly commands: Command[] = [];
   /** Function definitions by name (the last definition wins). */
   readonly functionNodes = new Map<string, Node>();
+  /** Every function definition in document order (a nested one after the one around it). */
+  readonly definitions: FunctionDefinition[] = [];
   /** Commands whose name and arguments are read once the walk is over (see `ScriptModel.finishCommands`). */
   readonly unread: Command[] = [];
   readonly effects: Effects;
@@ -152,7 +165,9 @@ export class Walker {
     const region: Region = { start: t.starts[body]!, end: t.ends[body]!, isolating: false };
     this.scope.functionBodies.push({ name, region });
     const saved = copyOptions(this.options.current);
-    const inner = extend(ctx, { fn: name, fnRegion: region, arm: null, inCondition: false });
+    const def = this.definitions.length;
+    this.definitions.push({ name, start: t.starts[s]!, bodyStart: region.start, bodyEnd: region.end, nested: ctx.def >= 0 });
+    const inner = extend(ctx, { fn: name, def, fnRegion: region, arm: null, inCondition: false });
     inner.chain = { region, up: ctx.chain };
     if (t.typeOf(body) === 'subshell') this.isolated(body, inner, { inSubshell: true });
     else this.walkSlot(body, inner);
@@ -175,6 +190,8 @@ export class Walker {
     const command = new Command(this.host, s, statement, redirects);
     command.index = this.commands.length;
     command.functionName = ctx.fn;
+    command.def = ctx.def;
+    command.chain = ctx.chain;
     command.caseArm = ctx.arm;
     command.pipelinePosition = pipeline;
     const bits =
