@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { defineRule } from '../src/rule.js';
 import { definesTests, pyModule } from '../src/model/python.js';
-import { analyzeModuleGate, directoryGate, firstTestName, missingGateFix, plainRunExclusion, shortText } from '../src/model/gate.js';
+import { analyzeModuleGate, canonicalCondition, directoryGate, firstTestName, missingGateFix, plainRunExclusion, runtimeSkipGate, shortText } from '../src/model/gate.js';
+import { gateSetting } from '../src/config.js';
 import { nodeRange } from '../src/source.js';
 
 export default defineRule({
@@ -20,9 +21,9 @@ export default defineRule({
     useInstead:
       'import os\n\nimport pytest\n\npytestmark = pytest.mark.skipif(\n    os.getenv("RUN_INTEGRATION_TESTS") != "true",\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)\n\n\ndef test_health(client):\n    assert client.get("/health").status_code == 200',
     exceptions:
-      'Silent for modules gated for the whole directory by a conftest (`pytest_collection_modifyitems` that skips or deselects by path or by a marker the module carries; `collect_ignore`, `collect_ignore_glob` or `pytest_ignore_collect` keyed on an environment variable or option; `pytest_runtest_setup` or an autouse fixture calling `pytest.skip`), for a module-level `pytest.skip(..., allow_module_level=True)`, for modules whose every test carries its own skip, for a `pytestmark` that cannot be read statically (imported, computed), for modules without tests and for modules outside the suites. When the pytest configuration keeps the module out of a plain run (`testpaths` not covering it, `addopts` with `-m` deselecting its marks), the finding is a warning.',
+      'Silent for modules gated for the whole directory by a conftest (`pytest_collection_modifyitems` that skips or deselects by path or by a marker the module carries; `collect_ignore`, `collect_ignore_glob` or `pytest_ignore_collect` keyed on an environment variable or option; `pytest_runtest_setup` or an autouse fixture calling `pytest.skip`), for a module-level `pytest.skip(..., allow_module_level=True)`, for modules whose every test carries its own skip or starts by calling a helper (of the module or imported from the project) that calls `pytest.skip(...)` when an environment variable or option is off, for a `pytestmark` that cannot be read statically (imported, computed), for modules without tests and for modules outside the suites. When the pytest configuration keeps the module out of a plain run (`testpaths` not covering it, `addopts` with `-m` deselecting its module-level marks or the marks every one of its tests carries), the finding is a warning. `gate-variable` may list several variables: a gate on any of them counts.',
     fixSafety:
-      'Safe: inserts the canonical `pytestmark` after the last top-level import (or adds the skipif to an existing `pytestmark` list), and adds `import os` / `import pytest` when missing.',
+      'Safe: inserts the canonical `pytestmark` after the last top-level import (or adds the skipif to an existing `pytestmark` list), and adds `import os` / `import pytest` when missing. For a gate variable that carries a URL (its name ends in `_URL`, `_URI` or `_DSN`, such as `IT_DATABASE_URL`) the condition is `not os.getenv(...)`: set means on, since the runner puts a URL there and any fixed value would skip forever.',
   },
   check({ suite, config, report }) {
     for (const file of suite.testModules) {
@@ -31,6 +32,7 @@ export default defineRule({
       const gate = analyzeModuleGate(module, config);
       if (gate.unanalysable || gate.gated || gate.testsGatedIndividually) continue;
       if (directoryGate(suite, file, gate, config)) continue;
+      if (runtimeSkipGate(suite, module, config)) continue;
 
       const base = path.basename(file.path);
       const marksOnly = gate.pytestmark !== null;
@@ -43,10 +45,10 @@ export default defineRule({
       const what = marksOnly
         ? `\`${base}\` has a \`pytestmark\` but no gate (${why || 'it skips nothing'})`
         : `\`${base}\` defines tests but has no gate`;
-      const exclusion = plainRunExclusion(suite, file, gate.markNames);
+      const exclusion = plainRunExclusion(suite, file, gate.markNames, gate.testMarks);
       const message = exclusion
         ? `${what}. The pytest configuration keeps it out of a plain run (${exclusion}), so this is a warning`
-        : `${what}: a plain \`pytest\` collects it and runs it against whatever database is up. Skip it unless ${config.gateVariable}=${config.gateValue}`;
+        : `${what}: a plain \`pytest\` collects it and runs it against whatever database is up. Skip it unless ${gateSetting(config)}`;
       const target = marksOnly ? gate.pytestmark!.target : firstTestName(module);
       const range = target
         ? nodeRange(target)
@@ -55,7 +57,7 @@ export default defineRule({
         file,
         range,
         message,
-        hint: `Add \`pytestmark = pytest.mark.skipif(os.getenv("${config.gateVariable}") != "${config.gateValue}", reason="...")\` after the imports.`,
+        hint: `Add \`pytestmark = pytest.mark.skipif(${canonicalCondition(config)}, reason="...")\` after the imports.`,
         ...(exclusion ? { severity: 'warning' as const } : {}),
         fix: missingGateFix(gate, config),
       });

@@ -2,6 +2,7 @@ import { defineRule } from '../src/rule.js';
 import { pyModule } from '../src/model/python.js';
 import {
   analyzeModuleGate,
+  canonicalCondition,
   classifyCondition,
   describeWeakness,
   skipifCalls,
@@ -10,6 +11,7 @@ import {
   type GateCondition,
 } from '../src/model/gate.js';
 import { nodeRange } from '../src/source.js';
+import { isGateVariable } from '../src/config.js';
 
 export default defineRule({
   code: 'SL102',
@@ -43,8 +45,8 @@ export default defineRule({
         message: describeWeakness(condition.verdict, condition.node, config),
         hint:
           condition.verdict.problem === 'other-variable'
-            ? `Gate on \`os.getenv("${config.gateVariable}") != "${config.gateValue}"\`, or set \`gate-variable = "${condition.verdict.variable}"\` in [tool.smoke-lint] if that is the suite's variable.`
-            : `Use \`os.getenv("${config.gateVariable}") != "${config.gateValue}"\`.`,
+            ? `Gate on \`${canonicalCondition(config)}\`, or add \`${condition.verdict.variable}\` to \`gate-variable\` in [tool.smoke-lint] if that is a suite's variable.`
+            : `Use \`${canonicalCondition(config)}\`.`,
         fix: weakConditionFix(module, condition, config),
       });
     };
@@ -54,14 +56,14 @@ export default defineRule({
       if (!module) continue;
       const gate = analyzeModuleGate(module, config);
       // Another variable is reported only when nothing at module level reads the gate variable.
-      const readsGateVariable = gate.conditions.some((condition) => condition.verdict.variable === config.gateVariable);
+      const readsGateVariable = gate.conditions.some((condition) => isGateVariable(config, condition.verdict.variable));
       for (const condition of gate.conditions) {
         if (condition.verdict.kind !== 'weak') continue;
         if (condition.verdict.problem === 'other-variable' && readsGateVariable) continue;
         emit(condition, module);
       }
       for (const condition of gate.itemConditions) {
-        if (condition.verdict.kind === 'weak' && condition.verdict.variable === config.gateVariable) emit(condition, module);
+        if (condition.verdict.kind === 'weak' && isGateVariable(config, condition.verdict.variable)) emit(condition, module);
       }
     }
 
@@ -75,7 +77,7 @@ export default defineRule({
         const condition = skipifCondition(module, call);
         if (!condition?.expression) continue;
         const verdict = classifyCondition(module, condition.expression, config, 'skipif');
-        if (verdict.kind !== 'weak' || verdict.variable !== config.gateVariable) continue;
+        if (verdict.kind !== 'weak' || !isGateVariable(config, verdict.variable)) continue;
         emit({ origin: 'conftest', holder: call, node: condition.node, isString: condition.isString, verdict }, module);
       }
     }

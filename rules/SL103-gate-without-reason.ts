@@ -3,6 +3,7 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { callArguments, calleeName, pyModule, stringValue, unparenthesize, type PyModule } from '../src/model/python.js';
 import { addKeywordEdit, canonicalReason, classifyCondition, pyString, shortText, skipifCalls } from '../src/model/gate.js';
 import { nodeRange } from '../src/source.js';
+import { isGateVariable } from '../src/config.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -87,7 +88,7 @@ export default defineRule({
           };
         } else if (extra.length === 0) {
           const verdict = classifyCondition(module, condition, config, 'skipif');
-          const isGate = verdict.variable === config.gateVariable && (verdict.kind === 'correct' || verdict.kind === 'weak');
+          const isGate = isGateVariable(config, verdict.variable) && (verdict.kind === 'correct' || verdict.kind === 'weak');
           const edit = isGate ? addKeywordEdit(file, call, `reason=${pyString(canonicalReason(config))}`) : null;
           if (edit) fix = { applicability: 'safe', message: 'Add the canonical `reason=`', edits: [edit] };
         }

@@ -2,7 +2,7 @@ import { defineRule } from '../src/rule.js';
 import type Parser from 'tree-sitter';
 import { nodesOfType, pyModule, stringValue, type PyModule } from '../src/model/python.js';
 import { readsSwitch } from '../src/model/gate.js';
-import type { Config } from '../src/config.js';
+import { isGateVariable, type Config } from '../src/config.js';
 import { nodeRange } from '../src/source.js';
 
 const COLLECTION_HOOKS = new Set(['pytest_collection_modifyitems', 'pytest_ignore_collect', 'pytest_collect_file']);
@@ -12,9 +12,8 @@ const COLLECT_IGNORE = /^collect_ignore(_glob)?$/;
 function mentionsGate(module: PyModule, text: string, config: Config): boolean {
   // The same switches that make a conftest hook a directory gate for SL101.
   if (readsSwitch(text, config)) return true;
-  const gate = config.gateVariable;
   for (const [name, { value }] of module.assignments) {
-    if (stringValue(module, value) === gate && new RegExp(`\\b${name}\\b`).test(text)) return true;
+    if (isGateVariable(config, stringValue(module, value)) && new RegExp(`\\b${name}\\b`).test(text)) return true;
   }
   return false;
 }

@@ -2,6 +2,8 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { effectiveCommand, type ShellRun, type ShellScript } from '../src/model/shell.js';
 import { isDbScript, suiteScripts } from '../src/model/scripts.js';
+import { gateVariablesRead } from '../src/model/gate.js';
+import { carriesUrl } from '../src/config.js';
 
 /** The gate's value on the way to a run: a prefix assignment on a call (innermost first), else an export in force at the top-level call; null when unknown, undefined when unset. */
 function gateOnPath(script: ShellScript, run: ShellRun, variable: string): string | null | undefined {
@@ -30,13 +32,18 @@ export default defineRule({
     example: '#!/usr/bin/env bash\nset -euo pipefail\n./backend/tests/integration/scripts/test-db.sh start\npytest backend/tests/integration -v',
     useInstead: 'RUN_INTEGRATION_TESTS=true pytest backend/tests/integration -v',
     exceptions:
-      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in pytest.ini/pyproject.toml, or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`); also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a script that starts no database, where the suite skips by design.',
+      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in pytest.ini/pyproject.toml, or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`), or set to any value when the variable carries a URL (`IT_DATABASE_URL`); silent when no module of the suite (test modules, conftests, fixture modules) reads a gate variable, since nothing then skips; also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a script that starts no database, where the suite skips by design.',
     fixSafety:
-      'Safe: the fix puts `RUN_INTEGRATION_TESTS=true ` before the command (before `python -m pytest` or `uv run pytest` as well), or corrects the value of an existing assignment; it changes only the environment of that one command.',
+      'Safe: no fix for a variable that carries a URL (the URL cannot be guessed). Otherwise the fix puts `RUN_INTEGRATION_TESTS=true ` before the command (before `python -m pytest` or `uv run pytest` as well), or corrects the value of an existing assignment; it changes only the environment of that one command.',
   },
   check({ suite, config, report }) {
-    const variable = config.gateVariable;
+    // A suite that never reads a gate variable skips nothing: its runner has nothing to set.
+    const read = gateVariablesRead(suite, config);
+    if (read.length === 0) return;
+    const variable = read[0]!;
     const wanted = config.gateValue;
+    // A URL-valued variable is on with any value; only a run that leaves it unset skips everything.
+    const urlValued = carriesUrl(variable);
     const fromPlugin = suite.project.pytest.env.get(variable);
     if (fromPlugin === wanted) return;
     const seen = new Set<number>();
@@ -60,11 +67,11 @@ export default defineRule({
       }
       const value = run.env.has(variable) ? run.env.get(variable)! : undefined;
       if (value === null) continue; // set to something unknown
-      if (value === wanted) continue;
+      if (value === wanted || (urlValued && value)) continue;
       const relative = suite.project.relative(script.file.path);
       const effective = effectiveCommand(command);
       const direct = effective.env.get(variable);
-      let fix: Fix;
+      let fix: Fix | null;
       let message: string;
       if (direct && direct.value !== null) {
         const node = direct.node;
@@ -86,11 +93,17 @@ export default defineRule({
             ? `\`${relative}\` runs pytest on \`${suite.name}\` without setting \`${variable}=${wanted}\`: every test skips and the run passes with nothing tested`
             : `\`${relative}\` runs pytest on \`${suite.name}\` with \`${variable}\` exported as \`${value}\`, but the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`;
       }
+      if (urlValued) {
+        // The URL the suite needs cannot be guessed: no fix.
+        fix = null;
+        message = `\`${relative}\` runs pytest on \`${suite.name}\` without setting \`${variable}\` to the test database URL: every test skips and the run passes with nothing tested`;
+      }
+      const setting = urlValued ? `${variable}=<test database URL>` : `${variable}=${wanted}`;
       report({
         file: script.file,
         range: nodeRange(command.node),
         message,
-        hint: `Run it as \`${variable}=${wanted} ${run.launcher} ...\`, or \`export ${variable}=${wanted}\` before it.`,
+        hint: `Run it as \`${setting} ${run.launcher} ...\`, or \`export ${setting}\` before it.`,
         fix,
       });
     }

@@ -4,6 +4,7 @@ import { plannedPieceFiles } from '../src/scaffold/init.js';
 import { missingPieces, practicePath, type PieceKind } from '../src/scaffold/pieces.js';
 import type { Suite } from '../src/model/suite.js';
 import { offsetRange, type SourceFile } from '../src/source.js';
+import { gateSetting } from '../src/config.js';
 
 function describe(suite: Suite, piece: PieceKind): string {
   const config = suite.project.config;
@@ -13,7 +14,7 @@ function describe(suite: Suite, piece: PieceKind): string {
     case 'db-script':
       return `integration suite \`${suite.name}\` has no DB script: no shell script starts a PostgreSQL container for it, so the tests run against whatever database is there (or none); the practice puts it in \`${practicePath(suite, piece)}\``;
     case 'runner':
-      return `integration suite \`${suite.name}\` has no runner: no script starts its database, runs pytest on it with \`${config.gateVariable}=${config.gateValue}\` and removes the database; the practice puts it in \`${practicePath(suite, piece)}\``;
+      return `integration suite \`${suite.name}\` has no runner: no script starts its database, runs pytest on it with \`${gateSetting(config)}\` and removes the database; the practice puts it in \`${practicePath(suite, piece)}\``;
   }
 }
 

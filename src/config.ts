@@ -10,7 +10,10 @@ export interface Config {
   perFileIgnores: Array<{ pattern: string; codes: string[] }>;
   /** Directory globs (relative to the project root) naming the integration suites; null = the default rule. */
   suites: string[] | null;
+  /** The first of `gateVariables`: the one messages name and fixes insert. */
   gateVariable: string;
+  /** Every variable that gates a suite of the project (`gate-variable` may list several). */
+  gateVariables: string[];
   gateValue: string;
   testPort: number;
   devPort: number;
@@ -29,6 +32,7 @@ export function defaultConfig(): Config {
     perFileIgnores: [],
     suites: null,
     gateVariable: 'RUN_INTEGRATION_TESTS',
+    gateVariables: ['RUN_INTEGRATION_TESTS'],
     gateValue: 'true',
     testPort: 5433,
     devPort: 5432,
@@ -36,6 +40,24 @@ export function defaultConfig(): Config {
     allowCompose: false,
     source: null,
   };
+}
+
+/** Is this one of the project's gate variables? */
+export function isGateVariable(config: Config, name: string | null | undefined): boolean {
+  return name !== null && name !== undefined && (name === config.gateVariable || config.gateVariables.includes(name));
+}
+
+/**
+ * A gate variable that carries a connection URL (`IT_DATABASE_URL`, `TEST_DSN`): the suite runs when
+ * it is set to a URL, so "set and non-empty" is its gate, and a fixed value like "true" would break it.
+ */
+export function carriesUrl(name: string): boolean {
+  return /(^|_)(URL|URI|DSN)$/i.test(name);
+}
+
+/** How a human turns the gate on: `X=true`, or `X=<database URL>` for a URL-valued variable. */
+export function gateSetting(config: Config, variable = config.gateVariable): string {
+  return carriesUrl(variable) ? `${variable}=<test database URL>` : `${variable}=${config.gateValue}`;
 }
 
 export class ConfigError extends Error {}
@@ -53,7 +75,7 @@ const KEYS: Record<string, { check: Checker; expected: string }> = {
   ignore: { check: isStringList, expected: 'a list of rule codes' },
   'per-file-ignores': { check: isCodeMap, expected: 'a table of glob = [codes]' },
   suites: { check: isStringList, expected: 'a list of directory globs' },
-  'gate-variable': { check: isString, expected: 'a string' },
+  'gate-variable': { check: (value) => isString(value) || (isStringList(value) && (value as string[]).length > 0), expected: 'a string or a non-empty list of strings' },
   'gate-value': { check: isString, expected: 'a string' },
   'test-port': { check: isPort, expected: 'a port number' },
   'dev-port': { check: isPort, expected: 'a port number' },
@@ -93,7 +115,11 @@ export function configFromTable(table: Record<string, unknown>, source: string):
     });
   }
   if ('suites' in table) config.suites = table.suites as string[];
-  if ('gate-variable' in table) config.gateVariable = table['gate-variable'] as string;
+  if ('gate-variable' in table) {
+    const value = table['gate-variable'] as string | string[];
+    config.gateVariables = typeof value === 'string' ? [value] : [...new Set(value)];
+    config.gateVariable = config.gateVariables[0]!;
+  }
   if ('gate-value' in table) config.gateValue = table['gate-value'] as string;
   if ('test-port' in table) config.testPort = table['test-port'] as number;
   if ('dev-port' in table) config.devPort = table['dev-port'] as number;

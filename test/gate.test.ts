@@ -113,7 +113,7 @@ for (const cond of notGate) {
 }
 
 test('the configured variable and value are used', () => {
-  const config = { ...defaultConfig(), gateVariable: 'RUN_E2E', gateValue: '1' };
+  const config = { ...defaultConfig(), gateVariable: 'RUN_E2E', gateVariables: ['RUN_E2E'], gateValue: '1' };
   assert.equal(summary(verdict('os.getenv("RUN_E2E") != "1"', undefined, config)), 'correct');
   assert.equal(summary(verdict('os.getenv("RUN_E2E") != "true"', undefined, config)), 'weak:wrong-value');
   assert.equal(summary(verdict('os.getenv("RUN_INTEGRATION_TESTS") != "true"', undefined, config)), 'weak:other-variable');
@@ -233,6 +233,8 @@ test('SL101 is a warning when the pytest configuration keeps the module out of a
     'fires-testpaths-downgrade': 'warning',
     'fires-addopts-downgrade': 'warning',
     'fires-docstring-only': 'error',
+    'fires-addopts-deselects-every-test-mark': 'warning',
+    'fires-addopts-misses-one-unmarked-test': 'error',
   };
   for (const [name, severity] of Object.entries(severities)) {
     const project = `${repoRoot}/fixtures/rules/SL101/${name}/project`;
@@ -266,4 +268,27 @@ test('conditions behind module constants are judged but not rewritten', () => {
   assert.equal(summary(condition.verdict), 'weak:presence-only');
   assert.equal(condition.verdict.direct, false);
   assert.equal(weakConditionFix(gate.module, condition, defaultConfig()), null);
+});
+
+test('gate-variable takes a list: a gate on any listed variable is correct, the first one is named and inserted', async () => {
+  const { configFromTable } = await import('../src/config.js');
+  const config = configFromTable({ 'gate-variable': ['RUN_STOCK_IT', 'RUN_BILLING_IT'], 'gate-value': '1' }, 'test.toml');
+  assert.deepEqual(config.gateVariables, ['RUN_STOCK_IT', 'RUN_BILLING_IT']);
+  assert.equal(config.gateVariable, 'RUN_STOCK_IT');
+  assert.equal(summary(verdict('os.getenv("RUN_BILLING_IT") != "1"', undefined, config)), 'correct');
+  assert.equal(summary(verdict('os.getenv("RUN_BILLING_IT") is None', undefined, config)), 'weak:presence-only');
+  assert.equal(summary(verdict('os.getenv("RUN_OTHER_IT") != "1"', undefined, config)), 'weak:other-variable');
+  assert.throws(() => configFromTable({ 'gate-variable': [] }, 'test.toml'), /gate-variable/);
+  assert.throws(() => configFromTable({ 'gate-variable': 3 }, 'test.toml'), /gate-variable/);
+});
+
+test('a URL-valued gate variable is on when set: presence checks are correct, a fixed value is not required', async () => {
+  const { configFromTable } = await import('../src/config.js');
+  const config = configFromTable({ 'gate-variable': 'IT_DATABASE_URL' }, 'test.toml');
+  assert.equal(summary(verdict('not os.getenv("IT_DATABASE_URL")', undefined, config)), 'correct');
+  assert.equal(summary(verdict('os.environ.get("IT_DATABASE_URL") is None', undefined, config)), 'correct');
+  assert.equal(summary(verdict('bool(os.getenv("IT_DATABASE_URL"))', undefined, config)), 'weak:inverted');
+  assert.equal(summary(verdict('os.getenv("IT_DATABASE_URL") != "true"', undefined, config)), 'weak:wrong-value');
+  // A variable that only looks like a URL by name elsewhere keeps the exact-value rule.
+  assert.equal(summary(verdict('not os.getenv("RUN_INTEGRATION_TESTS")')), 'weak:presence-only');
 });

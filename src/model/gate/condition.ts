@@ -4,7 +4,7 @@
 // the evaluator cannot follow (calls it does not know, imported names) makes the verdict `unknown`,
 // and the rules stay silent on it.
 import type Parser from 'tree-sitter';
-import type { Config } from '../../config.js';
+import { carriesUrl, isGateVariable, type Config } from '../../config.js';
 import {
   callArguments,
   calleeName,
@@ -12,6 +12,7 @@ import {
   stringValue,
   unparenthesize,
   type PyModule,
+  treeNodesOfType,
 } from '../python.js';
 
 type Node = Parser.SyntaxNode;
@@ -294,9 +295,11 @@ interface EnvRead {
   viaConstant: boolean;
 }
 
+const MAX_SCAN_DEPTH = 12;
+
 /** Every environment read in the condition, following module constants. */
 function scanEnvReads(module: PyModule, node: Node, viaConstant: boolean, depth: number, out: EnvRead[]): void {
-  if (depth > 12) return;
+  if (depth > MAX_SCAN_DEPTH) return;
   if (node.type === 'call') {
     const name = calleeName(module, node);
     if (name && ENV_GETTERS.has(name)) {
@@ -394,12 +397,14 @@ export function classifyCondition(module: PyModule, node: Node, config: Config, 
     }
   };
 
-  const gateValue = config.gateValue;
-  const offValue = gateValue === 'false' ? '0' : 'false';
+  // A URL-valued gate variable is on when it holds a URL and off when unset or empty.
+  const urlValued = isGateVariable(config, variable) && carriesUrl(variable);
+  const gateValue = urlValued ? 'postgresql://user:secret@127.0.0.1:5433/test' : config.gateValue;
+  const offValue = urlValued ? '' : gateValue === 'false' ? '0' : 'false';
   const unset = skips(undefined);
   if (unset === null) return base;
   if (unset instanceof PyRaise) {
-    if (variable !== config.gateVariable || unset.error === 'TypeError') return base;
+    if (!isGateVariable(config, variable) || unset.error === 'TypeError') return base;
     return {
       ...base,
       kind: 'weak',
@@ -417,11 +422,13 @@ export function classifyCondition(module: PyModule, node: Node, config: Config, 
   }
   const opener = [...candidates].find((candidate) => skips(candidate) === false) ?? null;
 
-  if (variable !== config.gateVariable) {
+  if (!isGateVariable(config, variable)) {
     if (!unset) return { ...base, kind: 'not-gate' };
     if (opener !== null) return { ...base, kind: 'weak', problem: 'other-variable', opensOn: opener };
     return base;
   }
+  // Set means on for a URL: skipping when unset and running on a URL is the whole gate (an empty value may go either way).
+  if (urlValued && unset && !onGate) return { ...base, kind: 'correct' };
   if (unset && !onGate && off) return { ...base, kind: 'correct' };
   if (!unset && onGate) return { ...base, kind: 'weak', problem: 'inverted' };
   if (unset && !onGate && !off) return { ...base, kind: 'weak', problem: 'presence-only' };
@@ -432,4 +439,27 @@ export function classifyCondition(module: PyModule, node: Node, config: Config, 
   // or never (`== "never"`), a plain `pytest` runs the suite.
   if (!unset && !onGate) return { ...base, kind: 'weak', problem: 'runs-when-unset' };
   return base;
+}
+
+const envReadCache = new WeakMap<PyModule, Set<string>>();
+
+/** Stands for a variable whose name cannot be read statically (`os.getenv(name)`). */
+export const UNKNOWN_VARIABLE = '\u0000unknown';
+
+/**
+ * The names of the environment variables a module reads anywhere (`os.getenv`, `os.environ.get`,
+ * `[...]`, `in`); UNKNOWN_VARIABLE for a read whose name cannot be known.
+ */
+export function envVariablesRead(module: PyModule): Set<string> {
+  let names = envReadCache.get(module);
+  if (names) return names;
+  names = new Set();
+  for (const node of treeNodesOfType(module.root.tree, ['call', 'subscript', 'comparison_operator'])) {
+    const reads: EnvRead[] = [];
+    // Each candidate node is looked at by itself (its children are candidates of their own).
+    scanEnvReads(module, node, false, MAX_SCAN_DEPTH, reads);
+    for (const read of reads) names.add(read.name ?? UNKNOWN_VARIABLE);
+  }
+  envReadCache.set(module, names);
+  return names;
 }

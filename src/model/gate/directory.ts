@@ -25,7 +25,7 @@ const READS_SWITCH = /\b(getenv|environ)\b|getoption\s*\(|\bconfig\.option\.|\bo
 
 /** Does code read a switch a gate can hang on: an environment variable, a pytest option, the gate variable? */
 export function readsSwitch(text: string, config: Config): boolean {
-  return READS_SWITCH.test(text) || text.includes(config.gateVariable);
+  return READS_SWITCH.test(text) || config.gateVariables.some((variable) => text.includes(variable)) || text.includes(config.gateVariable);
 }
 
 function isAncestorDir(dir: string, file: string): boolean {
@@ -145,8 +145,12 @@ export function directoryGate(suite: Suite, file: SourceFile, gate: ModuleGate, 
   return null;
 }
 
-/** Why a plain `pytest` run leaves this module out, from the project's pytest configuration; null when it does not. */
-export function plainRunExclusion(suite: Suite, file: SourceFile, markNames: Set<string>): string | null {
+/**
+ * Why a plain `pytest` run leaves this module out, from the project's pytest configuration; null when
+ * it does not. `testMarks` are the marks of each test: `addopts -m` that deselects every one of them
+ * leaves the module out as surely as a deselected module-level mark.
+ */
+export function plainRunExclusion(suite: Suite, file: SourceFile, markNames: Set<string>, testMarks: Array<Set<string>> = []): string | null {
   const pytest = suite.project.pytest;
   const base = pytest.source ? path.dirname(pytest.source) : suite.project.root;
   const relative = path.relative(base, file.path).split(path.sep).join('/');
@@ -160,6 +164,10 @@ export function plainRunExclusion(suite: Suite, file: SourceFile, markNames: Set
     const selected = evaluateMarkExpression(expression, markNames);
     if (selected === false) {
       return `\`addopts\` has \`-m "${expression}"\`, which deselects this module's marks, so a plain \`pytest\` skips it; a run with another \`-m\` still runs it ungated`;
+    }
+    const everyTest = testMarks.length > 0 && testMarks.every((marks) => evaluateMarkExpression(expression, new Set([...markNames, ...marks])) === false);
+    if (everyTest) {
+      return `\`addopts\` has \`-m "${expression}"\`, which deselects the marks every test of this module carries, so a plain \`pytest\` skips them; a run with another \`-m\` still runs them ungated`;
     }
   }
   return null;

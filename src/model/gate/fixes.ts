@@ -1,6 +1,6 @@
 // Messages about gates and the edits that insert or repair one (SL101, SL102, SL103, SL403).
 import type Parser from 'tree-sitter';
-import type { Config } from '../../config.js';
+import { carriesUrl, gateSetting, isGateVariable, type Config } from '../../config.js';
 import type { Edit, Fix } from '../../rule.js';
 import { lineEnding, type SourceFile } from '../../source.js';
 import {
@@ -14,7 +14,17 @@ import type { GateCondition, ModuleGate } from './module-gate.js';
 type Node = Parser.SyntaxNode;
 
 export function canonicalReason(config: Config): string {
+  if (carriesUrl(config.gateVariable)) return `Integration tests disabled. Set ${config.gateVariable} to the test database URL to run.`;
   return `Integration tests disabled. Set ${config.gateVariable}=${config.gateValue} to run.`;
+}
+
+/**
+ * The canonical gate condition for the first gate variable: `os.getenv(X) != "true"`, or, for a
+ * URL-valued variable, `not os.getenv(X)` (any fixed value would break the URL the runner sets).
+ */
+export function canonicalCondition(config: Config, getenv = 'os.getenv'): string {
+  const name = pyString(config.gateVariable);
+  return carriesUrl(config.gateVariable) ? `not ${getenv}(${name})` : `${getenv}(${name}) != ${pyString(config.gateValue)}`;
 }
 
 /** A Python string literal in double quotes. */
@@ -30,14 +40,15 @@ export function shortText(node: Node, limit = 70): string {
 
 /** What is wrong with a weak condition, in one sentence naming the variable and the value. */
 export function describeWeakness(verdict: ConditionVerdict, node: Node, config: Config): string {
-  const variable = config.gateVariable;
+  const variable = isGateVariable(config, verdict.variable) ? verdict.variable! : config.gateVariable;
   const value = config.gateValue;
+  const on = gateSetting(config, variable);
   const shown = `\`${shortText(node)}\``;
   switch (verdict.problem) {
     case 'presence-only':
       return `${shown} only checks that ${variable} is set, so it runs the suite when ${variable}=false (or any other value); the gate must skip unless ${variable} is exactly "${value}"`;
     case 'inverted':
-      return `${shown} is inverted: it skips the suite when ${variable}=${value} and runs it when ${variable} is unset`;
+      return `${shown} is inverted: it skips the suite when ${on} and runs it when ${variable} is unset`;
     case 'raises':
       if (verdict.raised?.error === 'AttributeError') {
         return `\`${shortText(verdict.raised.node)}\` is None when ${variable} is unset, so \`.${verdict.raised.method ?? 'lower'}()\` raises AttributeError at collection: a plain \`pytest\` run errors instead of skipping`;
@@ -48,9 +59,9 @@ export function describeWeakness(verdict: ConditionVerdict, node: Node, config: 
     case 'runs-when-unset':
       return `${shown} runs the suite when ${variable} is unset: a plain \`pytest\` run reaches the database`;
     case 'other-variable':
-      return `the gate reads ${verdict.variable ?? 'another variable'} instead of the gate variable ${variable}: a run with ${variable}=${value} still skips this module, and ${verdict.variable ?? 'that variable'} alone runs it`;
+      return `the gate reads ${verdict.variable ?? 'another variable'} instead of the gate variable ${variable}: a run with ${on} still skips this module, and ${verdict.variable ?? 'that variable'} alone runs it`;
     default:
-      return `${shown} does not mean "skip unless ${variable}=${value}"`;
+      return `${shown} does not mean "skip unless ${on}"`;
   }
 }
 
@@ -72,7 +83,8 @@ export function getenvSpelling(module: PyModule): string | null {
 export function weakConditionFix(module: PyModule, condition: GateCondition, config: Config): Fix | null {
   const { verdict } = condition;
   if (verdict.kind !== 'weak' || condition.isString || !verdict.direct) return null;
-  if (verdict.variable !== config.gateVariable) return null;
+  if (!isGateVariable(config, verdict.variable)) return null;
+  const urlValued = carriesUrl(verdict.variable!);
   const file = module.file;
   if (verdict.problem === 'raises' && verdict.raised?.error === 'AttributeError') {
     // `os.getenv("V").lower()`: give the lookup a default, keeping the case-insensitive comparison.
@@ -91,7 +103,7 @@ export function weakConditionFix(module: PyModule, condition: GateCondition, con
   const getenv = getenvSpelling(module);
   const name = verdict.nameNode?.text;
   if (!getenv || !name || name.includes('\n')) return null;
-  const replacement = `${getenv}(${name}) != ${pyString(config.gateValue)}`;
+  const replacement = urlValued ? `not ${getenv}(${name})` : `${getenv}(${name}) != ${pyString(config.gateValue)}`;
   return {
     applicability: 'safe',
     message: `Rewrite the condition to \`${replacement}\``,
@@ -102,7 +114,7 @@ export function weakConditionFix(module: PyModule, condition: GateCondition, con
 function canonicalSkipif(config: Config, eol: string, indent: string): string {
   return [
     'pytest.mark.skipif(',
-    `${indent}    os.getenv(${pyString(config.gateVariable)}) != ${pyString(config.gateValue)},`,
+    `${indent}    ${canonicalCondition(config)},`,
     `${indent}    reason=${pyString(canonicalReason(config))},`,
     `${indent})`,
   ].join(eol);
@@ -207,7 +219,7 @@ export function missingGateFix(gate: ModuleGate, config: Config): Fix | null {
   edits.push({ file, start: point.offset, end: point.offset, text: lead + text });
   return {
     applicability: 'safe',
-    message: `Add \`pytestmark = pytest.mark.skipif(os.getenv(${pyString(config.gateVariable)}) != ${pyString(config.gateValue)}, ...)\``,
+    message: `Add \`pytestmark = pytest.mark.skipif(${canonicalCondition(config)}, ...)\``,
     edits,
   };
 }

@@ -143,12 +143,14 @@ export interface ModuleGate {
   itemConditions: GateCondition[];
   /** Every test function and test class carries its own skip. */
   testsGatedIndividually: boolean;
+  /** The mark names each test carries itself (its decorators, its class's decorators and `pytestmark`). */
+  testMarks: Array<Set<string>>;
 }
 
 const cache = new WeakMap<PyModule, Map<string, ModuleGate>>();
 
 export function analyzeModuleGate(module: PyModule, config: Config): ModuleGate {
-  const key = `${config.gateVariable}\u0000${config.gateValue}`;
+  const key = `${[config.gateVariable, ...config.gateVariables].join(',')}\u0000${config.gateValue}`;
   let byConfig = cache.get(module);
   if (!byConfig) {
     byConfig = new Map();
@@ -186,6 +188,7 @@ function computeModuleGate(module: PyModule, config: Config): ModuleGate {
     gated: false,
     itemConditions: [],
     testsGatedIndividually: false,
+    testMarks: [],
   };
 
   // Every binding of `pytestmark` outside functions and classes; only one plain assignment can be read.
@@ -262,7 +265,7 @@ function computeModuleGate(module: PyModule, config: Config): ModuleGate {
 
   // Tests gated one by one: skipif decorators, class-level pytestmark.
   const tests: Array<{ gated: boolean }> = [];
-  const itemGated = (decorators: Node[], classBody: Node | null): boolean => {
+  const itemGated = (decorators: Node[], classBody: Node | null, names: Set<string> = new Set()): boolean => {
     let gated = false;
     const expressions = [...decorators];
     if (classBody) {
@@ -277,6 +280,7 @@ function computeModuleGate(module: PyModule, config: Config): ModuleGate {
     for (const expression of expressions) {
       const marks = resolveMarks(module, expression) ?? [];
       for (const mark of marks) {
+        names.add(mark.name);
         if (mark.name === 'skip' || (mark.name === 'skipif' && !mark.call)) gated = true;
         if (mark.name !== 'skipif' || !mark.call) continue;
         const condition = skipifCondition(module, mark.call);
@@ -291,16 +295,21 @@ function computeModuleGate(module: PyModule, config: Config): ModuleGate {
     }
     return gated;
   };
-  for (const fn of module.functions) {
-    const gated = itemGated(fn.decorators, null);
-    if (!fn.className && fn.name.startsWith('test')) tests.push({ gated });
-  }
+  const classMarks = new Map<string, Set<string>>();
   for (const [name, node] of module.classes) {
     const decorators = node.parent?.type === 'decorated_definition'
       ? node.parent.namedChildren.filter((child) => child.type === 'decorator').map((child) => child.namedChild(0)).filter((child): child is Node => child !== null)
       : [];
-    const gated = itemGated(decorators, node.childForFieldName('body'));
+    const names = new Set<string>();
+    const gated = itemGated(decorators, node.childForFieldName('body'), names);
+    classMarks.set(name, names);
     if (name.startsWith('Test')) tests.push({ gated });
+  }
+  for (const fn of module.functions) {
+    const names = new Set<string>(fn.className ? classMarks.get(fn.className) ?? [] : []);
+    const gated = itemGated(fn.decorators, null, names);
+    if (!fn.className && fn.name.startsWith('test')) tests.push({ gated });
+    if (fn.name.startsWith('test') && (!fn.className || fn.className.startsWith('Test'))) gate.testMarks.push(names);
   }
   gate.testsGatedIndividually = tests.length > 0 && tests.every((test) => test.gated);
   return gate;
