@@ -1,57 +1,116 @@
-// `npm run bench`: how much smoke-lint costs over the least any tree-sitter linter must do (read and
-// parse every file once), both measured in this run on the same generated monorepo. Ratios, not
-// seconds, so that results compare across machines.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run bench [-- --scales 100,500,1000 | --quick] [--rounds N]`: what smoke-lint costs next to the
+// least a tree-sitter linter must do (the parse floor: read and parse every .py/.sh once), next to an
+// ast-grep pack of six single-pattern checks, and next to starting node at all (`node -e 0`), all measured
+// in this run on trees the bench builds itself (src/tools/bench/tree.ts). Every case runs as its own
+// process under GNU time: CPU (user+sys), wall time and peak RSS. Ratios compare across machines; seconds
+// do not. Nothing here is a test: the numbers are printed, never asserted.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { lint } from '../engine.js';
-import { walkProject } from '../discover.js';
-import { parseText } from '../source.js';
+import { fileURLToPath } from 'node:url';
+import { buildTree, writeAstGrepPack } from './bench/tree.js';
 
-const SUITES = Number(process.env.BENCH_SUITES ?? 40);
-const MODULES_PER_SUITE = Number(process.env.BENCH_MODULES ?? 25);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const TIME = '/usr/bin/time';
+const CLI = fileURLToPath(new URL('../../../bin/smoke-lint.js', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./bench/floor.js', import.meta.url));
+const AST_GREP = fileURLToPath(new URL('../../../node_modules/.bin/ast-grep', import.meta.url));
 
-function generate(root: string): void {
-  writeFileSync(path.join(root, 'pyproject.toml'), '[project]\nname = "bench"\nversion = "0.1.0"\n');
-  for (let s = 0; s < SUITES; s++) {
-    const suite = path.join(root, `services/svc${s}/tests/integration`);
-    mkdirSync(path.join(suite, 'scripts'), { recursive: true });
-    writeFileSync(path.join(suite, 'conftest.py'), `import pytest\nfrom fastapi.testclient import TestClient\n\nTEST_DB_URL = "postgresql://u:p@localhost:${5433 + s}/db"\n\n\n@pytest.fixture(scope="session")\ndef client():\n    from app.main import app\n    with TestClient(app) as c:\n        yield c\n`);
-    writeFileSync(path.join(suite, 'scripts/test-db.sh'), `#!/bin/bash\nPORT=${5433 + s}\ncase "$1" in\n  start)\n    docker rm -f svc${s} 2>/dev/null\n    docker run -d --name svc${s} -p "$PORT:5432" --tmpfs /var/lib/postgresql/data postgres:17\n    ;;\n  stop) docker rm -f svc${s} ;;\nesac\n`);
-    for (let m = 0; m < MODULES_PER_SUITE; m++) {
-      const tests = Array.from({ length: 20 }, (_, t) => `\n\ndef test_endpoint_${t}(client):\n    response = client.get("/items/${t}")\n    assert response.status_code == 200\n`).join('');
-      writeFileSync(path.join(suite, `test_m${m}.py`), `import os\n\nimport pytest\n\npytestmark = pytest.mark.skipif(\n    os.getenv("RUN_INTEGRATION_TESTS") != "true",\n    reason="Integration tests disabled.",\n)\n${tests}`);
-    }
+interface Measure {
+  cpu: number;
+  wall: number;
+  rssMiB: number;
+  output: string;
+}
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+const scales = process.argv.includes('--quick') ? [10, 50, 100] : (option('--scales') ?? '100,500,1000').split(',').map(Number);
+const rounds = Number(option('--rounds') ?? 3);
+if (scales.some((scale) => !Number.isInteger(scale) || scale < 1) || !Number.isInteger(rounds) || rounds < 1) {
+  console.error('bench: --scales takes whole numbers (100,500,1000) and --rounds a whole number');
+  process.exit(2);
+}
+if (!existsSync(TIME)) {
+  console.error(`bench: needs GNU time at ${TIME} to read CPU time and peak RSS of each case`);
+  process.exit(2);
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'smoke-lint-bench-'));
+
+/** Runs one command under GNU time; the median round by CPU. */
+function measure(command: string[], cwd: string, times = 1): Measure {
+  const results: Measure[] = [];
+  for (let round = 0; round < times; round++) {
+    const timing = path.join(work, 'time.txt');
+    const outFile = path.join(work, 'out.txt');
+    const out = openSync(outFile, 'w');
+    const run = spawnSync(TIME, ['-f', '%e %U %S %M', '-o', timing, ...command], { cwd, stdio: ['ignore', out, 'ignore'] });
+    closeSync(out);
+    if (run.error) throw run.error;
+    const [wall, user, sys, rssKiB] = readFileSync(timing, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    results.push({ cpu: user! + sys!, wall: wall!, rssMiB: rssKiB! / 1024, output: readFileSync(outFile, 'utf8') });
   }
+  return results.sort((a, b) => a.cpu - b.cpu)[Math.floor(results.length / 2)]!;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+const lintCommand = (paths: string[]) => [process.execPath, CLI, '--format', 'concise', '--no-color', ...paths];
+const findings = (result: Measure) => result.output.split('\n').filter((line) => /: SL\d{3} /.test(line)).length;
+const row = (label: string, result: Measure, extra = '') =>
+  console.log(`  ${label.padEnd(34)} ${result.cpu.toFixed(2).padStart(7)} ${result.wall.toFixed(2).padStart(7)} ${result.rssMiB.toFixed(0).padStart(8)}  ${extra}`);
+const header = () => console.log(`  ${''.padEnd(34)} ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)} ${'peak MiB'.padStart(8)}  ratios`);
+const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
 
-const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-bench-'));
 try {
-  generate(root);
-  const files = walkProject(root);
-  const baseline: number[] = [];
-  const full: number[] = [];
-  let findings = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    let start = performance.now();
-    for (const file of walkProject(root)) if (file.language !== 'yaml') parseText(file.language, readFileSync(file.path, 'utf8'));
-    baseline.push(performance.now() - start);
-    start = performance.now();
-    const report = await lint({ paths: [root], cwd: root });
-    full.push(performance.now() - start);
-    findings = report.diagnostics.length;
+  const config = writeAstGrepPack(path.join(work, 'ast-grep'));
+  const nodeZero = measure([process.execPath, '-e', '0'], work, rounds * 2);
+  console.log(`node -e 0: CPU ${nodeZero.cpu.toFixed(3)} s, wall ${nodeZero.wall.toFixed(3)} s, peak ${nodeZero.rssMiB.toFixed(0)} MiB (median of ${rounds * 2})`);
+
+  const byScale = new Map<number, Measure>();
+  for (const scale of scales) {
+    const root = path.join(work, `tree-${scale}`);
+    const copies = buildTree(root, scale);
+    const floor = measure([process.execPath, FLOOR, root], root);
+    const one = measure(lintCommand(['.']), root);
+    const perCopy = measure(lintCommand(copies.map((dir) => path.relative(root, dir))), root);
+    const astGrep = measure([AST_GREP, 'scan', '--config', config, root], root);
+    byScale.set(scale, one);
+    console.log(`\n${scale} suites, ${floor.output.trim()} .py/.sh files`);
+    header();
+    row('parse floor', floor);
+    row('ast-grep pack (6 checks)', astGrep);
+    row('smoke-lint, one project', one, `CPU ${(one.cpu / floor.cpu).toFixed(2)}x floor, ${(one.cpu / astGrep.wall).toFixed(2)}x ast-grep wall; ${findings(one)} findings`);
+    row('smoke-lint, one project per copy', perCopy, `CPU ${(perCopy.cpu / floor.cpu).toFixed(2)}x floor, ${(perCopy.cpu / astGrep.wall).toFixed(2)}x ast-grep wall; ${findings(perCopy)} findings`);
+    if (scale === 500) {
+      console.log(`  target CPU <= 2x floor: ${verdict(one.cpu <= 2 * floor.cpu)}; CPU <= ast-grep wall: ${verdict(one.cpu <= astGrep.wall)}; peak RSS <= 250 MiB: ${verdict(one.rssMiB <= 250)}`);
+    }
+    rmSync(root, { recursive: true, force: true });
   }
-  const ratio = median(full) / median(baseline);
-  console.log(`files: ${files.length} in ${SUITES} suites; rounds: ${ROUNDS}; findings: ${findings}`);
-  console.log(`baseline (walk + read + parse each file once): 1.00`);
-  console.log(`smoke-lint (everything, all rules):            ${ratio.toFixed(2)}x the baseline`);
+
+  const smallest = Math.min(...scales);
+  const largest = Math.max(...scales);
+  if (largest > smallest) {
+    const low = byScale.get(smallest)!;
+    const high = byScale.get(largest)!;
+    const factor = largest / smallest;
+    const cpuGrowth = high.cpu / low.cpu;
+    const rssGrowth = high.rssMiB / low.rssMiB;
+    console.log(`\ngrowth ${smallest} -> ${largest} suites (${factor}x): CPU ${cpuGrowth.toFixed(2)}x, peak RSS ${rssGrowth.toFixed(2)}x; target <= ${(factor * 1.1).toFixed(1)}x: ${verdict(cpuGrowth <= factor * 1.1 && rssGrowth <= factor * 1.1)}`);
+  }
+
+  // The pre-commit cases, in one copy (its own project): a staged file outside any suite, and one whole suite.
+  const single = path.join(work, 'single');
+  const [copy] = buildTree(single, 1);
+  const staged = measure(lintCommand(['backend/services/service_0.py']), copy!, rounds * 2);
+  const suite = measure(lintCommand(['backend/tests/integration']), copy!, rounds * 2);
+  console.log(`\none copy (median of ${rounds * 2})`);
+  header();
+  row('node -e 0', nodeZero);
+  row('one staged file outside any suite', staged, `${(staged.cpu / nodeZero.cpu).toFixed(2)}x node -e 0 CPU (target <= 2x: ${verdict(staged.cpu <= 2 * nodeZero.cpu)})`);
+  row('one whole suite', suite, `${(suite.cpu / nodeZero.cpu).toFixed(2)}x node -e 0 CPU (target <= 3x: ${verdict(suite.cpu <= 3 * nodeZero.cpu)}); ${findings(suite)} findings`);
 } finally {
-  rmSync(root, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
 }
