@@ -235,6 +235,15 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       },
     )
     .command(
+      'server',
+      'Run the language server (LSP over stdio) for editors: diagnostics as you type, fixes as code actions',
+      (command) => command.option('stdio', { type: 'boolean', default: true, describe: 'Talk LSP over stdin and stdout (the only transport; accepted because clients pass it)' }),
+      async () => {
+        const { runServer } = await import('./server/server.js');
+        await runServer();
+      },
+    )
+    .command(
       'rules',
       'List every rule with its severity and whether it can be fixed',
       (command) => command.option('format', { choices: ['text', 'json'] as const, default: 'text' as const }),
