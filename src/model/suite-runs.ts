@@ -1,0 +1,46 @@
+// Runners that belong to a suite although none of their pytest runs reaches it: a script inside the
+// suite that starts its database, or a script that calls the suite's own DB script, and then runs
+// pytest only on paths outside the suite (SL606).
+import { isWithin } from '../discover.js';
+import { isDbScript, pytestRuns, scriptCalls, suiteRelation, type PytestRun } from './scripts.js';
+import { shellScript, type ShellScript } from './shell.js';
+import type { Suite } from './suite.js';
+
+export interface RunOutside {
+  script: ShellScript;
+  run: PytestRun;
+  /** How the runner is tied to the suite, as a clause: "starts the database of `tests/integration`". */
+  suiteTie: string;
+}
+
+const cache = new WeakMap<Suite, RunOutside[]>();
+
+export function runsOutsideSuite(suite: Suite): RunOutside[] {
+  const cached = cache.get(suite);
+  if (cached) return cached;
+  const result: RunOutside[] = [];
+  for (const file of suite.project.shellFiles()) {
+    const script = shellScript(file);
+    if (!script) continue;
+    const runs = pytestRuns(script);
+    if (runs.length === 0) continue;
+    const tie = tieToSuite(script, suite);
+    if (!tie) continue;
+    // Every run must name known paths, none of which reaches the suite.
+    if (runs.some((run) => suiteRelation(run, suite) !== null || !run.targetsKnown || run.rawTargets.length === 0)) continue;
+    result.push({ script, run: runs[0]!, suiteTie: tie });
+  }
+  cache.set(suite, result);
+  return result;
+}
+
+function tieToSuite(script: ShellScript, suite: Suite): string | null {
+  if (isWithin(script.file.path, suite.dir) && isDbScript(script)) return `lives in \`${suite.name}\` and starts its database`;
+  for (const call of scriptCalls(script)) {
+    if (call.path === null || !call.anchored || !isWithin(call.path, suite.dir)) continue;
+    const callee = suite.files.find((file) => file.path === call.path);
+    const calleeScript = callee ? shellScript(callee) : null;
+    if (calleeScript && isDbScript(calleeScript)) return `starts the database of \`${suite.name}\``;
+  }
+  return null;
+}
