@@ -1,6 +1,7 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { armsCompatible, isReadinessWait, onlyInspectionArms, postgresRuns, runnersOf, runs } from '../src/model/dbscript.js';
+import { composeDefinitions, composeStarts } from '../src/readers/suite-databases.js';
 
 export default defineRule({
   code: 'SL505',
@@ -10,7 +11,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like. A check that runs once (a single `psql` or `pg_isready` right after the run, with or without a `sleep` before it) is no wait: it must repeat, in a loop or in a function the start path calls in a loop.',
+      'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like. A check that runs once (a single `psql` or `pg_isready` right after the run, with or without a `sleep` before it) is no wait: it must repeat, in a loop or in a function the start path calls in a loop. For a docker compose service of the suite it reports a service with no healthcheck that nothing waits for, or a script\'s `compose up` without `--wait` (nor a wait loop, nor a service that `depends_on` it with `condition: service_healthy`).',
     whyItMatters:
       '`docker run -d` returns as soon as the container exists. On first start the postgres image creates the cluster, runs a temporary server for its init scripts, stops it and only then starts the real server: a few seconds during which connections are refused. Tests started right away fail at random with "connection refused" or "the database system is starting up", more often on a busy CI machine. A fixed `sleep` only moves the race.',
     example:
@@ -21,6 +22,27 @@ export default defineRule({
       'Silent when the run has a `--health-cmd` and the script waits on the health status (`docker inspect -f \'{{.State.Health.Status}}\'`), when the wait lives in a function or another arm the start path calls, when the runner polls readiness itself, and for containers run in the foreground. A run (or a wait) inside a function the script never calls does not run: it is not counted.',
   },
   check({ suite, report }) {
+    for (const definition of composeDefinitions(suite)) {
+      if (definition.readiness.waited) continue;
+      const health = definition.readiness.healthcheck;
+      const start = composeStarts(suite).find((invocation) => (invocation.files ?? []).includes(definition.file.path) && (invocation.services.length === 0 || invocation.services.includes(definition.service ?? '')));
+      if (health && !start) continue; // a healthcheck, started by hand or elsewhere: whoever starts it may wait
+      if (start) {
+        report({
+          file: start.script.file,
+          range: nodeRange(start.command.node),
+          message: `\`compose up\` returns before ${definition.label} accepts connections, and nothing waits for it${health ? ': it has a healthcheck, but without `--wait` nobody reads it' : ''}: the tests race the server's start-up`,
+          hint: health ? 'Add `--wait` to `up` so that it returns once the healthcheck passes.' : 'Give the service a `healthcheck` (`pg_isready -h 127.0.0.1 -U <user>`) and start it with `up --wait`.',
+        });
+        continue;
+      }
+      report({
+        file: definition.file,
+        range: definition.anchor,
+        message: `${definition.label} has no healthcheck and nothing waits for PostgreSQL to accept connections (no \`up --wait\`, no \`depends_on: condition: service_healthy\`, no wait loop): the tests race the server's start-up`,
+        hint: 'Add a `healthcheck` with `pg_isready -h 127.0.0.1 -U <user>` and start the service with `docker compose up --wait`.',
+      });
+    }
     const runnerWaits = runnersOf(suite).some((runner) => runner.commands.some((command) => isReadinessWait(runner, command)));
     if (runnerWaits) return;
     for (const { script, run } of postgresRuns(suite)) {

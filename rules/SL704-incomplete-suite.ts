@@ -52,7 +52,7 @@ export default defineRule({
   fix: 'unsafe',
   docs: {
     whatItDoes:
-      'Reports an integration suite (a directory with test modules) that lacks one of the pieces the practice asks for: a conftest.py (in the suite or above it) with a fixture building a `TestClient` on the app; a DB script that starts the throw-away PostgreSQL (`docker run ... postgres:17`); a runner that starts the database, runs pytest on the suite with the gate variable set, and removes the database. One finding per missing piece.',
+      'Reports an integration suite (a directory with test modules) that lacks one of the pieces the practice asks for: a conftest.py (in the suite or above it) with a fixture building a `TestClient` on the app; a DB script that starts the throw-away PostgreSQL (`docker run ... postgres:17`); a runner that starts the database, runs pytest on the suite with the gate variable set, and removes the database. One finding per missing piece. A DB definition of any kind counts: a `docker run` script, a docker compose service paired with the suite, or a database the tests start themselves (testcontainers, pytest-postgresql), which needs no runner either: plain `pytest` starts it.',
     whyItMatters:
       'Each piece carries part of the isolation. Without the client fixture tests talk to a live server or to nothing; without the DB script the suite runs against whatever database answers on the port (often the development one, or none); without the runner nobody sets the gate variable, so the suite skips everywhere (CI goes green with nothing tested) and the database is never removed after a failure.',
     example:

@@ -2,6 +2,7 @@
 // that starts its PostgreSQL, a runner that runs it. Shared by SL704 (which reports the missing ones)
 // and `smoke-lint init` (which writes them). Anything that cannot be read counts as present: a piece
 // is missing only when nothing could stand in for it.
+import { composeDefinitions } from '../readers/suite-databases.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { clientOf } from '../model/app.js';
@@ -112,7 +113,11 @@ export function lackingPieces(suite: Suite): PieceKind[] {
   const missing: PieceKind[] = [];
   if (!hasClientPiece(suite)) missing.push('client');
   const scripts = suiteScripts(suite);
-  if (scripts.dbScripts.length === 0 && !startsDatabaseFromPython(suite) && !startsDatabaseWithCompose(suite)) missing.push('db-script');
-  if (scripts.runners.length === 0 && !runsSuiteOutsideShell(suite)) missing.push('runner');
+  // A DB definition of any kind completes the suite: a `docker run` script, a compose service the suite
+  // pairs with, a compose start in its scripts, or a database the tests start themselves (testcontainers,
+  // pytest-postgresql), which also needs no runner: plain `pytest` starts it.
+  const fromPython = startsDatabaseFromPython(suite);
+  if (scripts.dbScripts.length === 0 && !fromPython && !startsDatabaseWithCompose(suite) && composeDefinitions(suite).length === 0) missing.push('db-script');
+  if (scripts.runners.length === 0 && !fromPython && !runsSuiteOutsideShell(suite)) missing.push('runner');
   return missing;
 }

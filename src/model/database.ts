@@ -1,0 +1,135 @@
+// The suite's test database, whatever defines it: a `docker run` in a DB script, a docker compose
+// service, a CI job's `services:`, a testcontainers / pytest-postgresql fixture. Readers under
+// src/readers/ fill one shape; the SL2xx/SL5xx/SL7xx rules query it and never the source format.
+//
+// Which definitions belong to a suite (see pairDefinitions in src/readers/pairing.ts):
+//   docker run    the suite's DB scripts (scripts.ts: called by its runners, inside it, or nearest above);
+//   compose       a file a runner of the suite names with `-f`, else the compose files
+//                 (`docker-compose*.y(a)ml`, `compose*.y(a)ml`) in the suite's folder or a folder above it
+//                 (or such a folder's `docker/`); of their services, those that run a postgres image, and
+//                 when there are several: the ones whose port matches the suite's URL, else whose name
+//                 says test; when the suite has a DB script, only services a runner starts or named test;
+//   CI service    the `services:` of a workflow job that runs pytest on the suite (or on no path);
+//   python        testcontainers / pytest-postgresql / Docker SDK calls in the suite's conftests.
+// Never by chance: when the evidence does not single out a service, none is paired.
+import type { Range } from '../rule.js';
+import type { SourceFile } from '../source.js';
+import { isOfficialPostgresImage, isPostgresImage } from './docker.js';
+
+export type DbKind = 'docker-run' | 'compose' | 'ci-service' | 'testcontainers' | 'pytest-postgresql' | 'docker-sdk';
+
+/** A value read from a definition, where it is written, and (when the text is literal) its offsets for edits. */
+export interface DbValue {
+  value: string;
+  file: SourceFile;
+  range: Range;
+  /** Offsets [start, end) of exactly `value` in the file, when a fix may replace it. */
+  span: { start: number; end: number } | null;
+  /** Where the value came from when not written here: `${DB_PORT:-5433}`, `.env`. */
+  via: string | null;
+}
+
+export interface DbImage {
+  /** The image as written after interpolation (`postgres:16-alpine`). */
+  text: DbValue;
+  name: string;
+  /** The tag (null: none, which means `latest`). */
+  tag: string | null;
+  official: boolean;
+  /** An explicit major in the tag, or a digest. */
+  pinned: boolean;
+  /** The major the container runs; 18 for an unpinned official image; null when unknown. */
+  major: number | null;
+}
+
+export interface DbPort {
+  /** The host port; null when random (`- "5432"`) or unknown. */
+  host: DbValue | null;
+  container: string | null;
+  random: boolean;
+  /** The whole entry (for the finding's range). */
+  entry: DbValue;
+}
+
+export interface DbMount {
+  /** Normalized target path; null when unknown. */
+  target: string | null;
+  tmpfs: boolean;
+  /** The entry as written (`pgdata:/var/lib/postgresql/data`). */
+  entry: DbValue;
+  /** A named or bind volume that keeps data on disk. */
+  persistent: boolean;
+}
+
+export interface DbReadiness {
+  /** The definition declares a health check (compose `healthcheck`, CI `--health-cmd`). */
+  healthcheck: DbValue | null;
+  /** Something waits for it: `up --wait`, `depends_on: condition: service_healthy`, a wait loop, CI's own wait, a library's. */
+  waited: boolean;
+  /** How (for messages). */
+  how: string | null;
+}
+
+export interface DbDefinition {
+  kind: DbKind;
+  file: SourceFile;
+  /** Compose or CI service name, the container name of a run, or the fixture's name. */
+  service: string | null;
+  /** For messages: "compose service `db` (docker/docker-compose.test.yml)". */
+  label: string;
+  /** Where findings about the definition as a whole point (the service key, the call). */
+  anchor: Range;
+  image: DbImage | null;
+  /** Published ports; null when not applicable (a library maps a random port and hands the URL over). */
+  ports: DbPort[] | null;
+  /** Are the ports written out in full (no unknown variables or extra files)? */
+  portsKnown: boolean;
+  /** POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB as the container gets them (image defaults not applied). */
+  env: Map<string, DbValue | null>;
+  /** The environment may hold more than what is written (an `env_file` that could not be read). */
+  envKnown: boolean;
+  /** Mounts; null when not applicable. */
+  mounts: DbMount[] | null;
+  mountsKnown: boolean;
+  readiness: DbReadiness;
+  /** PGDATA as the container gets it; null for the image's default; undefined when unknown. */
+  pgdata: string | null | undefined;
+  /** Set for a CI service: it runs on a throw-away machine (no dev database, nothing outlives the job). */
+  ephemeralHost: boolean;
+}
+
+/** The user, password and database the container ends up with (the image's defaults filled in). */
+export function credentialsOf(definition: DbDefinition): { user: string | null; password: string | null; database: string | null } | null {
+  if (!definition.envKnown) return null;
+  const read = (key: string): string | null | undefined => {
+    if (!definition.env.has(key)) return undefined;
+    return definition.env.get(key)?.value ?? null;
+  };
+  const user = read('POSTGRES_USER');
+  const password = read('POSTGRES_PASSWORD');
+  const database = read('POSTGRES_DB');
+  const effectiveUser = user === undefined ? 'postgres' : user;
+  return {
+    user: effectiveUser,
+    password: password === undefined ? null : password,
+    database: database === undefined ? effectiveUser : database,
+  };
+}
+
+/** The image facts from an image reference text (the same reading as a `docker run`'s image word). */
+export function imageOf(text: DbValue): DbImage | null {
+  const raw = text.value.trim();
+  if (raw === '' || /\s/.test(raw)) return null;
+  const at = raw.indexOf('@');
+  const withoutDigest = at >= 0 ? raw.slice(0, at) : raw;
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  const hasTag = colon > slash;
+  const name = hasTag ? withoutDigest.slice(0, colon) : withoutDigest;
+  const tag = hasTag ? withoutDigest.slice(colon + 1) : null;
+  if (!isPostgresImage(name)) return null;
+  const official = isOfficialPostgresImage(name);
+  const version = tag === null ? null : (/^(\d+)/.exec(tag) ?? /(?:^|[-_.])pg(\d+)/.exec(tag));
+  const pinned = at >= 0 || version !== null;
+  return { text, name, tag, official, pinned, major: version ? Number(version[1]) : official ? 18 : null };
+}

@@ -1,0 +1,85 @@
+// `docker compose` / `docker-compose` / `podman-compose` invocations in shell scripts: which compose
+// files they name (`-f`), which services they start, and whether `up` waits (`--wait`).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { dockerCommands } from '../model/docker.js';
+import { resolvePath, type ShellCommand, type ShellScript } from '../model/shell.js';
+
+export interface ComposeInvocation {
+  script: ShellScript;
+  command: ShellCommand;
+  /** Absolute paths of the compose files it reads (its `-f` files, else the default file of its directory); null when unknown. */
+  files: string[] | null;
+  /** `up`, `run`, `exec`, `down`...; null when unknown. */
+  action: string | null;
+  /** The services named after the action (for `up`: those it starts; [] = all). */
+  services: string[];
+  /** `up --wait` (or `--wait-timeout`). */
+  wait: boolean;
+}
+
+const GLOBAL_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--env-file', '--profile', '--project-directory', '--ansi', '--parallel', '--progress']);
+const ACTION_VALUE = new Set(['--scale', '-t', '--timeout', '--wait-timeout', '--pull', '--exit-code-from', '--attach', '--no-attach', '-e', '--env', '-u', '--user', '-w', '--workdir', '--name', '--entrypoint', '-l', '--label', '-v', '--volume', '-p', '--publish', '--index']);
+
+/** The default compose files compose looks for in a directory, in its order. */
+export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+
+const cache = new WeakMap<ShellScript, ComposeInvocation[]>();
+
+export function composeInvocations(script: ShellScript): ComposeInvocation[] {
+  const cached = cache.get(script);
+  if (cached) return cached;
+  const result: ComposeInvocation[] = [];
+  for (const docker of dockerCommands(script)) {
+    if (docker.subcommand !== 'compose') continue;
+    const named: string[] = [];
+    let filesKnown = true;
+    let projectDirectory: string | null = null;
+    let action: string | null = null;
+    const services: string[] = [];
+    let wait = false;
+    const offset = docker.command.node.startIndex;
+    const args = docker.args;
+    for (let i = 0; i < args.length; i++) {
+      const word = args[i]!;
+      const value = word.value;
+      if (value === null) {
+        if (action === null) filesKnown = false;
+        continue;
+      }
+      if (action === null) {
+        if (!value.startsWith('-')) {
+          action = value;
+          continue;
+        }
+        const eq = value.indexOf('=');
+        const flag = eq < 0 ? value : value.slice(0, eq);
+        const argument = eq < 0 ? (args[i + 1]?.value ?? null) : value.slice(eq + 1);
+        if (GLOBAL_VALUE.has(flag) && eq < 0) i++;
+        if (flag === '-f' || flag === '--file') {
+          if (argument === null) filesKnown = false;
+          else named.push(resolvePath(script, argument, offset));
+        }
+        if (flag === '--project-directory' && argument !== null) projectDirectory = resolvePath(script, argument, offset);
+        continue;
+      }
+      if (value === '--wait' || value.startsWith('--wait-timeout')) wait = true;
+      if (value.startsWith('-')) {
+        if (ACTION_VALUE.has(value)) i++;
+        continue;
+      }
+      services.push(value);
+      // `run SERVICE COMMAND...` and `exec SERVICE COMMAND...`: the words after the service are its command.
+      if (action === 'run' || action === 'exec') break;
+    }
+    let files: string[] | null = named.length > 0 ? named : null;
+    if (files === null && filesKnown) {
+      const dir = projectDirectory ?? script.cwdAt(offset) ?? script.dir;
+      const found = DEFAULT_COMPOSE_FILES.map((name) => path.join(dir, name)).find((file) => existsSync(file));
+      files = found ? [found] : null;
+    }
+    result.push({ script, command: docker.command, files: filesKnown ? files : null, action, services, wait });
+  }
+  cache.set(script, result);
+  return result;
+}

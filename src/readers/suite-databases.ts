@@ -1,0 +1,71 @@
+// The test database definitions of a suite, from every reader, paired by evidence (the rule is
+// documented at the top of src/model/database.ts).
+import path from 'node:path';
+import type { DbDefinition } from '../model/database.js';
+import { allSuiteScripts, isReadinessWait, postgresRuns, runnersOf, dbScriptsOf } from '../model/dbscript.js';
+import type { Suite } from '../model/suite.js';
+import { isWithin } from '../discover.js';
+import { composeDatabases, dependedOnHealthy, isComposeFileName } from './compose.js';
+import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
+
+const TEST_NAME = /(^|[-_.])(test|tests|testing|it|integration|e2e|ci)([-_.]|$)|test/i;
+
+const cache = new WeakMap<Suite, DbDefinition[]>();
+
+/** The suite's test database definitions other than its DB scripts' `docker run`s (those stay with the shell rules). */
+export function composeDefinitions(suite: Suite): DbDefinition[] {
+  const cached = cache.get(suite);
+  if (cached) return cached;
+  const result = pairCompose(suite);
+  cache.set(suite, result);
+  return result;
+}
+
+function pairCompose(suite: Suite): DbDefinition[] {
+  const project = suite.project;
+  const scripts = allSuiteScripts(suite);
+  const invocations: ComposeInvocation[] = scripts.flatMap((script) => composeInvocations(script));
+  const named = new Set<string>();
+  const startedServices = new Set<string>();
+  for (const invocation of invocations) {
+    for (const file of invocation.files ?? []) named.add(file);
+    if (invocation.action === 'up' || invocation.action === 'run' || invocation.action === 'start') for (const service of invocation.services) startedServices.add(service);
+  }
+  const byRunner = named.size > 0;
+  let candidates: string[];
+  if (byRunner) {
+    candidates = [...named];
+  } else {
+    // Proximity: compose files in the suite's folder or a folder above it (or that folder's `docker/`).
+    const homes: string[] = [];
+    for (let dir = suite.dir; isWithin(dir, project.root); dir = path.dirname(dir)) {
+      homes.push(dir, path.join(dir, 'docker'));
+      if (dir === project.root) break;
+    }
+    candidates = project
+      .yamlFiles((file) => isComposeFileName(path.basename(file)) && homes.includes(path.dirname(file)))
+      .map((file) => file.path);
+  }
+  const files = project.yamlFiles((file) => candidates.includes(file));
+  const hasDbScript = postgresRuns(suite).length > 0;
+  let found = files.flatMap((file) => composeDatabases(file, project.relative(file.path)).map((entry) => ({ ...entry, fileName: path.basename(file.path) })));
+  if (byRunner && startedServices.size > 0) found = found.filter((entry) => startedServices.has(entry.service.name));
+  if (!byRunner || found.length > 1) {
+    const testNamed = found.filter((entry) => TEST_NAME.test(entry.service.name) || TEST_NAME.test(entry.fileName));
+    if (hasDbScript && !byRunner) found = testNamed;
+    else if (found.length > 1) found = testNamed.length > 0 ? testNamed : byRunner ? found : [];
+  }
+  // Readiness: `up --wait` on the file, a service that waits for it healthy, or a wait loop in the suite's scripts.
+  const loops = [...runnersOf(suite), ...dbScriptsOf(suite), ...scripts].some((script) => script.commands.some((command) => isReadinessWait(script, command)));
+  return found.map(({ definition, service }) => {
+    const upWait = invocations.find((invocation) => invocation.wait && (invocation.files ?? []).includes(definition.file.path));
+    const healthy = dependedOnHealthy(definition.file, service.name);
+    const how = upWait ? '`up --wait`' : healthy ? '`depends_on: condition: service_healthy`' : loops ? 'a wait loop' : null;
+    return { ...definition, readiness: { ...definition.readiness, waited: how !== null, how } };
+  });
+}
+
+/** Does the suite start its compose services from a script, with `up` and no `--wait` (where a fix could add it)? */
+export function composeStarts(suite: Suite): ComposeInvocation[] {
+  return allSuiteScripts(suite).flatMap((script) => composeInvocations(script)).filter((invocation) => invocation.action === 'up');
+}
