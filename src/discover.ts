@@ -23,6 +23,11 @@ export function isWithin(child: string, parent: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
+/** Does this directory hold a project marker (pyproject.toml, .smoke-lint.toml, setup.cfg, pytest.ini, tox.ini, .git)? */
+export function isProjectRoot(directory: string): boolean {
+  return PROJECT_MARKERS.some((marker) => existsSync(path.join(directory, marker)));
+}
+
 /** The nearest directory at or above `start` that looks like a project root; `start`'s directory if none. */
 export function findProjectRoot(start: string): string {
   const absolute = path.resolve(start);

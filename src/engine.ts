@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { allRules } from '../rules/index.js';
 import { codeMatches, discoverConfig, loadConfigFile, type Config } from './config.js';
-import { findProjectRoot, walkProject } from './discover.js';
+import { findProjectRoot, isDirectory, isProjectRoot, isWithin, walkProject } from './discover.js';
 import { globMatches } from './glob.js';
 import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, Project, type Suite } from './model/suite.js';
@@ -78,7 +78,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
 
   const byRoot = new Map<string, string[]>();
   for (const target of absolutePaths) {
-    const root = findProjectRoot(target);
+    const root = projectRootFor(target, request.cwd);
     byRoot.set(root, [...(byRoot.get(root) ?? []), target]);
   }
 
@@ -113,6 +113,20 @@ export async function lint(request: LintRequest): Promise<LintReport> {
 }
 
 /**
+ * The project a requested path is linted in. A file (pre-commit passes staged files) is linted with
+ * the same root and configuration as `smoke-lint .` from the working directory, even when a nested
+ * pytest.ini or pyproject.toml sits closer to it; a folder, or a file outside the working directory's
+ * project, gets the nearest project root above it.
+ */
+export function projectRootFor(target: string, cwd: string): string {
+  const own = findProjectRoot(target);
+  if (isDirectory(target)) return own;
+  const cwdRoot = findProjectRoot(cwd);
+  if (cwdRoot !== own && isProjectRoot(cwdRoot) && isWithin(own, cwdRoot)) return cwdRoot;
+  return own;
+}
+
+/**
  * The suites the requested paths touch: suites under a requested folder, the suite around a requested
  * file, and the suites whose DB script or runner a requested shell file is (pre-commit names the
  * staged `scripts/test-integration.sh`, which lives outside every suite folder).
@@ -121,19 +135,6 @@ export function selectSuites(project: Project, targets: string[]): Suite[] {
   const suiteDirs = project.suiteDirs();
   const chosen = new Set<string>();
   const looseScripts: string[] = [];
-  for (const target of targets) {
-    let matched = false;
-    for (const dir of suiteDirs) {
-      const absolute = path.join(project.root, dir);
-      const suiteInsideTarget = absolute === target || absolute.startsWith(target + path.sep);
-      const targetInsideSuite = target.startsWith(absolute + path.sep);
-      if (suiteInsideTarget || targetInsideSuite) {
-        chosen.add(dir);
-        matched = true;
-      }
-    }
-    if (!matched && project.files.get(target)?.language === 'shell') looseScripts.push(target);
-  }
   const built = new Map<string, Suite>();
   const suiteAt = (dir: string): Suite => {
     let suite = built.get(dir);
@@ -143,6 +144,24 @@ export function selectSuites(project: Project, targets: string[]): Suite[] {
     }
     return suite;
   };
+  // A file belongs to a suite when the suite reads it: its own files (not the unit tests beside it),
+  // the conftests above it and the fixture modules it loads from elsewhere.
+  const reads = (suite: Suite, file: string): boolean =>
+    [...suite.files, ...suite.outerConftests].some((source) => source.path === file) || suite.fixtureModules.some((module) => module.file.path === file);
+  for (const target of targets) {
+    let matched = false;
+    const isFile = !isDirectory(target);
+    for (const dir of suiteDirs) {
+      const absolute = path.join(project.root, dir);
+      const suiteInsideTarget = !isFile && (absolute === target || absolute.startsWith(target + path.sep));
+      const targetInsideSuite = !isFile && target.startsWith(absolute + path.sep);
+      if (suiteInsideTarget || targetInsideSuite || (isFile && reads(suiteAt(dir), target))) {
+        chosen.add(dir);
+        matched = true;
+      }
+    }
+    if (!matched && project.files.get(target)?.language === 'shell') looseScripts.push(target);
+  }
   if (looseScripts.length > 0) {
     for (const dir of suiteDirs) {
       if (chosen.has(dir)) continue;

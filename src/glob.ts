@@ -1,4 +1,5 @@
-// A small glob matcher for config values (`suites`, `per-file-ignores`): `**`, `*`, `?`, `{a,b}`.
+// A small glob matcher for config values (`suites`, `per-file-ignores`): `**`, `*`, `?`, `{a,b}`, and
+// `\` before one of `*?{},[]\` for that character itself (any other `\` is a Windows separator).
 // Paths are matched relative to the project root, `/`-separated.
 
 const cache = new Map<string, RegExp>();
@@ -6,13 +7,16 @@ const cache = new Map<string, RegExp>();
 export function globToRegExp(glob: string): RegExp {
   const cached = cache.get(glob);
   if (cached) return cached;
-  let pattern = glob.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+  let pattern = glob.replace(/\\(?![*?{}[\],\\])/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
   // A glob without a slash matches at any depth, as in .gitignore and Ruff's per-file-ignores.
   if (!pattern.includes('/')) pattern = `**/${pattern}`;
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i]!;
-    if (char === '*') {
+    if (char === '\\' && i + 1 < pattern.length) {
+      source += escapeRegExp(pattern[i + 1]!);
+      i += 1;
+    } else if (char === '*') {
       if (pattern[i + 1] === '*') {
         const slashAfter = pattern[i + 2] === '/';
         source += slashAfter ? '(?:.*/)?' : '.*';

@@ -4,7 +4,6 @@
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
-import type { DiscoveredFile } from '../discover.js';
 import { fixtureDecorator, pyModule, stringValue, unparenthesize, type PyModule } from './python.js';
 import { pytestBasedir, resolveModule } from './app.js';
 import type { Project } from './suite.js';
@@ -27,17 +26,10 @@ export interface FixtureModule {
   scope: string;
 }
 
-const indexes = new WeakMap<Project, Map<string, DiscoveredFile>>();
-
 /** The project's Python file at an absolute path, loaded; null when the project has none there. */
 export function projectPythonFile(project: Project, absolute: string): SourceFile | null {
-  let index = indexes.get(project);
-  if (!index) {
-    index = new Map(project.discovered.filter((file) => file.language === 'python').map((file) => [file.path, file]));
-    indexes.set(project, index);
-  }
-  const found = index.get(absolute);
-  return found ? project.load(found) : null;
+  const found = project.files.get(absolute);
+  return found?.language === 'python' ? project.load(found) : null;
 }
 
 /** `pytest_plugins = "a.b"` or `pytest_plugins = ["a.b", ...]`: the dotted names given. */

@@ -1,16 +1,15 @@
 // The project and its integration suites: which directories are suites, and which files belong to each.
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { globToRegExp } from '../glob.js';
 import { fromText, loadSource, type SourceFile } from '../source.js';
 import { NativeLoadError } from '../native.js';
 import type { DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
+import { isTestModuleName, suiteSpecs, type Evidence, type SuiteReason } from './discovery.js';
 import { directFixtureModules, fixtureModuleClosure, type FixtureModule } from './fixture-modules.js';
 import { FileIndex } from './file-index.js';
 
-export const DEFAULT_SUITE_NAMES = new Set(['integration', 'smoke', 'smoketest', 'smoketests', 'e2e']);
-const TEST_ROOT_NAMES = new Set(['tests', 'test']);
+export { DEFAULT_SUITE_NAMES, isTestModuleName } from './discovery.js';
 
 export class Project {
   readonly root: string;
@@ -86,9 +85,9 @@ export interface Suite {
   project: Project;
   /** Absolute path of the suite's directory. */
   dir: string;
-  /** The suite directory relative to the project root. */
+  /** The suite directory relative to the project root ('.' for the root itself). */
   name: string;
-  /** `test_*.py` / `*_test.py` modules inside the suite. */
+  /** The suite's test modules: `test_*.py` / `*_test.py` inside it, only those that use the app or the database when it was found by content, or the modules the `suites` setting names. */
   testModules: SourceFile[];
   /** `conftest.py` files inside the suite directory (any depth). */
   conftests: SourceFile[];
@@ -104,60 +103,47 @@ export interface Suite {
    * from these and report at the module where the code is, which may lie outside `dir`.
    */
   fixtureModules: FixtureModule[];
+  /** Why it is a suite: its folder's name, the `suites` setting, or what its tests use (the file and fixture). */
+  reason: SuiteReason;
+  /** For a suite found by content: why each test module (absolute path) is in it. */
+  evidence: ReadonlyMap<string, Evidence>;
 }
 
 function isPresent<T>(value: T | null): value is T {
   return value !== null;
 }
 
-/** Is this relative directory a suite by the default rule: a suite-named folder below a tests folder? */
-function isDefaultSuiteDir(relativeDir: string): boolean {
-  const parts = relativeDir.split('/');
-  const last = parts[parts.length - 1]!;
-  if (!DEFAULT_SUITE_NAMES.has(last)) return false;
-  return parts.slice(0, -1).some((part) => TEST_ROOT_NAMES.has(part));
-}
-
-function isSuiteDir(config: Config, relativeDir: string): boolean {
-  if (config.suites) return config.suites.some((glob) => globMatchesExactly(glob, relativeDir));
-  return isDefaultSuiteDir(relativeDir);
-}
-
-function globMatchesExactly(glob: string, relativeDir: string): boolean {
-  // A suite glob names the directory itself, not its children.
-  return globToRegExp(glob).test(relativeDir);
-}
-
-export function isTestModuleName(base: string): boolean {
-  return (base.startsWith('test_') && base.endsWith('.py')) || (base.endsWith('_test.py') && base !== '_test.py');
-}
-
-/** The suite directories of a project, outermost only (a suite inside a suite belongs to the outer one). */
+/** The suite folders of a project (relative), outermost only: configured, named like a suite, or found by content. */
 export function findSuiteDirs(project: Project): string[] {
-  const candidates = new Set<string>();
-  for (const dir of project.files.dirs()) {
-    const relativeDir = project.relative(dir);
-    if (!relativeDir || relativeDir.startsWith('..')) continue;
-    const parts = relativeDir.split('/');
-    for (let length = 1; length <= parts.length; length++) {
-      const candidate = parts.slice(0, length).join('/');
-      if (isSuiteDir(project.config, candidate)) {
-        candidates.add(candidate);
-        break;
-      }
-    }
-  }
-  return [...candidates].sort();
+  return suiteSpecs(project).map((spec) => spec.name);
 }
 
+/**
+ * The suite in `relativeDir` ('' = the project root): the project's suite there (its test modules, why
+ * it is one), or, for a folder that is no suite, every test module in it. Folders of other suites
+ * nested inside it, and test modules that are not the suite's (unit tests beside it), are left out.
+ */
 export function buildSuite(project: Project, relativeDir: string): Suite {
-  const dir = path.join(project.root, relativeDir);
-  const inside = project.files.under(dir).filter((file) => file.language !== 'yaml');
-  const files = inside.map((file) => project.load(file)).filter(isPresent);
-  const testModules = files.filter((file) => file.language === 'python' && isTestModuleName(path.basename(file.path)));
+  const specs = suiteSpecs(project);
+  const spec = specs.find((candidate) => candidate.name === relativeDir) ?? null;
+  const reason: SuiteReason = spec?.reason ?? { kind: 'configured', detail: 'named on the command line', evidence: null };
+  const dir = relativeDir ? path.join(project.root, relativeDir) : project.root;
+  const nested = specs
+    .filter((other) => other.name !== relativeDir && other.testModules === null && (relativeDir === '' || other.name.startsWith(relativeDir + '/')))
+    .map((other) => path.join(project.root, other.name));
+  const wanted = spec?.testModules ? new Set(spec.testModules) : null;
+  const inside = project.files.under(dir).filter((file) => file.language !== 'yaml' && !nested.some((other) => file.path.startsWith(other + path.sep)));
+  const isTest = (file: { path: string; language: string }) => file.language === 'python' && isTestModuleName(path.basename(file.path));
+  const files = inside.filter((file) => !isTest(file) || !wanted || wanted.has(file.path)).map((file) => project.load(file)).filter(isPresent);
+  const testModules = files.filter(isTest);
+  for (const extra of spec?.testModules ?? []) {
+    // A configured module need not have a test module's name (`tests.py`).
+    const loaded = files.find((file) => file.path === extra);
+    if (loaded && !testModules.includes(loaded)) testModules.push(loaded);
+  }
   const conftests = files.filter((file) => path.basename(file.path) === 'conftest.py');
   const outerConftests: SourceFile[] = [];
-  const parts = relativeDir.split('/');
+  const parts = relativeDir ? relativeDir.split('/') : [];
   for (let length = 0; length < parts.length; length++) {
     const candidate = path.join(project.root, ...parts.slice(0, length), 'conftest.py');
     const discovered = project.files.get(candidate);
@@ -165,7 +151,7 @@ export function buildSuite(project: Project, relativeDir: string): Suite {
     if (loaded) outerConftests.push(loaded);
   }
   const fixtureModules = suiteFixtureModules(project, outerConftests, conftests, testModules);
-  return { project, dir, name: relativeDir, testModules, conftests, outerConftests, files, fixtureModules };
+  return { project, dir, name: relativeDir || '.', testModules, conftests, outerConftests, files, fixtureModules, reason, evidence: spec?.evidence ?? new Map() };
 }
 
 /** The fixture modules of a suite (see `Suite.fixtureModules`). */

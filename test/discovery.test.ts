@@ -1,0 +1,72 @@
+// Which modules form a suite: errors for configured entries that match nothing, and path runs that use
+// the same project root as `smoke-lint .` under a nested pytest configuration.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { ConfigError } from '../src/config.js';
+import { lint } from '../src/engine.js';
+
+const made: string[] = [];
+after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-discovery-'));
+  made.push(root);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return root;
+}
+
+test('a configured `suites` entry that matches nothing is an error naming it', async () => {
+  const root = project({
+    'pyproject.toml': '[tool.smoke-lint]\nsuites = ["backend/tests", "services/*/e2e"]\n',
+    'backend/tests/test_a.py': 'def test_a():\n    pass\n',
+  });
+  await assert.rejects(lint({ paths: ['.'], cwd: root }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /`suites` entry "services\/\*\/e2e" matches no folder or module/);
+    assert.doesNotMatch(error.message, /backend\/tests"/);
+    return true;
+  });
+});
+
+test('a backslash escapes a glob character in a `suites` entry', async () => {
+  const root = project({
+    'pyproject.toml': '[tool.smoke-lint]\nsuites = ["*/\\\\{\\\\{app\\\\}\\\\}/tests"]\n',
+    'tpl/{{app}}/tests/test_a.py': 'def test_a():\n    pass\n',
+  });
+  const report = await lint({ paths: ['.'], cwd: root, select: ['SL101'] });
+  assert.deepEqual(report.diagnostics.map((d) => path.relative(root, d.file.path)), ['tpl/{{app}}/tests/test_a.py']);
+});
+
+test('a file run uses the root and configuration of `smoke-lint .` even under a nested pytest.ini', async () => {
+  const root = project({
+    '.smoke-lint.toml': 'suites = ["backend/checks"]\n',
+    '.git/HEAD': 'ref: refs/heads/main\n',
+    'backend/pytest.ini': '[pytest]\naddopts = -q\n',
+    'backend/checks/test_a.py': 'def test_a():\n    pass\n',
+  });
+  const whole = await lint({ paths: ['.'], cwd: root, select: ['SL101'] });
+  const file = await lint({ paths: ['backend/checks/test_a.py'], cwd: root, select: ['SL101'] });
+  assert.equal(whole.diagnostics.length, 1);
+  assert.deepEqual(file.diagnostics.map((d) => d.file.path), whole.diagnostics.map((d) => d.file.path));
+  assert.equal(file.suitesChecked, 1);
+});
+
+test('a unit test beside a content-found suite, named on the command line, is skipped quietly', async () => {
+  const root = project({
+    'pyproject.toml': '[project]\nname = "x"\n',
+    'tests/conftest.py': 'import pytest\nfrom fastapi.testclient import TestClient\nfrom app import app\n\n@pytest.fixture\ndef client():\n    return TestClient(app)\n',
+    'tests/test_api.py': 'def test_api(client):\n    client.get("/")\n',
+    'tests/test_unit.py': 'def test_unit():\n    assert True\n',
+  });
+  const report = await lint({ paths: ['tests/test_unit.py'], cwd: root, select: ['SL101'] });
+  assert.equal(report.suitesChecked, 0);
+  const suite = await lint({ paths: ['tests/conftest.py'], cwd: root, select: ['SL101'] });
+  assert.equal(suite.suitesChecked, 1);
+  assert.deepEqual(suite.diagnostics.map((d) => path.relative(root, d.file.path)), ['tests/test_api.py']);
+});
