@@ -76,6 +76,7 @@ export default defineRule({
     const devPort = String(config.devPort);
     const testPort = String(config.testPort);
     for (const definition of composeDefinitions(suite)) {
+      if (definition.ephemeralHost) continue; // a CI machine has no dev database to clash with
       for (const port of definition.ports ?? []) {
         if (port.host?.value !== devPort) continue;
         const span = port.host.via === null ? port.host.span : null;

@@ -24,6 +24,7 @@ export default defineRule({
   check({ suite, report }) {
     for (const definition of composeDefinitions(suite)) {
       const image = definition.image;
+      if (definition.kind !== 'compose') continue;
       if (!image || image.major === null || image.major < 18 || definition.pgdata !== null) continue;
       const mount = (definition.mounts ?? []).find((candidate) => candidate.target === OLD_DATA_DIR);
       if (!mount) continue;

@@ -11,7 +11,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like. A check that runs once (a single `psql` or `pg_isready` right after the run, with or without a `sleep` before it) is no wait: it must repeat, in a loop or in a function the start path calls in a loop. For a docker compose service of the suite it reports a service with no healthcheck that nothing waits for, or a script\'s `compose up` without `--wait` (nor a wait loop, nor a service that `depends_on` it with `condition: service_healthy`).',
+      'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like. A check that runs once (a single `psql` or `pg_isready` right after the run, with or without a `sleep` before it) is no wait: it must repeat, in a loop or in a function the start path calls in a loop. For a docker compose service of the suite it reports a service with no healthcheck that nothing waits for, or a script\'s `compose up` without `--wait` (nor a wait loop, nor a service that `depends_on` it with `condition: service_healthy`). For a GitHub Actions job service that the job running the suite uses, it reports a service without `--health-cmd` in its `options` when no step waits either.',
     whyItMatters:
       '`docker run -d` returns as soon as the container exists. On first start the postgres image creates the cluster, runs a temporary server for its init scripts, stops it and only then starts the real server: a few seconds during which connections are refused. Tests started right away fail at random with "connection refused" or "the database system is starting up", more often on a busy CI machine. A fixed `sleep` only moves the race.',
     example:
@@ -24,6 +24,15 @@ export default defineRule({
   check({ suite, report }) {
     for (const definition of composeDefinitions(suite)) {
       if (definition.readiness.waited) continue;
+      if (definition.kind === 'ci-service') {
+        report({
+          file: definition.file,
+          range: definition.anchor,
+          message: `${definition.label} has no \`--health-cmd\` in its \`options\`, so the job's steps start as soon as the container exists, and no step waits for PostgreSQL: the tests race the server's start-up`,
+          hint: 'Add `options: --health-cmd "pg_isready -h 127.0.0.1" --health-interval 2s --health-timeout 5s --health-retries 15`: the runner then waits until the service is healthy.',
+        });
+        continue;
+      }
       const health = definition.readiness.healthcheck;
       const start = composeStarts(suite).find((invocation) => (invocation.files ?? []).includes(definition.file.path) && (invocation.services.length === 0 || invocation.services.includes(definition.service ?? '')));
       if (health && !start) continue; // a healthcheck, started by hand or elsewhere: whoever starts it may wait

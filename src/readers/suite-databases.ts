@@ -7,16 +7,20 @@ import type { Suite } from '../model/suite.js';
 import { isWithin } from '../discover.js';
 import { composeDatabases, dependedOnHealthy, isComposeFileName } from './compose.js';
 import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
+import { workflowDatabases } from './workflow-services.js';
 
 const TEST_NAME = /(^|[-_.])(test|tests|testing|it|integration|e2e|ci)([-_.]|$)|test/i;
 
 const cache = new WeakMap<Suite, DbDefinition[]>();
 
-/** The suite's test database definitions other than its DB scripts' `docker run`s (those stay with the shell rules). */
+/**
+ * The suite's test database definitions other than its DB scripts' `docker run`s (those stay with the
+ * shell rules): compose services and CI job services.
+ */
 export function composeDefinitions(suite: Suite): DbDefinition[] {
   const cached = cache.get(suite);
   if (cached) return cached;
-  const result = pairCompose(suite);
+  const result = [...pairCompose(suite), ...workflowDatabases(suite)];
   cache.set(suite, result);
   return result;
 }

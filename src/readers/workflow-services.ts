@@ -1,0 +1,123 @@
+// GitHub Actions workflows: the `services:` of a job that runs the suite's tests, read into the DB
+// model. A job pairs with a suite when one of its steps runs pytest on the suite, on a folder above
+// it, or on no path at all (`working-directory` taken into account).
+import path from 'node:path';
+import type { DbDefinition, DbPort, DbValue } from '../model/database.js';
+import { imageOf } from '../model/database.js';
+import { isReadinessWait } from '../model/dbscript.js';
+import { pytestRuns } from '../model/scripts.js';
+import { shellScript } from '../model/shell.js';
+import type { Suite } from '../model/suite.js';
+import { isWithin } from '../discover.js';
+import { fromText, type SourceFile } from '../source.js';
+import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
+
+/** The workflow files of the project (`.github/workflows/*.y(a)ml` at its root). */
+function workflowFiles(suite: Suite): SourceFile[] {
+  const dir = path.join(suite.project.root, '.github', 'workflows');
+  return suite.project.yamlFiles((file) => path.dirname(file) === dir);
+}
+
+interface StepScript {
+  text: string;
+  workingDirectory: string;
+}
+
+function stepScripts(yaml: YamlDocument, job: YamlNode, root: string): StepScript[] {
+  const jobDir = yaml.text(yaml.get(yaml.get(yaml.get(job, 'defaults'), 'run'), 'working-directory'));
+  return yaml.items(yaml.get(job, 'steps')).flatMap((step) => {
+    const text = yaml.text(yaml.get(step, 'run'));
+    if (text === null) return [];
+    const dir = yaml.text(yaml.get(step, 'working-directory')) ?? jobDir;
+    return [{ text, workingDirectory: dir && !dir.includes('${{') ? path.resolve(root, dir) : root }];
+  });
+}
+
+/** Does one of the job's steps run pytest on the suite (or on no path, or a folder above it)? */
+function runsSuite(scripts: StepScript[], workflow: SourceFile, suite: Suite): boolean {
+  return scripts.some((step, index) => {
+    const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
+    if (!script) return false;
+    return pytestRuns(script).some((run) => {
+      const raw = run.rawTargets.filter((target): target is string => target !== null);
+      if (raw.length === 0) return isWithin(suite.dir, step.workingDirectory);
+      return raw.some((target) => {
+        const absolute = path.resolve(step.workingDirectory, target);
+        return isWithin(absolute, suite.dir) || isWithin(suite.dir, absolute);
+      });
+    });
+  });
+}
+
+function stepsWait(scripts: StepScript[], workflow: SourceFile): boolean {
+  return scripts.some((step, index) => {
+    const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
+    return script !== null && script.commands.some((command) => isReadinessWait(script, command));
+  });
+}
+
+function located(yaml: YamlDocument, node: YamlNode, value: string): DbValue {
+  return { value, file: yaml.file, range: yaml.range(node), span: null, via: null };
+}
+
+/** The postgres services of the workflow jobs that run the suite. */
+export function workflowDatabases(suite: Suite): DbDefinition[] {
+  const result: DbDefinition[] = [];
+  for (const file of workflowFiles(suite)) {
+    const yaml = readYaml(file);
+    for (const job of yaml.entries(yaml.get(yaml.root, 'jobs'))) {
+      const services = yaml.entries(yaml.get(job.value, 'services'));
+      if (services.length === 0) continue;
+      const scripts = stepScripts(yaml, job.value!, suite.project.root);
+      if (!runsSuite(scripts, file, suite)) continue;
+      const waits = stepsWait(scripts, file);
+      for (const service of services) {
+        const imageNode = yaml.get(service.value, 'image') ?? service.value;
+        const imageText = yaml.text(imageNode);
+        if (!imageText || !imageNode || imageText.includes('${{')) continue;
+        const image = imageOf(located(yaml, imageNode, imageText));
+        if (!image) continue;
+        const env = new Map<string, DbValue | null>();
+        let envKnown = true;
+        for (const entry of yaml.entries(yaml.get(service.value, 'env'))) {
+          const text = yaml.text(entry.value);
+          if (text === null || text.includes('${{')) {
+            env.set(entry.key, null);
+            if (entry.key.startsWith('POSTGRES_')) envKnown = false;
+          } else env.set(entry.key, located(yaml, entry.value!, text));
+        }
+        const ports: DbPort[] = [];
+        for (const item of yaml.items(yaml.get(service.value, 'ports'))) {
+          const text = yaml.text(item);
+          if (text === null) continue;
+          const parts = text.split(':');
+          const host = parts.length >= 2 ? located(yaml, item, parts[parts.length - 2]!) : null;
+          ports.push({ host, container: parts[parts.length - 1] ?? null, random: parts.length < 2, entry: located(yaml, item, text) });
+        }
+        // The runner waits for a service's health check before the first step: `options: --health-cmd ...`.
+        const optionsNode = yaml.get(service.value, 'options');
+        const options = yaml.text(optionsNode) ?? '';
+        const health = /(^|\s)--health-cmd(=|\s)/.test(options) && optionsNode ? located(yaml, optionsNode, options) : null;
+        const how = health ? 'the runner waits for its health check' : waits ? 'a wait loop in a step' : null;
+        result.push({
+          kind: 'ci-service',
+          file,
+          service: service.key,
+          label: `CI service \`${service.key}\` of job \`${job.key}\` (${suite.project.relative(file.path)})`,
+          anchor: yaml.range(service.keyNode),
+          image,
+          ports,
+          portsKnown: true,
+          env,
+          envKnown,
+          mounts: null,
+          mountsKnown: false,
+          readiness: { healthcheck: health, waited: how !== null, how },
+          pgdata: undefined,
+          ephemeralHost: true,
+        });
+      }
+    }
+  }
+  return result;
+}
