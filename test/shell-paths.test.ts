@@ -105,3 +105,49 @@ describe('a correct project written with functions', () => {
     assert.equal(plan.texts.size, 0);
   });
 });
+
+describe('the cost of following functions', () => {
+  /** Work the call graph does (calls followed) for a script. */
+  function work(text: string): number {
+    const model = script(text) as unknown as { callGraph(): { work: number } };
+    return model.callGraph().work;
+  }
+
+  function chain(count: number): string {
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) lines.push(`f${i}() { echo ${i}; ${i + 1 < count ? `f${i + 1}` : 'true'}; }`);
+    lines.push('f0');
+    return lines.join('\n') + '\n';
+  }
+
+  function dense(count: number): string {
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) lines.push(`g${i}() { g${(i * 7 + 1) % count}; g${(i * 13 + 5) % count}; echo ${i}; }`);
+    lines.push('g0', '"$@"');
+    return lines.join('\n') + '\n';
+  }
+
+  it('grows linearly with a chain of functions calling each other', () => {
+    const small = work(chain(1000));
+    const large = work(chain(4000));
+    assert.ok(small > 0);
+    assert.ok(large <= small * 4.5, `work ${small} for 1000 functions, ${large} for 4000`);
+  });
+
+  it('grows linearly with a dense call graph and a dispatch into every function', () => {
+    const small = work(dense(1000));
+    const large = work(dense(4000));
+    assert.ok(small > 0);
+    assert.ok(large <= small * 4.5, `work ${small} for 1000 functions, ${large} for 4000`);
+  });
+
+  it('mirrors about as many nodes per line whatever the script size', () => {
+    const size = (lines: number) => {
+      const text = Array.from({ length: lines }, (_, i) => `echo "line ${i}" >/dev/null`).join('\n');
+      return (script(text) as unknown as { light: { size: number } }).light.size;
+    };
+    const small = size(2000);
+    const large = size(8000);
+    assert.ok(large <= small * 4.2, `${small} nodes for 2000 lines, ${large} for 8000`);
+  });
+});

@@ -128,13 +128,13 @@ const READINESS_TEXT =
   /\bpg_isready\b|\bpsql\b|\.State\.Health|\bHealth\.Status\b|\bhealthy\b|wait-for-it|\bdockerize\b|ready to accept connections|\bpg_ctl\b|\bnc\b[^\n]*\s-z|\bpsycopg\b|\basyncpg\b|\bsqlalchemy\b/;
 
 /** Does this command check that the database accepts connections (pg_isready, psql, health status, a connect)? */
-export function isReadinessCommand(script: ShellScript, command: ShellCommand): boolean {
+export function isReadinessCommand(_script: ShellScript, command: ShellCommand): boolean {
+  // The text test first: it is cheap, and most commands fail it (the docker parse reads every argument).
+  if (!READINESS_TEXT.test(command.statementText)) return false;
   const docker = parseDockerCommand(command);
   if (docker && (docker.subcommand === 'run' || docker.subcommand === 'create')) return false;
   // `docker compose exec db pg_isready` checks; `docker compose up/run ...` starts things.
-  if (docker && docker.subcommand === 'compose' && !docker.args.some((word) => word.value === 'exec')) return false;
-  const text = script.file.text.slice(command.statement.startIndex, command.statement.endIndex);
-  return READINESS_TEXT.test(text);
+  return !(docker && docker.subcommand === 'compose' && !docker.args.some((word) => word.value === 'exec'));
 }
 
 /** Tools that themselves wait until a port or service answers. */
@@ -149,7 +149,7 @@ const LOOP_TEXT = /\b(until|while|for)\b[^\n]*;\s*do\b/;
  */
 export function isReadinessWait(script: ShellScript, command: ShellCommand): boolean {
   if (!isReadinessCommand(script, command)) return false;
-  const text = script.file.text.slice(command.statement.startIndex, command.statement.endIndex);
+  const text = command.statementText;
   if (WAITING_TOOL.test(text) || LOOP_TEXT.test(text)) return true;
   return repeats(script, command);
 }

@@ -101,7 +101,7 @@ export function pytestRuns(script: ShellScript): PytestRun[] {
   const result: PytestRun[] = [];
   for (const command of script.commands) {
     const effective = effectiveCommand(command);
-    if (!effective.name || !effective.nameWord || !mayLaunchPytest(effective.nameWord)) continue;
+    if (!effective.name || !mayLaunchName(effective.name) || !effective.nameWord || !mayLaunchPytest(effective.nameWord)) continue;
     const found = findPytest([effective.nameWord, ...effective.args], 0);
     if (!found) continue;
     const offset = command.node.startIndex;
@@ -124,8 +124,11 @@ export function pytestRuns(script: ShellScript): PytestRun[] {
 /** Finds pytest at words[start], through launchers; returns pytest's own arguments. */
 /** The first test of `findPytest`, on the command's name alone: the other commands' arguments need not be expanded. */
 function mayLaunchPytest(head: ShellWord): boolean {
-  if (head.value === null) return false;
-  const base = path.posix.basename(head.value);
+  return head.value !== null && mayLaunchName(head.value);
+}
+
+function mayLaunchName(name: string): boolean {
+  const base = path.posix.basename(name);
   return PYTEST.test(base) || PYTHON.test(base) || base === 'coverage' || LAUNCHERS.includes(base);
 }
 
@@ -277,6 +280,10 @@ export function scriptCalls(script: ShellScript): ScriptCall[] {
 
 function scriptCall(script: ShellScript, command: ShellCommand): ScriptCall | null {
   const effective = effectiveCommand(command);
+  // Most commands have a known name without a slash that is no shell and no `source`: not a call, and
+  // answered without reading the command's words.
+  const known = effective.name;
+  if (known !== null && !known.includes('/') && known !== 'source' && known !== '.' && !SHELLS[known]) return null;
   const head = effective.nameWord;
   if (!head) return null;
   const make = (target: ShellWord | null, via: ScriptCall['via'], args: ShellWord[]): ScriptCall => {

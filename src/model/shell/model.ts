@@ -42,7 +42,7 @@ class ScriptModel implements ShellScript, CommandHost {
   readonly shebang: string | null;
   readonly interpreter: string | null;
   readonly commands: ShellCommand[];
-  readonly functions = new Map<string, SyntaxNode>();
+  readonly functions: ReadonlyMap<string, SyntaxNode>;
   private readonly functionNodes: Map<string, Node>;
   readonly assignments: ShellAssignment[];
   readonly exported = new Set<string>();
@@ -87,7 +87,7 @@ class ScriptModel implements ShellScript, CommandHost {
     for (const command of walker.unread) this.readCommand(command);
     this.applyFunctionOptions();
     this.collectTraps();
-    for (const [name, node] of this.functionNodes) this.functions.set(name, node.syntax);
+    this.functions = new FunctionNodes(this.functionNodes);
     for (const { name, offset } of walker.effects.allexportAssignments) this.scope.addExport(name, offset, null, null, true);
     for (const [name, list] of this.scope.exportEvents) {
       if (list.some((event) => event.exported && !event.localTo && !this.scope.insideFunction(event.offset))) this.exported.add(name);
@@ -322,5 +322,42 @@ class ScriptModel implements ShellScript, CommandHost {
 
   wordsOf(nodes: Node[]): ShellWord[] {
     return this.expander.wordsOf(nodes);
+  }
+}
+
+/** The functions by name, as real nodes made only for the entries read (`has` and `keys` make none). */
+class FunctionNodes implements ReadonlyMap<string, SyntaxNode> {
+  constructor(private readonly nodes: Map<string, Node>) {}
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  has(name: string): boolean {
+    return this.nodes.has(name);
+  }
+
+  get(name: string): SyntaxNode | undefined {
+    return this.nodes.get(name)?.syntax;
+  }
+
+  keys(): MapIterator<string> {
+    return this.nodes.keys();
+  }
+
+  *values(): MapIterator<SyntaxNode> {
+    for (const node of this.nodes.values()) yield node.syntax;
+  }
+
+  *entries(): MapIterator<[string, SyntaxNode]> {
+    for (const [name, node] of this.nodes) yield [name, node.syntax];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, SyntaxNode]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: SyntaxNode, key: string, map: ReadonlyMap<string, SyntaxNode>) => void): void {
+    for (const [name, node] of this.nodes) callback(node.syntax, name, this);
   }
 }

@@ -85,6 +85,11 @@ export class Command implements ShellCommand {
     return this.model.light.view(this.slot);
   }
 
+  get statementText(): string {
+    const light = this.model.light;
+    return light.text.slice(light.starts[this.statementSlot]!, light.ends[this.statementSlot]!);
+  }
+
   /** The offset where the command starts. */
   get start(): number {
     return this.model.light.starts[this.slot]!;

@@ -2,6 +2,7 @@
 // `set` the walk meets in document order, scoped by subshells; a function body runs with the options
 // of its call sites when they all agree (an override, see model.ts `applyFunctionOptions`).
 import path from 'node:path';
+import { NestedIntervals } from './intervals.js';
 import type { ShellOptions } from './types.js';
 
 export function copyOptions(options: ShellOptions): ShellOptions {
@@ -18,7 +19,7 @@ export class OptionTimeline {
   current: ShellOptions;
   private readonly initial: ShellOptions;
   private readonly checkpoints: Array<{ offset: number; options: ShellOptions }> = [];
-  private readonly overrides: Array<{ start: number; end: number; options: ShellOptions }> = [];
+  private readonly overrides = new NestedIntervals<{ start: number; end: number; options: ShellOptions }>();
 
   constructor(shebangFlags: string[]) {
     this.current = { errexit: false, pipefail: false, allexport: false };
@@ -42,16 +43,13 @@ export class OptionTimeline {
     }
   }
 
-  /** Options that apply over a stretch (a function body) whatever the straight-line order says. */
+  /** Options that apply over a stretch (a function body) whatever the straight-line order says; added in order of start. */
   override(start: number, end: number, options: ShellOptions): void {
     this.overrides.push({ start, end, options });
   }
 
   at(atOffset: number): ShellOptions {
-    let best: { start: number; end: number; options: ShellOptions } | null = null;
-    for (const override of this.overrides) {
-      if (override.start <= atOffset && atOffset < override.end && (!best || override.start >= best.start)) best = override;
-    }
+    const best = this.overrides.innermost(atOffset);
     if (best) return { ...best.options };
     let low = 0;
     let high = this.checkpoints.length - 1;

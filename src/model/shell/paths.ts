@@ -12,9 +12,9 @@ import type { ShellRun } from './types.js';
 import type { FunctionDefinition } from './walk.js';
 
 /** Ways into one function that are kept; beyond, the function's runs are a sample (`complete` false). */
-const MAX_PREFIXES = 32;
+const MAX_PREFIXES = 8;
 /** How far up a chain the recursion check looks; deeper cycles are cut by MAX_PREFIXES. */
-const CYCLE_CHECK_DEPTH = 64;
+const CYCLE_CHECK_DEPTH = 16;
 
 /** Frames: -1 the script's top level, 0.. a function definition, below -1 a `"$0" ARM` self-invocation. */
 type FrameId = number;
@@ -30,7 +30,8 @@ interface Prefix {
   /** The frame it enters. */
   entered: FrameId;
   up: Prefix | null;
-  depth: number;
+  /** The key of the outermost call: the top-level time at which the path runs. */
+  root: number;
 }
 
 class Run implements ShellRun {
@@ -81,7 +82,7 @@ export class CallGraph {
   private readonly overflowed = new Set<FrameId>();
   private readonly trapsSet = new Set<Command>();
   private readonly atExit: number;
-  /** Work done exploring (calls followed): tests read it to check that the cost stays linear. */
+  /** Work done exploring (calls followed, links walked): tests read it to check that the cost stays linear. */
   work = 0;
 
   constructor(
@@ -196,8 +197,7 @@ export class CallGraph {
         this.work++;
         const key = call.start;
         // The top-level time at which this call runs: where its path leaves the top level.
-        let when = key;
-        for (let p = prefix; p; p = p.up) if (p.up === null) when = p.key;
+        const when = prefix ? prefix.root : key;
         const enter = (entered: FrameId, callKey: number, up: Prefix | null, callFrame: FrameId): void => {
           if (entered === frame || this.onChain(up, entered)) return; // recursion: cut
           let list = this.prefixes.get(entered);
@@ -206,7 +206,7 @@ export class CallGraph {
             this.overflowed.add(entered);
             return;
           }
-          const next: Prefix = { call, key: callKey, frame: callFrame, entered, up, depth: (up?.depth ?? 0) + 1 };
+          const next: Prefix = { call, key: callKey, frame: callFrame, entered, up, root: up ? up.root : callKey };
           list.push(next);
           queue.push({ frame: entered, prefix: next });
         };
@@ -242,7 +242,10 @@ export class CallGraph {
 
   private onChain(prefix: Prefix | null, frame: FrameId): boolean {
     let steps = 0;
-    for (let p = prefix; p && steps < CYCLE_CHECK_DEPTH; p = p.up, steps++) if (p.entered === frame || p.frame === frame) return true;
+    for (let p = prefix; p && steps < CYCLE_CHECK_DEPTH; p = p.up, steps++) {
+      this.work++;
+      if (p.entered === frame || p.frame === frame) return true;
+    }
     return false;
   }
 

@@ -3,6 +3,7 @@
 // that surely ran on the way there, and is unknown when a branch that may or may not have run
 // disagrees. Values are computed lazily (and once) by the closures the walk registers.
 import type { Chain, Ctx, Region } from './context.js';
+import { NestedIntervals } from './intervals.js';
 import { HOLE } from './types.js';
 
 /**
@@ -49,6 +50,7 @@ export class Scope {
   readonly exportEvents = new Map<string, ExportEvent[]>();
   /** Function bodies in document order (sorted by `seal`). */
   readonly functionBodies: FunctionBody[] = [];
+  private readonly bodies = new NestedIntervals<{ start: number; end: number; body: FunctionBody }>();
 
   constructor(
     /** The script's absolute path: the value of `$0` and `${BASH_SOURCE[0]}`. */
@@ -73,6 +75,7 @@ export class Scope {
     for (const list of this.events.values()) list.sort((a, b) => a.offset - b.offset);
     for (const list of this.exportEvents.values()) list.sort((a, b) => a.offset - b.offset);
     this.functionBodies.sort((a, b) => a.region.start - b.region.start);
+    for (const body of this.functionBodies) this.bodies.push({ start: body.region.start, end: body.region.end, body });
   }
 
   cwdAt(atOffset: number): string | null {
@@ -100,12 +103,7 @@ export class Scope {
   }
 
   insideFunction(offset: number): { name: string; region: Region } | null {
-    let found: { name: string; region: Region } | null = null;
-    for (const body of this.functionBodies) {
-      if (body.region.start > offset) break;
-      if (offset < body.region.end) found = body;
-    }
-    return found;
+    return this.bodies.innermost(offset)?.body ?? null;
   }
 
   private visibility(chain: Chain | null, localTo: Region | null, q: number): 'definite' | 'maybe' | 'none' {

@@ -36,6 +36,8 @@ export interface ShellCommand {
   node: SyntaxNode;
   /** The node that spans the command with its redirections (a `redirected_statement`, or the command itself). */
   statement: SyntaxNode;
+  /** The source text of `statement`, read without materializing the node (cheap to ask of every command). */
+  statementText: string;
   /** Redirections attached to the command (`2>/dev/null`, heredocs). */
   redirects: SyntaxNode[];
   /** Index in `ShellScript.commands`. */
@@ -126,8 +128,8 @@ export interface ShellScript {
   interpreter: string | null;
   /** Every simple command in document order, including those in functions, case arms, loops, subshells, substitutions. */
   commands: ShellCommand[];
-  /** Function definitions by name (the `function_definition` node; the last definition wins). */
-  functions: Map<string, SyntaxNode>;
+  /** Function definitions by name (the `function_definition` node, materialized when read; the last definition wins). */
+  functions: ReadonlyMap<string, SyntaxNode>;
   /** Variable assignment statements in document order. */
   assignments: ShellAssignment[];
   /** Variables exported anywhere outside functions (export, declare -x, set -a), with the offset of the first export. */

@@ -59,11 +59,12 @@ export function effectiveCommand(command: ShellCommand): EffectiveCommand {
   let chdir: ShellWord | null = null;
   if (command.name !== null && !WRAPPERS[path.posix.basename(command.name)]) {
     // No wrapper: the command itself, whose arguments need not be expanded before someone reads them.
-    const nameWord = command.nameWord;
     let args: ShellWord[] | null = null;
     const plain: EffectiveCommand = {
       name: command.name,
-      nameWord,
+      get nameWord(): ShellWord | null {
+        return command.nameWord;
+      },
       get args(): ShellWord[] {
         return (args ??= command.args.slice());
       },
