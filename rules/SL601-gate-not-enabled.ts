@@ -32,7 +32,7 @@ export default defineRule({
     example: '#!/usr/bin/env bash\nset -euo pipefail\n./backend/tests/integration/scripts/test-db.sh start\npytest backend/tests/integration -v',
     useInstead: 'RUN_INTEGRATION_TESTS=true pytest backend/tests/integration -v',
     exceptions:
-      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in pytest.ini/pyproject.toml, or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`), or set to any value when the variable carries a URL (`IT_DATABASE_URL`); silent when no module of the suite (test modules, conftests, fixture modules) reads a gate variable, since nothing then skips; also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a script that starts no database, where the suite skips by design.',
+      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in pytest.ini/pyproject.toml, or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`), or set to any value when the variable carries a URL (`IT_DATABASE_URL`); silent when no module of the suite (test modules, conftests, fixture modules) reads a gate variable, since nothing then skips; also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a script that starts no database, where the suite skips by design; and on pytest run inside a container (`docker compose run app pytest`), whose environment comes from the compose service or image.',
     fixSafety:
       'Safe: no fix for a variable that carries a URL (the URL cannot be guessed). Otherwise the fix puts `RUN_INTEGRATION_TESTS=true ` before the command (before `python -m pytest` or `uv run pytest` as well), or corrects the value of an existing assignment; it changes only the environment of that one command.',
   },
@@ -51,6 +51,8 @@ export default defineRule({
     for (const { script, run, relation } of runs) {
       const command = run.command;
       if (seen.has(command.node.id)) continue;
+      // In a container the environment is the compose service's or image's, which this rule does not read.
+      if (run.container) continue;
       // \`pytest backend/tests\` from a script that starts no database is a unit run in which the suite skips by design.
       const startsDatabase = isDbScript(script) || dbCalls.some((call) => call.script === script);
       if (relation !== 'inside' && !startsDatabase) continue;

@@ -24,6 +24,11 @@ export interface PytestRun {
   cwd: string | null;
   /** Environment pytest gets: exports in force, `env X=..`, prefix assignments (later ones win). A null value means set (or maybe set) to something unknown. */
   env: Map<string, string | null>;
+  /**
+   * pytest runs in a container (`docker compose run app pytest`, `docker exec db pytest`): its environment is the
+   * container's, not the runner's, and its paths are read as if the container mounted the runner's directory.
+   */
+  container: boolean;
 }
 
 /** How a script calls another script. */
@@ -115,7 +120,7 @@ export function pytestRuns(script: ShellScript): PytestRun[] {
     const targets = rawTargets.filter((target): target is string => target !== null).map((target) => (path.isAbsolute(target) ? path.normalize(target) : path.resolve(base, target)));
     const env = script.envAt(offset);
     for (const [key, word] of effective.env) env.set(key, word.value);
-    result.push({ command, launcher: found.launcher, args: found.args, targets, rawTargets, targetsKnown: known, cwd, env });
+    result.push({ command, launcher: found.launcher, args: found.args, targets, rawTargets, targetsKnown: known, cwd, env, container: found.launcher.startsWith('docker') || found.launcher.startsWith('podman') });
   }
   runCache.set(script, result);
   return result;
@@ -129,10 +134,36 @@ function mayLaunchPytest(head: ShellWord): boolean {
 
 function mayLaunchName(name: string): boolean {
   const base = path.posix.basename(name);
-  return PYTEST.test(base) || PYTHON.test(base) || base === 'coverage' || LAUNCHERS.includes(base);
+  return PYTEST.test(base) || PYTHON.test(base) || base === 'coverage' || LAUNCHERS.includes(base) || CONTAINER_TOOLS.has(base);
 }
 
 const LAUNCHERS = ['uv', 'poetry', 'pipenv', 'pdm', 'rye', 'hatch'];
+const CONTAINER_TOOLS = new Set(['docker', 'podman', 'docker-compose', 'podman-compose']);
+
+/** `docker compose run [opts] SERVICE pytest ...`, `docker compose exec`, `docker run/exec [opts] X pytest ...`: pytest after the container's name. */
+function containerPytest(base: string, rest: ShellWord[], depth: number): { launcher: string; args: ShellWord[] } | null {
+  let words = rest;
+  let tool = base;
+  if ((base === 'docker' || base === 'podman') && words[0]?.value === 'compose') {
+    tool = `${base} compose`;
+    words = words.slice(1);
+  }
+  const compose = tool.includes('compose');
+  // The compose file and project options come before the subcommand.
+  let at = 0;
+  while (at < words.length && words[at]!.value !== null && words[at]!.value!.startsWith('-')) at += /^-(f|p)$|^--(file|project-name|project-directory|env-file|profile)$/.test(words[at]!.value!) ? 2 : 1;
+  const subcommand = words[at]?.value;
+  if (subcommand !== 'run' && subcommand !== 'exec' && !(subcommand === 'container' && !compose)) return null;
+  if (!compose && subcommand === 'run' && !words.slice(at + 1).some((word) => word.value !== null && !word.value.startsWith('-'))) return null;
+  // The first word after the service (or container, or image) from which pytest is launched.
+  for (let i = at + 2; i < words.length; i++) {
+    const value = words[i]!.value;
+    if (value === null || value.startsWith('-')) continue;
+    const found = findPytest(words.slice(i), depth + 1);
+    if (found) return { launcher: `${tool} ${subcommand} ${found.launcher}`, args: found.args };
+  }
+  return null;
+}
 
 function findPytest(words: ShellWord[], depth: number): { launcher: string; args: ShellWord[] } | null {
   const head = words[0];
@@ -148,6 +179,7 @@ function findPytest(words: ShellWord[], depth: number): { launcher: string; args
     const module = pythonModule(rest.slice(1), COVERAGE_RUN_VALUE, true);
     return module && module.name === 'pytest' ? { launcher: 'coverage run -m pytest', args: module.args } : null;
   }
+  if (CONTAINER_TOOLS.has(base)) return containerPytest(base, rest, depth);
   if (LAUNCHERS.includes(base) && rest[0]?.value === 'run') {
     let i = 1;
     while (i < rest.length) {
