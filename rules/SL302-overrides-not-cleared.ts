@@ -2,7 +2,8 @@ import type Parser from 'tree-sitter';
 import { defineRule, type Fix } from '../src/rule.js';
 import { indentAt, lineEnding, nodeRange } from '../src/source.js';
 import { fixtureDecorator } from '../src/model/python.js';
-import { appModel, nodesInOwnScope, sameNode, type OverrideReset, type OverrideSet } from '../src/model/app.js';
+import { appModel, nodesInOwnScope, overridesOnOwnApp, sameNode, type OverrideReset, type OverrideSet } from '../src/model/app.js';
+import { fixtureScope } from '../src/model/fixtures.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -15,6 +16,12 @@ function statementIn(body: Node, node: Node): Node | null {
 
 function keyText(node: Node | null): string {
   return node ? node.text.replace(/\s+/g, '') : '';
+}
+
+/** Does another function of the suite set overrides on the same app expression? */
+function sharedWithOtherFixtures(set: OverrideSet, all: OverrideSet[]): boolean {
+  const appText = set.appNode.text.replace(/\s+/g, '');
+  return all.some((other) => other.fn && set.fn && !sameNode(other.fn.node, set.fn.node) && other.appNode.text.replace(/\s+/g, '') === appText);
 }
 
 export default defineRule({
@@ -33,7 +40,7 @@ export default defineRule({
     useInstead:
       'app.dependency_overrides[get_session] = override_get_session\nwith TestClient(app) as c:\n    yield c\napp.dependency_overrides.clear()',
     exceptions:
-      'Silent when the overrides are restored in a `finally`, when another fixture or hook of the suite clears them, and for fixtures that do not yield.',
+      'Silent when the overrides are restored in a `finally`, when another fixture or hook of the suite clears them, for fixtures that do not yield, for a session-scoped fixture that is the only one setting overrides on its app (its teardown runs after the last test, so nothing is left to leak into), and when the fixture builds its own app (`app = create_app()` in its body): no other test can reach that object.',
     fixSafety:
       'Safe: inserts `app.dependency_overrides.clear()` after the client\'s `with` block (or after the `yield`); when the fixture already pops some keys, it pops the ones left instead.',
   },
@@ -44,6 +51,11 @@ export default defineRule({
     const byFunction = new Map<string, OverrideSet[]>();
     for (const set of model.overrides) {
       if (!set.fn || !fixtureDecorator(set.module, set.fn)) continue;
+      // An app the fixture builds for itself is dropped with it: nothing can leak.
+      if (overridesOnOwnApp(set)) continue;
+      // A session-scoped fixture tears down after the last test: no later test sees what it leaves,
+      // unless other fixtures change the same app's overrides in between (then the order of tests decides).
+      if (fixtureScope(set.module, set.fn)?.scope === 'session' && !sharedWithOtherFixtures(set, model.overrides)) continue;
       const key = `${set.file.path}@${set.fn.node.startIndex}`;
       byFunction.set(key, [...(byFunction.get(key) ?? []), set]);
     }

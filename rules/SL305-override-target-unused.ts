@@ -19,11 +19,12 @@ export default defineRule({
     useInstead:
       'from backend.app.database import get_session  # the module path the app itself uses\napp.dependency_overrides[get_session] = override_get_session',
     exceptions:
-      'Silent when the app or its routes cannot be found statically (no `Depends` in its package), when the key cannot be resolved, and when a `Depends(...)` argument that cannot be read (a call, a lambda) mentions the key\'s name.',
+      'Silent when the app or its routes cannot be found statically (no `Depends` in its package, or a router included with `include_router`/`mount` from a module that cannot be resolved or lies outside the app\'s package), when the key cannot be resolved, and when a `Depends(...)` argument that cannot be read (a call, a lambda) mentions the key\'s name.',
   },
   check({ suite, report }) {
     const model = appModel(suite);
-    if (!model.app || model.depends.length === 0) return;
+    // Routes that cannot be found statically may depend on anything: no verdict.
+    if (!model.app || model.depends.length === 0 || model.routesIncomplete) return;
     const project = suite.project;
     const packageName = model.app.packageDotted || project.relative(model.app.packageDir ?? '') || 'the app';
     const reported = new Set<string>();

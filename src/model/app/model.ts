@@ -270,6 +270,7 @@ function buildModel(suite: Suite): AppModel {
   const app = findApp(suite, clients, overrides, resolveDotted, moduleRef);
   const packageModules: ModuleRef[] = [];
   const depends: DependsUse[] = [];
+  let routesIncomplete = false;
   if (app?.packageDir && app.packageDotted !== null) {
     let count = 0;
     const base = app.packageDotted ? path.dirname(app.packageDir) : app.packageDir;
@@ -302,6 +303,18 @@ function buildModel(suite: Suite): AppModel {
         const argument = args.positional[0] ?? args.keywords.get('dependency') ?? null;
         if (!argument) continue; // `Depends()` with a class annotation
         depends.push({ module, ref, call, argument, target: resolveIn(module, ref, argument, 0) });
+      }
+      // Routers included from where the package's files are not read: its routes are not all known.
+      for (const call of nodesOfType(module.file, 'call')) {
+        const callee = call.childForFieldName('function');
+        const method = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
+        if (method !== 'include_router' && method !== 'mount') continue;
+        const args = callArguments(call);
+        const argument = (method === 'mount' ? args.positional[1] : args.positional[0]) ?? args.keywords.get(method === 'mount' ? 'app' : 'router') ?? null;
+        if (!argument) continue;
+        const target = resolveIn(module, ref, argument, 0);
+        const inPackage = target?.filePath ? target.filePath.startsWith(app.packageDir + path.sep) || target.filePath === app.packageDir : false;
+        if (!target || !inPackage) routesIncomplete = true;
       }
     }
   }
@@ -356,6 +369,7 @@ function buildModel(suite: Suite): AppModel {
     app,
     packageModules,
     depends,
+    routesIncomplete,
     dbDependencies,
     dbFromApp,
     settingsSet,

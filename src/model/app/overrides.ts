@@ -6,7 +6,7 @@ import {
   type PyModule,
   sameNode,
 } from '../python.js';
-import { enclosingFunctionOf } from './helpers.js';
+import { enclosingFunctionOf, nodesInOwnScope } from './helpers.js';
 import type { OverrideReset, OverrideSet, ResetKind } from './types.js';
 
 type Node = Parser.SyntaxNode;
@@ -99,4 +99,23 @@ export function readOverrides(module: PyModule): { sets: OverrideSet[]; resets: 
     opaque = true;
   }
   return { sets, resets, opaque };
+}
+
+/**
+ * The overrides are set on an app the function builds for itself (`app = create_app()` in its own
+ * body, with no `global app`): no other test can reach that object, so nothing set on it can leak.
+ */
+export function overridesOnOwnApp(set: OverrideSet): boolean {
+  if (!set.fn || set.appNode.type !== 'identifier') return false;
+  const name = set.appNode.text;
+  const body = set.fn.node.childForFieldName('body');
+  if (!body) return false;
+  const own = nodesInOwnScope(body, new Set(['assignment', 'global_statement', 'nonlocal_statement']));
+  if (own.some((node) => node.type !== 'assignment' && node.namedChildren.some((child) => child.text === name))) return false;
+  return own.some((node) => {
+    if (node.type !== 'assignment' || node.childForFieldName('left')?.text !== name) return false;
+    const value = node.childForFieldName('right');
+    // A call builds a new app (`create_app()`, `FastAPI()`); a name or attribute aliases a shared one.
+    return value !== null && unparenthesize(value).type === 'call' && node.startIndex < set.node.startIndex;
+  });
 }

@@ -123,6 +123,11 @@ export interface AppModel {
   app: AppRef | null;
   packageModules: ModuleRef[];
   depends: DependsUse[];
+  /**
+   * Some router the app includes (`include_router`, `mount`) comes from a module that cannot be
+   * resolved or lies outside the app's package: routes exist that `depends` does not list.
+   */
+  routesIncomplete: boolean;
   dbDependencies: DbDependency[];
   /** Whether the DB dependencies come from the app (true) or from the configured names (false). */
   dbFromApp: boolean;
