@@ -6,14 +6,12 @@ import yargs from 'yargs';
 import { allRules } from '../rules/index.js';
 import { ConfigError } from './config.js';
 import { lint, UsageError, type LintRequest } from './engine.js';
-import { fixProject, planFixes } from './fix/passes.js';
 import { fixSummary, formatFixedList, formatNote, isFailureNote, formatPlanDiff, outcomeMessages, planChanges, unsafeHint } from './fix/report.js';
 import type { Diagnostic, RuleDefinition, Severity } from './rule.js';
 import { plural, toolVersion, type ReportInput } from './report/common.js';
 import { formatGithub, formatJson, formatSarif } from './report/machine.js';
 import { formatConcise, formatPretty } from './report/text.js';
 import { formatRuleDocs, formatRuleTable } from './report/docs.js';
-import { formatInitResult, initProject, NoAppError } from './scaffold/init.js';
 import { NativeLoadError } from './native.js';
 
 export const FORMATS = ['pretty', 'concise', 'json', 'github', 'sarif'] as const;
@@ -85,12 +83,14 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     io.stderr(`smoke-lint: error: ${message}\n`);
     return 2;
   };
-  let rules: RuleDefinition[];
-  try {
-    rules = options.rules ?? (await allRules());
-  } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
-  }
+  // The rule registry, the fix engine and the scaffolder load when a command needs them, not at start-up.
+  const loadRules = async (): Promise<RuleDefinition[]> => {
+    try {
+      return options.rules ?? (await allRules());
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  };
 
   const parser = yargs(argv)
     .scriptName('smoke-lint')
@@ -138,11 +138,12 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           ...(args.config ? { configFile: args.config } : {}),
           ...(select ? { select } : {}),
           ...(ignore ? { ignore } : {}),
-          ...(options.rules ? { rules } : {}),
+          ...(options.rules ? { rules: options.rules } : {}),
         };
         const unsafe = args['unsafe-fixes'];
         if (args.diff) {
           // What --fix would do, as a patch; nothing is written.
+          const { planFixes } = await import('./fix/passes.js');
           const plan = await planFixes(request, { unsafe });
           io.stdout(formatPlanDiff(plan, io.cwd));
           for (const note of plan.notes) io.stderr(`smoke-lint: ${isFailureNote(note) ? 'error' : 'warning'}: ${formatNote(note, io.cwd)}\n`);
@@ -153,12 +154,13 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           exitCode = plan.report.errors.length > 0 || plan.notes.some(isFailureNote) ? 2 : changes && !args['exit-zero'] ? 1 : 0;
           return;
         }
-        const fixRun = args.fix ? await fixProject(request, { unsafe }) : null;
+        const fixRun = args.fix ? await (await import('./fix/passes.js')).fixProject(request, { unsafe }) : null;
         const report = fixRun ? fixRun.report : await lint(request);
         const diagnostics = args.quiet ? report.diagnostics.filter((d) => d.severity !== 'info' && SEVERITY_RANK[d.severity] >= SEVERITY_RANK[failOn]) : report.diagnostics;
         const input: ReportInput = {
           diagnostics,
-          rules,
+          // Only SARIF lists every rule; the others need just the rules that ran.
+          rules: args.format === 'sarif' ? await loadRules() : report.rules,
           cwd: io.cwd,
           filesChecked: report.filesChecked,
           suitesChecked: report.suitesChecked,
@@ -210,9 +212,9 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       'rule <code>',
       'Explain a rule: what it does, why it matters, an example and what to write instead',
       (command) => command.positional('code', { type: 'string', demandOption: true }),
-      (args) => {
+      async (args) => {
         const code = String(args.code).toUpperCase();
-        const rule = rules.find((candidate) => candidate.code === code || candidate.name === args.code);
+        const rule = (await loadRules()).find((candidate) => candidate.code === code || candidate.name === args.code);
         if (!rule) throw new UsageError(`no rule ${args.code} (see \`smoke-lint rules\`)`);
         io.stdout(formatRuleDocs(rule));
       },
@@ -225,6 +227,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           .positional('path', { type: 'string', default: '.', describe: 'The project (or a folder in it)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print what would be written (paths and contents) and write nothing' }),
       async (args) => {
+        const { formatInitResult, initProject, NoAppError } = await import('./scaffold/init.js');
         try {
           const result = await initProject(path.resolve(io.cwd, String(args.path)), { dryRun: args['dry-run'] });
           io.stdout(formatInitResult(result, io.cwd));
@@ -247,7 +250,8 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       'rules',
       'List every rule with its severity and whether it can be fixed',
       (command) => command.option('format', { choices: ['text', 'json'] as const, default: 'text' as const }),
-      (args) => {
+      async (args) => {
+        const rules = await loadRules();
         io.stdout(args.format === 'json' ? JSON.stringify(rules.map(({ code, name, summary, severity, fix }) => ({ code, name, summary, severity, fix })), null, 2) + '\n' : formatRuleTable(rules));
       },
     );

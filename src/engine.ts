@@ -37,6 +37,7 @@ export interface LintReport {
   errors: string[];
   filesChecked: number;
   suitesChecked: number;
+  /** The rules that ran: empty when no suite was found (the registry is then never loaded). */
   rules: RuleDefinition[];
 }
 
@@ -68,7 +69,9 @@ function forgetDiskCaches(): void {
 
 export async function lint(request: LintRequest): Promise<LintReport> {
   forgetDiskCaches();
-  const rules = request.rules ?? (await allRules());
+  // The rules (and the models they import) load only once a suite is found: most pre-commit runs name
+  // files outside every suite and should cost little more than starting node.
+  let rules: RuleDefinition[] | null = request.rules ?? null;
   const requested = request.paths.length > 0 ? request.paths : ['.'];
   const absolutePaths = requested.map((target) => path.resolve(request.cwd, target));
   for (const [index, target] of absolutePaths.entries()) {
@@ -82,12 +85,14 @@ export async function lint(request: LintRequest): Promise<LintReport> {
     byRoot.set(root, [...(byRoot.get(root) ?? []), target]);
   }
 
-  const report: LintReport = { diagnostics: [], errors: [], filesChecked: 0, suitesChecked: 0, rules };
+  const report: LintReport = { diagnostics: [], errors: [], filesChecked: 0, suitesChecked: 0, rules: rules ?? [] };
   const seen = new Set<string>();
   for (const [root, targets] of byRoot) {
     const config = explicitConfig ?? discoverConfig(root);
     const project = openProject(root, config, request.overlay);
     const suites = selectSuites(project, targets);
+    const suiteRules = suites.length > 0 ? (rules ??= await allRules()) : [];
+    report.rules = rules ?? [];
     const checkedFiles = new Set<string>();
     const add = (diagnostic: Diagnostic) => {
       const key = `${diagnostic.code}|${diagnostic.file.path}|${diagnostic.range.start.line}:${diagnostic.range.start.column}|${diagnostic.message}`;
@@ -99,12 +104,12 @@ export async function lint(request: LintRequest): Promise<LintReport> {
     for (const suite of suites) {
       report.suitesChecked++;
       for (const file of [...suite.files, ...suite.outerConftests, ...suite.fixtureModules.map((m) => m.file)]) checkedSources.set(file.path, file);
-      runRules(rules, suite, config, request).forEach(add);
+      runRules(suiteRules, suite, config, request).forEach(add);
     }
     for (const file of checkedSources.keys()) checkedFiles.add(file);
     // Suppressions are judged once per project, after every suite ran: a conftest shared by two
     // suites may hold a suppression that only the second suite's findings use.
-    if (suites.length > 0) runSuppressionRules(rules, suites[0]!, [...checkedSources.values()], config, request).forEach(add);
+    if (suites.length > 0) runSuppressionRules(suiteRules, suites[0]!, [...checkedSources.values()], config, request).forEach(add);
     report.filesChecked += checkedFiles.size;
     report.errors.push(...project.ioErrors);
   }
