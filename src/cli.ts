@@ -247,6 +247,20 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       },
     )
     .command(
+      'suites [paths..]',
+      'List the integration suites under these paths: why each is one, its test and fixture modules, its DB script and runner',
+      (command) =>
+        command
+          .positional('paths', { type: 'string', array: true, default: [] as string[] })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+          .option('config', { type: 'string', describe: 'Use this configuration file' }),
+      async (args) => {
+        const { formatSuites, listSuites } = await import('./suites-command.js');
+        const listings = listSuites((args.paths ?? []).map(String), io.cwd, args.config);
+        io.stdout(args.format === 'json' ? JSON.stringify(listings, null, 2) + '\n' : formatSuites(listings));
+      },
+    )
+    .command(
       'rules',
       'List every rule with its severity and whether it can be fixed',
       (command) => command.option('format', { choices: ['text', 'json'] as const, default: 'text' as const }),

@@ -70,3 +70,26 @@ test('a unit test beside a content-found suite, named on the command line, is sk
   assert.equal(suite.suitesChecked, 1);
   assert.deepEqual(suite.diagnostics.map((d) => path.relative(root, d.file.path)), ['tests/test_api.py']);
 });
+
+test('`smoke-lint suites` lists each suite with why it is one, its modules, DB script and runner', async () => {
+  const { listSuites, formatSuites } = await import('../src/suites-command.js');
+  const root = project({
+    'pyproject.toml': '[project]\nname = "x"\n',
+    'tests/__init__.py': '',
+    'tests/conftest.py': 'pytest_plugins = ["tests.db_fixtures"]\n',
+    'tests/db_fixtures.py': 'import pytest\nfrom sqlalchemy import create_engine\n\n@pytest.fixture\ndef engine():\n    return create_engine("postgresql://u:p@localhost:5433/t")\n',
+    'tests/test_rows.py': 'def test_rows(engine):\n    pass\n',
+    'tests/test_unit.py': 'def test_unit():\n    pass\n',
+  });
+  const listings = listSuites([], root);
+  assert.equal(listings.length, 1);
+  const [listing] = listings;
+  assert.equal(listing!.suite, 'tests');
+  assert.equal(listing!.reason.kind, 'content');
+  assert.equal(listing!.reason.fixture, 'engine');
+  assert.equal(listing!.reason.file, 'tests/db_fixtures.py');
+  assert.deepEqual(listing!.testModules, ['tests/test_rows.py']);
+  assert.deepEqual(listing!.fixtureModules, [{ file: 'tests/conftest.py', via: 'conftest' }, { file: 'tests/db_fixtures.py', via: 'pytest_plugins' }]);
+  assert.match(formatSuites(listings), /^tests {2}\(content: its tests use fixture `engine`/);
+  assert.equal(formatSuites(listSuites([], project({ 'pyproject.toml': '', 'tests/test_a.py': 'def test_a():\n    pass\n' }))), 'No integration suite found.\n');
+});
