@@ -164,12 +164,11 @@ function scan(result: SelectionOptions, words: Array<string | null>, source: Opt
 }
 
 /**
- * pytest's `-k` language: `and`/`or`/`not`/parentheses over names, each name matching (case-insensitively,
- * as a substring) any of the item's keywords. Null when the expression cannot be read.
+ * pytest's expression language for `-m` and `-k`: `and`/`or`/`not`/parentheses over names, each name
+ * judged by `matches`. Null when the expression cannot be read.
  */
-export function evaluateKeywordExpression(expression: string, keywords: readonly string[]): boolean | null {
+export function evaluateSelectionExpression(expression: string, matches: (name: string) => boolean): boolean | null {
   const tokens = expression.match(/\(|\)|[^\s()]+/g) ?? [];
-  const lowered = keywords.map((keyword) => keyword.toLowerCase());
   let position = 0;
   const peek = (): string | undefined => tokens[position];
   const parseOr = (): boolean | null => {
@@ -209,9 +208,17 @@ export function evaluateKeywordExpression(expression: string, keywords: readonly
     }
     if (token === ')' || token === 'and' || token === 'or' || !/^[\w.:+\-[\]\\/]+$/.test(token)) return null;
     position++;
-    const needle = token.toLowerCase();
-    return lowered.some((keyword) => keyword.includes(needle));
+    return matches(token);
   };
   const result = parseOr();
   return position === tokens.length ? result : null;
+}
+
+/** pytest's `-k`: each name matches, case-insensitively and as a substring, any of the item's keywords. */
+export function evaluateKeywordExpression(expression: string, keywords: readonly string[]): boolean | null {
+  const lowered = keywords.map((keyword) => keyword.toLowerCase());
+  return evaluateSelectionExpression(expression, (name) => {
+    const needle = name.toLowerCase();
+    return lowered.some((keyword) => keyword.includes(needle));
+  });
 }

@@ -13,6 +13,7 @@ import {
   type PyModule,
 } from '../python.js';
 import type { Suite } from '../suite.js';
+import { evaluateSelectionExpression } from '../pytest-args.js';
 import { comparisonParts, operands } from './condition.js';
 import { isPytestSkipCall, resolveMarks, type ModuleGate } from './module-gate.js';
 
@@ -233,50 +234,7 @@ export function markExpression(addopts: string): string | null {
   return expression && expression.trim() ? expression.trim() : null;
 }
 
-/** pytest's marker expression language (`not`, `and`, `or`, parentheses, names); null when it cannot be read. */
+/** pytest's `-m`: each name is true when the item carries that mark; null when the expression cannot be read. */
 export function evaluateMarkExpression(expression: string, marks: Set<string>): boolean | null {
-  const tokens = expression.match(/\(|\)|[^\s()]+/g) ?? [];
-  let position = 0;
-  const peek = () => tokens[position];
-  const parseOr = (): boolean | null => {
-    let value = parseAnd();
-    while (value !== null && peek() === 'or') {
-      position++;
-      const right = parseAnd();
-      if (right === null) return null;
-      value = value || right;
-    }
-    return value;
-  };
-  const parseAnd = (): boolean | null => {
-    let value = parseNot();
-    while (value !== null && peek() === 'and') {
-      position++;
-      const right = parseNot();
-      if (right === null) return null;
-      value = value && right;
-    }
-    return value;
-  };
-  const parseNot = (): boolean | null => {
-    const token = peek();
-    if (token === undefined) return null;
-    if (token === 'not') {
-      position++;
-      const inner = parseNot();
-      return inner === null ? null : !inner;
-    }
-    if (token === '(') {
-      position++;
-      const inner = parseOr();
-      if (peek() !== ')') return null;
-      position++;
-      return inner;
-    }
-    if (token === ')' || token === 'and' || token === 'or' || !/^[\w.:+\-[\]\\/]+$/.test(token)) return null;
-    position++;
-    return marks.has(token);
-  };
-  const result = parseOr();
-  return position === tokens.length ? result : null;
+  return evaluateSelectionExpression(expression, (name) => marks.has(name));
 }
