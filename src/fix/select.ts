@@ -1,12 +1,12 @@
 // One pass of the fix loop: which fixes a lint offers (allowed, not no-ops, each once), which of them may be
 // taken together (whole, not overlapping, well formed), and which of those keep every file parseable.
-import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { LintReport } from '../engine.js';
 import type { Diagnostic, Edit, FileCreation, Fix } from '../rule.js';
 import { textHasSyntaxError, type SourceFile } from '../source.js';
 import { applyEdits, editsOverlap } from './apply.js';
 import type { FixNote, PlannedCreate, PlannedMode } from './passes.js';
+import { occupied } from './write.js';
 
 export interface Candidate {
   diagnostic: Diagnostic;
@@ -16,16 +16,6 @@ export interface Candidate {
 function isNoOp(fix: Fix, modes: Map<string, PlannedMode>, creates: Map<string, PlannedCreate>): boolean {
   const editsChange = fix.edits.some((edit) => edit.file.text.slice(edit.start, edit.end) !== edit.text);
   return !editsChange && newModes(fix, modes).length === 0 && newCreates(fix, creates).length === 0;
-}
-
-/** Is anything at `target` on disk (a dangling symlink too)? */
-function occupied(target: string): boolean {
-  try {
-    lstatSync(target);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The files a fix creates that no fix has planned yet and that are not on disk (nothing is ever overwritten). */

@@ -183,7 +183,7 @@ export function setExecutable(filePath: string, executable: boolean, roots: read
 }
 
 /** Does anything (a file, a directory, a symlink, even a dangling one) sit at `target`? */
-function occupied(target: string): boolean {
+export function occupied(target: string): boolean {
   try {
     lstatSync(target);
     return true;
