@@ -10,11 +10,17 @@ import { fixSummary, formatFixedList, formatNote, isFailureNote, formatPlanDiff,
 import type { Diagnostic, RuleDefinition, Severity } from './rule.js';
 import { plural, toolVersion, type ReportInput } from './report/common.js';
 import { formatGithub, formatJson, formatSarif } from './report/machine.js';
+import { formatGitlab } from './report/gitlab.js';
+import { formatJsonLines } from './report/json-lines.js';
+import { formatJunit } from './report/junit.js';
+import { formatRdjson } from './report/rdjson.js';
+import { formatStatistics } from './report/statistics.js';
+import { writeOutputFile } from './report/output-file.js';
 import { formatConcise, formatPretty } from './report/text.js';
 import { formatRuleDocs, formatRuleTable } from './report/docs.js';
 import { NativeLoadError } from './native.js';
 
-export const FORMATS = ['pretty', 'concise', 'json', 'github', 'sarif'] as const;
+export const FORMATS = ['pretty', 'concise', 'json', 'json-lines', 'github', 'sarif', 'junit', 'gitlab', 'rdjson'] as const;
 type Format = (typeof FORMATS)[number];
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -121,7 +127,9 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           .option('unsafe-fixes', { type: 'boolean', default: false, describe: 'With --fix or --diff, apply the unsafe fixes too' })
           .option('diff', { type: 'boolean', default: false, describe: 'Print a unified diff of what --fix would change and change nothing (exit 1 when there is something to fix)' })
           .option('show-fixes', { type: 'boolean', default: false, describe: 'With --fix, list the problems that were fixed' })
-          .option('exit-non-zero-on-fix', { type: 'boolean', default: false, describe: 'With --fix, exit 1 when something was fixed, even if nothing remains' }),
+          .option('exit-non-zero-on-fix', { type: 'boolean', default: false, describe: 'With --fix, exit 1 when something was fixed, even if nothing remains' })
+          .option('output-file', { alias: 'o', type: 'string', describe: 'Write the report to this file instead of stdout' })
+          .option('statistics', { type: 'boolean', default: false, describe: 'Print how many findings each code has instead of the findings (JSON with --format json)' }),
       async (args) => {
         // `-` conventionally means stdin (yargs drops it, which linted `.`); smoke-lint checks whole suites on disk.
         if (argv.includes('-')) throw new UsageError('`-` (stdin) is not supported: smoke-lint checks suites on disk; name files or directories');
@@ -173,9 +181,13 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           json: formatJson,
           github: formatGithub,
           sarif: formatSarif,
+          'json-lines': formatJsonLines,
+          junit: formatJunit,
+          gitlab: formatGitlab,
+          rdjson: formatRdjson,
         };
-        let text = formatters[format](input);
-        const human = format === 'pretty' || format === 'concise';
+        let text = args.statistics ? formatStatistics(diagnostics, format === 'json') : formatters[format](input);
+        const human = (format === 'pretty' || format === 'concise') && !args.statistics;
         if (fixRun) {
           const fixed = fixRun.outcome.fixed;
           if (human) {
@@ -201,7 +213,10 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         }
         // A run that failed must not end in "All checks passed!".
         if (human && errors.length > 0 && diagnostics.length === 0 && !(fixRun && fixRun.outcome.fixed.length > 0)) text = replaceSummary(text, `No problems found in what was read, but the run failed: ${plural(errors.length, 'error')} (on stderr).`);
-        if (!(args.quiet && diagnostics.length === 0 && human && errors.length === 0)) io.stdout(text);
+        if (args['output-file'] !== undefined) {
+          const failure = writeOutputFile(path.resolve(io.cwd, args['output-file']), text);
+          if (failure) errors.push(failure);
+        } else if (!(args.quiet && diagnostics.length === 0 && human && errors.length === 0)) io.stdout(text);
         for (const error of errors) io.stderr(`smoke-lint: error: ${error}\n`);
         exitCode = fixRun
           ? fixExitCode(report.diagnostics, errors, failOn, args['exit-zero'], args['exit-non-zero-on-fix'], fixRun.outcome.fixed.length)

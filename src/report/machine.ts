@@ -36,8 +36,9 @@ function jsonFix(
   };
 }
 
-export function formatJson(input: ReportInput): string {
-  const items = input.diagnostics.map((d) => ({
+/** One finding in the shape of the `json` format (also one line of `json-lines`). */
+export function jsonDiagnostics(input: ReportInput) {
+  return input.diagnostics.map((d) => ({
     code: d.code,
     name: d.name,
     severity: d.severity,
@@ -56,7 +57,10 @@ export function formatJson(input: ReportInput): string {
     })),
     fix: jsonFix(d.fix, input.cwd),
   }));
-  return JSON.stringify(items, null, 2) + '\n';
+}
+
+export function formatJson(input: ReportInput): string {
+  return JSON.stringify(jsonDiagnostics(input), null, 2) + '\n';
 }
 
 /** Escaping rules of GitHub workflow commands: data escapes %, CR, LF; properties also `:` and `,`. */
