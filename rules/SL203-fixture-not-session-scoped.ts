@@ -2,6 +2,7 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { addSessionScopeEdit, resourceFixtures, type FixtureScope } from '../src/model/fixtures.js';
 import type { FunctionInfo } from '../src/model/python.js';
+import { fixtureUse } from '../src/model/fixture-use.js';
 
 export default defineRule({
   code: 'SL203',
@@ -16,12 +17,13 @@ export default defineRule({
     example: '@pytest.fixture\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    yield engine\n    engine.dispose()',
     useInstead: '@pytest.fixture(scope="session")\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    yield engine\n    engine.dispose()',
     exceptions:
-      'A scope chosen explicitly (`"package"`, `"module"`, `"class"`, `"function"`) is reported as info only: stricter isolation can be a deliberate trade. Fixtures building an SQLite engine, and scopes that cannot be read statically, are not reported.',
+      'A scope chosen explicitly (`"package"`, `"module"`, `"class"`, `"function"`) is reported as info only: stricter isolation can be a deliberate trade. Fixtures building an SQLite engine, scopes that cannot be read statically, and fixtures no test of the suite uses (requested by none, or shadowed by a same-named fixture nearer the tests) are not reported.',
     fixSafety:
       'Adding `scope="session"` keeps the decorator\'s other arguments. It is not offered for async fixtures: pytest-asyncio also needs `loop_scope="session"` there, which depends on the version in use.',
   },
   check({ suite, report }) {
     const { engines, clients } = resourceFixtures(suite);
+    const usage = fixtureUse(suite);
     const seen = new Set<FunctionInfo>();
     const items = [
       ...engines.map((fixture) => ({ ...fixture, what: fixture.use === 'agent' ? 'DB agent' : 'database engine' })),
@@ -30,6 +32,8 @@ export default defineRule({
     for (const item of items) {
       if (seen.has(item.fn)) continue;
       seen.add(item.fn);
+      // A fixture no test requests (or one shadowed by a nearer fixture of the same name) never runs.
+      if (!usage.isUsed(item.file, item.fn)) continue;
       const scope: FixtureScope = item.scope;
       if (scope.scope === null || scope.scope === 'session') continue;
       const range = nodeRange(item.fn.node.childForFieldName('name') ?? item.fn.node);

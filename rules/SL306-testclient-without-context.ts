@@ -3,6 +3,7 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { indentAt, nodeRange } from '../src/source.js';
 import { appModel, sameNode, type ClientUse } from '../src/model/app.js';
 import { isContextManaged } from '../src/model/fixtures.js';
+import { fixtureUse } from '../src/model/fixture-use.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -70,15 +71,21 @@ export default defineRule({
       'Starlette runs the app\'s lifespan (and `@app.on_event("startup")`/`"shutdown"` handlers) only when the TestClient is entered. Without `with`, tables created at startup, connection pools and caches are missing, shutdown never closes them, and each request runs in a new event loop, which breaks async engines and anything bound to a loop.',
     example: '@pytest.fixture(scope="session")\ndef client():\n    client = TestClient(app)\n    yield client',
     useInstead: '@pytest.fixture(scope="session")\ndef client():\n    with TestClient(app) as client:\n        yield client',
-    exceptions: 'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`).',
+    exceptions:
+      'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`), and on clients no test uses: a fixture no test requests (or one a nearer fixture of the same name shadows), or a test module\'s module-level client its code never refers to.',
     fixSafety:
       'Unsafe: the fix turns `client = TestClient(app)` ... `yield client` into `with TestClient(app) as client:` with the statements up to the yield inside it. Startup handlers then run, which can change what the tests see.',
   },
   check({ suite, report }) {
     const model = appModel(suite);
+    const usage = fixtureUse(suite);
     for (const use of model.clients) {
       if (use.kind !== 'testclient' || isContextManaged(use.call)) continue;
       const assigned = assignedName(use.call);
+      // A client no test reaches sends no request: a fixture no test uses (or one shadowed by a nearer
+      // fixture of the same name), or a test module's module-level client its code never refers to.
+      if (use.fn && usage.definition(use.file, use.fn) && !usage.isUsed(use.file, use.fn)) continue;
+      if (!use.fn && assigned && suite.testModules.includes(use.file) && !usage.moduleNameUsed(use.file, assigned.name)) continue;
       const scope = use.fn?.node ?? use.module.root;
       if (assigned && enteredLater(scope, assigned.name, use.call.endIndex)) continue;
       report({
