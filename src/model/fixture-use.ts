@@ -120,7 +120,9 @@ export function fixtureUse(suite: Suite): FixtureUse {
     const queue: Array<{ name: string; from: FixtureDef | null }> = [];
     for (const fn of tests) for (const parameter of fn.parameters) if (parameter !== 'self') queue.push({ name: parameter, from: null });
     for (const file of order) {
-      const requests = namedRequests(pyModule(file)!);
+      const other = pyModule(file);
+      if (!other) continue;
+      const requests = namedRequests(other);
       if (requests.opaque) opaque = true;
       // usefixtures in the test module, getfixturevalue anywhere it sees: names the tests may request.
       for (const name of requests.names) queue.push({ name, from: null });
