@@ -2,7 +2,7 @@ import { defineRule, type Fix, type RelatedLocation } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import type { ShellScript, ShellWord } from '../src/model/shell.js';
 import { postgresRuns, rawText } from '../src/model/dbscript.js';
-import { composeDefinitions } from '../src/readers/suite-databases.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 /** Where the host port of a `-p` word is written: the literal, a `${VAR:-default}` default, or the assignment of the variable. */
 function portEdit(
@@ -62,7 +62,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script whose published host port is the dev port (5432 unless `dev-port` is configured), in every `-p` form: `-p 5432:5432`, `-p5432:5432`, `--publish=...`, `-dp ...`, `127.0.0.1:5432:5432`, and through variables and `${PORT:-5432}` defaults. Reads the `docker run`/`podman run` of the suite\'s DB scripts and the suite\'s docker compose services (`ports:`, with `${VAR:-default}` and `.env` applied as compose applies them).',
+      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script whose published host port is the dev port (5432 unless `dev-port` is configured), in every `-p` form: `-p 5432:5432`, `-p5432:5432`, `--publish=...`, `-dp ...`, `127.0.0.1:5432:5432`, and through variables and `${PORT:-5432}` defaults. Reads the `docker run`/`podman run` of the suite\'s DB scripts the suite\'s docker compose services (`ports:`, with `${VAR:-default}` and `.env` applied as compose applies them), and a Docker SDK `containers.run(..., ports={"5432/tcp": 5432})` in the suite\'s Python.',
     whyItMatters:
       'A developer\'s own PostgreSQL usually listens on 5432. Publishing the throw-away container there either fails (the port is taken), or, worse, the container does not start and the tests connect to the developer\'s database instead: they create and drop tables in real data. The test database belongs on its own port (5433 by default).',
     example: 'docker run -d --name shop-postgres-test -p 5432:5432 --tmpfs /var/lib/postgresql/data postgres:17',
@@ -75,7 +75,7 @@ export default defineRule({
   check({ suite, config, report }) {
     const devPort = String(config.devPort);
     const testPort = String(config.testPort);
-    for (const definition of composeDefinitions(suite)) {
+    for (const definition of suiteDatabases(suite)) {
       if (definition.ephemeralHost) continue; // a CI machine has no dev database to clash with
       for (const port of definition.ports ?? []) {
         if (port.host?.value !== devPort) continue;

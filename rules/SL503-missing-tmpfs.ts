@@ -12,7 +12,7 @@ import {
   tmpfsCovers,
   OLD_DATA_DIR,
 } from '../src/model/dbscript.js';
-import { composeDefinitions } from '../src/readers/suite-databases.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
   code: 'SL503',
@@ -22,7 +22,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script when no `--tmpfs` (or `--mount type=tmpfs`) covers the data directory the image will use: `/var/lib/postgresql/data` for postgres 17 and older, `/var/lib/postgresql/18/docker` for 18 and later (and for `latest`), or `PGDATA` when it is set. Reads the `docker run`/`podman run` of the suite\'s DB scripts and the suite\'s docker compose services (`tmpfs:`, `volumes:`, `PGDATA`).',
+      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script when no `--tmpfs` (or `--mount type=tmpfs`) covers the data directory the image will use: `/var/lib/postgresql/data` for postgres 17 and older, `/var/lib/postgresql/18/docker` for 18 and later (and for `latest`), or `PGDATA` when it is set. Reads the `docker run`/`podman run` of the suite\'s DB scripts the suite\'s docker compose services (`tmpfs:`, `volumes:`, `PGDATA`), and a Docker SDK `containers.run(...)` in the suite\'s Python (`tmpfs=`, `volumes=`, `environment=`).',
     whyItMatters:
       'The image declares a VOLUME for its data (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18). Without a tmpfs there, every run writes to a new anonymous volume on disk that outlives the container (`docker rm -f` without `-v` leaves it behind), piling up over time, and every write goes through the disk. A tmpfs keeps the throw-away database in memory: faster, and gone with the container. Note that for 17 and older a tmpfs on `/var/lib/postgresql` does not help: the image\'s volume is mounted over `/var/lib/postgresql/data` anyway.',
     example: 'docker run -d --name shop-postgres-test -p 5433:5432 postgres:17',
@@ -34,7 +34,7 @@ export default defineRule({
       'Safe: the fix adds `--tmpfs` on the right path for the image\'s major (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18, or `PGDATA`) before the image, one flag per line when the command is written that way. No fix when a volume is already mounted on that path (two mounts on one path make docker fail).',
   },
   check({ suite, report }) {
-    for (const definition of composeDefinitions(suite)) {
+    for (const definition of suiteDatabases(suite)) {
       const mounts = definition.mounts;
       if (!mounts || !definition.mountsKnown || definition.pgdata === undefined || definition.ephemeralHost) continue;
       const major = definition.image?.major ?? null;
@@ -52,7 +52,9 @@ export default defineRule({
         file: definition.file,
         range: volume ? volume.entry.range : definition.anchor,
         message: `${definition.label} keeps its data in ${dataDir} and ${where}: the data ${volume?.persistent ? 'lives in a volume on disk' : 'goes to an anonymous volume on disk'} that outlives the container, so the next run can start on old data`,
-        hint: `Use \`tmpfs: - ${target}\` on the service${volume ? ' instead of the volume' : ''}.`,
+        hint: definition.kind === 'docker-sdk'
+          ? `Pass \`tmpfs={"${target}": ""}\` to \`containers.run\`${volume ? ' instead of the volume' : ''}.`
+          : `Use \`tmpfs: - ${target}\` on the service${volume ? ' instead of the volume' : ''}.`,
       });
     }
     for (const { script, run } of postgresRuns(suite)) {

@@ -1,7 +1,7 @@
 import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { breaksPostgres18, imageFacts, OLD_DATA_DIR, postgresRuns, rawText } from '../src/model/dbscript.js';
-import { composeDefinitions } from '../src/readers/suite-databases.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
   code: 'SL504',
@@ -22,7 +22,7 @@ export default defineRule({
       'Safe for an explicit major: the fix mounts `/var/lib/postgresql` instead, which holds the 18 data directory. For an unpinned image (`postgres`, `postgres:latest`) there is no fix here: SL510 pins the major the script was written for (17 for this layout), which is the better repair, and both fixes at once would contradict each other.',
   },
   check({ suite, report }) {
-    for (const definition of composeDefinitions(suite)) {
+    for (const definition of suiteDatabases(suite)) {
       const image = definition.image;
       if (definition.kind !== 'compose') continue;
       if (!image || image.major === null || image.major < 18 || definition.pgdata !== null) continue;

@@ -3,7 +3,7 @@ import { nodeRange } from '../src/source.js';
 import type { DockerRun } from '../src/model/docker.js';
 import type { ShellScript } from '../src/model/shell.js';
 import { imageFacts, mountTargets, OLD_DATA_DIR, pgdataOf, postgresRuns, rawText } from '../src/model/dbscript.js';
-import { composeDefinitions } from '../src/readers/suite-databases.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 /** The default pin: the newest major whose data layout the skill's scripts (tmpfs on /var/lib/postgresql/data) fit. */
 const DEFAULT_MAJOR = 17;
@@ -30,7 +30,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a `docker run`/`podman run` of the official postgres image without an explicit major: `postgres`, `postgres:latest`, or a variant tag such as `postgres:alpine`. Reads the `docker run`/`podman run` of the suite\'s DB scripts and the suite\'s docker compose services (`image:`). Also the `image:` of a GitHub Actions job service of the job that runs the suite.',
+      'Reports a `docker run`/`podman run` of the official postgres image without an explicit major: `postgres`, `postgres:latest`, or a variant tag such as `postgres:alpine`. Reads the `docker run`/`podman run` of the suite\'s DB scripts and the suite\'s docker compose services (`image:`). Also the `image:` of a GitHub Actions job service of the job that runs the suite, and the image of a testcontainers `PostgresContainer(...)` (its default, `postgres:latest`, when none is given) or a Docker SDK `containers.run(...)` in the suite\'s Python.',
     whyItMatters:
       '`latest` moves to each new major the day it is released, and majors change what a test script relies on: postgres 18 moved the data directory from `/var/lib/postgresql/data` to `/var/lib/postgresql/18/docker` and refuses to start with a mount on the old path (SL504), so a script that worked yesterday fails on the next pull. The suite should test against the major production runs, on every machine.',
     example: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres',
@@ -40,7 +40,7 @@ export default defineRule({
       'Safe: the fix pins the major the rest of the command implies — 18 for a mount on `/var/lib/postgresql` or a `/var/lib/postgresql/18/...` path, 17 for a mount on `/var/lib/postgresql/data` (the layout the script was written for), 17 otherwise — keeping a variant suffix (`alpine` → `17-alpine`). Check that production runs the same major.',
   },
   check({ suite, report }) {
-    for (const definition of composeDefinitions(suite)) {
+    for (const definition of suiteDatabases(suite)) {
       const image = definition.image;
       if (!image || !image.official || image.pinned || image.text.value === '') continue;
       const mountsOld = (definition.mounts ?? []).some((mount) => mount.target === OLD_DATA_DIR);

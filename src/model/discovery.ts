@@ -12,7 +12,8 @@ import { globToRegExp } from '../glob.js';
 import { calleeName, callArguments, fixtureDecorator, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
 import { clientConstruction } from './client.js';
 import { engineCallKind, urlArgument } from './dburl.js';
-import { directFixtureModules, fixtureModuleClosure, type FixtureModule } from './fixture-modules.js';
+import { directFixtureModules, fixtureModuleClosure, projectFunction, type FixtureModule } from './fixture-modules.js';
+import { runsPostgresThroughDockerSdk } from '../readers/python-databases.js';
 import type { Project } from './suite.js';
 import { shellScript } from './shell.js';
 import { pytestRuns } from './scripts.js';
@@ -63,6 +64,7 @@ export function resourceOfCall(module: PyModule, call: Node): Resource | null {
   }
   if (DB_CONNECT.has(callee)) return { kind: 'database', what: `connects to PostgreSQL (${callee})`, file, node: call };
   if (last === 'PostgresContainer' || last === 'PostgreSQLContainer') return { kind: 'database', what: `starts PostgreSQL with testcontainers (${last})`, file, node: call };
+  if (runsPostgresThroughDockerSdk(module, call)) return { kind: 'database', what: 'starts PostgreSQL through the Docker SDK (containers.run)', file, node: call };
   if (/^pytest_postgresql\./.test(callee) || (/^postgresql(_proc|_noproc)?$/.test(last) && /(^|\.)factories\./.test(callee))) {
     return { kind: 'database', what: `starts PostgreSQL with pytest-postgresql (${last})`, file, node: call };
   }
@@ -83,7 +85,23 @@ interface ModuleFacts {
 
 const factsCache = new WeakMap<SourceFile, ModuleFacts | null>();
 
-function moduleFacts(file: SourceFile): ModuleFacts | null {
+/**
+ * The resource a project helper the fixture calls builds (`container = start_database_container()`
+ * with the helper in the module or imported from the project), one call deep.
+ */
+function builtByHelper(project: Project | null, module: PyModule, call: Node): Resource | null {
+  const callee = call.childForFieldName('function');
+  if (!project || callee?.type !== 'identifier') return null;
+  const helper = projectFunction(project, module, callee.text);
+  if (!helper) return null;
+  for (const inner of callsIn(helper.fn.node)) {
+    const resource = resourceOfCall(helper.module, inner);
+    if (resource) return resource;
+  }
+  return null;
+}
+
+function moduleFacts(file: SourceFile, project: Project | null = null): ModuleFacts | null {
   if (factsCache.has(file)) return factsCache.get(file)!;
   const module = pyModule(file);
   if (!module) {
@@ -106,7 +124,7 @@ function moduleFacts(file: SourceFile): ModuleFacts | null {
     const autouse = args?.keywords.get('autouse')?.text === 'True';
     let builds: Resource | null = null;
     for (const call of callsIn(fn.node)) {
-      builds = resourceOfCall(module, call);
+      builds = resourceOfCall(module, call) ?? builtByHelper(project, module, call);
       if (builds) break;
     }
     if (!builds) {
@@ -156,7 +174,7 @@ class FixtureModuleIndex {
   private readonly conftests: SourceFile[];
   private readonly closures = new Map<string, FixtureModule[]>();
 
-  constructor(private readonly project: Project) {
+  constructor(readonly project: Project) {
     this.conftests = project.discovered
       .filter((file) => file.language === 'python' && path.basename(file.path) === 'conftest.py')
       .map((file) => project.load(file))
@@ -190,10 +208,10 @@ class FixtureModuleIndex {
  * fixture that does.
  */
 export function integrationEvidence(test: SourceFile, index: FixtureModuleIndex): Evidence | null {
-  const own = moduleFacts(test);
+  const own = moduleFacts(test, index.project);
   if (!own) return null;
   if (own.anywhere) return { resource: own.anywhere, fixture: null };
-  const visible = [own, ...index.visibleTo(test).map((entry) => moduleFacts(entry.file)).filter((facts): facts is ModuleFacts => facts !== null)];
+  const visible = [own, ...index.visibleTo(test).map((entry) => moduleFacts(entry.file, index.project)).filter((facts): facts is ModuleFacts => facts !== null)];
   const lookup = (name: string) => {
     for (const facts of visible) {
       const found = facts.fixtures.get(name);

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
-import { fixtureDecorator, pyModule, stringValue, unparenthesize, type PyModule } from './python.js';
+import { fixtureDecorator, pyModule, stringValue, unparenthesize, type FunctionInfo, type PyModule } from './python.js';
 import { pytestBasedir, resolveModule } from './app.js';
 import type { Project } from './suite.js';
 
@@ -147,4 +147,32 @@ export function fixtureModuleClosure(project: Project, roots: FixtureModule[]): 
     queue.push(...directFixtureModules(project, next.file, next.scope));
   }
   return result;
+}
+
+/**
+ * The project function a module's name stands for when it was imported with `from m import name`
+ * (`from tests.utils.docker_utils import start_database_container`), or defined in the module itself.
+ * Null for names from outside the project.
+ */
+export function projectFunction(project: Project, module: PyModule, name: string): { module: PyModule; fn: FunctionInfo } | null {
+  const local = module.functions.find((fn) => !fn.className && fn.name === name);
+  if (local) return { module, fn: local };
+  const binding = module.imports.get(name);
+  if (!binding || binding.name === undefined) return null;
+  const target = resolveDotted(project, module.file, binding.module.replace(/^\.+/, ''), binding.level);
+  const targetModule = target ? pyModule(target) : null;
+  const fn = targetModule?.functions.find((candidate) => !candidate.className && candidate.name === binding.name);
+  return targetModule && fn ? { module: targetModule, fn } : null;
+}
+
+/** The project modules a module imports from (`from m import ...`, resolved as pytest would): helpers its fixtures call. */
+export function importedProjectModules(project: Project, file: SourceFile): SourceFile[] {
+  const module = pyModule(file);
+  if (!module) return [];
+  const found: SourceFile[] = [];
+  for (const imported of fromImports(module)) {
+    const target = resolveDotted(project, file, imported.dotted, imported.level);
+    if (target && target.path !== file.path) found.push(target);
+  }
+  return found;
 }

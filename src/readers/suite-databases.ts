@@ -8,6 +8,7 @@ import { isWithin } from '../discover.js';
 import { composeDatabases, dependedOnHealthy, isComposeFileName } from './compose.js';
 import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
 import { workflowDatabases } from './workflow-services.js';
+import { pythonDatabases } from './python-databases.js';
 
 const TEST_NAME = /(^|[-_.])(test|tests|testing|it|integration|e2e|ci)([-_.]|$)|test/i;
 
@@ -15,12 +16,13 @@ const cache = new WeakMap<Suite, DbDefinition[]>();
 
 /**
  * The suite's test database definitions other than its DB scripts' `docker run`s (those stay with the
- * shell rules): compose services and CI job services.
+ * shell rules): compose services, CI job services, and the databases its Python starts
+ * (testcontainers, pytest-postgresql, Docker SDK).
  */
-export function composeDefinitions(suite: Suite): DbDefinition[] {
+export function suiteDatabases(suite: Suite): DbDefinition[] {
   const cached = cache.get(suite);
   if (cached) return cached;
-  const result = [...pairCompose(suite), ...workflowDatabases(suite)];
+  const result = [...pairCompose(suite), ...workflowDatabases(suite), ...pythonDatabases(suite)];
   cache.set(suite, result);
   return result;
 }
@@ -51,7 +53,8 @@ function pairCompose(suite: Suite): DbDefinition[] {
       .map((file) => file.path);
   }
   const files = project.yamlFiles((file) => candidates.includes(file));
-  const hasDbScript = postgresRuns(suite).length > 0;
+  // A suite that starts its database from a script or from its own Python pairs by proximity only with test-named services.
+  const hasDbScript = postgresRuns(suite).length > 0 || pythonDatabases(suite).length > 0;
   let found = files.flatMap((file) => composeDatabases(file, project.relative(file.path)).map((entry) => ({ ...entry, fileName: path.basename(file.path) })));
   if (byRunner && startedServices.size > 0) found = found.filter((entry) => startedServices.has(entry.service.name));
   if (!byRunner || found.length > 1) {

@@ -2,7 +2,7 @@
 // that starts its PostgreSQL, a runner that runs it. Shared by SL704 (which reports the missing ones)
 // and `smoke-lint init` (which writes them). Anything that cannot be read counts as present: a piece
 // is missing only when nothing could stand in for it.
-import { composeDefinitions } from '../readers/suite-databases.js';
+import { suiteDatabases } from '../readers/suite-databases.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { clientOf } from '../model/app.js';
@@ -27,8 +27,11 @@ export function practicePath(suite: Pick<Suite, 'name'>, piece: PieceKind): stri
   }
 }
 
-/** Libraries that start the database from Python: no DB script is needed then. */
-const PYTHON_DB_STARTERS = /\b(testcontainers|PostgresContainer|pytest_postgresql|postgresql_proc|postgresql_noproc|docker_services|docker_compose_file|pytest_docker)\b/;
+/** pytest-docker's fixtures: the tests start the compose file themselves (the compose reader reads the services). */
+const PYTEST_DOCKER = /\b(docker_services|docker_compose_file|pytest_docker)\b/;
+
+/** Kinds of DB definition the tests start themselves: plain `pytest` runs them, no DB script or runner needed. */
+const STARTED_BY_TESTS = new Set(['testcontainers', 'pytest-postgresql', 'docker-sdk']);
 
 /** Does a module define a pytest fixture that builds a TestClient or an ASGI client (or is named like a client)? */
 function definesClientFixture(file: SourceFile): boolean {
@@ -62,8 +65,9 @@ function hasClientPiece(suite: Suite): boolean {
 }
 
 function startsDatabaseFromPython(suite: Suite): boolean {
+  if (suiteDatabases(suite).some((definition) => STARTED_BY_TESTS.has(definition.kind))) return true;
   const files = [...suite.conftests, ...suite.outerConftests, ...suite.testModules];
-  return files.some((file) => PYTHON_DB_STARTERS.test(file.text));
+  return files.some((file) => PYTEST_DOCKER.test(file.text));
 }
 
 /** Do the suite's scripts start the database through compose (SL509 speaks about that)? */
@@ -115,9 +119,9 @@ export function lackingPieces(suite: Suite): PieceKind[] {
   const scripts = suiteScripts(suite);
   // A DB definition of any kind completes the suite: a `docker run` script, a compose service the suite
   // pairs with, a compose start in its scripts, or a database the tests start themselves (testcontainers,
-  // pytest-postgresql), which also needs no runner: plain `pytest` starts it.
+  // pytest-postgresql, the Docker SDK), which also needs no runner: plain `pytest` starts it.
   const fromPython = startsDatabaseFromPython(suite);
-  if (scripts.dbScripts.length === 0 && !fromPython && !startsDatabaseWithCompose(suite) && composeDefinitions(suite).length === 0) missing.push('db-script');
+  if (scripts.dbScripts.length === 0 && !fromPython && !startsDatabaseWithCompose(suite) && suiteDatabases(suite).length === 0) missing.push('db-script');
   if (scripts.runners.length === 0 && !fromPython && !runsSuiteOutsideShell(suite)) missing.push('runner');
   return missing;
 }
