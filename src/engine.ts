@@ -107,6 +107,9 @@ export async function lint(request: LintRequest): Promise<LintReport> {
       runRules(suiteRules, suite, config, request).forEach(add);
     }
     for (const file of checkedSources.keys()) checkedFiles.add(file);
+    // The scripts and CI files the rules read (DB scripts, runners, workflows) were checked too; Python
+    // files loaded only to discover suites were not.
+    if (suites.length > 0) for (const file of project.loadedFiles()) if (file.language !== 'python') checkedFiles.add(file.path);
     // Suppressions are judged once per project, after every suite ran: a conftest shared by two
     // suites may hold a suppression that only the second suite's findings use.
     if (suites.length > 0) runSuppressionRules(suiteRules, suites[0]!, [...checkedSources.values()], config, request).forEach(add);

@@ -105,11 +105,13 @@ test('concise: path:line:col: CODE message', async () => {
   assert.match(lines.at(-1)!, /^Found 1 problem/);
 });
 
-test('json: an array with the documented fields, paths relative to the working directory', async () => {
+test('json: a summary and the findings with the documented fields, paths relative to the working directory', async () => {
   const root = warningProject();
   const result = await run(['--format', 'json', 'tests'], root);
   assert.equal(result.code, 1);
-  const items = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+  const log = JSON.parse(result.stdout) as { summary: Record<string, number>; diagnostics: Array<Record<string, unknown>> };
+  assert.deepEqual(log.summary, { suites: 1, files: 2, problems: 1, fixable: 0 });
+  const items = log.diagnostics;
   assert.equal(items.length, 1);
   const item = items[0]!;
   for (const key of ['code', 'name', 'severity', 'message', 'file', 'line', 'column', 'endLine', 'endColumn', 'related', 'fix']) {
@@ -120,7 +122,7 @@ test('json: an array with the documented fields, paths relative to the working d
     { code: 'SL104', name: 'conftest-pytestmark-ignored', severity: 'warning', file: 'tests/integration/conftest.py', line: 5, column: 1, endLine: 5, endColumn: 11, related: [], fix: null },
   );
   const fromSubdir = await run(['--format', 'json', '.'], path.join(root, 'tests'));
-  assert.equal((JSON.parse(fromSubdir.stdout) as Array<{ file: string }>)[0]!.file, 'integration/conftest.py');
+  assert.equal((JSON.parse(fromSubdir.stdout) as { diagnostics: Array<{ file: string }> }).diagnostics[0]!.file, 'integration/conftest.py');
 });
 
 test('github: one workflow command per finding', async () => {
@@ -290,7 +292,7 @@ test('a runner named on the command line (as pre-commit does) brings in the suit
 
 test('json and sarif carry fixes that create files; no SARIF fix is left without an artifact change', async () => {
   const project = path.join(repoRoot, 'fixtures', 'rules', 'SL704', 'fires-only-test-module', 'project');
-  const json = JSON.parse((await run(['--format', 'json'], project)).stdout) as Array<{ code: string; fix: { creates?: Array<{ file: string; executable: boolean; content: string }> } | null }>;
+  const json = (JSON.parse((await run(['--format', 'json'], project)).stdout) as { diagnostics: Array<{ code: string; fix: { creates?: Array<{ file: string; executable: boolean; content: string }> } | null }> }).diagnostics;
   const created = json.flatMap((item) => item.fix?.creates ?? []).map((c) => `${c.file}:${c.executable}`).sort();
   assert.deepEqual(created, ['backend/tests/integration/conftest.py:false', 'backend/tests/integration/scripts/test-db.sh:true', 'scripts/test-integration.sh:true']);
   const sarif = JSON.parse((await run(['--format', 'sarif'], project)).stdout);

@@ -247,3 +247,30 @@ test('--output-file that cannot be written: one line, exit 2, no half-written fi
     assert.deepEqual(readdirSync(dir), ['report.json']);
   }
 });
+
+test('every format with room for it says how many suites and files were checked', async () => {
+  const root = project();
+  const json = JSON.parse((await runCli(['--format', 'json'], root)).stdout);
+  // The two Python files of the suite (there is no script to read).
+  assert.deepEqual(json.summary, { suites: 1, files: 2, problems: 3, fixable: 2 });
+  const github = (await runCli(['--format', 'github'], root)).stdout.trimEnd().split('\n');
+  assert.equal(github.at(-1), '::notice title=smoke-lint::Found 3 problems (1 suite, 2 files checked)');
+  assert.equal((await runCli(['--format', 'github'], clean())).stdout, '::notice title=smoke-lint::All checks passed (1 suite, 2 files checked)\n');
+  const none = makeTempProject({ 'tests/test_unit.py': 'def test_one():\n    assert 1\n' });
+  assert.equal((await runCli(['--format', 'github'], none)).stdout, '::notice title=smoke-lint::No integration suite found\n');
+  assert.deepEqual(JSON.parse((await runCli(['--format', 'json'], none)).stdout).summary, { suites: 0, files: 0, problems: 0, fixable: 0 });
+  const sarif = JSON.parse((await runCli(['--format', 'sarif'], root)).stdout);
+  assert.deepEqual(sarif.runs[0].properties, { suitesChecked: 1, filesChecked: 2 });
+  const junit = (await runCli(['--format', 'junit'], root)).stdout;
+  assert.match(junit, /<property name="smoke-lint\.suites" value="1"\/><property name="smoke-lint\.files" value="2"\/>/);
+  assert.match((await runCli(['--format', 'junit'], none)).stdout, /<testcase name="No integration suite found"/);
+});
+
+test('the file count includes the shell scripts the rules read', async () => {
+  const root = project();
+  writeFileSync(path.join(root, 'run-integration.sh'), '#!/usr/bin/env bash\nset -euo pipefail\nRUN_INTEGRATION_TESTS=true python -m pytest tests/integration\n');
+  const json = JSON.parse((await runCli(['--format', 'json'], root)).stdout);
+  assert.equal(json.summary.files, 3);
+  const text = await runCli(['--format', 'concise'], clean());
+  assert.match(text.stdout, /\(1 suite, 2 files checked\)/);
+});

@@ -53,6 +53,11 @@ export class Project {
     }
   }
 
+  /** Every file loaded so far (by discovery and by the rules: test modules, DB scripts, runners, CI files). */
+  loadedFiles(): SourceFile[] {
+    return [...this.loaded.values()];
+  }
+
   /** Path relative to the project root, `/`-separated. */
   relative(target: string): string {
     return path.relative(this.root, target).split(path.sep).join('/');

@@ -14,12 +14,14 @@ export function formatJunit(input: ReportInput): string {
     byFile.set(file, [...(byFile.get(file) ?? []), d]);
   }
   const total = input.diagnostics.length;
+  // What was checked, in each test suite's properties (JUnit has no room for it on <testsuites>).
+  const properties = `    <properties><property name="smoke-lint.suites" value="${input.suitesChecked}"/><property name="smoke-lint.files" value="${input.filesChecked}"/></properties>`;
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="smoke-lint" tests="${Math.max(total, 1)}" failures="${total}" errors="0">`];
   if (total === 0) {
-    lines.push('  <testsuite name="smoke-lint" tests="1" failures="0" errors="0">', '    <testcase name="No problems found" classname="smoke-lint"/>', '  </testsuite>');
+    lines.push('  <testsuite name="smoke-lint" tests="1" failures="0" errors="0">', properties, `    <testcase name="${input.suitesChecked === 0 ? 'No integration suite found' : 'No problems found'}" classname="smoke-lint"/>`, '  </testsuite>');
   }
   for (const [file, diagnostics] of byFile) {
-    lines.push(`  <testsuite name="${escapeXml(file)}" tests="${diagnostics.length}" failures="${diagnostics.length}" errors="0">`);
+    lines.push(`  <testsuite name="${escapeXml(file)}" tests="${diagnostics.length}" failures="${diagnostics.length}" errors="0">`, properties);
     for (const d of diagnostics) {
       const where = `${file}:${d.range.start.line}:${d.range.start.column}`;
       lines.push(

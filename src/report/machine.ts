@@ -1,7 +1,7 @@
 // Machine formats: JSON (stable field names), GitHub Actions workflow commands, SARIF 2.1.0.
 import type { Diagnostic, Fix } from '../rule.js';
 import { positionAt } from '../source.js';
-import { displayPath, ruleHelpUri, toolVersion, type ReportInput } from './common.js';
+import { displayPath, plural, ruleHelpUri, toolVersion, type ReportInput } from './common.js';
 
 interface JsonEdit {
   file: string;
@@ -59,8 +59,18 @@ export function jsonDiagnostics(input: ReportInput) {
   }));
 }
 
+/** What was checked and found, for the formats that have room for a summary. */
+export function jsonSummary(input: ReportInput) {
+  return {
+    suites: input.suitesChecked,
+    files: input.filesChecked,
+    problems: input.diagnostics.length,
+    fixable: input.diagnostics.filter((d) => d.fix?.applicability === 'safe').length,
+  };
+}
+
 export function formatJson(input: ReportInput): string {
-  return JSON.stringify(jsonDiagnostics(input), null, 2) + '\n';
+  return JSON.stringify({ summary: jsonSummary(input), diagnostics: jsonDiagnostics(input) }, null, 2) + '\n';
 }
 
 /** Escaping rules of GitHub workflow commands: data escapes %, CR, LF; properties also `:` and `,`. */
@@ -87,7 +97,14 @@ export function formatGithub(input: ReportInput): string {
       const hint = d.hint ? `\n${d.hint}` : '';
       return `::${level} ${properties}::${escapeData(d.message + hint)}\n`;
     })
-    .join('');
+    .join('') + `::notice title=smoke-lint::${escapeData(githubSummary(input))}\n`;
+}
+
+/** The last line of a `github` report: a notice (shown in the run's summary) with what was checked. */
+function githubSummary(input: ReportInput): string {
+  if (input.suitesChecked === 0) return 'No integration suite found';
+  const scope = `${plural(input.suitesChecked, 'suite')}, ${plural(input.filesChecked, 'file')} checked`;
+  return input.diagnostics.length === 0 ? `All checks passed (${scope})` : `Found ${plural(input.diagnostics.length, 'problem')} (${scope})`;
 }
 
 function sarifLevel(d: Diagnostic | { severity: string }): string {
@@ -119,6 +136,7 @@ export function formatSarif(input: ReportInput): string {
             })),
           },
         },
+        properties: { suitesChecked: input.suitesChecked, filesChecked: input.filesChecked },
         originalUriBaseIds: { '%SRCROOT%': { uri: 'file://' + encodeURI(input.cwd.split('\\').join('/').replace(/\/?$/, '/')) } },
         results: input.diagnostics.map((d) => ({
           ruleId: d.code,
