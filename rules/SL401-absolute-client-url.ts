@@ -42,8 +42,7 @@ export default defineRule({
   },
   check({ suite, report }) {
     const fixtures = new SuiteFixtures(suite);
-    const files = [...suite.testModules, ...suite.conftests];
-    for (const file of files) {
+    for (const file of fixtures.files) {
       const fixtureValue = fixtures.fixtureValueFor(file);
       for (const request of inProcessRequests(fixtures, file)) {
         if (!request.url) continue;

@@ -97,7 +97,7 @@ export default defineRule({
   fix: 'unsafe',
   docs: {
     whatItDoes:
-      'Reports, in the test modules and conftests of an integration suite, HTTP clients that open real connections: `requests.get/post/...`, `requests.Session()`, `httpx.get/post/...`, `httpx.Client()`/`httpx.AsyncClient()` without an ASGI transport, `urllib.request.urlopen`, requests made through fixtures that hand out such sessions, and fixtures such as `api_base_url` that hand out a server URL.',
+      'Reports, in the test modules and fixture modules of an integration suite (conftests above and inside it, `pytest_plugins` modules, imported fixture modules), HTTP clients that open real connections: `requests.get/post/...`, `requests.Session()`, `httpx.get/post/...`, `httpx.Client()`/`httpx.AsyncClient()` without an ASGI transport, `urllib.request.urlopen`, requests made through fixtures that hand out such sessions, and fixtures such as `api_base_url` that hand out a server URL.',
     whyItMatters:
       'Such tests need a backend already running on some port: they fail when none is, test whatever version happens to be running, and reach its database (often the development one) instead of the throw-away test database the suite\'s dependency overrides point at. A `TestClient` runs the app in-process, with the overrides applied.',
     example:
@@ -110,14 +110,14 @@ export default defineRule({
   },
   check({ suite, report }) {
     const fixtures = new SuiteFixtures(suite);
-    const server = inProcessServer([...suite.conftests, ...suite.testModules, ...suite.outerConftests]);
+    const server = inProcessServer(fixtures.files);
     const serverNote = server ? ` The suite starts a server itself (uvicorn in a thread at ${where(suite, server.file, server.node)}), so this may be deliberate; the TestClient would still be simpler.` : '';
     const emit = (finding: Finding): void => {
       if (server) report({ ...finding, severity: 'info', message: finding.message + serverNote, fix: null });
       else report(finding);
     };
 
-    for (const file of [...suite.testModules, ...suite.conftests]) {
+    for (const file of fixtures.files) {
       const module = pyModule(file);
       if (!module) continue;
       const context: FixContext = { suite, fixtures, file };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
 import type { Suite } from './suite.js';
+import { suitePythonFiles, visibleFixtureModules, type SuiteModules } from './suite-modules.js';
 import {
   callArguments,
   calleeName,
@@ -683,27 +684,26 @@ export function fixtureName(module: PyModule, fn: FunctionInfo): string | null {
   return fn.name;
 }
 
-type SuiteFiles = Pick<Suite, 'testModules' | 'conftests' | 'outerConftests'>;
-
 /**
  * The fixtures of a suite and what they hand out: in-process clients, live (network) clients, base URLs.
- * Visibility follows pytest: a module sees its own fixtures, then those of the conftests in its
- * directory and above it.
+ * Visibility follows pytest: a module sees its own fixtures, then those of the fixture modules that
+ * cover it (imported fixture modules, conftests of its folder and above, `pytest_plugins` modules).
  */
 export class SuiteFixtures {
+  /** The suite's Python modules: fixture modules and test modules. */
   readonly files: SourceFile[];
-  private readonly conftests: SourceFile[];
+  private readonly suite: SuiteModules;
   private readonly byFile = new Map<string, FixtureInfo[]>();
+  private readonly visible = new Map<string, SourceFile[]>();
   // Keyed by the function itself: tree-sitter node ids are unique only within one tree.
   private readonly clients = new Map<FunctionInfo, InProcessClient | null>();
   private readonly live = new Map<FunctionInfo, Node | null>();
   private readonly urls = new Map<FunctionInfo, string | null>();
   private readonly busy = new Set<string>();
 
-  constructor(suite: SuiteFiles) {
-    this.conftests = [...suite.conftests, ...suite.outerConftests];
-    const seen = new Set<string>();
-    this.files = [...suite.testModules, ...this.conftests].filter((file) => (seen.has(file.path) ? false : (seen.add(file.path), true)));
+  constructor(suite: SuiteModules) {
+    this.suite = suite;
+    this.files = suitePythonFiles(suite);
     for (const file of this.files) {
       const module = pyModule(file);
       const fixtures: FixtureInfo[] = [];
@@ -724,16 +724,13 @@ export class SuiteFixtures {
   lookup(file: SourceFile, name: string): FixtureInfo | null {
     const own = this.definedIn(file).filter((fixture) => fixture.name === name);
     if (own.length > 0) return own[own.length - 1]!;
-    const dir = path.dirname(file.path);
-    const candidates = this.conftests
-      .filter((conftest) => conftest.path !== file.path)
-      .filter((conftest) => {
-        const conftestDir = path.dirname(conftest.path);
-        return dir === conftestDir || dir.startsWith(conftestDir + path.sep);
-      })
-      .sort((a, b) => b.path.length - a.path.length);
-    for (const conftest of candidates) {
-      const found = this.definedIn(conftest).filter((fixture) => fixture.name === name);
+    let candidates = this.visible.get(file.path);
+    if (!candidates) {
+      candidates = visibleFixtureModules(this.suite, file);
+      this.visible.set(file.path, candidates);
+    }
+    for (const module of candidates) {
+      const found = this.definedIn(module).filter((fixture) => fixture.name === name);
       if (found.length > 0) return found[found.length - 1]!;
     }
     return null;

@@ -24,6 +24,7 @@ import type { SourceFile } from '../source.js';
 import type { Suite } from './suite.js';
 import { callArguments, calleeName, nodesOfType, pyModule, type FunctionInfo, type PyModule } from './python.js';
 import { envSets, literalContentStart, resolveUrl, type ResolvedUrl } from './pyvalues.js';
+import { suitePythonFiles } from './suite-modules.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -224,7 +225,8 @@ const cache = new WeakMap<Suite, SuiteDbUrl[]>();
 
 /**
  * The database URLs of a suite: every URL given to `create_engine`/`create_async_engine` or a DB agent
- * in the suite's conftests and test modules, plus module constants named like a database URL whose
+ * in the suite's test modules and fixture modules (conftests above and inside, `pytest_plugins`,
+ * imported fixture modules), plus module constants named like a database URL whose
  * value is a PostgreSQL URL (the skill's `TEST_DB_URL`) that no engine call already accounts for.
  */
 export function suiteDbUrls(suite: Suite): SuiteDbUrl[] {
@@ -232,8 +234,7 @@ export function suiteDbUrls(suite: Suite): SuiteDbUrl[] {
   if (cached) return cached;
   const result: SuiteDbUrl[] = [];
   const seen = new Set<string>();
-  const files = [...suite.conftests, ...suite.testModules.filter((file) => !suite.conftests.includes(file))];
-  for (const file of files) {
+  for (const file of suitePythonFiles(suite)) {
     const module = pyModule(file);
     if (!module) continue;
     for (const call of nodesOfType(file, 'call')) {

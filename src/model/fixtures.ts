@@ -8,6 +8,7 @@ import { callArguments, fixtureDecorator, pyModule, stringValue, type FunctionIn
 import { clientConstruction } from './client.js';
 import { engineCallKind, suiteDbUrls, urlArgument, type SuiteDbUrl, type UrlUse } from './dburl.js';
 import { resolveUrl } from './pyvalues.js';
+import { suitePythonFiles } from './suite-modules.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -84,14 +85,13 @@ export interface SuiteResourceFixtures {
 
 const cache = new WeakMap<Suite, SuiteResourceFixtures>();
 
-/** The engine and client fixtures defined in the suite's own conftests and test modules. */
+/** The engine and client fixtures of the suite: in its test modules and every fixture module pytest loads for it. */
 export function resourceFixtures(suite: Suite): SuiteResourceFixtures {
   const cached = cache.get(suite);
   if (cached) return cached;
   const result: SuiteResourceFixtures = { engines: [], clients: [] };
   const urls = suiteDbUrls(suite);
-  const files = [...suite.conftests, ...suite.testModules.filter((file) => !suite.conftests.includes(file))];
-  for (const file of files) {
+  for (const file of suitePythonFiles(suite)) {
     const module = pyModule(file);
     if (!module) continue;
     for (const fn of module.functions) {

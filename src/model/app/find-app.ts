@@ -14,7 +14,8 @@ import { MAX_DEPTH, enclosingFunctionOf, nodesInOwnScope } from './helpers.js';
 import { localValue } from './paths.js';
 import { absoluteName, type ResolvedModule } from './resolve.js';
 import type { AppRef, ClientUse, ModuleRef, OverrideSet } from './types.js';
-import { localImport, uniqueFiles } from './helpers.js';
+import { localImport } from './helpers.js';
+import { suitePythonFiles } from '../suite-modules.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -51,7 +52,7 @@ export function findApp(
   resolveDotted: (dotted: string) => ResolvedModule | null,
   moduleRef: (resolved: ResolvedModule) => ModuleRef,
 ): AppRef | null {
-  const files = uniqueFiles([...suite.conftests, ...suite.outerConftests, ...suite.testModules]);
+  const files = suitePythonFiles(suite);
   const candidates: Array<{ module: PyModule; node: Node }> = [];
   for (const client of clients) if (client.appNode) candidates.push({ module: client.module, node: client.appNode });
   for (const set of overrides) candidates.push({ module: set.module, node: set.appNode });

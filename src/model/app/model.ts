@@ -27,6 +27,7 @@ import { findApp } from './find-app.js';
 import { dbReason, sessionFactoryNames } from './db-dependency.js';
 import { settingsNames } from './settings.js';
 import { projectTopNames, scriptsSetPythonPath } from './project-facts.js';
+import { fixtureModuleFiles, suitePythonFiles } from '../suite-modules.js';
 
 type Node = Parser.SyntaxNode;
 const models = new WeakMap<Suite, AppModel>();
@@ -44,7 +45,8 @@ function buildModel(suite: Suite): AppModel {
   const project = suite.project;
   const conftests = uniqueFiles([...suite.conftests]);
   const allConftests = uniqueFiles([...suite.outerConftests, ...suite.conftests]);
-  const suiteFiles = uniqueFiles([...allConftests, ...suite.testModules]);
+  // Every module the suite's tests load: clients, overrides and resets count wherever they are written.
+  const suiteFiles = suitePythonFiles(suite);
 
   // --- sys.path
   const entries: PathEntry[] = [];
@@ -253,12 +255,9 @@ function buildModel(suite: Suite): AppModel {
   for (const file of suiteFiles) {
     const module = pyModule(file);
     if (!module) continue;
-    const isSuiteFile = file.path.startsWith(suite.dir + path.sep);
-    if (isSuiteFile) {
-      for (const call of nodesOfType(file, 'call')) {
-        const client = clientOf(module, call);
-        if (client) clients.push({ file, module, call, kind: client.kind, appNode: client.app, fn: enclosingFunctionOf(module, call) });
-      }
+    for (const call of nodesOfType(file, 'call')) {
+      const client = clientOf(module, call);
+      if (client) clients.push({ file, module, call, kind: client.kind, appNode: client.app, fn: enclosingFunctionOf(module, call) });
     }
     const read = readOverrides(module);
     overrides.push(...read.sets);
@@ -353,7 +352,7 @@ function buildModel(suite: Suite): AppModel {
     }
   }
 
-  const settingsSet = settingsNames(suite, allConftests);
+  const settingsSet = settingsNames(suite, fixtureModuleFiles(suite));
 
   return {
     suite,
