@@ -18,6 +18,7 @@ import {
   where,
 } from '../src/model/client.js';
 import type { Suite } from '../src/model/suite.js';
+import { fixtureUse } from '../src/model/fixture-use.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -104,12 +105,13 @@ export default defineRule({
       'import requests\n\ndef test_health(api_base_url, api_client):\n    response = api_client.get(f"{api_base_url}/health")\n    assert response.status_code == 200',
     useInstead: 'def test_health(client):\n    response = client.get("/health")\n    assert response.status_code == 200',
     exceptions:
-      'Silent on `httpx.AsyncClient(transport=ASGITransport(app=app), base_url=...)` and other in-process transports, and on transports that cannot be resolved statically; on calls in modules that import a request-mocking library (`responses`, `requests_mock`, `respx`, `pytest_httpx`, `httpretty`, `vcr`) or in tests that take its fixture (`requests_mock`, `httpx_mock`, `respx_mock`). When the suite starts the server itself in-process (uvicorn run in a thread by a fixture), the findings are only `info`. Unit tests outside the suite are not checked.',
+      'Silent on `httpx.AsyncClient(transport=ASGITransport(app=app), base_url=...)` and other in-process transports, and on transports that cannot be resolved statically; on calls in modules that import a request-mocking library (`responses`, `requests_mock`, `respx`, `pytest_httpx`, `httpretty`, `vcr`) or in tests that take its fixture (`requests_mock`, `httpx_mock`, `respx_mock`). When the suite starts the server itself in-process (uvicorn run in a thread by a fixture), the findings are only `info`. Silent on a network client built by a fixture that no test of the suite requests (it never runs). Unit tests outside the suite are not checked.',
     fixSafety:
       'Unsafe, and only for the plain shape inside a test function: `requests.get(f"{api_base_url}/health")` or `api_client.get(f"{api_base_url}/health")` with one URL argument and keyword arguments the TestClient reads the same way (`json`, `data`, `params`, `headers`, `cookies`, `files`) becomes `client.get("/health")`, and `client` is added to the test\'s parameters. Offered only when the suite defines a `client` fixture that builds a TestClient; the test then runs against the app in-process, which can change what it observes.',
   },
   check({ suite, report }) {
     const fixtures = new SuiteFixtures(suite);
+    const usage = fixtureUse(suite);
     const server = inProcessServer(fixtures.files);
     const serverNote = server ? ` The suite starts a server itself (uvicorn in a thread at ${where(suite, server.file, server.node)}), so this may be deliberate; the TestClient would still be simpler.` : '';
     const emit = (finding: Finding): void => {
@@ -133,6 +135,8 @@ export default defineRule({
         if (!scope) scopes.set(fn, (scope = new FunctionScope(module, fn)));
         const live = liveCall(module, call, scope);
         if (!live || usesMocking(module, fn)) continue;
+        // A fixture no test of the suite requests never runs (a shared conftest's leftover client).
+        if (fn && usage.definition(file, fn) && !usage.isUsed(file, fn)) continue;
         const callee = call.childForFieldName('function') ?? call;
         let message: string;
         if (live.isClientConstruction) {

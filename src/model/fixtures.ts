@@ -4,7 +4,7 @@ import type Parser from 'tree-sitter';
 import type { Edit } from '../rule.js';
 import type { SourceFile } from '../source.js';
 import type { Suite } from './suite.js';
-import { callArguments, fixtureDecorator, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
+import { callArguments, fixtureDecorator, pyModule, stringValue, unparenthesize, type FunctionInfo, type PyModule } from './python.js';
 import { clientConstruction } from './client.js';
 import { engineCallKind, suiteDbUrls, urlArgument, type SuiteDbUrl, type UrlUse } from './dburl.js';
 import { resolveUrl } from './pyvalues.js';
@@ -104,7 +104,7 @@ export function resourceFixtures(suite: Suite): SuiteResourceFixtures {
         const argument = urlArgument(engineCall, use);
         const value = argument ? resolveUrl(module, argument, fn).value : null;
         // An in-memory SQLite engine per test is cheap and meant: only other databases count.
-        if (value === null || !/^sqlite/i.test(value)) {
+        if (!/^sqlite/i.test(value ?? (argument ? literalStart(argument) : ''))) {
           const url = urls.find((candidate) => candidate.call?.id === engineCall.id && candidate.file === file) ?? null;
           result.engines.push({ file, module, fn, scope, call: engineCall, use, boundName: boundName(engineCall), url });
         }
@@ -115,6 +115,14 @@ export function resourceFixtures(suite: Suite): SuiteResourceFixtures {
   }
   cache.set(suite, result);
   return result;
+}
+
+/** The literal text a string expression starts with (`f"sqlite:///{path}"` → `sqlite:///`), or ''. */
+function literalStart(node: Node): string {
+  const expression = unparenthesize(node);
+  if (expression.type !== 'string') return '';
+  const content = expression.namedChildren.find((child) => child.type !== 'string_start');
+  return content?.type === 'string_content' ? content.text : '';
 }
 
 /** `engine = create_engine(...)` → 'engine'; `with X(...) as name` → name; else null. */
