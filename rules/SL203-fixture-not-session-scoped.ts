@@ -2,7 +2,9 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { addSessionScopeEdit, resourceFixtures, type FixtureScope } from '../src/model/fixtures.js';
 import type { FunctionInfo } from '../src/model/python.js';
-import { fixtureUse } from '../src/model/fixture-use.js';
+import { fixtureUse, type FixtureDef } from '../src/model/fixture-use.js';
+import { asyncSessionScopeHint, lifespanManaged, perTestState, pinningDependency } from '../src/model/fixture-advice.js';
+import { clientConstruction } from '../src/model/client.js';
 
 export default defineRule({
   code: 'SL203',
@@ -17,9 +19,9 @@ export default defineRule({
     example: '@pytest.fixture\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    yield engine\n    engine.dispose()',
     useInstead: '@pytest.fixture(scope="session")\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    yield engine\n    engine.dispose()',
     exceptions:
-      'A scope chosen explicitly (`"package"`, `"module"`, `"class"`, `"function"`) is reported as info only: stricter isolation can be a deliberate trade. Fixtures building an SQLite engine, scopes that cannot be read statically, and fixtures no test of the suite uses (requested by none, or shadowed by a same-named fixture nearer the tests) are not reported.',
+      'Info instead of a warning, and no fix, when the advice would break the suite: the fixture uses a narrower fixture (a per-test session or transaction, `monkeypatch`), so `scope="session"` would raise ScopeMismatch; or an engine fixture hands out per-test state (`yield session`), which session scope would share across tests (build the engine in a session fixture instead). An httpx client on an ASGI transport is not reported unless `LifespanManager` runs the app\'s lifespan with it per test: without the lifespan a client per test costs next to nothing. A scope chosen explicitly (`"package"`, `"module"`, `"class"`, `"function"`) is reported as info only: stricter isolation can be a deliberate trade. Fixtures building an SQLite engine, scopes that cannot be read statically, and fixtures no test of the suite uses (requested by none, or shadowed by a same-named fixture nearer the tests) are not reported.',
     fixSafety:
-      'Adding `scope="session"` keeps the decorator\'s other arguments. It is not offered for async fixtures: pytest-asyncio also needs `loop_scope="session"` there, which depends on the version in use.',
+      'Adding `scope="session"` keeps the decorator\'s other arguments. It is not offered for async fixtures: what else a session-scoped async fixture needs depends on the plugin\'s version, so the hint names the API of the pytest-asyncio the project pins (lock file, requirements, pyproject, Pipfile): `loop_scope="session"` from 0.24, `@pytest.mark.asyncio(scope="session")` on 0.23, a session-scoped `event_loop` before; all three when the pin is unknown; anyio\'s session-scoped `anyio_backend` with anyio.',
   },
   check({ suite, report }) {
     const { engines, clients } = resourceFixtures(suite);
@@ -27,8 +29,9 @@ export default defineRule({
     const seen = new Set<FunctionInfo>();
     const items = [
       ...engines.map((fixture) => ({ ...fixture, what: fixture.use === 'agent' ? 'DB agent' : 'database engine' })),
-      ...clients.map((fixture) => ({ ...fixture, what: 'test client' })),
+      ...clients.map((fixture) => ({ ...fixture, boundName: null, what: 'test client' })),
     ];
+    const isItem = (dep: FixtureDef) => items.some((other) => other.file === dep.file && other.fn.node.startIndex === dep.fn.node.startIndex);
     for (const item of items) {
       if (seen.has(item.fn)) continue;
       seen.add(item.fn);
@@ -36,15 +39,48 @@ export default defineRule({
       if (!usage.isUsed(item.file, item.fn)) continue;
       const scope: FixtureScope = item.scope;
       if (scope.scope === null || scope.scope === 'session') continue;
+      const def = usage.definition(item.file, item.fn);
+      const isClient = item.what === 'test client';
+      const lifespan = isClient && (clientConstruction(item.module, item.call)?.kind === 'testclient' || (def !== null && lifespanManaged(usage, def)));
+      // httpx on an ASGI transport never runs the app's lifespan: a client per test costs next to nothing.
+      if (isClient && !lifespan) continue;
       const range = nodeRange(item.fn.node.childForFieldName('name') ?? item.fn.node);
-      const built = item.what === 'test client' ? 'starts the app (and its lifespan) again' : `builds a new ${item.what} and connection pool`;
+      const shown = def?.name ?? item.fn.name;
+      const built = isClient ? 'starts the app (and its lifespan) again' : `builds a new ${item.what} and connection pool`;
       if (scope.scopeNode) {
         report({
           file: item.file,
           range,
           severity: 'info',
-          message: `Fixture \`${item.fn.name}\` builds the suite's ${item.what} with \`scope="${scope.scope}"\`: it ${built} for every ${scope.scope}`,
+          message: `Fixture \`${shown}\` builds the suite's ${item.what} with \`scope="${scope.scope}"\`: it ${built} for every ${scope.scope}`,
           hint: 'Keep it if the isolation is wanted; otherwise `scope="session"` builds it once.',
+        });
+        continue;
+      }
+      // Advice that would break the suite is no warning: a narrower fixture it uses (a per-test session or
+      // transaction) makes `scope="session"` a ScopeMismatch; an engine fixture that hands out per-test
+      // state (a session, a connection) would share that state across tests.
+      const pinnedBy = def ? pinningDependency(usage, def, isItem) : null;
+      const state = isClient ? null : perTestState(item.fn, item.call, item.boundName);
+      if (pinnedBy) {
+        report({
+          file: item.file,
+          range,
+          severity: 'info',
+          message: `Fixture \`${shown}\` ${built} for every test, and it uses \`${pinnedBy.name}\` (\`scope="${pinnedBy.scope}"\`): \`scope="session"\` here would raise ScopeMismatch`,
+          hint: isClient
+            ? `Keep it if per-test state through \`${pinnedBy.name}\` is wanted; to start the app once, build the client in a session fixture and set the per-test dependency override in a function fixture.`
+            : `Keep it if per-test state through \`${pinnedBy.name}\` is wanted; to build the ${item.what} once, move it into a session fixture that the per-test one uses.`,
+        });
+        continue;
+      }
+      if (state) {
+        report({
+          file: item.file,
+          range,
+          severity: 'info',
+          message: `Fixture \`${shown}\` builds a new ${item.what} and connection pool for every test to hand out \`${state}\`: \`scope="session"\` would share \`${state}\` across tests`,
+          hint: `Build the ${item.what} once in a session fixture and keep \`${shown}\` per test, opening \`${state}\` on it.`,
         });
         continue;
       }
@@ -53,10 +89,8 @@ export default defineRule({
       report({
         file: item.file,
         range,
-        message: `Fixture \`${item.fn.name}\` builds the suite's ${item.what} without a scope: it ${built} for every test`,
-        hint: item.fn.isAsync
-          ? 'Use `scope="session"` (with pytest-asyncio, also `loop_scope="session"`).'
-          : 'Use `@pytest.fixture(scope="session")`.',
+        message: `Fixture \`${shown}\` builds the suite's ${item.what} without a scope: it ${built} for every test`,
+        hint: item.fn.isAsync ? asyncSessionScopeHint(suite, scope.asyncioFixture) : 'Use `@pytest.fixture(scope="session")`.',
         fix,
       });
     }
