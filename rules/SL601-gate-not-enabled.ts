@@ -1,7 +1,6 @@
 import { defineRule, type Fix } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
-import { effectiveCommand, type ShellRun, type ShellScript } from '../src/model/shell.js';
-import { isDbScript, suiteScripts } from '../src/model/scripts.js';
+import { effectiveCommand, type ShellCommand, type ShellRun, type ShellScript } from '../src/model/shell.js';
+import { suiteRunners } from '../src/model/runners.js';
 import { gateVariablesRead } from '../src/model/gate.js';
 import { carriesUrl } from '../src/config.js';
 
@@ -26,13 +25,13 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a pytest run, in a script that runs the integration suite, whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration.',
+      'Reports a pytest run of the integration suite whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration. Runners read: shell scripts; Makefile targets (each recipe line, with the variables the Makefile `export`s); GitHub Actions steps (`run:`, with `env:` at workflow, job and step level and variables an earlier step writes to `$GITHUB_ENV`, in the step\'s `working-directory`).',
     whyItMatters:
       'Every test module of the suite skips unless the variable equals the gate value. A runner that forgets it starts the database, collects the suite, skips every test and exits 0: CI goes green with nothing tested.',
     example: '#!/usr/bin/env bash\nset -euo pipefail\n./backend/tests/integration/scripts/test-db.sh start\npytest backend/tests/integration -v',
     useInstead: 'RUN_INTEGRATION_TESTS=true pytest backend/tests/integration -v',
     exceptions:
-      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in pytest.ini/pyproject.toml, or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`), or set to any value when the variable carries a URL (`IT_DATABASE_URL`); silent when no module of the suite (test modules, conftests, fixture modules) reads a gate variable, since nothing then skips; also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a script that starts no database, where the suite skips by design; and on pytest run inside a container (`docker compose run app pytest`), whose environment comes from the compose service or image.',
+      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in pytest.ini/pyproject.toml, or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`), or set to any value when the variable carries a URL (`IT_DATABASE_URL`); silent when a value comes from a `${{ ... }}` expression; silent when no module of the suite (test modules, conftests, fixture modules) reads a gate variable, since nothing then skips; also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a runner that starts no database (no DB script, no `docker compose up`, no postgres job service), where the suite skips by design; and on pytest run inside a container (`docker compose run app pytest`), whose environment comes from the compose service or image.',
     fixSafety:
       'Safe: no fix for a variable that carries a URL (the URL cannot be guessed). Otherwise the fix puts `RUN_INTEGRATION_TESTS=true ` before the command (before `python -m pytest` or `uv run pytest` as well), or corrects the value of an existing assignment; it changes only the environment of that one command.',
   },
@@ -46,17 +45,13 @@ export default defineRule({
     const urlValued = carriesUrl(variable);
     const fromPlugin = suite.project.pytest.env.get(variable);
     if (fromPlugin === wanted) return;
-    const seen = new Set<number>();
-    const { runs, dbCalls } = suiteScripts(suite);
-    for (const { script, run, relation } of runs) {
+    for (const { runner, shell, run, relation } of suiteRunners(suite).runs) {
+      const script = shell.script;
       const command = run.command;
-      if (seen.has(command.node.id)) continue;
       // In a container the environment is the compose service's or image's, which this rule does not read.
       if (run.container) continue;
-      // \`pytest backend/tests\` from a script that starts no database is a unit run in which the suite skips by design.
-      const startsDatabase = isDbScript(script) || dbCalls.some((call) => call.script === script);
-      if (relation !== 'inside' && !startsDatabase) continue;
-      seen.add(command.node.id);
+      // \`pytest backend/tests\` from a runner that starts no database is a unit run in which the suite skips by design.
+      if (relation !== 'inside' && !runner.startsDatabase) continue;
       if (!run.env.has(variable)) {
         // Inside a function: every path that runs it may set it on the way (`RUN_INTEGRATION_TESTS=true run_tests`,
         // an export before the top-level call); a function nothing calls runs no pytest.
@@ -70,7 +65,11 @@ export default defineRule({
       const value = run.env.has(variable) ? run.env.get(variable)! : undefined;
       if (value === null) continue; // set to something unknown
       if (value === wanted || (urlValued && value)) continue;
-      const relative = suite.project.relative(script.file.path);
+      const label = runner.label;
+      const at = (node: ShellCommand['node'], text: string): Fix['edits'] | null => {
+        const offsets = shell.offsets(node);
+        return offsets ? [{ file: shell.file, start: offsets[0], end: offsets[1], text }] : null;
+      };
       const effective = effectiveCommand(command);
       const direct = effective.env.get(variable);
       let fix: Fix | null;
@@ -78,34 +77,37 @@ export default defineRule({
       if (direct && direct.value !== null) {
         const node = direct.node;
         const whole = node.text.startsWith(`${variable}=`);
-        fix = {
-          applicability: 'safe',
-          message: `Set \`${variable}=${wanted}\``,
-          edits: [{ file: script.file, start: node.startIndex, end: node.endIndex, text: whole ? `${variable}=${wanted}` : wanted }],
-        };
-        message = `\`${relative}\` runs pytest on \`${suite.name}\` with \`${variable}=${direct.value}\`, but the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`;
+        const edits = at(node, whole ? `${variable}=${wanted}` : wanted);
+        fix = edits && { applicability: 'safe', message: `Set \`${variable}=${wanted}\``, edits };
+        message = `${label} runs pytest on \`${suite.name}\` with \`${variable}=${direct.value}\`, but the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`;
       } else {
-        fix = {
+        const edits = at(command.node, '');
+        fix = edits && {
           applicability: 'safe',
           message: `Prefix the command with \`${variable}=${wanted}\``,
-          edits: [{ file: script.file, start: command.node.startIndex, end: command.node.startIndex, text: `${variable}=${wanted} ` }],
+          edits: edits.map((edit) => ({ ...edit, end: edit.start, text: `${variable}=${wanted} ` })),
         };
         message =
           value === undefined
-            ? `\`${relative}\` runs pytest on \`${suite.name}\` without setting \`${variable}=${wanted}\`: every test skips and the run passes with nothing tested`
-            : `\`${relative}\` runs pytest on \`${suite.name}\` with \`${variable}\` exported as \`${value}\`, but the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`;
+            ? `${label} runs pytest on \`${suite.name}\` without setting \`${variable}=${wanted}\`: every test skips and the run passes with nothing tested`
+            : `${label} runs pytest on \`${suite.name}\` with \`${variable}\` exported as \`${value}\`, but the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`;
       }
       if (urlValued) {
         // The URL the suite needs cannot be guessed: no fix.
         fix = null;
-        message = `\`${relative}\` runs pytest on \`${suite.name}\` without setting \`${variable}\` to the test database URL: every test skips and the run passes with nothing tested`;
+        message = `${label} runs pytest on \`${suite.name}\` without setting \`${variable}\` to the test database URL: every test skips and the run passes with nothing tested`;
       }
       const setting = urlValued ? `${variable}=<test database URL>` : `${variable}=${wanted}`;
       report({
-        file: script.file,
-        range: nodeRange(command.node),
+        file: shell.file,
+        range: shell.range(command.node),
         message,
-        hint: `Run it as \`${setting} ${run.launcher} ...\`, or \`export ${setting}\` before it.`,
+        hint:
+          runner.kind === 'ci'
+            ? `Set it in the step's \`env:\` (\`${setting.replace('=', ': "')}"\`), or run it as \`${setting} ${run.launcher} ...\`.`
+            : runner.kind === 'make'
+              ? `Run it as \`${setting} ${run.launcher} ...\` in the recipe, or \`export ${setting}\` in the Makefile.`
+              : `Run it as \`${setting} ${run.launcher} ...\`, or \`export ${setting}\` before it.`,
         fix,
       });
     }

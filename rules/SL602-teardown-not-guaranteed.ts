@@ -1,7 +1,7 @@
 import { defineRule, type Edit, type Fix } from '../src/rule.js';
-import { lineEnding, nodeRange, type SourceFile } from '../src/source.js';
+import { lineEnding, type SourceFile } from '../src/source.js';
 import type { ShellCommand, ShellScript } from '../src/model/shell.js';
-import { suiteScripts } from '../src/model/scripts.js';
+import { failureFailsShell, suiteRunners } from '../src/model/runners.js';
 import { failureEndsScript, failureSkips, isStopCommand, topStatement, trapStopsDatabase } from '../src/model/runner.js';
 
 /** Where the cleanup function goes: after the `set -e` line in force at pytest, else after the shebang and its comments. */
@@ -85,7 +85,7 @@ export default defineRule({
   fix: 'unsafe',
   docs: {
     whatItDoes:
-      'Reports the command that stops the test database (the DB script called with `stop`/`down`/`clean`, `docker rm -f`, `docker stop`, or a function doing one) when a failing pytest run ends the script before it: `set -e` in force with pytest unguarded, `pytest && stop`, or an `exit` on failure. It stays silent when an EXIT trap stops the database.',
+      'Reports the command that stops the test database (the DB script called with `stop`/`down`/`clean`, `docker rm -f`, `docker stop`, or a function doing one) when a failing pytest run ends the script before it: `set -e` in force with pytest unguarded, `pytest && stop`, or an `exit` on failure. It stays silent when an EXIT trap stops the database. Runners read: shell scripts; Makefile targets, where make stops at the first failing recipe line, so a stop on a later line (or in a later prerequisite, `integration: db-up run-tests db-down`) runs only when pytest passes; GitHub Actions jobs, where a failing step ends the job, so a later stop step runs only when pytest passes unless it has `if: always()` (or `failure()`, `!cancelled()`). Within one recipe line or step the script rules apply (a step runs under `bash -e -o pipefail` unless its `shell:` says otherwise).',
     whyItMatters:
       'The database is left running exactly when the tests fail, which is when someone runs them again: the next start finds the container name or the port taken, or tests read the rows the failed run left behind.',
     example:
@@ -93,15 +93,17 @@ export default defineRule({
     useInstead:
       'set -e\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop || true\n}\ntrap cleanup EXIT\n./backend/tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest backend/tests/integration',
     exceptions:
-      'Silent when a `trap ... EXIT` (inline, or through a function) performs the stop; when pytest runs with errexit off (`set +e` around it, `pytest || rc=$?`, `if pytest; then`); and when the script never stops the database (SL511 speaks about the DB script).',
+      'Silent when a `trap ... EXIT` (inline, or through a function) performs the stop; when the pytest line is `-` prefixed or the step has `continue-on-error` (SL603 reports that), or when pytest does not end its line (`pytest ...; status=$$?; docker compose down; exit $$status`); on a stop step with `if: always()`; when pytest runs with errexit off (`set +e` around it, `pytest || rc=$?`, `if pytest; then`); and when the script never stops the database (SL511 speaks about the DB script).',
     fixSafety:
-      'Unsafe: the fix adds a cleanup function running the stop command as written (with `|| true`, so that a failing stop cannot replace pytest\'s exit status) on `trap cleanup EXIT`, placed after the `set -e` line (or after the shebang), and removes the original stop line. The trap runs on every exit, including a failure before the database was started; review the order of the script.',
+      'Unsafe: the fix adds a cleanup function running the stop command as written (with `|| true`, so that a failing stop cannot replace pytest\'s exit status) on `trap cleanup EXIT`, placed after the `set -e` line (or after the shebang), and removes the original stop line. The trap runs on every exit, including a failure before the database was started; review the order of the script. No fix for Makefiles and workflows.',
   },
   check({ suite, report }) {
-    const { runs } = suiteScripts(suite);
-    const done = new Set<string>();
-    for (const { script, run } of runs) {
-      if (done.has(script.file.path)) continue;
+    const done = new Set<ShellScript>();
+    const { runs, runners } = suiteRunners(suite);
+    // Within one shell: the script, a recipe line, a step.
+    for (const { runner, shell, run } of runs) {
+      const script = shell.script;
+      if (done.has(script)) continue;
       const pytest = run.command;
       if (pytest.inSubstitution || pytest.background || pytest.inSubshell) continue;
       if (trapStopsDatabase(script)) continue;
@@ -117,15 +119,50 @@ export default defineRule({
       for (const stop of [...stops, ...inFunctions]) {
         const reason = stops.includes(stop) ? failureSkips(script, pytest, stop) : pathSkips(script, pytest, stop);
         if (!reason) continue;
-        done.add(script.file.path);
+        done.add(script);
         const line = pytest.node.startPosition.row + 1;
         report({
-          file: script.file,
-          range: nodeRange(stop.statement),
+          file: shell.file,
+          range: shell.range(stop.statement),
           message: `The test database is stopped only when pytest passes: ${reason} (line ${line}), so a failed run leaves the container behind`,
-          hint: 'Stop it from a cleanup function installed with `trap cleanup EXIT`, which runs however the script ends.',
-          related: [{ file: script.file, range: nodeRange(pytest.node), message: 'the pytest run whose failure skips the stop' }],
-          fix: trapFix(script, pytest, stop),
+          hint: runner.kind === 'ci' ? 'Stop it in a later step with `if: always()`, or from a `trap cleanup EXIT` in this step.' : 'Stop it from a cleanup function installed with `trap cleanup EXIT`, which runs however the script ends.',
+          related: [{ file: shell.file, range: shell.range(pytest.node), message: 'the pytest run whose failure skips the stop' }],
+          fix: runner.kind === 'script' ? trapFix(script, pytest, stop) : null,
+        });
+        break;
+      }
+    }
+    // Across shells: a failing recipe line stops make, a failing step ends the job, before a later stop.
+    const reported = new Set<string>();
+    for (const runner of runners) {
+      if (runner.shells.length < 2) continue;
+      const failing = runs.find(
+        ({ shell, run }) => runner.shells.includes(shell) && !shell.ignoresErrors && !trapStopsDatabase(shell.script) && failureFailsShell(shell.script, run.command),
+      );
+      if (!failing) continue;
+      const after = runner.shells.slice(runner.shells.indexOf(failing.shell) + 1);
+      for (const later of after) {
+        if (later.always) continue;
+        const stop = later.script.commands.find((command) => command.functionName === null && !command.inSubstitution && isStopCommand(later.script, command));
+        if (!stop) continue;
+        const range = later.range(stop.statement);
+        const key = `${later.file.path}:${range.start.line}:${range.start.column}`;
+        if (reported.has(key)) break;
+        reported.add(key);
+        const pytestRange = failing.shell.range(failing.run.command.node);
+        const how =
+          runner.kind === 'make'
+            ? `make stops at the first failing recipe line, and the pytest line (line ${pytestRange.start.line}) fails when the tests fail`
+            : `a failing step ends the job, and the pytest step (line ${pytestRange.start.line}) fails when the tests fail; this step has no \`if: always()\``;
+        report({
+          file: later.file,
+          range,
+          message: `The test database is stopped only when pytest passes: ${how}, so a failed run ${runner.kind === 'make' ? 'leaves the container behind' : 'never stops it'} (${runner.label})`,
+          hint:
+            runner.kind === 'make'
+              ? 'Stop it on the pytest line (`pytest ...; status=$$?; docker compose down; exit $$status`), or run a script that stops it from `trap cleanup EXIT`.'
+              : 'Add `if: always()` to the step that stops the database.',
+          related: [{ file: failing.shell.file, range: pytestRange, message: 'the pytest run whose failure skips the stop' }],
         });
         break;
       }

@@ -1,7 +1,8 @@
 import { defineRule, type Fix } from '../src/rule.js';
-import { lineEnding, nodeRange } from '../src/source.js';
+import { lineEnding } from '../src/source.js';
 import type { ShellCommand, ShellScript } from '../src/model/shell.js';
-import { pytestRuns, suiteScripts } from '../src/model/scripts.js';
+import { pytestRuns } from '../src/model/scripts.js';
+import { failureFailsShell, suiteRunners, type RunnerKind } from '../src/model/runners.js';
 import { statusVerdict, topStatement, type StatusVerdict } from '../src/model/runner.js';
 
 type Node = ShellCommand['node'];
@@ -39,31 +40,32 @@ function deadCaptureFix(script: ShellScript, pytest: ShellCommand, capture: Node
   };
 }
 
-function describe(verdict: Exclude<StatusVerdict, { kind: 'ok' }>, relative: string): { message: string; hint: string } {
+function describe(verdict: Exclude<StatusVerdict, { kind: 'ok' }>, label: string, kind: RunnerKind): { message: string; hint: string } {
+  const shell = kind === 'script' ? label : kind === 'make' ? `the recipe line of ${label}` : `the step of ${label}`;
   switch (verdict.kind) {
     case 'dead-capture':
       return {
-        message: `\`${snippet(verdict.capture)}\` (line ${line(verdict.capture)}) never sees a failure: under \`set -e\` a failing pytest ends \`${relative}\` before it, so the capture is dead code and whatever follows it (the exit with that status, the teardown) runs only when the tests pass`,
+        message: `\`${snippet(verdict.capture)}\` (line ${line(verdict.capture)}) never sees a failure: under \`set -e\` a failing pytest ends ${shell} before it, so the capture is dead code and whatever follows it (the exit with that status, the teardown) runs only when the tests pass`,
         hint: verdict.variable ? `Write \`${verdict.variable}=0\` before pytest and \`pytest ... || ${verdict.variable}=$?\`.` : 'Capture the status on the pytest line: `rc=0; pytest ... || rc=$?`.',
       };
     case 'read-late':
       return {
-        message: `\`$?\` on line ${line(verdict.read)} is the status of \`${snippet(verdict.between)}\` (line ${line(verdict.between)}), not pytest's: \`${relative}\` can report success for failed tests`,
+        message: `\`$?\` on line ${line(verdict.read)} is the status of \`${snippet(verdict.between)}\` (line ${line(verdict.between)}), not pytest's: ${shell} can report success for failed tests`,
         hint: 'Capture pytest\'s status right on its line: `rc=0; pytest ... || rc=$?`, then `exit "$rc"`.',
       };
     case 'piped':
       return {
-        message: `pytest is piped into another command without \`set -o pipefail\`: the pipeline's status is the last command's, so \`${relative}\` passes when the tests fail`,
+        message: `pytest is piped into another command without \`set -o pipefail\`: the pipeline's status is the last command's, so ${shell} passes when the tests fail`,
         hint: 'Add `set -o pipefail` before the pipeline (or read `${PIPESTATUS[0]}` right after it).',
       };
     case 'overwritten':
       return {
-        message: `\`${relative}\` ends with \`${snippet(verdict.last)}\` (line ${line(verdict.last)}), whose status replaces pytest's: the script can exit 0 when the tests fail`,
+        message: `${shell} ends with \`${snippet(verdict.last)}\` (line ${line(verdict.last)}), whose status replaces pytest's: the script can exit 0 when the tests fail`,
         hint: 'Save the status (`rc=0; pytest ... || rc=$?`) and end with `exit "$rc"`.',
       };
     case 'captured-not-exited':
       return {
-        message: `pytest's status is saved in \`${verdict.variable}\` (line ${line(verdict.capture)}) but \`${relative}\` never exits with it: it ends with the status of \`${snippet(verdict.last)}\``,
+        message: `pytest's status is saved in \`${verdict.variable}\` (line ${line(verdict.capture)}) but ${shell} never exits with it: it ends with the status of \`${snippet(verdict.last)}\``,
         hint: `End the script with \`exit "$${verdict.variable}"\`.`,
       };
   }
@@ -77,7 +79,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      "Reports a pytest run of the integration suite whose exit status does not become the runner script's: `X=$?` right after pytest while `set -e` is in force (dead code: a failure ends the script first), `$?` read after another command ran, pytest piped into `tee` without `set -o pipefail`, a script that ends with another command and never captured pytest's status, or a status saved in a variable that no `exit` uses. The finding is always on the pytest command; the message names the line where the status is lost.",
+      "Reports a pytest run of the integration suite whose exit status does not become the runner script's: `X=$?` right after pytest while `set -e` is in force (dead code: a failure ends the script first), `$?` read after another command ran, pytest piped into `tee` without `set -o pipefail`, a script that ends with another command and never captured pytest's status, or a status saved in a variable that no `exit` uses. The finding is always on the pytest command; the message names the line where the status is lost. Runners read: shell scripts; each Makefile recipe line (make runs it with `sh -c`, without `-e`; make fails on the line's status) and a recipe line that make ignores (`-` prefix); each GitHub Actions `run:` step (bash with `-e -o pipefail` by default, the flags of its `shell:` otherwise) and a step or job with `continue-on-error: true`.",
     whyItMatters:
       "CI and the person at the terminal only see the script's exit status. When it is not pytest's, failing tests pass the build; or, under `set -e`, the lines meant to run after a failure (the teardown, the summary) never run.",
     example:
@@ -87,21 +89,29 @@ export default defineRule({
     exceptions:
       'Silent on `rc=0; pytest ... || rc=$?` followed by `exit "$rc"`; `exec pytest`; pytest as the last command (under `set -e` or not); `set +e` around pytest with `rc=$?` right after; `if pytest ...; then ... else rc=$?; fi`; pipelines under `set -o pipefail` or read through `${PIPESTATUS[0]}`; pytest runs inside functions, loops or subshells (not followed).',
     fixSafety:
-      'Safe for the plain `set -e` + next-line `X=$?` shape: `X=0` goes on its own line before pytest, ` || X=$?` is appended to the pytest command, and the `X=$?` line is removed. Behaviour changes only in the failure case, which is the point.',
+      'Safe, for shell scripts only, for the plain `set -e` + next-line `X=$?` shape: `X=0` goes on its own line before pytest, ` || X=$?` is appended to the pytest command, and the `X=$?` line is removed. Behaviour changes only in the failure case, which is the point.',
   },
   check({ suite, report }) {
-    const { runs } = suiteScripts(suite);
-    const seen = new Set<number>();
-    for (const { script, run } of runs) {
-      if (seen.has(run.command.node.id)) continue;
-      seen.add(run.command.node.id);
+    for (const { runner, shell, run } of suiteRunners(suite).runs) {
+      const script = shell.script;
       const pytestStatements = new Set(pytestRuns(script).map((other) => topStatement(other.command.node)?.id).filter((id): id is number => id !== undefined));
       const verdict = statusVerdict(script, run.command, (node) => pytestStatements.has(node.id));
-      if (verdict.kind === 'ok') continue;
-      const relative = suite.project.relative(script.file.path);
-      const { message, hint } = describe(verdict, relative);
-      const fix = verdict.kind === 'dead-capture' && verdict.fixable && verdict.variable ? deadCaptureFix(script, run.command, verdict.capture, verdict.variable) : null;
-      report({ file: script.file, range: nodeRange(run.command.node), message, hint, fix });
+      const range = shell.range(run.command.node);
+      if (verdict.kind === 'ok') {
+        // The shell ends with pytest's status, but the runner drops it: make's `-` line, `continue-on-error`.
+        if (shell.ignoresErrors && failureFailsShell(script, run.command)) {
+          report({
+            file: shell.file,
+            range,
+            message: `${runner.label} runs pytest on \`${suite.name}\` under ${shell.ignoresHow}: ${runner.kind === 'make' ? '`make`' : 'the workflow'} passes when the tests fail`,
+            hint: runner.kind === 'make' ? 'Remove the `-` prefix; to stop the database after a failure, do it on the same line (`pytest ...; status=$$?; docker compose down; exit $$status`).' : 'Remove `continue-on-error`; stop the database in a later step with `if: always()`.',
+          });
+        }
+        continue;
+      }
+      const { message, hint } = describe(verdict, runner.label, runner.kind);
+      const fix = runner.kind === 'script' && verdict.kind === 'dead-capture' && verdict.fixable && verdict.variable ? deadCaptureFix(script, run.command, verdict.capture, verdict.variable) : null;
+      report({ file: shell.file, range, message, hint, fix });
     }
   },
 });

@@ -1,7 +1,7 @@
 import { defineRule, type Fix } from '../src/rule.js';
-import { nodeRange, offsetRange } from '../src/source.js';
+import { offsetRange } from '../src/source.js';
 import type { ShellCommand, ShellScript, ShellTrap } from '../src/model/shell.js';
-import { suiteScripts } from '../src/model/scripts.js';
+import { suiteRunners } from '../src/model/runners.js';
 import { canFail, exitTraps } from '../src/model/runner.js';
 
 function snippet(text: string): string {
@@ -23,6 +23,8 @@ interface Finding {
   /** Offsets in the script's file: where to report and where ` || true` goes; null when the text is not verbatim. */
   start: number | null;
   end: number | null;
+  /** The command is in a function of the script (a node of its tree), not in an inline action's text. */
+  inFunction: boolean;
 }
 
 function findings(script: ShellScript): Finding[] {
@@ -45,10 +47,10 @@ function findings(script: ShellScript): Finding[] {
       if (seen.has(key)) continue;
       seen.add(key);
       if (inFunction) {
-        result.push({ script, trap, command, start: command.statement.startIndex, end: command.statement.endIndex });
+        result.push({ script, trap, command, start: command.statement.startIndex, end: command.statement.endIndex, inFunction });
       } else {
         const base = trap.inlineOffset;
-        result.push({ script, trap, command, start: base === null ? null : base + command.statement.startIndex, end: base === null ? null : base + command.statement.endIndex });
+        result.push({ script, trap, command, start: base === null ? null : base + command.statement.startIndex, end: base === null ? null : base + command.statement.endIndex, inFunction });
       }
     }
   }
@@ -63,7 +65,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Under `set -e`, reports each command run by a `trap ... EXIT` (inline, or in the function the trap calls) that can fail and is not guarded (`|| true`, an `if` condition): `docker rm -f`, the DB script\'s `stop`, `docker stop`...',
+      'Under `set -e`, reports each command run by a `trap ... EXIT` (inline, or in the function the trap calls) that can fail and is not guarded (`|| true`, an `if` condition): `docker rm -f`, the DB script\'s `stop`, `docker stop`... Runners read: shell scripts, Makefile recipe lines (a `.ONESHELL` recipe is one shell) and GitHub Actions `run:` steps, which bash runs with `-e` unless the step\'s `shell:` drops it.',
     whyItMatters:
       'errexit still applies inside the trap: when the cleanup command fails, bash exits on the spot with that command\'s status, which replaces the one the script was exiting with. A run whose tests failed can then report the teardown\'s error instead, and a run whose tests passed fails because `docker rm -f` found no container. Saving `$?` first and re-`exit`ing it does not help while errexit is on: the failing command ends the trap before the `exit`.',
     example: 'set -euo pipefail\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop\n}\ntrap cleanup EXIT',
@@ -73,27 +75,31 @@ export default defineRule({
     fixSafety: 'Safe: the fix appends ` || true` to the command, which keeps the cleanup best-effort and the exit status pytest\'s. Inline trap actions are fixed only when single-quoted (their text is then verbatim).',
   },
   check({ suite, report }) {
-    const done = new Set<string>();
-    for (const script of suiteScripts(suite).runners) {
-      if (done.has(script.file.path)) continue;
-      done.add(script.file.path);
-      for (const finding of findings(script)) {
-        const { command, trap } = finding;
-        const file = script.file;
-        const range = finding.start === null ? nodeRange(trap.node) : offsetRange(file, finding.start, finding.end!);
-        const fix: Fix | null =
-          finding.end === null
-            ? null
-            : { applicability: 'safe', message: 'Append `|| true`', edits: [{ file, start: finding.end, end: finding.end, text: ' || true' }] };
-        const where = trap.functions.length && command.functionName ? `\`${command.functionName}\` (run by the EXIT trap)` : 'the EXIT trap';
-        report({
-          file,
-          range,
-          message: `\`${snippet(command.statement.text)}\` in ${where} can fail, and under \`set -e\` its status then replaces the script's exit status (pytest's)`,
-          hint: 'Append `|| true` so that the cleanup is best-effort, or `set +e` at the top of the cleanup function.',
-          related: [{ file, range: nodeRange(trap.node), message: 'the trap that runs it' }],
-          fix,
-        });
+    const done = new Set<ShellScript>();
+    for (const runner of suiteRunners(suite).runners) {
+      for (const shell of runner.shells) {
+        const script = shell.script;
+        if (done.has(script)) continue;
+        done.add(script);
+        for (const finding of findings(script)) {
+          const { command, trap } = finding;
+          const file = shell.file;
+          // A recipe line's or a step's shell maps its own nodes back; an inline action's text only as the trap.
+          const own = runner.kind === 'script' || finding.inFunction;
+          const verbatim = own && runner.kind !== 'script' ? shell.offsets(command.statement) : null;
+          const range = finding.start === null || !own ? shell.range(trap.node) : runner.kind === 'script' ? offsetRange(file, finding.start, finding.end!) : shell.range(command.statement);
+          const end = runner.kind === 'script' ? finding.end : verbatim ? verbatim[1] : null;
+          const fix: Fix | null = end === null ? null : { applicability: 'safe', message: 'Append `|| true`', edits: [{ file, start: end, end, text: ' || true' }] };
+          const where = trap.functions.length && command.functionName ? `\`${command.functionName}\` (run by the EXIT trap)` : 'the EXIT trap';
+          report({
+            file,
+            range,
+            message: `\`${snippet(command.statement.text)}\` in ${where} can fail, and under \`set -e\` its status then replaces the ${runner.kind === 'script' ? "script's" : runner.kind === 'make' ? "recipe line's" : "step's"} exit status (pytest's)`,
+            hint: 'Append `|| true` so that the cleanup is best-effort, or `set +e` at the top of the cleanup function.',
+            related: [{ file, range: shell.range(trap.node), message: 'the trap that runs it' }],
+            fix,
+          });
+        }
       }
     }
   },

@@ -1,9 +1,8 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { isDbScript, suiteScripts } from '../src/model/scripts.js';
 import { runSelection, type NoneReason } from '../src/model/selection.js';
 import { runsOutsideSuite } from '../src/model/suite-runs.js';
-import { makeRuns } from '../src/model/make-runs.js';
+import { suiteRunners } from '../src/model/runners.js';
 
 function describe(why: NoneReason, count: number): string {
   const tests = count === 1 ? 'the suite\'s only test' : `all ${count} tests of the suite`;
@@ -29,7 +28,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      "Reports a pytest run of the runner that collects the integration suite but selects none of its tests: a `-m` expression (from `addopts`, `PYTEST_ADDOPTS` or the command line; the last one wins, as in pytest) that no test's marks satisfy, a `-k` expression that matches none of the tests' names, an `--ignore` of the suite, no path with `testpaths` that leave the suite out; and, in a runner tied to the suite (it lives in the suite, or starts the suite's database), pytest runs whose paths all lie outside the suite. Runners read: shell scripts, and Makefile targets (each recipe line expanded as make does, in the Makefile's folder; pytest run through `docker compose run SERVICE pytest ...` counts, its paths read as if the container mounted that folder). Marks are read from `pytestmark` (module and class) and mark decorators.",
+      "Reports a pytest run of the runner that collects the integration suite but selects none of its tests: a `-m` expression (from `addopts`, `PYTEST_ADDOPTS` or the command line; the last one wins, as in pytest) that no test's marks satisfy, a `-k` expression that matches none of the tests' names, an `--ignore` of the suite, no path with `testpaths` that leave the suite out; and, in a runner tied to the suite (it lives in the suite, or starts the suite's database), pytest runs whose paths all lie outside the suite. Runners read: shell scripts, GitHub Actions `run:` steps (in their `working-directory`), and Makefile targets (each recipe line expanded as make does, in the Makefile's folder; pytest run through `docker compose run SERVICE pytest ...` counts, its paths read as if the container mounted that folder). Marks are read from `pytestmark` (module and class) and mark decorators.",
     whyItMatters:
       'pytest exits 0 when it deselects everything (exit code 5 only when nothing is collected at all, and `-m` deselection still counts as collected). The database starts, the run is green, and not one integration test ran: the most common form is an `addopts = -m "not integration"` meant for the fast local run, which the integration runner forgets to override.',
     example:
@@ -39,33 +38,18 @@ export default defineRule({
       'Silent on a run of a whole test tree (a folder above the suite, or no path) by a runner that starts no database: that is a unit run that leaves the suite out by design. Silent when the run overrides `addopts` (`-m integration`, `-o addopts=""`), when the tests carry the marks the expression asks for, when the path is the suite or a folder above it, and whenever a piece cannot be read statically: a `$VAR` in the options, `-c other.ini`, `--deselect`/`--ignore-glob`, a conftest hook that changes marks or the collection (`pytest_collection_modifyitems`...), a `pytestmark` or mark decorator that cannot be resolved, a parametrized test for `-k`.',
   },
   check({ suite, config, report }) {
-    const seen = new Set<number>();
-    const { runs, dbCalls } = suiteScripts(suite);
-    for (const { script, run, relation } of runs) {
-      if (seen.has(run.command.node.id)) continue;
-      seen.add(run.command.node.id);
-      // A run of a whole test tree by a script that starts no database is a unit run: the suite is left out by design.
-      if (relation !== 'inside' && !isDbScript(script) && !dbCalls.some((call) => call.script === script)) continue;
+    for (const { runner, shell, run, relation } of suiteRunners(suite).runs) {
+      // A run of a whole test tree by a runner that starts no database is a unit run: the suite is left out by design.
+      if (relation !== 'inside' && !runner.startsDatabase) continue;
       const selection = runSelection(suite, config, run, relation);
       if (selection.kind !== 'none') continue;
-      const relative = suite.project.relative(script.file.path);
+      const passes = runner.kind === 'make' ? '`make` passes' : 'the run passes';
+      const where = runner.kind === 'script' ? 'on the runner\'s command line' : runner.kind === 'make' ? 'in the recipe' : 'in the step';
       report({
-        file: script.file,
-        range: nodeRange(run.command.node),
-        message: `\`${relative}\` runs pytest on \`${suite.name}\`, but ${describe(selection.why, selection.count)}: the run passes with no integration test run`,
-        hint: selection.why.by === 'mark' && selection.why.source !== 'command' ? 'Select the suite explicitly on the runner\'s command line (`-m integration`, or `-m ""` to clear the filter).' : 'Make the runner select the suite\'s tests.',
-      });
-    }
-    for (const { makefile, run, relation, range, label, startsDatabase } of makeRuns(suite)) {
-      // `pytest tests -m "not integration"` from a target that starts no database is a unit run: the suite is left out by design.
-      if (relation !== 'inside' && !startsDatabase) continue;
-      const selection = runSelection(suite, config, run, relation);
-      if (selection.kind !== 'none') continue;
-      report({
-        file: makefile.file,
-        range,
-        message: `${label} runs pytest on \`${suite.name}\`, but ${describe(selection.why, selection.count)}: \`make\` passes with no integration test run`,
-        hint: selection.why.by === 'mark' && selection.why.source !== 'command' ? 'Select the suite explicitly in the recipe (`pytest ... -m integration`).' : 'Make the recipe select the suite\'s tests.',
+        file: shell.file,
+        range: shell.range(run.command.node),
+        message: `${runner.label} runs pytest on \`${suite.name}\`, but ${describe(selection.why, selection.count)}: ${passes} with no integration test run`,
+        hint: selection.why.by === 'mark' && selection.why.source !== 'command' ? `Select the suite explicitly ${where} (\`-m integration\`, or \`-m ""\` to clear the filter).` : `Make the ${runner.kind === 'script' ? 'runner' : runner.kind === 'make' ? 'recipe' : 'step'} select the suite's tests.`,
       });
     }
     for (const { script, run, suiteTie } of runsOutsideSuite(suite)) {

@@ -1,47 +1,14 @@
-// The Makefile targets that run pytest on a suite: the Makefiles make reads in the project root and in
-// each folder down to the suite (`make -C backend`), read by src/readers/makefile.ts.
+// Makefile targets as runners: the Makefiles make reads in the project root and in each folder down
+// to the suite (`make -C backend`), read by src/readers/makefile.ts. A target runs its prerequisites'
+// recipes first (depth first, each once, as a serial make does), then its own lines; a failing line
+// stops make, unless its `-` prefix tells make to ignore the failure.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Range } from '../rule.js';
 import type { SourceFile } from '../source.js';
 import { MAKEFILE_NAMES, makefileRange, readMakefile, type MakeTarget, type Makefile, type RecipeLine } from '../readers/makefile.js';
-import { isDbScript, pytestRuns, scriptCalls, suiteRelation, type PytestRun, type SuiteRelation } from './scripts.js';
+import { pytestRuns, suiteRelation } from './scripts.js';
 import type { Suite } from './suite.js';
-
-export interface MakeRun {
-  makefile: Makefile;
-  target: MakeTarget;
-  line: RecipeLine;
-  run: PytestRun;
-  relation: SuiteRelation;
-  /** Where the pytest command is in the Makefile. */
-  range: Range;
-  /** `Makefile` target `tests-int`, for messages. */
-  label: string;
-  /** The target (or a prerequisite) starts a database: `docker compose up`, `docker run` of postgres, a DB script. */
-  startsDatabase: boolean;
-}
-
-function lineStartsDatabase(line: RecipeLine): boolean {
-  if (isDbScript(line.script)) return true;
-  return line.script.commands.some((command) => {
-    const words = command.args.map((arg) => arg.value);
-    if (command.name === 'docker-compose' || command.name === 'podman-compose') return words.includes('up');
-    if (command.name === 'docker' || command.name === 'podman') return (words[0] === 'compose' && words.includes('up')) || words[0] === 'start';
-    return scriptCalls(line.script).some((call) => call.command === command && call.argument === 'start');
-  });
-}
-
-function targetStartsDatabase(makefile: Makefile, target: MakeTarget, depth = 0): boolean {
-  if (target.lines.some(lineStartsDatabase)) return true;
-  if (depth > 3) return false;
-  return target.prerequisites.some((name) => {
-    const prerequisite = makefile.targets.get(name);
-    return prerequisite !== undefined && prerequisite !== target && targetStartsDatabase(makefile, prerequisite, depth + 1);
-  });
-}
-
-const cache = new WeakMap<Suite, MakeRun[]>();
+import { shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
 
 /** The Makefiles of the folders from the project root down to the suite's folder. */
 export function suiteMakefiles(suite: Suite): Makefile[] {
@@ -58,24 +25,72 @@ export function suiteMakefiles(suite: Suite): Makefile[] {
   return result;
 }
 
-export function makeRuns(suite: Suite): MakeRun[] {
+const shells = new WeakMap<RecipeLine, RunnerShell>();
+
+/** The recipe line as a runner shell: positions mapped back into the Makefile. */
+function lineShell(makefile: Makefile, line: RecipeLine): RunnerShell {
+  let shell = shells.get(line);
+  if (!shell) {
+    shell = {
+      script: line.script,
+      file: makefile.file,
+      range: (node) => makefileRange(makefile, line, node),
+      offsets: (node) => {
+        const start = line.toMakefile(node.startIndex);
+        const end = start + (node.endIndex - node.startIndex);
+        return makefile.file.text.slice(start, end) === node.text ? [start, end] : null;
+      },
+      ignoresErrors: line.ignoreErrors,
+      ignoresHow: line.ignoreErrors ? 'the `-` prefix of its recipe line, which tells make to ignore its failure' : null,
+      always: false,
+    };
+    shells.set(line, shell);
+  }
+  return shell;
+}
+
+/** The lines make runs for a target: its prerequisites' (depth first, each target once), then its own. */
+function sequence(makefile: Makefile, target: MakeTarget, done: Set<MakeTarget> = new Set(), depth = 0): RecipeLine[] {
+  if (done.has(target) || depth > 6) return [];
+  done.add(target);
+  const lines: RecipeLine[] = [];
+  for (const name of target.prerequisites) {
+    const prerequisite = makefile.targets.get(name);
+    if (prerequisite) lines.push(...sequence(makefile, prerequisite, done, depth + 1));
+  }
+  lines.push(...target.lines);
+  return lines;
+}
+
+const cache = new WeakMap<Suite, FoundRunner[]>();
+
+/** Each target whose recipe (or a prerequisite's) runs pytest on the suite. */
+export function makeRunners(suite: Suite): FoundRunner[] {
   const cached = cache.get(suite);
   if (cached) return cached;
-  const result: MakeRun[] = [];
+  const result: FoundRunner[] = [];
   for (const makefile of suiteMakefiles(suite)) {
     const seen = new Set<MakeTarget>();
     for (const target of makefile.targets.values()) {
       if (seen.has(target)) continue;
       seen.add(target);
-      const startsDatabase = targetStartsDatabase(makefile, target);
-      for (const line of target.lines) {
+      const lines = sequence(makefile, target);
+      const runs: FoundRunner['runs'] = [];
+      for (const line of lines) {
         for (const run of pytestRuns(line.script)) {
           const relation = suiteRelation(run, suite);
-          if (!relation) continue;
-          const label = `\`${suite.project.relative(makefile.file.path)}\` target \`${target.name}\``;
-          result.push({ makefile, target, line, run, relation, range: makefileRange(makefile, line, run.command.node), label, startsDatabase });
+          if (relation) runs.push({ shell: lineShell(makefile, line), run, relation });
         }
       }
+      if (runs.length === 0) continue;
+      const runner = {
+        kind: 'make' as const,
+        file: makefile.file,
+        label: `\`${suite.project.relative(makefile.file.path)}\` target \`${target.name}\``,
+        shells: lines.map((line) => lineShell(makefile, line)),
+        startsDatabase: lines.some((line) => shellStartsDatabase(line.script)),
+      };
+      result.push({ runner, runs });
     }
   }
   cache.set(suite, result);

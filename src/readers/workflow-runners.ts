@@ -1,0 +1,152 @@
+// GitHub Actions jobs as runners: each `run:` step is a shell (src/readers/workflow-shell.ts), run in
+// order; a failing step ends the job, except a step with `continue-on-error: true` (its failure does not
+// fail the job) and the steps that run after a failure (`if: always()`, `failure()`, `!cancelled()`).
+// A job is a runner of the suite when one of its steps runs pytest on it.
+import path from 'node:path';
+import { offsetRange, type SourceFile } from '../source.js';
+import { isPostgresImage } from '../model/docker.js';
+import { pytestRuns, suiteRelation } from '../model/scripts.js';
+import type { ShellScript } from '../model/shell.js';
+import type { Suite } from '../model/suite.js';
+import { shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
+import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
+import { stepShell, type StepSetup } from './workflow-shell.js';
+
+/** The workflow files of the project (`.github/workflows/*.y(a)ml` at its root). */
+function workflowFiles(suite: Suite): SourceFile[] {
+  const dir = path.join(suite.project.root, '.github', 'workflows');
+  return suite.project.yamlFiles((file) => path.dirname(file) === dir);
+}
+
+/** The `set` flags of the shell a step names; null for a shell that is not sh or bash (python, pwsh, cmd). */
+function shellFlags(shell: string | null, windows: boolean): { errexit: boolean; pipefail: boolean } | null {
+  if (shell === null) return windows ? null : { errexit: true, pipefail: true };
+  const words = shell.trim().split(/\s+/);
+  const program = path.posix.basename(words[0] ?? '');
+  if (words.length === 1) {
+    if (program === 'bash') return { errexit: true, pipefail: true };
+    if (program === 'sh') return { errexit: true, pipefail: false };
+    return null;
+  }
+  // A custom shell (`bash --noprofile {0}`): only the flags it passes.
+  if (program !== 'bash' && program !== 'sh' && program !== 'dash') return null;
+  let errexit = false;
+  let pipefail = false;
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (/^-[a-zA-Z]*e[a-zA-Z]*$/.test(word)) errexit = true;
+    if (/^-[a-zA-Z]*o$/.test(word) && words[i + 1] === 'pipefail') pipefail = true;
+    if (/^-[a-zA-Z]*o$/.test(word) && words[i + 1] === 'errexit') errexit = true;
+  }
+  return { errexit, pipefail };
+}
+
+/** `if: always()`, `${{ always() }}`, `failure()`, `!cancelled()`: the step runs after an earlier one failed. */
+function runsAfterFailure(condition: string | null): boolean {
+  return condition !== null && /\b(always|failure)\s*\(\s*\)|!\s*cancelled\s*\(\s*\)/.test(condition);
+}
+
+/** `continue-on-error: true` (an expression may be true: taken as such only when written `true`). */
+function isTrue(yaml: YamlDocument, node: YamlNode | null): boolean {
+  return yaml.text(node) === 'true';
+}
+
+function envEntries(yaml: YamlDocument, node: YamlNode | null): Array<[string, string | null]> {
+  return yaml.entries(node).map((entry): [string, string | null] => [entry.key, yaml.text(entry.value) ?? (entry.value === null ? '' : null)]);
+}
+
+/** Variables a step writes to `$GITHUB_ENV` (`echo "X=1" >> "$GITHUB_ENV"`): later steps get them. */
+function githubEnvWrites(script: ShellScript): Array<[string, string | null]> {
+  const result: Array<[string, string | null]> = [];
+  for (const command of script.commands) {
+    if (command.name !== 'echo' && command.name !== 'printf') continue;
+    if (!command.redirects.some((redirect) => /GITHUB_ENV\b/.test(redirect.text))) continue;
+    const word = command.args.find((arg) => arg.value === null || !arg.value.startsWith('-'));
+    const value = word?.value ?? null;
+    const match = value === null ? null : /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(value);
+    if (match) result.push([match[1]!, match[2]!.includes('\u0000') ? null : match[2]!.replace(/\n$/, '')]);
+  }
+  return result;
+}
+
+function directory(root: string, written: string | null, base: string): string | null {
+  if (written === null) return base;
+  if (written.includes('${{')) return null;
+  return path.resolve(root, written);
+}
+
+const cache = new WeakMap<Suite, FoundRunner[]>();
+
+/** Each workflow job with a step that runs pytest on the suite. */
+export function workflowRunners(suite: Suite): FoundRunner[] {
+  const cached = cache.get(suite);
+  if (cached) return cached;
+  const result: FoundRunner[] = [];
+  const root = suite.project.root;
+  for (const file of workflowFiles(suite)) {
+    const yaml = readYaml(file);
+    const workflowDefaults = yaml.get(yaml.get(yaml.root, 'defaults'), 'run');
+    const workflowEnv = envEntries(yaml, yaml.get(yaml.root, 'env'));
+    for (const job of yaml.entries(yaml.get(yaml.root, 'jobs'))) {
+      const jobDefaults = yaml.get(yaml.get(job.value, 'defaults'), 'run');
+      const windows = /windows/i.test(yaml.text(yaml.get(job.value, 'runs-on')) ?? '');
+      const jobDir = directory(root, yaml.text(yaml.get(jobDefaults, 'working-directory')) ?? yaml.text(yaml.get(workflowDefaults, 'working-directory')), root);
+      const jobShell = yaml.text(yaml.get(jobDefaults, 'shell')) ?? yaml.text(yaml.get(workflowDefaults, 'shell'));
+      const jobEnv = [...workflowEnv, ...envEntries(yaml, yaml.get(job.value, 'env'))];
+      const jobIgnores = isTrue(yaml, yaml.get(job.value, 'continue-on-error'));
+      const shells: RunnerShell[] = [];
+      const runs: FoundRunner['runs'] = [];
+      const written: Array<[string, string | null]> = [];
+      let services = false;
+      for (const service of yaml.entries(yaml.get(job.value, 'services'))) {
+        const image = yaml.text(yaml.get(service.value, 'image') ?? service.value);
+        if (image && isPostgresImage(image.split('@')[0]!.replace(/:[^/]*$/, ''))) services = true;
+      }
+      for (const step of yaml.items(yaml.get(job.value, 'steps'))) {
+        const runNode = yaml.get(step, 'run');
+        if (!runNode) continue;
+        const flags = shellFlags(yaml.text(yaml.get(step, 'shell')) ?? jobShell, windows);
+        if (!flags) continue;
+        const stepDir = yaml.text(yaml.get(step, 'working-directory'));
+        const cwd = stepDir === null ? jobDir : directory(root, stepDir, root);
+        const setup: StepSetup = { cwd, env: [...jobEnv, ...written, ...envEntries(yaml, yaml.get(step, 'env'))], ...flags };
+        const built = stepShell(yaml, runNode, setup);
+        if (!built) continue;
+        const stepIgnores = isTrue(yaml, yaml.get(step, 'continue-on-error'));
+        const shell: RunnerShell = {
+          script: built.script,
+          file,
+          range: (node) => {
+            const start = built.toWorkflow(node.startIndex);
+            return offsetRange(file, start, Math.max(start, built.toWorkflow(node.endIndex)));
+          },
+          offsets: (node) => {
+            const start = built.toWorkflow(node.startIndex);
+            const end = start + (node.endIndex - node.startIndex);
+            return file.text.slice(start, end) === node.text ? [start, end] : null;
+          },
+          ignoresErrors: stepIgnores || jobIgnores,
+          ignoresHow: stepIgnores ? 'the step\'s `continue-on-error: true`, which lets the job pass when the step fails' : jobIgnores ? 'the job\'s `continue-on-error: true`, which lets the workflow pass when the job fails' : null,
+          always: runsAfterFailure(yaml.text(yaml.get(step, 'if'))),
+        };
+        shells.push(shell);
+        written.push(...githubEnvWrites(built.script));
+        for (const run of pytestRuns(built.script)) {
+          const relation = suiteRelation(run, suite);
+          if (relation) runs.push({ shell, run, relation });
+        }
+      }
+      if (runs.length === 0) continue;
+      const runner = {
+        kind: 'ci' as const,
+        file,
+        label: `job \`${job.key}\` of \`${suite.project.relative(file.path)}\``,
+        shells,
+        startsDatabase: services || shells.some((shell) => shellStartsDatabase(shell.script)),
+      };
+      result.push({ runner, runs });
+    }
+  }
+  cache.set(suite, result);
+  return result;
+}
