@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import { defineRule, type Edit, type Fix, type RelatedLocation } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
+import { defineRule, type Edit, type Fix, type Range, type RelatedLocation } from '../src/rule.js';
+import { nodeRange, type SourceFile } from '../src/source.js';
+import { credentialsOf, type DbDefinition, type DbValue } from '../src/model/database.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
 import { isLocalHost, isPostgresUrl, isWellFormed, literalOffsets, pyQuote, suiteDbUrls, type SuiteDbUrl } from '../src/model/dburl.js';
 import { dockerRuns, isPostgresImage, type DockerRun } from '../src/model/docker.js';
 import { suiteScripts } from '../src/model/scripts.js';
@@ -10,13 +12,15 @@ import type { ShellScript, ShellWord } from '../src/model/shell.js';
 type Node = Parser.SyntaxNode;
 type Part = 'user' | 'password' | 'port' | 'database';
 
-/** A value the DB script gives the container, and the place in the script that sets it. */
+/** A value the DB definition gives the container, and the place that sets it. */
 interface ScriptValue {
   value: string;
-  script: ShellScript;
-  node: Node;
-  /** Says what the node is, for the related location. */
+  file: SourceFile;
+  range: Range;
+  /** Says what the place is, for the related location. */
   note: string;
+  /** The definition, for the message: "the script" or its label. */
+  source: string;
 }
 
 /** The container's connection parts; null = not known (or, for the password, not checked). */
@@ -49,17 +53,17 @@ function sideOf(script: ShellScript, run: DockerRun): ScriptSide {
     if (entry === 'absent') return 'absent';
     if (entry.value === null) return null;
     const text = entry.word.text.slice(entry.word.text.indexOf('=') + 1);
-    return { value: entry.value, script, node: origin(script, entry.word, text, before), note: `${key} is set here` };
+    return { value: entry.value, file: script.file, range: nodeRange(origin(script, entry.word, text, before)), source: 'the script', note: `${key} is set here` };
   };
   const imageNode = run.image?.word.node ?? run.command.node;
 
   let user = fromEnv('POSTGRES_USER');
   if (user === 'absent') {
-    user = envFile ? null : { value: 'postgres', script, node: imageNode, note: 'POSTGRES_USER is not set: the image creates the user `postgres`' };
+    user = envFile ? null : { value: 'postgres', file: script.file, range: nodeRange(imageNode), source: 'the script', note: 'POSTGRES_USER is not set: the image creates the user `postgres`' };
   }
   let database = fromEnv('POSTGRES_DB');
   if (database === 'absent') {
-    database = envFile || !user ? null : { value: user.value, script, node: imageNode, note: `POSTGRES_DB is not set: the image names the database after the user (\`${user.value}\`)` };
+    database = envFile || !user ? null : { value: user.value, file: script.file, range: nodeRange(imageNode), source: 'the script', note: `POSTGRES_DB is not set: the image names the database after the user (\`${user.value}\`)` };
   }
   let password: ScriptValue | null = null;
   const auth = env('POSTGRES_HOST_AUTH_METHOD');
@@ -78,10 +82,32 @@ function sideOf(script: ShellScript, run: DockerRun): ScriptSide {
     if (!unknown && published.length > 0 && hostPorts.size === 1 && published[0]!.hostPort !== null) {
       const p = published[0]!;
       const text = p.word.text.split(':').slice(0, -1).join(':') || p.word.text;
-      port = { value: p.hostPort!, script, node: origin(script, p.word, text, before), note: `host port ${p.hostPort} is published here` };
+      port = { value: p.hostPort!, file: script.file, range: nodeRange(origin(script, p.word, text, before)), source: 'the script', note: `host port ${p.hostPort} is published here` };
     }
   }
   return { user, password, port, database };
+}
+
+/** The parts a compose service, CI service or Docker SDK container gives the server (null when unknown). */
+function definitionSide(definition: DbDefinition): ScriptSide | null {
+  const credentials = credentialsOf(definition);
+  if (!credentials || !definition.ports || !definition.portsKnown) return null;
+  const at = (written: DbValue | null | undefined, value: string | null, note: string): ScriptValue | null => {
+    if (value === null) return null;
+    return { value, file: definition.file, range: written?.range ?? definition.anchor, note, source: definition.label };
+  };
+  const env = definition.env;
+  const auth = env.get('POSTGRES_HOST_AUTH_METHOD');
+  const trusts = env.has('POSTGRES_HOST_AUTH_METHOD') && (auth === null || auth?.value === 'trust');
+  const published = definition.ports.filter((port) => port.container === '5432' || port.container === '5432/tcp');
+  const hosts = new Set(published.map((port) => port.host?.value ?? null));
+  const host = published.length > 0 && hosts.size === 1 && !published[0]!.random ? published[0]!.host : null;
+  return {
+    user: at(env.get('POSTGRES_USER'), credentials.user, env.has('POSTGRES_USER') ? 'POSTGRES_USER is set here' : 'POSTGRES_USER is not set: the image creates the user `postgres`'),
+    password: trusts ? null : at(env.get('POSTGRES_PASSWORD'), credentials.password, 'POSTGRES_PASSWORD is set here'),
+    port: env.has('PGPORT') || !host ? null : at(host, host.value, `host port ${host.value} is published here`),
+    database: at(env.get('POSTGRES_DB'), credentials.database, env.has('POSTGRES_DB') ? 'POSTGRES_DB is set here' : `POSTGRES_DB is not set: the image names the database after the user (\`${credentials.user}\`)`),
+  };
 }
 
 /** The parts every postgres container of the suite's DB scripts agrees on. */
@@ -117,7 +143,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Compares the suite\'s database URL (the `create_engine`/`create_async_engine` argument or the URL constant in its conftest) with the `docker run` of its DB script: the user (`POSTGRES_USER`, default `postgres`), the password (`POSTGRES_PASSWORD`), the published host port and the database (`POSTGRES_DB`, default the user\'s name).',
+      'Compares the suite\'s database URL (the `create_engine`/`create_async_engine` argument or the URL constant in its conftest) with the `docker run` of its DB script: the user (`POSTGRES_USER`, default `postgres`), the password (`POSTGRES_PASSWORD`), the published host port and the database (`POSTGRES_DB`, default the user\'s name). The same parts are read from the suite\'s docker compose services (`environment:`, `ports:`), a Docker SDK `containers.run(...)` in its Python, and the GitHub Actions job services of the job that runs it (only for a URL written in the code: a URL read from the environment is the one the CI step sets). testcontainers and pytest-postgresql hand the URL over themselves (`get_connection_url()`), so there is nothing to compare.',
     whyItMatters:
       'The two files are written separately and drift apart: a renamed database, a port moved to 5434, a changed password. The suite then fails with "password authentication failed" or "database does not exist", or, worse, reaches a different PostgreSQL that happens to listen on that port.',
     example:
@@ -130,16 +156,26 @@ export default defineRule({
   check({ suite, report }) {
     const scripts = suiteScripts(suite).dbScripts;
     const sides: ScriptSide[] = [];
+    // A CI job usually hands the tests their URL through the step's environment: a URL read from the
+    // environment (its default written for local runs) is not compared with a CI service.
+    const ciSides: ScriptSide[] = [];
     for (const script of scripts) {
       for (const run of dockerRuns(script)) {
         if (run.image?.name && isPostgresImage(run.image.name)) sides.push(sideOf(script, run));
       }
     }
+    // Compose, CI and Docker SDK definitions: a definition whose values cannot all be read makes the suite's side unknown.
+    for (const definition of suiteDatabases(suite)) {
+      if (definition.kind === 'testcontainers' || definition.kind === 'pytest-postgresql') continue; // the URL comes from the library
+      const side = definitionSide(definition);
+      (definition.kind === 'ci-service' ? ciSides : sides).push(side ?? { user: null, password: null, port: null, database: null });
+    }
     for (const url of suiteDbUrls(suite)) {
       const target = url.target;
       if (!target || !isPostgresUrl(url) || !isLocalHost(target.host)) continue;
       if (url.parsed && !isWellFormed(url.parsed)) continue; // SL205 explains that URL
-      const side = scriptSide(url, sides);
+      const fromEnvironment = url.resolved.origin === 'env-default' || url.resolved.origin === 'env-no-default' || url.resolved.envName !== null;
+      const side = scriptSide(url, fromEnvironment ? sides : [...sides, ...ciSides]);
       if (!side) continue;
       const urlValue: Record<Part, string | null> = { user: target.username, password: target.password, port: target.port, database: target.database };
       const differing = (['user', 'password', 'port', 'database'] as Part[]).filter((part) => {
@@ -147,22 +183,23 @@ export default defineRule({
         return script !== null && urlValue[part] !== null && urlValue[part] !== script.value;
       });
       if (differing.length === 0) continue;
-      const scriptFile = side[differing[0]!]!.script.file;
-      const scriptName = path.relative(suite.project.root, scriptFile.path).split(path.sep).join('/');
+      const first = side[differing[0]!]!;
+      const scriptName = path.relative(suite.project.root, first.file.path).split(path.sep).join('/');
+      const what = first.source === 'the script' ? `the database ${scriptName} starts` : first.source;
       const details = differing.map((part) => {
         const script = side[part]!;
         const verb = part === 'port' ? 'publishes' : 'sets';
-        return `${LABEL[part]} \`${urlValue[part]}\` (the script ${verb} \`${script.value}\`)`;
+        return `${LABEL[part]} \`${urlValue[part]}\` (${script.source === 'the script' ? 'the script' : 'it'} ${verb} \`${script.value}\`)`;
       });
       const related: RelatedLocation[] = differing.map((part) => ({
-        file: side[part]!.script.file,
-        range: nodeRange(side[part]!.node),
+        file: side[part]!.file,
+        range: side[part]!.range,
         message: side[part]!.note,
       }));
       report({
         file: url.anchorFile,
         range: nodeRange(url.anchor),
-        message: `${urlName(url)} does not match the database ${scriptName} starts: ${details.join(', ')}`,
+        message: `${urlName(url)} does not match ${what}: ${details.join(', ')}`,
         hint: 'Make the URL use the user, password, host port and database the DB script gives the container.',
         related,
         fix: mismatchFix(url, differing, side),

@@ -1,6 +1,14 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { hasUnknownWords, isKnown, postgresRuns } from '../src/model/dbscript.js';
+import { isLocalHost, isPostgresUrl, suiteDbUrls } from '../src/model/dburl.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
+import type { Suite } from '../src/model/suite.js';
+
+/** Do the suite's tests connect from the host (a PostgreSQL URL on localhost), not from inside the container network? */
+function connectsFromHost(suite: Suite): boolean {
+  return suiteDbUrls(suite).some((url) => isPostgresUrl(url) && url.target !== null && isLocalHost(url.target.host));
+}
 
 export default defineRule({
   code: 'SL502',
@@ -10,15 +18,39 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script that publishes no host port (error), or publishes the container port without a host port, `-p 5432`, which binds a random host port (warning). With `--network host` and no `-p`, it reports an info finding: the server then listens on the host\'s own port 5432.',
+      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script that publishes no host port (error), or publishes the container port without a host port, `-p 5432`, which binds a random host port (warning). Reads the `docker run`/`podman run` of the suite\'s DB scripts, the suite\'s docker compose services (`ports:`), the GitHub Actions job services of the job that runs the suite, and a Docker SDK `containers.run(...)` in the suite\'s Python. With `--network host` and no `-p`, it reports an info finding: the server then listens on the host\'s own port 5432.',
     whyItMatters:
       'The tests run on the host and connect to `localhost:<port>`. Without a published port, the container\'s 5432 is reachable only from the container network: every test fails to connect (or, worse, connects to a developer database that happens to listen on the port in the URL). A random host port is different on every run, so a URL with a fixed port cannot match it.',
     example: 'docker run -d --name shop-postgres-test --tmpfs /var/lib/postgresql/data postgres:17',
     useInstead: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
     exceptions:
-      'Publish flags whose value cannot be known statically, and argument lists built from unknown arrays, are not reported. `--network host` is only reported as info: the container shares the host\'s network, so PostgreSQL listens on the host\'s port 5432 (the dev port) unless the command changes it.',
+      'For a docker compose service or a Docker SDK container of the suite, only when the suite\'s URL connects to localhost (tests that run inside the container network reach the service by name); for a GitHub Actions job service, unless the job runs in a `container:` (it then reaches the service by name); a CI service on a random port (`- 5432`, read through `job.services`) is not reported. Publish flags whose value cannot be known statically, and argument lists built from unknown arrays, are not reported. `--network host` is only reported as info: the container shares the host\'s network, so PostgreSQL listens on the host\'s port 5432 (the dev port) unless the command changes it.',
   },
   check({ suite, report }) {
+    for (const definition of suiteDatabases(suite)) {
+      const ports = definition.ports;
+      if (!ports || !definition.portsKnown) continue; // a library's random port, a job in a container, another network
+      // A CI job's steps run on the runner's host; compose and Docker SDK tests may run inside the container network, so the URL must say localhost.
+      if (definition.kind !== 'ci-service' && !connectsFromHost(suite)) continue;
+      if (ports.length === 0) {
+        report({
+          file: definition.file,
+          range: definition.anchor,
+          message: `${definition.label} publishes no port: the tests${definition.kind === 'ci-service' ? ', which run on the job\'s machine,' : ' on the host'} cannot reach the database`,
+          hint: definition.kind === 'ci-service' ? 'Add `ports: - 5432:5432` to the service (or run the job in a `container:`).' : definition.kind === 'docker-sdk' ? 'Pass `ports={"5432/tcp": 5433}` and use port 5433 in the suite\'s URL.' : 'Add `ports: - "5433:5432"` to the service and use port 5433 in the suite\'s URL.',
+        });
+        continue;
+      }
+      const random = ports.find((port) => port.random && port.container !== null && /^\d+(\/tcp)?$/.test(port.container));
+      if (!random || definition.kind === 'ci-service' || ports.some((port) => port !== random && !port.random)) continue;
+      report({
+        file: definition.file,
+        range: random.entry.range,
+        severity: 'warning',
+        message: `${definition.label} publishes container port ${random.container} on a random host port: a database URL with a fixed port cannot match it`,
+        hint: 'Give the host port explicitly, e.g. `"5433:5432"`.',
+      });
+    }
     for (const { script, run } of postgresRuns(suite)) {
       const command = run.command;
       if (run.publish.length === 0) {

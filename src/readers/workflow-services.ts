@@ -71,6 +71,8 @@ export function workflowDatabases(suite: Suite): DbDefinition[] {
       const scripts = stepScripts(yaml, job.value!, suite.project.root);
       if (!runsSuite(scripts, file, suite)) continue;
       const waits = stepsWait(scripts, file);
+      // A job that runs in a `container:` reaches its services by name on the job's network: no port needed.
+      const inContainer = yaml.get(job.value, 'container') !== null && yaml.get(job.value, 'container') !== undefined;
       for (const service of services) {
         const imageNode = yaml.get(service.value, 'image') ?? service.value;
         const imageText = yaml.text(imageNode);
@@ -106,7 +108,7 @@ export function workflowDatabases(suite: Suite): DbDefinition[] {
           label: `CI service \`${service.key}\` of job \`${job.key}\` (${suite.project.relative(file.path)})`,
           anchor: yaml.range(service.keyNode),
           image,
-          ports,
+          ports: inContainer ? null : ports,
           portsKnown: true,
           env,
           envKnown,
