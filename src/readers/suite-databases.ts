@@ -7,7 +7,8 @@ import type { Suite } from '../model/suite.js';
 import { isWithin } from '../discover.js';
 import { composeDatabases, dependedOnHealthy, isComposeFileName } from './compose.js';
 import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
-import { workflowDatabases } from './workflow-services.js';
+import { workflowDatabases, workflowFiles } from './workflow-services.js';
+import type { SourceFile } from '../source.js';
 import { pythonDatabases } from './python-databases.js';
 
 const TEST_NAME = /(^|[-_.])(test|tests|testing|it|integration|e2e|ci)([-_.]|$)|test/i;
@@ -27,6 +28,33 @@ export function suiteDatabases(suite: Suite): DbDefinition[] {
   return result;
 }
 
+/** The compose files the suite's definitions may come from: those its scripts name with `-f`, else those near it. */
+function composeCandidates(suite: Suite, invocations: ComposeInvocation[]): string[] {
+  const project = suite.project;
+  const named = new Set<string>();
+  for (const invocation of invocations) for (const file of invocation.files ?? []) named.add(file);
+  if (named.size > 0) return [...named];
+  // Proximity: compose files in the suite's folder or a folder above it (or that folder's `docker/`).
+  const homes: string[] = [];
+  for (let dir = suite.dir; isWithin(dir, project.root); dir = path.dirname(dir)) {
+    homes.push(dir, path.join(dir, 'docker'));
+    if (dir === project.root) break;
+  }
+  return project.yamlFiles((file) => isComposeFileName(path.basename(file)) && homes.includes(path.dirname(file))).map((file) => file.path);
+}
+
+/**
+ * The YAML files the suite's DB model reads (SL001 reports their syntax errors): its compose files
+ * (see composeCandidates) and the project's workflows that run pytest.
+ */
+export function suiteYamlFiles(suite: Suite): SourceFile[] {
+  const invocations = allSuiteScripts(suite).flatMap((script) => composeInvocations(script));
+  const compose = composeCandidates(suite, invocations);
+  const workflows = workflowFiles(suite).filter((file) => /\bpytest\b/.test(file.text));
+  const seen = new Set<string>();
+  return [...suite.project.yamlFiles((file) => compose.includes(file)), ...workflows].filter((file) => !seen.has(file.path) && seen.add(file.path) !== undefined);
+}
+
 function pairCompose(suite: Suite): DbDefinition[] {
   const project = suite.project;
   const scripts = allSuiteScripts(suite);
@@ -38,20 +66,7 @@ function pairCompose(suite: Suite): DbDefinition[] {
     if (invocation.action === 'up' || invocation.action === 'run' || invocation.action === 'start') for (const service of invocation.services) startedServices.add(service);
   }
   const byRunner = named.size > 0;
-  let candidates: string[];
-  if (byRunner) {
-    candidates = [...named];
-  } else {
-    // Proximity: compose files in the suite's folder or a folder above it (or that folder's `docker/`).
-    const homes: string[] = [];
-    for (let dir = suite.dir; isWithin(dir, project.root); dir = path.dirname(dir)) {
-      homes.push(dir, path.join(dir, 'docker'));
-      if (dir === project.root) break;
-    }
-    candidates = project
-      .yamlFiles((file) => isComposeFileName(path.basename(file)) && homes.includes(path.dirname(file)))
-      .map((file) => file.path);
-  }
+  const candidates = composeCandidates(suite, invocations);
   const files = project.yamlFiles((file) => candidates.includes(file));
   // A suite that starts its database from a script or from its own Python pairs by proximity only with test-named services.
   const hasDbScript = postgresRuns(suite).length > 0 || pythonDatabases(suite).length > 0;

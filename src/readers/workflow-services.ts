@@ -13,7 +13,7 @@ import { fromText, type SourceFile } from '../source.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 
 /** The workflow files of the project (`.github/workflows/*.y(a)ml` at its root). */
-function workflowFiles(suite: Suite): SourceFile[] {
+export function workflowFiles(suite: Suite): SourceFile[] {
   const dir = path.join(suite.project.root, '.github', 'workflows');
   return suite.project.yamlFiles((file) => path.dirname(file) === dir);
 }
