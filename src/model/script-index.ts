@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 import { shellScript, type ShellScript } from './shell.js';
-import { isDbScript, pytestRuns } from './scripts.js';
+import { isDbScript, pytestRuns, scriptCalls, type ScriptCall } from './scripts.js';
 import type { Project } from './suite.js';
 
 export interface ScriptIndex {
@@ -17,6 +17,8 @@ export interface ScriptIndex {
   mayRun(dir: string): ShellScript[];
   /** DB scripts outside every suite folder (candidates for the nearest-by-directory rule), in discovery order. */
   outsideSuites(): ShellScript[];
+  /** The calls of the project's scripts to this script (absolute path), in discovery order of the callers, then call order. */
+  callsTo(target: string): ReadonlyArray<{ script: ShellScript; call: ScriptCall }>;
   /** Puts scripts back in discovery order. */
   inOrder(scripts: Iterable<ShellScript>): ShellScript[];
 }
@@ -70,11 +72,28 @@ function buildIndex(project: Project): ScriptIndex {
     }
   }
 
+  let calls: Map<string, Array<{ script: ShellScript; call: ScriptCall }>> | null = null;
+  const callsTo = (target: string) => {
+    if (!calls) {
+      calls = new Map();
+      for (const script of all) {
+        for (const call of scriptCalls(script)) {
+          if (call.path === null) continue;
+          const list = calls.get(call.path);
+          if (list) list.push({ script, call });
+          else calls.set(call.path, [{ script, call }]);
+        }
+      }
+    }
+    return calls.get(target) ?? [];
+  };
+
   let outside: ShellScript[] | null = null;
   return {
     all,
     byPath,
     inOrder,
+    callsTo,
     under: (dir) => project.files.under(dir).flatMap((file) => byPath.get(file.path) ?? []),
     mayRun: (dir) => {
       const found: ShellScript[] = [...(below.get(dir) ?? [])];

@@ -4,6 +4,7 @@
 import { isWithin } from '../discover.js';
 import { isDbScript, pytestRuns, scriptCalls, suiteRelation, type PytestRun } from './scripts.js';
 import { shellScript, type ShellScript } from './shell.js';
+import { scriptIndex } from './script-index.js';
 import type { Suite } from './suite.js';
 
 export interface RunOutside {
@@ -19,9 +20,11 @@ export function runsOutsideSuite(suite: Suite): RunOutside[] {
   const cached = cache.get(suite);
   if (cached) return cached;
   const result: RunOutside[] = [];
-  for (const file of suite.project.shellFiles()) {
-    const script = shellScript(file);
-    if (!script) continue;
+  // A runner is tied to the suite by living in it or by calling a script of it (see tieToSuite): only those are read.
+  const index = scriptIndex(suite.project);
+  const candidates = [...index.under(suite.dir)];
+  for (const file of suite.files) if (file.language === 'shell') candidates.push(...index.callsTo(file.path).map((entry) => entry.script));
+  for (const script of index.inOrder(candidates)) {
     const runs = pytestRuns(script);
     if (runs.length === 0) continue;
     const tie = tieToSuite(script, suite);
