@@ -9,11 +9,12 @@ import { globMatches } from './glob.js';
 import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
-import { clearFileSystemCache } from './model/app.js';
-import { clearDocumentCache, clearModeCache } from './model/filemode.js';
+import { clearFileSystemCache } from './model/app/sys-path.js';
+import { clearDocumentCache } from './model/documents.js';
+import { clearModeCache } from './model/git-index.js';
 import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
-import { hasParseError, type SourceFile } from './source.js';
-import { applySuppressions, suppressionsOf } from './suppress.js';
+import { hasParseError } from './source.js';
+import { applySuppressions, clearSuppressionCache, suppressionsOf, type Suppression } from './suppress.js';
 
 export class UsageError extends Error {}
 
@@ -65,6 +66,7 @@ function forgetDiskCaches(): void {
   clearFileSystemCache();
   clearModeCache();
   clearDocumentCache();
+  clearSuppressionCache();
 }
 
 export async function lint(request: LintRequest): Promise<LintReport> {
@@ -90,29 +92,36 @@ export async function lint(request: LintRequest): Promise<LintReport> {
   for (const [root, targets] of byRoot) {
     const config = explicitConfig ?? discoverConfig(root);
     const project = openProject(root, config, request.overlay);
-    const suites = selectSuites(project, targets);
-    const suiteRules = suites.length > 0 ? (rules ??= await allRules()) : [];
+    const selection = selectSuiteDirs(project, targets);
+    const suiteRules = selection.dirs.length > 0 ? (rules ??= await allRules()) : [];
     report.rules = rules ?? [];
-    const checkedFiles = new Set<string>();
     const add = (diagnostic: Diagnostic) => {
       const key = `${diagnostic.code}|${diagnostic.file.path}|${diagnostic.range.start.line}:${diagnostic.range.start.column}|${diagnostic.message}`;
       if (seen.has(key)) return;
       seen.add(key);
       report.diagnostics.push(diagnostic);
     };
-    const checkedSources = new Map<string, SourceFile>();
-    for (const suite of suites) {
+    // Each suite is built, checked and released in turn: only its suppressions (by file) outlive it.
+    const checkedSuppressions = new Map<string, Suppression[]>();
+    let firstSuite: Suite | null = null;
+    for (const dir of selection.dirs) {
+      const suite = selection.build(dir);
+      firstSuite ??= suite;
       report.suitesChecked++;
-      for (const file of [...suite.files, ...suite.outerConftests, ...suite.fixtureModules.map((m) => m.file)]) checkedSources.set(file.path, file);
       runRules(suiteRules, suite, config, request).forEach(add);
+      for (const file of [...suite.files, ...suite.outerConftests, ...suite.fixtureModules.map((m) => m.file)]) {
+        if (!checkedSuppressions.has(file.path)) checkedSuppressions.set(file.path, suppressionsOf(file));
+      }
+      selection.forget(dir);
+      project.releasePython();
     }
-    for (const file of checkedSources.keys()) checkedFiles.add(file);
     // The scripts and CI files the rules read (DB scripts, runners, workflows) were checked too; Python
-    // files loaded only to discover suites were not.
-    if (suites.length > 0) for (const file of project.loadedFiles()) if (file.language !== 'python') checkedFiles.add(file.path);
+    // files loaded only to discover suites were not (released Python files were never kept).
+    const checkedFiles = new Set(checkedSuppressions.keys());
+    if (firstSuite) for (const file of project.loadedFiles()) if (file.language !== 'python') checkedFiles.add(file.path);
     // Suppressions are judged once per project, after every suite ran: a conftest shared by two
     // suites may hold a suppression that only the second suite's findings use.
-    if (suites.length > 0) runSuppressionRules(suiteRules, suites[0]!, [...checkedSources.values()], config, request).forEach(add);
+    if (firstSuite) runSuppressionRules(suiteRules, firstSuite, [...checkedSuppressions.values()].flat(), config, request).forEach(add);
     report.filesChecked += checkedFiles.size;
     report.errors.push(...project.ioErrors);
   }
@@ -140,6 +149,12 @@ export function projectRootFor(target: string, cwd: string): string {
  * staged `scripts/test-integration.sh`, which lives outside every suite folder).
  */
 export function selectSuites(project: Project, targets: string[]): Suite[] {
+  const selection = selectSuiteDirs(project, targets);
+  return selection.dirs.map((dir) => selection.build(dir));
+}
+
+/** The suites the requested paths touch (see selectSuites), as folders: each is built when asked, once. */
+export function selectSuiteDirs(project: Project, targets: string[]): { dirs: string[]; build: (dir: string) => Suite; forget: (dir: string) => void } {
   const suiteDirs = project.suiteDirs();
   const chosen = new Set<string>();
   const looseScripts: string[] = [];
@@ -177,7 +192,7 @@ export function selectSuites(project: Project, targets: string[]): Suite[] {
       if ([...dbScripts, ...runners].some((script) => looseScripts.includes(script.file.path))) chosen.add(dir);
     }
   }
-  return [...chosen].sort().map(suiteAt);
+  return { dirs: [...chosen].sort(), build: suiteAt, forget: (dir) => built.delete(dir) };
 }
 
 type Reporter = (rule: RuleDefinition, sink: Diagnostic[]) => (finding: Finding) => void;
@@ -218,9 +233,8 @@ function runRules(rules: RuleDefinition[], suite: Suite, config: Config, request
 }
 
 /** Rules that judge the suppression comments themselves (SL002), over every file the project's suites checked. */
-function runSuppressionRules(rules: RuleDefinition[], suite: Suite, files: SourceFile[], config: Config, request: LintRequest): Diagnostic[] {
+function runSuppressionRules(rules: RuleDefinition[], suite: Suite, suppressions: Suppression[], config: Config, request: LintRequest): Diagnostic[] {
   const enabled = rules.filter((rule) => isRuleEnabled(rule.code, config, request));
-  const suppressions = files.flatMap((file) => suppressionsOf(file));
   const knownCodes = new Set(rules.map((rule) => rule.code));
   const enabledCodes = new Set(enabled.map((rule) => rule.code));
   const produced: Diagnostic[] = [];

@@ -18,10 +18,25 @@ export interface Suppression {
 const DIRECTIVE = /^#\s*smoke-lint:\s*(ignore-file|ignore)\b\s*(?:\[([^\]]*)\])?(?:\s*--\s*(.*))?\s*$/;
 
 const cache = new WeakMap<SourceFile, Suppression[]>();
+/**
+ * The suppressions found, by path, for files that have some: the engine releases a suite's files after its
+ * rules ran, and a file read again by a later suite must share the same suppressions (and their `used`
+ * marks) for SL002 to judge them once over the whole run. Valid while the text is the same; cleared per run.
+ */
+const byPath = new Map<string, { text: string; found: Suppression[] }>();
+
+export function clearSuppressionCache(): void {
+  byPath.clear();
+}
 
 export function suppressionsOf(file: SourceFile): Suppression[] {
   const cached = cache.get(file);
   if (cached) return cached;
+  const earlier = byPath.get(file.path);
+  if (earlier && earlier.text === file.text) {
+    cache.set(file, earlier.found);
+    return earlier.found;
+  }
   const found: Suppression[] = [];
   for (const comment of file.tree?.rootNode.descendantsOfType('comment') ?? []) {
     const match = DIRECTIVE.exec(comment.text.trim());
@@ -39,6 +54,7 @@ export function suppressionsOf(file: SourceFile): Suppression[] {
     });
   }
   cache.set(file, found);
+  if (found.length > 0) byPath.set(file.path, { text: file.text, found });
   return found;
 }
 

@@ -171,21 +171,29 @@ function requestedFixtures(module: PyModule): string[] {
 
 /** Memoised one-step fixture-module lookups for one discovery run. */
 class FixtureModuleIndex {
-  private readonly conftests: SourceFile[];
+  /** Folder → its conftest.py, loaded. */
+  private readonly conftests = new Map<string, SourceFile>();
   private readonly closures = new Map<string, FixtureModule[]>();
 
   constructor(readonly project: Project) {
-    this.conftests = project.discovered
-      .filter((file) => file.language === 'python' && path.basename(file.path) === 'conftest.py')
-      .map((file) => project.load(file))
-      .filter((file): file is SourceFile => file !== null);
+    for (const file of project.discovered) {
+      if (file.language !== 'python' || path.basename(file.path) !== 'conftest.py') continue;
+      const loaded = project.load(file);
+      if (loaded) this.conftests.set(path.dirname(loaded.path), loaded);
+    }
   }
 
-  /** The conftests that apply to a file, outermost first. */
+  /** The conftests that apply to a file, outermost first: those in its folder and the folders above it. */
   conftestsOf(file: string): SourceFile[] {
-    return this.conftests
-      .filter((conftest) => isWithin(path.dirname(file), path.dirname(conftest.path)))
-      .sort((a, b) => a.path.length - b.path.length);
+    const found: SourceFile[] = [];
+    for (let dir = path.dirname(file); ; ) {
+      const conftest = this.conftests.get(dir);
+      if (conftest) found.push(conftest);
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+    return found.reverse();
   }
 
   /** Every fixture module a test module sees, nearest first (its own imports, then conftests inside out). */

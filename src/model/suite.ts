@@ -58,6 +58,16 @@ export class Project {
     return [...this.loaded.values()];
   }
 
+  /**
+   * Forgets every loaded Python file (once a suite's rules ran), so that their trees and the models cached
+   * on them can be freed: peak memory is then bounded by the largest suite, not by the tree. A file asked
+   * for again is read and parsed again (a module shared by suites is parsed once per suite). Shell and
+   * YAML files stay: the project-wide script index and the readers share them between suites.
+   */
+  releasePython(): void {
+    for (const [filePath, file] of this.loaded) if (file.language === 'python') this.loaded.delete(filePath);
+  }
+
   /** Path relative to the project root, `/`-separated. */
   relative(target: string): string {
     return path.relative(this.root, target).split(path.sep).join('/');
@@ -71,7 +81,11 @@ export class Project {
 
   /** The suite directories (see findSuiteDirs), found once: the files do not change during a run. */
   suiteDirs(): string[] {
-    this.suiteDirList ??= findSuiteDirs(this);
+    if (!this.suiteDirList) {
+      this.suiteDirList = findSuiteDirs(this);
+      // Finding suites by content reads every test module and conftest: let them go, each suite reads its own.
+      this.releasePython();
+    }
     return this.suiteDirList;
   }
 
