@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import { parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
 import { natives } from './native.js';
 import type { Position, Range } from './rule.js';
 
@@ -124,8 +124,13 @@ export function textHasSyntaxError(language: Language, text: string): boolean {
   return language === 'yaml' ? yamlHasErrors(text) : parseText(language, text).rootNode.hasError;
 }
 
+// The YAML parser (70-odd modules) is loaded only when a YAML file is checked for errors, not at start-up.
+const require = createRequire(import.meta.url);
+let yaml: typeof import('yaml') | null = null;
+
 function yamlHasErrors(text: string): boolean {
-  return Array.from(parseAllDocuments(text)).some((doc) => doc.errors.length > 0);
+  yaml ??= require('yaml') as typeof import('yaml');
+  return Array.from(yaml.parseAllDocuments(text)).some((doc) => doc.errors.length > 0);
 }
 
 /** 0-based offset to 1-based position. */

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
 import { fixtureDecorator, pyModule, stringValue, unparenthesize, type FunctionInfo, type PyModule } from './python.js';
-import { pytestBasedir, resolveModule } from './app.js';
+import { pytestBasedir } from './app/sys-path.js';
+import { resolveModule } from './app/resolve.js';
 import type { Project } from './suite.js';
 
 type Node = Parser.SyntaxNode;
