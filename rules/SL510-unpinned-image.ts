@@ -30,7 +30,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a `docker run`/`podman run` of the official postgres image without an explicit major: `postgres`, `postgres:latest`, or a variant tag such as `postgres:alpine`. Reads the `docker run`/`podman run` of the suite\'s DB scripts and the suite\'s docker compose services (`image:`). Also the `image:` of a GitHub Actions job service of the job that runs the suite, and the image of a testcontainers `PostgresContainer(...)` (its default, `postgres:latest`, when none is given) or a Docker SDK `containers.run(...)` in the suite\'s Python.',
+      'Reports a `docker run`/`podman run` of the official postgres image without an explicit major: `postgres`, `postgres:latest`, or a variant tag such as `postgres:alpine`. Reads the `docker run`/`podman run` of the suite\'s DB scripts and the suite\'s docker compose services (`image:`). Also the `image:` of a GitHub Actions job service (or the `name:` of a GitLab CI service) of the job that runs the suite, and the image of a testcontainers `PostgresContainer(...)` (its default, `postgres:latest`, when none is given) or a Docker SDK `containers.run(...)` in the suite\'s Python.',
     whyItMatters:
       '`latest` moves to each new major the day it is released, and majors change what a test script relies on: postgres 18 moved the data directory from `/var/lib/postgresql/data` to `/var/lib/postgresql/18/docker` and refuses to start with a mount on the old path (SL504), so a script that worked yesterday fails on the next pull. The suite should test against the major production runs, on every machine.',
     example: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres',

@@ -9,7 +9,7 @@
 //                 (or such a folder's `docker/`); of their services, those that run a postgres image, and
 //                 when there are several: the ones whose port matches the suite's URL, else whose name
 //                 says test; when the suite has a DB script, only services a runner starts or named test;
-//   CI service    the `services:` of a workflow job that runs pytest on the suite (or on no path);
+//   CI service    the `services:` of a GitHub Actions or GitLab CI job that runs pytest on the suite (or on no path);
 //   python        testcontainers / pytest-postgresql / Docker SDK calls in the suite's fixture modules and
 //                 test modules, or in the project modules they import from (src/readers/python-databases.ts).
 // Never by chance: when the evidence does not single out a service, none is paired.

@@ -10,6 +10,7 @@ import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
 import { workflowDatabases, workflowFiles } from './workflow-services.js';
 import type { SourceFile } from '../source.js';
 import { pythonDatabases } from './python-databases.js';
+import { gitlabCiFiles, gitlabDatabases } from './gitlab-services.js';
 
 const TEST_NAME = /(^|[-_.])(test|tests|testing|it|integration|e2e|ci)([-_.]|$)|test/i;
 
@@ -23,7 +24,7 @@ const cache = new WeakMap<Suite, DbDefinition[]>();
 export function suiteDatabases(suite: Suite): DbDefinition[] {
   const cached = cache.get(suite);
   if (cached) return cached;
-  const result = [...pairCompose(suite), ...workflowDatabases(suite), ...pythonDatabases(suite)];
+  const result = [...pairCompose(suite), ...workflowDatabases(suite), ...gitlabDatabases(suite), ...pythonDatabases(suite)];
   cache.set(suite, result);
   return result;
 }
@@ -50,7 +51,7 @@ function composeCandidates(suite: Suite, invocations: ComposeInvocation[]): stri
 export function suiteYamlFiles(suite: Suite): SourceFile[] {
   const invocations = allSuiteScripts(suite).flatMap((script) => composeInvocations(script));
   const compose = composeCandidates(suite, invocations);
-  const workflows = workflowFiles(suite).filter((file) => /\bpytest\b/.test(file.text));
+  const workflows = [...workflowFiles(suite), ...gitlabCiFiles(suite)].filter((file) => /\bpytest\b/.test(file.text));
   const seen = new Set<string>();
   return [...suite.project.yamlFiles((file) => compose.includes(file)), ...workflows].filter((file) => !seen.has(file.path) && seen.add(file.path) !== undefined);
 }

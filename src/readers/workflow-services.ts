@@ -18,7 +18,7 @@ export function workflowFiles(suite: Suite): SourceFile[] {
   return suite.project.yamlFiles((file) => path.dirname(file) === dir);
 }
 
-interface StepScript {
+export interface StepScript {
   text: string;
   workingDirectory: string;
 }
@@ -34,7 +34,7 @@ function stepScripts(yaml: YamlDocument, job: YamlNode, root: string): StepScrip
 }
 
 /** Does one of the job's steps run pytest on the suite (or on no path, or a folder above it)? */
-function runsSuite(scripts: StepScript[], workflow: SourceFile, suite: Suite): boolean {
+export function runsSuite(scripts: StepScript[], workflow: SourceFile, suite: Suite): boolean {
   return scripts.some((step, index) => {
     const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
     if (!script) return false;
@@ -49,7 +49,7 @@ function runsSuite(scripts: StepScript[], workflow: SourceFile, suite: Suite): b
   });
 }
 
-function stepsWait(scripts: StepScript[], workflow: SourceFile): boolean {
+export function stepsWait(scripts: StepScript[], workflow: SourceFile): boolean {
   return scripts.some((step, index) => {
     const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
     return script !== null && script.commands.some((command) => isReadinessWait(script, command));

@@ -80,7 +80,7 @@ function startsDatabaseWithCompose(suite: Suite): boolean {
   return false;
 }
 
-const TASK_FILES = ['Makefile', 'makefile', 'GNUmakefile', 'justfile', 'Justfile', 'noxfile.py', 'tox.ini', 'Taskfile.yml', 'Taskfile.yaml'];
+const TASK_FILES = ['Makefile', 'makefile', 'GNUmakefile', 'justfile', 'Justfile', 'noxfile.py', 'tox.ini', 'Taskfile.yml', 'Taskfile.yaml', '.gitlab-ci.yml'];
 
 function readText(file: string): string | null {
   try {
