@@ -1,9 +1,9 @@
 import type Parser from 'tree-sitter';
 import { defineRule } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
 import { parseDockerCommand } from '../src/model/docker.js';
 import type { ShellCommand, ShellScript } from '../src/model/shell.js';
 import { dbScriptsOf, enclosingLoop, isReadinessCommand, runnersOf, runs } from '../src/model/dbscript.js';
+import { scriptShell, suiteRunners, type RunnerShell } from '../src/model/runners.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -49,7 +49,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a loop in a suite\'s DB script (or runner) that waits for the database (`pg_isready`, `psql`, a health status) when it has no bound (`while true`, `until pg_isready`), or when it gives up without a non-zero exit: the loop runs out and the script goes on, or ends with status 0.',
+      'Reports a loop in a suite\'s DB script, runner script, or a step (`run:`) of a GitHub Actions job that runs the suite, that waits for the database (`pg_isready`, `psql`, a health status) when it has no bound (`while true`, `until pg_isready`), or when it gives up without a non-zero exit: the loop runs out and the script goes on, or ends with status 0.',
     whyItMatters:
       'When PostgreSQL never becomes ready — a bad image tag, the port taken, a crash at start-up (see SL504) — an unbounded loop hangs until CI kills the job an hour later, with no clue why. A loop that gives up quietly is worse: the script reports success, pytest starts against no database, and the failures point at the tests instead of the container. Give up after a bound, show `docker logs` (the reason is almost always there), and exit 1.',
     example:
@@ -57,13 +57,17 @@ export default defineRule({
     useInstead:
       'for i in {1..30}; do\n    if docker exec shop-postgres-test pg_isready -h 127.0.0.1 >/dev/null 2>&1; then\n        exit 0\n    fi\n    sleep 1\ndone\necho "Test database did not become ready in 30 seconds" >&2\ndocker logs shop-postgres-test >&2\nexit 1',
     exceptions:
-      'Silent for `for` loops and loops with a counter or `$SECONDS` check that exit (or `return`, in a function) with a non-zero status when they run out, and for waits wrapped in `timeout`. A bounded loop that exits 1 without showing the logs is not reported (the message of other findings suggests `docker logs`). Silent for a wait inside a function the script never calls (it never runs).',
+      'Silent for `for` loops and loops with a counter or `$SECONDS` check that exit (or `return`, in a function) with a non-zero status when they run out, and for waits wrapped in `timeout`. A bounded loop that exits 1 without showing the logs is not reported (the message of other findings suggests `docker logs`). Silent for a wait inside a function the script never calls (it never runs). A compose `healthcheck` or a CI service\'s `--health-cmd` is not such a wait and is not reported, even without `retries`/`--health-retries`: Docker bounds it by default (3 retries), and `compose up --wait`, `depends_on: condition: service_healthy` and the CI runner fail when the service turns unhealthy, so it neither hangs nor gives up silently.',
   },
   check({ suite, report }) {
-    const seen = new Set<string>();
-    for (const script of [...dbScriptsOf(suite), ...runnersOf(suite)]) {
-      if (seen.has(script.file.path)) continue;
-      seen.add(script.file.path);
+    const seen = new Set<ShellScript>();
+    // The DB scripts and runner scripts, and the steps of the CI jobs that run the suite (a wait for a job's service).
+    const shells: RunnerShell[] = [...dbScriptsOf(suite), ...runnersOf(suite)].map(scriptShell);
+    for (const runner of suiteRunners(suite).runners) if (runner.kind === 'ci') shells.push(...runner.shells);
+    for (const shell of shells) {
+      const script = shell.script;
+      if (seen.has(script)) continue;
+      seen.add(script);
       const loops = new Map<number, Node>();
       for (const command of script.commands) {
         if (!isReadinessCommand(script, command) || !runs(script, command)) continue;
@@ -75,8 +79,8 @@ export default defineRule({
         const kind = keyword.type === 'until' ? 'until' : keyword.type === 'while' ? 'while' : 'for';
         if (!isBounded(loop)) {
           report({
-            file: script.file,
-            range: nodeRange(keyword),
+            file: shell.file,
+            range: shell.range(keyword),
             message: `This \`${kind}\` loop waits for the database with no bound: if PostgreSQL never becomes ready (bad image, port taken, crash at start-up) the script hangs until CI kills it`,
             hint: 'Bound the wait (`for i in {1..30}`), then show `docker logs` and `exit 1`.',
           });
@@ -95,8 +99,8 @@ export default defineRule({
         if (fails) continue;
         const logs = after.some(isLogs);
         report({
-          file: script.file,
-          range: nodeRange(keyword),
+          file: shell.file,
+          range: shell.range(keyword),
           message: `When this wait runs out, the script goes on with status 0${logs ? '' : ' and shows no container logs'}: the tests then start against a database that is not there, and fail far from the cause`,
           hint: `After the loop, ${logs ? '' : 'show `docker logs <container>` and '}\`exit 1\` (or \`return 1\` in a function).`,
         });
