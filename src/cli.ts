@@ -16,6 +16,7 @@ import { formatJunit } from './report/junit.js';
 import { formatRdjson } from './report/rdjson.js';
 import { formatStatistics } from './report/statistics.js';
 import { writeOutputFile } from './report/output-file.js';
+import { applyBaseline, BaselineError, baselineSummary, readBaseline, writeBaseline } from './baseline.js';
 import { formatConcise, formatPretty } from './report/text.js';
 import { formatRuleDocs, formatRuleTable } from './report/docs.js';
 import { NativeLoadError } from './native.js';
@@ -129,7 +130,9 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           .option('show-fixes', { type: 'boolean', default: false, describe: 'With --fix, list the problems that were fixed' })
           .option('exit-non-zero-on-fix', { type: 'boolean', default: false, describe: 'With --fix, exit 1 when something was fixed, even if nothing remains' })
           .option('output-file', { alias: 'o', type: 'string', describe: 'Write the report to this file instead of stdout' })
-          .option('statistics', { type: 'boolean', default: false, describe: 'Print how many findings each code has instead of the findings (JSON with --format json)' }),
+          .option('statistics', { type: 'boolean', default: false, describe: 'Print how many findings each code has instead of the findings (JSON with --format json)' })
+          .option('baseline', { type: 'string', describe: 'Hide the findings recorded in this baseline file (report only new ones)' })
+          .option('write-baseline', { type: 'string', describe: 'Record the current findings in this baseline file and exit 0' }),
       async (args) => {
         // `-` conventionally means stdin (yargs drops it, which linted `.`); smoke-lint checks whole suites on disk.
         if (argv.includes('-')) throw new UsageError('`-` (stdin) is not supported: smoke-lint checks suites on disk; name files or directories');
@@ -148,6 +151,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           ...(ignore ? { ignore } : {}),
           ...(options.rules ? { rules: options.rules } : {}),
         };
+        if (args['write-baseline'] !== undefined && (args.baseline !== undefined || args.fix || args.diff)) throw new UsageError('--write-baseline records what a plain run finds: it cannot be combined with --baseline, --fix or --diff');
         const unsafe = args['unsafe-fixes'];
         if (args.diff) {
           // What --fix would do, as a patch; nothing is written.
@@ -164,6 +168,20 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         }
         const fixRun = args.fix ? await (await import('./fix/passes.js')).fixProject(request, { unsafe }) : null;
         const report = fixRun ? fixRun.report : await lint(request);
+        if (args['write-baseline'] !== undefined) {
+          const failure = writeBaseline(path.resolve(io.cwd, args['write-baseline']), report.diagnostics);
+          if (!failure) io.stdout(`Recorded ${plural(report.diagnostics.length, 'finding')} in ${args['write-baseline']}; \`--baseline ${args['write-baseline']}\` now reports only new ones.\n`);
+          for (const error of [...report.errors, ...(failure ? [failure] : [])]) io.stderr(`smoke-lint: error: ${error}\n`);
+          exitCode = failure || report.errors.length > 0 ? 2 : 0;
+          return;
+        }
+        let baselineNote: string | null = null;
+        if (args.baseline !== undefined) {
+          const file = path.resolve(io.cwd, args.baseline);
+          const outcome = applyBaseline(file, readBaseline(file), report.diagnostics, report.checkedPaths);
+          report.diagnostics = outcome.kept;
+          baselineNote = baselineSummary(outcome);
+        }
         const diagnostics = args.quiet ? report.diagnostics.filter((d) => d.severity !== 'info' && SEVERITY_RANK[d.severity] >= SEVERITY_RANK[failOn]) : report.diagnostics;
         const input: ReportInput = {
           diagnostics,
@@ -200,6 +218,8 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         // One place says how many fixes wait for --unsafe-fixes, after a plain lint as after --fix.
         const hint = human ? unsafeHint(unsafe ? 0 : diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length) : null;
         if (hint && diagnostics.length > 0) text += `${hint}\n`;
+        if (baselineNote && human && !args.quiet) text += `${baselineNote}\n`;
+        else if (baselineNote) io.stderr(`smoke-lint: ${baselineNote}\n`);
         const errors = [...report.errors];
         if (fixRun) {
           for (const note of fixRun.plan.notes) {
@@ -294,7 +314,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     if (printed) io.stdout(printed.endsWith('\n') ? printed : `${printed}\n`);
     return exitCode;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof NativeLoadError) return fail(error.message);
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof NativeLoadError || error instanceof BaselineError) return fail(error.message);
     if (error instanceof Error && error.name === 'YError') return fail(error.message);
     return fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this)`);
   }

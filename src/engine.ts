@@ -37,6 +37,8 @@ export interface LintReport {
   /** One-line I/O errors (unreadable files); they make the run exit 2. */
   errors: string[];
   filesChecked: number;
+  /** Absolute paths of the files checked (a baseline tells a fixed finding from one not looked at). */
+  checkedPaths: string[];
   suitesChecked: number;
   /** The rules that ran: empty when no suite was found (the registry is then never loaded). */
   rules: RuleDefinition[];
@@ -87,7 +89,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
     byRoot.set(root, [...(byRoot.get(root) ?? []), target]);
   }
 
-  const report: LintReport = { diagnostics: [], errors: [], filesChecked: 0, suitesChecked: 0, rules: rules ?? [] };
+  const report: LintReport = { diagnostics: [], errors: [], filesChecked: 0, checkedPaths: [], suitesChecked: 0, rules: rules ?? [] };
   const seen = new Set<string>();
   for (const [root, targets] of byRoot) {
     const config = explicitConfig ?? discoverConfig(root);
@@ -123,6 +125,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
     // suites may hold a suppression that only the second suite's findings use.
     if (firstSuite) runSuppressionRules(suiteRules, firstSuite, [...checkedSuppressions.values()].flat(), config, request).forEach(add);
     report.filesChecked += checkedFiles.size;
+    report.checkedPaths.push(...checkedFiles);
     report.errors.push(...project.ioErrors);
   }
   report.diagnostics.sort(compareDiagnostics);

@@ -22,11 +22,11 @@ export function lineContext(d: Diagnostic): string {
   return lineText(d.file, d.range.start.line).trim().replace(/\s+/g, ' ');
 }
 
-/** Identities of `diagnostics`, in the same order, paths relative to `base`. */
-export function identities(diagnostics: readonly Diagnostic[], base: string): Identity[] {
+/** Identities of `diagnostics`, in the same order, paths as `pathOf` gives them (default: relative to `base` when inside it). */
+export function identities(diagnostics: readonly Diagnostic[], base: string, pathOf: (file: string) => string = (file) => displayPath(file, base)): Identity[] {
   const seen = new Map<string, number>();
   return diagnostics.map((d) => {
-    const file = displayPath(d.file.path, base);
+    const file = pathOf(d.file.path);
     const context = lineContext(d);
     const key = `${d.code}\0${file}\0${context}`;
     const occurrence = seen.get(key) ?? 0;
