@@ -103,8 +103,10 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     .scriptName('smoke-lint')
     .usage('$0 [check] [paths..]\n\nFind the silent mistakes of a FastAPI integration suite run against a throw-away PostgreSQL.')
     .version(toolVersion())
+    .alias('V', 'version')
     .strict()
     .help()
+    .alias('h', 'help')
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {
