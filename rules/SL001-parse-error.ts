@@ -11,7 +11,7 @@ export default defineRule({
   severity: 'warning',
   fix: 'none',
   docs: {
-    whatItDoes: 'Reports a Python or shell file of an integration suite that smoke-lint cannot analyse: a syntax error, a binary or non-UTF-8 file, or a file too large to parse. Also a YAML syntax error (with its line and column) in a docker compose file the suite\'s database is read from (one its scripts name with `-f`, else one in its folder or a folder above) or in a GitHub Actions workflow that runs pytest.',
+    whatItDoes: 'Reports a Python or shell file of an integration suite that smoke-lint cannot analyse: a syntax error, a binary or non-UTF-8 file, or a file too large to parse. Also a YAML syntax error (with its line and column) in a docker compose file the suite\'s database is read from (one its scripts name with `-f`, else one in its folder or a folder above) or in a GitHub Actions workflow that runs pytest; not in a template (`{{ name }}`, `{% ... %}` outside `${{ }}`), which is YAML only once rendered.',
     whyItMatters:
       'A conftest or test module with a syntax error fails at collection, so the suite does not run at all. The other rules stay silent on a Python file that does not parse (what they would say could be wrong); for a shell script only the statements that failed to parse are lost.',
     example: 'def client(test_engine)\n    ...   # missing colon',
@@ -25,7 +25,9 @@ export default defineRule({
     for (const script of [...dbScripts, ...runners]) files.set(script.file.path, script.file);
     // The compose files and CI workflows the suite's database is read from: the first syntax error of each.
     for (const file of suiteYamlFiles(suite)) {
-      const problem = file.unreadable === undefined ? readYaml(file).problems[0] : undefined;
+      // A template (cookiecutter, Jinja: `{{ name }}`, `{% if %}`) is YAML only once rendered: not reported.
+      const template = /(^|[^$]){{|{%/.test(file.text);
+      const problem = file.unreadable === undefined && !template ? readYaml(file).problems[0] : undefined;
       if (file.unreadable) {
         report({ file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, message: `Cannot analyse this file: ${file.unreadable}` });
       } else if (problem) {
