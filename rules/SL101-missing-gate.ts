@@ -4,6 +4,7 @@ import { definesTests, pyModule } from '../src/model/python.js';
 import { analyzeModuleGate, canonicalCondition, directoryGate, firstTestName, missingGateFix, plainRunExclusion, runtimeSkipGate, shortText } from '../src/model/gate.js';
 import { gateSetting } from '../src/config.js';
 import { nodeRange } from '../src/source.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
   code: 'SL101',
@@ -15,7 +16,7 @@ export default defineRule({
     whatItDoes:
       'Reports a test module of an integration suite that defines tests but has no module-level gate: no `pytestmark` skipif (alone or in a list of marks), no module-level `pytest.skip(..., allow_module_level=True)`, and no conftest that gates the directory.',
     whyItMatters:
-      'Without a gate, a plain `pytest` (the unit-test run, a pre-commit hook, an IDE) collects the integration tests and runs them against whatever database answers: the dev database, or none, and the run fails for reasons that have nothing to do with the change. A `pytestmark` that only holds `pytest.mark.integration` labels the module; it skips nothing.',
+      'Without a gate, a plain `pytest` (the unit-test run, a pre-commit hook, an IDE) collects the integration tests and runs them against whatever database answers: the dev database, or none, and the run fails for reasons that have nothing to do with the change. A suite that starts its own PostgreSQL (testcontainers, pytest-postgresql) makes every plain run start a container or server instead, and fail where there is no Docker. A `pytestmark` that only holds `pytest.mark.integration` labels the module; it skips nothing.',
     example:
       'import pytest\n\npytestmark = pytest.mark.integration\n\n\ndef test_health(client):\n    assert client.get("/health").status_code == 200',
     useInstead:
@@ -26,6 +27,12 @@ export default defineRule({
       'Safe: inserts the canonical `pytestmark` after the last top-level import (or adds the skipif to an existing `pytestmark` list), and adds `import os` / `import pytest` when missing. For a gate variable that carries a URL (its name ends in `_URL`, `_URI` or `_DSN`, such as `IT_DATABASE_URL`) the condition is `not os.getenv(...)`: set means on, since the runner puts a URL there and any fixed value would skip forever.',
   },
   check({ suite, config, report }) {
+    // A suite that starts its own PostgreSQL (testcontainers, pytest-postgresql, the Docker SDK) never
+    // reaches "whatever database is up": a plain run starts a container (or a server) instead.
+    const own = suiteDatabases(suite).find((db) => db.kind === 'testcontainers' || db.kind === 'pytest-postgresql' || db.kind === 'docker-sdk') ?? null;
+    const plainRun = own
+      ? `a plain \`pytest\` collects it and starts ${own.label} for it, which needs ${own.kind === 'pytest-postgresql' ? 'PostgreSQL\'s server binaries' : 'Docker'} and slows every unit-test run`
+      : 'a plain `pytest` collects it and runs it against whatever database is up';
     for (const file of suite.testModules) {
       const module = pyModule(file);
       if (!module || !definesTests(module)) continue;
@@ -48,7 +55,7 @@ export default defineRule({
       const exclusion = plainRunExclusion(suite, file, gate.markNames, gate.testMarks);
       const message = exclusion
         ? `${what}. The pytest configuration keeps it out of a plain run (${exclusion}), so this is a warning`
-        : `${what}: a plain \`pytest\` collects it and runs it against whatever database is up. Skip it unless ${gateSetting(config)}`;
+        : `${what}: ${plainRun}. Skip it unless ${gateSetting(config)}`;
       const target = marksOnly ? gate.pytestmark!.target : firstTestName(module);
       const range = target
         ? nodeRange(target)
