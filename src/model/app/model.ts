@@ -27,6 +27,7 @@ import { findApp } from './find-app.js';
 import { dbReason, sessionFactoryNames } from './db-dependency.js';
 import { settingsNames } from './settings.js';
 import { projectTopNames, scriptsSetPythonPath } from './project-facts.js';
+import { isProjectImport, projectImportDirs } from './project-import.js';
 import { fixtureModuleFiles, suitePythonFiles } from '../suite-modules.js';
 
 type Node = Parser.SyntaxNode;
@@ -120,6 +121,12 @@ function buildModel(suite: Suite): AppModel {
   const plainDirs = entries.filter((entry) => entry.origin !== 'installed').map((entry) => entry.dir);
 
   const projectTops = projectTopNames(project);
+  const importDirs = projectImportDirs(
+    project.root,
+    project.pytest.source,
+    entryDirs(),
+    entries.filter((entry) => entry.origin === 'conftest' && entry.file).map((entry) => entry.file!.path),
+  );
 
   const modules = new Map<string, ModuleRef>();
   const moduleRef = (resolved: ResolvedModule): ModuleRef => {
@@ -149,7 +156,7 @@ function buildModel(suite: Suite): AppModel {
     for (const statement of treeNodesOfType(module.root.tree, ['import_statement', 'import_from_statement'])) {
       for (const imported of importedModules(statement)) {
         const top = imported.dotted.split('.')[0]!;
-        if (STDLIB.has(top) || !projectTops.has(top)) continue;
+        if (STDLIB.has(top) || !projectTops.has(top) || !isProjectImport(importDirs, imported.dotted, imported.names)) continue;
         const resolved = resolveDotted(imported.dotted);
         const installed = isDeclared(declared, top, resolved?.file ?? null);
         conftestImports.push({ file, statement, moduleNode: imported.node, dotted: imported.dotted, top, resolved, installed });
@@ -383,18 +390,23 @@ function isTestFileName(base: string): boolean {
 }
 
 /** The modules an import statement needs: `import a.b` -> a.b; `from a.b import c` -> a.b. Relative imports are skipped. */
-function importedModules(statement: Node): Array<{ dotted: string; node: Node }> {
+function importedModules(statement: Node): Array<{ dotted: string; node: Node; names: string[] }> {
   if (statement.type === 'import_statement') {
-    const found: Array<{ dotted: string; node: Node }> = [];
+    const found: Array<{ dotted: string; node: Node; names: string[] }> = [];
     for (const child of statement.namedChildren) {
       const nameNode = child.type === 'aliased_import' ? child.childForFieldName('name') : child.type === 'dotted_name' ? child : null;
-      if (nameNode) found.push({ dotted: nameNode.text, node: nameNode });
+      if (nameNode) found.push({ dotted: nameNode.text, node: nameNode, names: [] });
     }
     return found;
   }
   const moduleNode = statement.childForFieldName('module_name');
   if (!moduleNode || moduleNode.type !== 'dotted_name') return [];
-  return [{ dotted: moduleNode.text, node: moduleNode }];
+  const names: string[] = [];
+  for (const child of statement.childrenForFieldName('name')) {
+    const nameNode = child.type === 'aliased_import' ? child.childForFieldName('name') : child;
+    if (nameNode?.type === 'dotted_name') names.push(nameNode.text);
+  }
+  return [{ dotted: moduleNode.text, node: moduleNode, names }];
 }
 
 
