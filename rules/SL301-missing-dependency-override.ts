@@ -2,7 +2,7 @@ import type Parser from 'tree-sitter';
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { callArguments, unparenthesize } from '../src/model/python.js';
-import { appModel, readsSuiteSetting, symbolKey, type AppModel, type DbDependency, type OverrideSet } from '../src/model/app.js';
+import { appModel, overrideKeys, readsSuiteSetting, symbolKey, type AppModel, type DbDependency, type OverrideSet } from '../src/model/app.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -24,13 +24,18 @@ function overriddenKeys(model: AppModel, sets: OverrideSet[], dependencies: DbDe
   const names = new Set<string>();
   const wanted = new Set(dependencies.map((dependency) => dependency.symbol.name));
   for (const set of sets) {
-    const name = lastName(set.key);
-    if (name === null) return null;
-    names.add(name);
-    const key = unparenthesize(set.key);
-    const symbol = key.type === 'call' ? null : model.resolveName(set.file, key);
-    if (symbol) keys.add(symbolKey(symbol));
-    else if (!wanted.has(name)) return null; // an unknown name: a loop variable, a helper's result
+    // Through a helper (`override_dependency(get_db, ...)`), the keys are its callers' arguments.
+    const written = overrideKeys(model, set);
+    if (!written) return null;
+    for (const { file, node } of written) {
+      const name = lastName(node);
+      if (name === null) return null;
+      names.add(name);
+      const key = unparenthesize(node);
+      const symbol = key.type === 'call' ? null : model.resolveName(file, key);
+      if (symbol) keys.add(symbolKey(symbol));
+      else if (!wanted.has(name)) return null; // an unknown name: a loop variable, a helper's result
+    }
   }
   return { keys, names };
 }
@@ -51,7 +56,7 @@ export default defineRule({
     useInstead:
       '@pytest.fixture(scope="session")\ndef client(test_engine):\n    from backend.database import get_session\n    from backend.main import app\n\n    def override_get_session():\n        with Session(test_engine) as session:\n            yield session\n\n    app.dependency_overrides[get_session] = override_get_session\n    with TestClient(app) as c:\n        yield c\n    app.dependency_overrides.clear()',
     exceptions:
-      'Silent when the app\'s routes use no database dependency, when the app is built by a factory called with arguments (it may be wired to the test database), when overrides are set in a way that cannot be read (a loop, a helper, `monkeypatch.setitem`). When the database dependency reads a setting or environment variable that the suite sets (`os.environ["DATABASE_URL"] = TEST_DB_URL`, pytest-env), the finding is only info: the app probably talks to the test database already.',
+      'Silent when the app\'s routes use no database dependency, when the app is built by a factory called with arguments (it may be wired to the test database), when overrides are set in a way that cannot be read (a loop, `monkeypatch.setitem`, a helper that is passed around or called with a dependency held in a variable). A helper such as `def override_dependency(dep, value): app.dependency_overrides[dep] = ...` is read at its call sites: the dependencies the tests pass it are the ones overridden. When the database dependency reads a setting or environment variable that the suite sets (`os.environ["DATABASE_URL"] = TEST_DB_URL`, pytest-env), the finding is only info: the app probably talks to the test database already.',
   },
   check({ suite, report }) {
     const model = appModel(suite);

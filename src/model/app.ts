@@ -11,6 +11,7 @@ export * from './app/types.js';
 export * from './app/model.js';
 export * from './app/clients.js';
 export * from './app/overrides.js';
+export * from './app/override-helpers.js';
 export * from './app/find-app.js';
 export * from './app/db-dependency.js';
 export * from './app/settings.js';
