@@ -1,5 +1,6 @@
 // Which of a suite's fixtures and module-level objects its tests actually use. A fixture is used when
-// a test of the suite requests it by name (a parameter, `usefixtures`, `getfixturevalue("x")`), when a
+// a test of the suite requests it by name (a parameter, `usefixtures`, `getfixturevalue("x")`, or a
+// computed `getfixturevalue(name)` whose possible names can be read), when a
 // used fixture requests it (transitively), or when it is autouse where a test sees it; the definition
 // pytest picks is the nearest one (the test module's own, then conftests inside out, then plugins), so
 // a fixture shadowed by a same-named one closer to every test is not used. A module-level object of a
@@ -12,6 +13,7 @@ import { isWithin } from '../discover.js';
 import type { Suite } from './suite.js';
 import { callArguments, calleeName, fixtureDecorator, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
 import { fixtureScope } from './fixtures.js';
+import { dynamicFixtureNames } from './dynamic-fixture-names.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -35,8 +37,6 @@ export interface FixtureUse {
   dependencies(def: FixtureDef): FixtureDef[];
   /** Does code of this module refer to its module-level name (other than by binding it)? */
   moduleNameUsed(file: SourceFile, name: string): boolean;
-  /** A fixture is requested by a name that cannot be read (`request.getfixturevalue(name)`): every fixture counts as used. */
-  opaque: boolean;
 }
 
 const cache = new WeakMap<Suite, FixtureUse>();
@@ -64,10 +64,12 @@ function isTestFunction(module: PyModule, fn: FunctionInfo): boolean {
   return !fn.className || fn.className.startsWith('Test');
 }
 
-/** Names a module asks for by string: `usefixtures("x")` marks and `request.getfixturevalue("x")`; `opaque` when a name cannot be read. */
-function namedRequests(module: PyModule): { names: string[]; opaque: boolean } {
+/**
+ * Names a module asks for by string: `usefixtures("x")` marks and `request.getfixturevalue("x")`, and
+ * for a computed name the ones it can be read to take (see dynamic-fixture-names.ts; none when unreadable).
+ */
+function namedRequests(module: PyModule): string[] {
   const names: string[] = [];
-  let opaque = false;
   for (const call of module.root.descendantsOfType('call')) {
     const fn = call.childForFieldName('function');
     const isGetValue = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'getfixturevalue';
@@ -76,10 +78,10 @@ function namedRequests(module: PyModule): { names: string[]; opaque: boolean } {
     for (const argument of callArguments(call).positional) {
       const value = stringValue(module, argument);
       if (value) names.push(value);
-      else opaque = true;
+      else if (isGetValue) names.push(...(dynamicFixtureNames(module, argument) ?? []));
     }
   }
-  return { names, opaque };
+  return names;
 }
 
 /** The fixture use of a suite (built once per suite). */
@@ -95,7 +97,6 @@ export function fixtureUse(suite: Suite): FixtureUse {
   const byKey = new Map<string, FixtureDef>();
   const used = new Set<string>();
   const edges = new Map<string, Set<FixtureDef>>();
-  let opaque = false;
   const depth = (scope: string) => scope.split(path.sep).length;
 
   for (const test of suite.testModules) {
@@ -122,10 +123,8 @@ export function fixtureUse(suite: Suite): FixtureUse {
     for (const file of order) {
       const other = pyModule(file);
       if (!other) continue;
-      const requests = namedRequests(other);
-      if (requests.opaque) opaque = true;
       // usefixtures in the test module, getfixturevalue anywhere it sees: names the tests may request.
-      for (const name of requests.names) queue.push({ name, from: null });
+      for (const name of namedRequests(other)) queue.push({ name, from: null });
     }
     const autouse = new Set(chain.filter((def) => def.autouse).map((def) => def.name));
     for (const name of autouse) queue.push({ name, from: null });
@@ -149,8 +148,7 @@ export function fixtureUse(suite: Suite): FixtureUse {
 
   const namesCache = new Map<string, Set<string>>();
   const result: FixtureUse = {
-    opaque,
-    isUsed: (file, fn) => opaque || used.has(key(file, fn)),
+    isUsed: (file, fn) => used.has(key(file, fn)),
     definition: (file, fn) => byKey.get(key(file, fn)) ?? defsOf(file).find((def) => def.fn.node.startIndex === fn.node.startIndex) ?? null,
     dependencies: (def) => [...(edges.get(key(def.file, def.fn)) ?? [])],
     moduleNameUsed: (file, name) => {
