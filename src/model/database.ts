@@ -8,8 +8,10 @@
 //                 (`docker-compose*.y(a)ml`, `compose*.y(a)ml`) in the suite's folder or a folder above it
 //                 (or such a folder's `docker/`); of their services, those that run a postgres image, and
 //                 when there are several: the ones whose port matches the suite's URL, else whose name
-//                 says test; when the suite has a DB script, only services a runner starts or named test;
-//   CI service    the `services:` of a GitHub Actions or GitLab CI job that runs pytest on the suite (or on no path);
+//                 says test; when the suite has another definition (a DB script, a CI
+//                 service of the job that runs it, its Python), only services a runner starts or named test;
+//   CI service    the `services:` of a GitHub Actions or GitLab CI job that runs pytest on the suite (or on no path),
+//                 in a step or in a project script a step calls;
 //   python        testcontainers / pytest-postgresql / Docker SDK calls in the suite's fixture modules and
 //                 test modules, or in the project modules they import from (src/readers/python-databases.ts).
 // Never by chance: when the evidence does not single out a service, none is paired.
@@ -97,6 +99,12 @@ export interface DbDefinition {
   pgdata: string | null | undefined;
   /** Set for a CI service: it runs on a throw-away machine (no dev database, nothing outlives the job). */
   ephemeralHost: boolean;
+  /**
+   * For a CI job service: the environment the job gives the tests (workflow, job and step `env:`; null
+   * values are not statically known), and whether the job hands the service's mapped port over
+   * (`${{ job.services.postgres.ports[5432] }}`), which a random host port needs.
+   */
+  tests?: { env: Map<string, string | null>; portHandedOver: boolean };
 }
 
 /** The user, password and database the container ends up with (the image's defaults filled in). */

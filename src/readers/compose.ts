@@ -101,6 +101,8 @@ export function readCompose(file: SourceFile): ComposeFile {
 }
 
 /** The services of a compose file that run PostgreSQL, each read into the DB model (readiness filled by the caller). */
+const POSTGRES_ENV = ['POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_HOST_AUTH_METHOD'];
+
 export function composeDatabases(file: SourceFile, relativeName: string): Array<{ definition: DbDefinition; service: ComposeService }> {
   const compose = readCompose(file);
   const { yaml, env } = compose;
@@ -110,9 +112,10 @@ export function composeDatabases(file: SourceFile, relativeName: string): Array<
     const imageValue = value(yaml.get(service.node, 'image'));
     const image = imageValue && imageValue.value !== '' ? imageOf(imageValue) : null;
     const environment = serviceEnvironment(yaml, env, service.node, path.dirname(file.path));
-    const postgresEnv = ['POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_HOST_AUTH_METHOD'].some((key) => environment.values.has(key));
-    // A postgres image, or a service built from a Dockerfile whose environment is the postgres image's.
-    if (!image && !(imageValue === null && yaml.get(service.node, 'build') !== null && postgresEnv)) continue;
+    const postgresEnv = POSTGRES_ENV.some((key) => environment.values.has(key));
+    // A postgres image, or a service built from a Dockerfile whose environment is the postgres image's
+    // (unless it depends on a postgres service: then it is a client that reads the same variables to connect).
+    if (!image && !(imageValue === null && yaml.get(service.node, 'build') !== null && postgresEnv && !dependsOnPostgres(compose, service, path.dirname(file.path)))) continue;
     const ports = servicePorts(yaml, env, service.node);
     const mounts = serviceMounts(yaml, env, service.node);
     const healthNode = yaml.get(service.node, 'healthcheck');
@@ -284,6 +287,20 @@ function normalize(target: string): string {
 }
 
 /** Does some other service wait for `name` to be healthy (`depends_on: {name: {condition: service_healthy}}`)? */
+/** Does the service `depends_on` a service that runs a postgres image, or is built with the postgres image's environment? */
+function dependsOnPostgres(compose: ReturnType<typeof readCompose>, service: ComposeService, dir: string): boolean {
+  const { yaml, env } = compose;
+  const dependsOn = yaml.get(service.node, 'depends_on');
+  const names = [...yaml.items(dependsOn).map((item) => yaml.text(item)), ...yaml.entries(dependsOn).map((entry) => entry.key)];
+  return compose.services.some((other) => {
+    if (other === service || !names.includes(other.name)) return false;
+    const image = valueOf(yaml, env, yaml.get(other.node, 'image'));
+    if (image && image.value !== '') return imageOf(image) !== null;
+    const values = serviceEnvironment(yaml, env, other.node, dir).values;
+    return image === null && yaml.get(other.node, 'build') !== null && POSTGRES_ENV.some((key) => values.has(key));
+  });
+}
+
 export function dependedOnHealthy(file: SourceFile, name: string): boolean {
   const { yaml, services } = readCompose(file);
   return services.some((service) => {

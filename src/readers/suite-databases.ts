@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { DbDefinition } from '../model/database.js';
 import { allSuiteScripts, isReadinessWait, postgresRuns, runnersOf, dbScriptsOf } from '../model/dbscript.js';
 import type { Suite } from '../model/suite.js';
+import { suiteRunners } from '../model/runners.js';
 import { isWithin } from '../discover.js';
 import { composeDatabases, dependedOnHealthy, isComposeFileName } from './compose.js';
 import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
@@ -29,6 +30,12 @@ export function suiteDatabases(suite: Suite): DbDefinition[] {
   return result;
 }
 
+/** The compose commands of the suite's scripts and of its runners of every kind (a Makefile target's recipe lines, a CI job's steps). */
+function suiteComposeInvocations(suite: Suite): ComposeInvocation[] {
+  const shells = [...allSuiteScripts(suite), ...suiteRunners(suite).runners.filter((runner) => runner.kind !== 'script').flatMap((runner) => runner.shells.map((shell) => shell.script))];
+  return [...new Set(shells)].flatMap((script) => composeInvocations(script));
+}
+
 /** The compose files the suite's definitions may come from: those its scripts name with `-f`, else those near it. */
 function composeCandidates(suite: Suite, invocations: ComposeInvocation[]): string[] {
   const project = suite.project;
@@ -49,7 +56,7 @@ function composeCandidates(suite: Suite, invocations: ComposeInvocation[]): stri
  * (see composeCandidates) and the project's workflows that run pytest.
  */
 export function suiteYamlFiles(suite: Suite): SourceFile[] {
-  const invocations = allSuiteScripts(suite).flatMap((script) => composeInvocations(script));
+  const invocations = suiteComposeInvocations(suite);
   const compose = composeCandidates(suite, invocations);
   const workflows = [...workflowFiles(suite), ...gitlabCiFiles(suite)].filter((file) => /\bpytest\b/.test(file.text));
   const seen = new Set<string>();
@@ -59,7 +66,7 @@ export function suiteYamlFiles(suite: Suite): SourceFile[] {
 function pairCompose(suite: Suite): DbDefinition[] {
   const project = suite.project;
   const scripts = allSuiteScripts(suite);
-  const invocations: ComposeInvocation[] = scripts.flatMap((script) => composeInvocations(script));
+  const invocations = suiteComposeInvocations(suite);
   const named = new Set<string>();
   const startedServices = new Set<string>();
   for (const invocation of invocations) {
@@ -69,8 +76,10 @@ function pairCompose(suite: Suite): DbDefinition[] {
   const byRunner = named.size > 0;
   const candidates = composeCandidates(suite, invocations);
   const files = project.yamlFiles((file) => candidates.includes(file));
-  // A suite that starts its database from a script or from its own Python pairs by proximity only with test-named services.
-  const hasDbScript = postgresRuns(suite).length > 0 || pythonDatabases(suite).length > 0;
+  // A suite whose database a runner or the suite itself provides (a DB script, a CI job service of the job
+  // that runs it, its own Python) pairs by proximity only with test-named services: a plain `db` service
+  // next to it is the developer's, reported only when a script of the suite starts it (byRunner).
+  const hasDbScript = postgresRuns(suite).length > 0 || pythonDatabases(suite).length > 0 || workflowDatabases(suite).length > 0 || gitlabDatabases(suite).length > 0;
   let found = files.flatMap((file) => composeDatabases(file, project.relative(file.path)).map((entry) => ({ ...entry, fileName: path.basename(file.path) })));
   if (byRunner && startedServices.size > 0) found = found.filter((entry) => startedServices.has(entry.service.name));
   if (!byRunner || found.length > 1) {

@@ -5,8 +5,9 @@ import path from 'node:path';
 import type { DbDefinition, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import { isReadinessWait } from '../model/dbscript.js';
-import { pytestRuns } from '../model/scripts.js';
-import { shellScript } from '../model/shell.js';
+import { pytestRuns, type PytestRun } from '../model/scripts.js';
+import { scriptIndex } from '../model/script-index.js';
+import { effectiveCommand, shellScript, type ShellScript } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
 import { isWithin } from '../discover.js';
 import { fromText, type SourceFile } from '../source.js';
@@ -33,20 +34,51 @@ function stepScripts(yaml: YamlDocument, job: YamlNode, root: string): StepScrip
   });
 }
 
-/** Does one of the job's steps run pytest on the suite (or on no path, or a folder above it)? */
+/** Does one of the job's steps run pytest on the suite (or on no path, or a folder above it), itself or through a project script it calls? */
 export function runsSuite(scripts: StepScript[], workflow: SourceFile, suite: Suite): boolean {
   return scripts.some((step, index) => {
     const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
     if (!script) return false;
-    return pytestRuns(script).some((run) => {
-      const raw = run.rawTargets.filter((target): target is string => target !== null);
-      if (raw.length === 0) return isWithin(suite.dir, step.workingDirectory);
-      return raw.some((target) => {
-        const absolute = path.resolve(step.workingDirectory, target);
-        return isWithin(absolute, suite.dir) || isWithin(suite.dir, absolute);
-      });
-    });
+    if (pytestRuns(script).some((run) => reaches(run, step.workingDirectory, null, suite))) return true;
+    // `./scripts/test`, `poetry run ./scripts/test`, `bash scripts/ci.sh`: the project script runs pytest from the step's directory.
+    return calledScripts(script, step.workingDirectory, suite).some((callee) => pytestRuns(callee).some((run) => reaches(run, step.workingDirectory, run.cwd, suite)));
   });
+}
+
+/** Does a pytest run reach the suite when its shell runs in `cwd` (`own`: the directory the script itself moved to, if known)? */
+function reaches(run: PytestRun, cwd: string, own: string | null, suite: Suite): boolean {
+  const raw = run.rawTargets.filter((target): target is string => target !== null);
+  const base = own ?? cwd;
+  if (raw.length === 0) return isWithin(suite.dir, base);
+  return raw.some((target) => {
+    const absolute = path.resolve(base, target);
+    return isWithin(absolute, suite.dir) || isWithin(suite.dir, absolute);
+  });
+}
+
+/** Launchers that run a command in the project's environment: `poetry run CMD`, `uv run CMD`... */
+const RUN_LAUNCHERS = new Set(['poetry', 'pipenv', 'pdm', 'uv', 'rye', 'hatch']);
+const SHELLS = new Set(['bash', 'sh', 'dash', 'zsh']);
+
+/** The project's shell scripts a step calls (`./x`, `bash x.sh`, through `poetry run` and the like), its own path resolved against the step's directory. */
+function calledScripts(script: ShellScript, cwd: string, suite: Suite): ShellScript[] {
+  const byPath = scriptIndex(suite.project).byPath;
+  const result: ShellScript[] = [];
+  for (const command of script.commands) {
+    const effective = effectiveCommand(command);
+    let words = effective.nameWord ? [effective.nameWord, ...effective.args] : [];
+    if (words[0]?.value && RUN_LAUNCHERS.has(path.posix.basename(words[0].value)) && words[1]?.value === 'run') words = words.slice(2);
+    while (words[0]?.value?.startsWith('-')) words = words.slice(1);
+    if (words[0]?.value && SHELLS.has(path.posix.basename(words[0].value))) {
+      words = words.slice(1);
+      while (words[0]?.value?.startsWith('-')) words = words.slice(1);
+    }
+    const written = words[0]?.value;
+    if (!written || words[0]!.multi || !written.includes('/')) continue;
+    const callee = byPath.get(path.resolve(cwd, written));
+    if (callee && !result.includes(callee)) result.push(callee);
+  }
+  return result;
 }
 
 export function stepsWait(scripts: StepScript[], workflow: SourceFile): boolean {
@@ -54,6 +86,25 @@ export function stepsWait(scripts: StepScript[], workflow: SourceFile): boolean 
     const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
     return script !== null && script.commands.some((command) => isReadinessWait(script, command));
   });
+}
+
+/** The variables the workflow, the job and any of its steps set in `env:` (a step's win; `${{ }}` values are unknown). */
+function jobEnvironment(yaml: YamlDocument, job: YamlNode): Map<string, string | null> {
+  const env = new Map<string, string | null>();
+  const read = (node: YamlNode | null | undefined) => {
+    for (const entry of yaml.entries(node ?? null)) {
+      const text = yaml.text(entry.value);
+      env.set(entry.key, text === null || text.includes('${{') ? null : text);
+    }
+  };
+  read(yaml.get(yaml.root, 'env'));
+  read(yaml.get(job, 'env'));
+  for (const step of yaml.items(yaml.get(job, 'steps'))) read(yaml.get(step, 'env'));
+  return env;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function located(yaml: YamlDocument, node: YamlNode, value: string): DbValue {
@@ -73,6 +124,8 @@ export function workflowDatabases(suite: Suite): DbDefinition[] {
       const waits = stepsWait(scripts, file);
       // A job that runs in a `container:` reaches its services by name on the job's network: no port needed.
       const inContainer = yaml.get(job.value, 'container') !== null && yaml.get(job.value, 'container') !== undefined;
+      const testsEnv = jobEnvironment(yaml, job.value!);
+      const jobText = file.text.slice(yaml.offsets(job.value!)[0], yaml.offsets(job.value!)[1]);
       for (const service of services) {
         const imageNode = yaml.get(service.value, 'image') ?? service.value;
         const imageText = yaml.text(imageNode);
@@ -117,6 +170,7 @@ export function workflowDatabases(suite: Suite): DbDefinition[] {
           readiness: { healthcheck: health, waited: how !== null, how },
           pgdata: undefined,
           ephemeralHost: true,
+          tests: { env: testsEnv, portHandedOver: new RegExp(`\\bjob\\.services\\.${escapeRegExp(service.key)}\\.ports\\b`).test(jobText) },
         });
       }
     }
