@@ -1,13 +1,39 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { hasUnknownWords, isKnown, postgresRuns } from '../src/model/dbscript.js';
-import { isLocalHost, isPostgresUrl, suiteDbUrls } from '../src/model/dburl.js';
+import { isLocalHost, isPostgresDialect, isPostgresUrl, parseDbUrl, suiteDbUrls, targetOf } from '../src/model/dburl.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 import type { Suite } from '../src/model/suite.js';
 
 /** Do the suite's tests connect from the host (a PostgreSQL URL on localhost), not from inside the container network? */
 function connectsFromHost(suite: Suite): boolean {
   return suiteDbUrls(suite).some((url) => isPostgresUrl(url) && url.target !== null && isLocalHost(url.target.host));
+}
+
+/**
+ * The fixed port the suite's URL connects to on localhost, as the tests see it in a CI job with this
+ * environment: a URL read from a variable the job sets is the job's value; null when any URL's port is
+ * not statically known (a value from a `\${{ }}` expression, a URL built at run time).
+ */
+function fixedTestPort(suite: Suite, env: Map<string, string | null>): string | null {
+  const ports = new Set<string>();
+  for (const url of suiteDbUrls(suite)) {
+    if (!isPostgresUrl(url)) continue;
+    let target = url.target;
+    const name = url.resolved.envName;
+    if (name !== null && env.has(name)) {
+      const value = env.get(name);
+      const parsed = value ? parseDbUrl(value) : null;
+      if (!parsed) return null;
+      if (!isPostgresDialect(parsed.dialect)) continue;
+      target = targetOf(parsed);
+    }
+    if (!target || target.host === null) return null;
+    if (!isLocalHost(target.host)) continue;
+    if (target.port === null || !/^\d+$/.test(target.port)) return null;
+    ports.add(target.port);
+  }
+  return ports.size === 1 ? [...ports][0]! : null;
 }
 
 export default defineRule({
@@ -24,7 +50,7 @@ export default defineRule({
     example: 'docker run -d --name shop-postgres-test --tmpfs /var/lib/postgresql/data postgres:17',
     useInstead: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
     exceptions:
-      'For a docker compose service or a Docker SDK container of the suite, only when the suite\'s URL connects to localhost (tests that run inside the container network reach the service by name); for a GitHub Actions job service, unless the job runs in a `container:` (it then reaches the service by name); a CI service on a random port (`- 5432`, read through `job.services`) is not reported. Publish flags whose value cannot be known statically, and argument lists built from unknown arrays, are not reported. `--network host` is only reported as info: the container shares the host\'s network, so PostgreSQL listens on the host\'s port 5432 (the dev port) unless the command changes it.',
+      'For a docker compose service or a Docker SDK container of the suite, only when the suite\'s URL connects to localhost (tests that run inside the container network reach the service by name); for a GitHub Actions job service, unless the job runs in a `container:` (it then reaches the service by name); a CI service on a random host port (`ports: [5432]`) is reported only when the suite\'s URL (in the code, or the value the job sets for the variable the code reads) names a fixed port on localhost and the job never reads the mapped port (`${{ job.services.postgres.ports[5432] }}`). Publish flags whose value cannot be known statically, and argument lists built from unknown arrays, are not reported. `--network host` is only reported as info: the container shares the host\'s network, so PostgreSQL listens on the host\'s port 5432 (the dev port) unless the command changes it.',
   },
   check({ suite, report }) {
     for (const definition of suiteDatabases(suite)) {
@@ -42,7 +68,19 @@ export default defineRule({
         continue;
       }
       const random = ports.find((port) => port.random && port.container !== null && /^\d+(\/tcp)?$/.test(port.container));
-      if (!random || definition.kind === 'ci-service' || ports.some((port) => port !== random && !port.random)) continue;
+      if (!random || ports.some((port) => port !== random && !port.random)) continue;
+      if (definition.kind === 'ci-service') {
+        // The runner maps a random host port, which the job must hand to the tests (`job.services.<id>.ports[5432]`).
+        const fixed = definition.tests && !definition.tests.portHandedOver ? fixedTestPort(suite, definition.tests.env) : null;
+        if (fixed === null) continue;
+        report({
+          file: definition.file,
+          range: random.entry.range,
+          message: `${definition.label} publishes container port ${random.container} on a random host port, but the suite's URL connects to port ${fixed}: the tests cannot reach the service`,
+          hint: `Publish it on a fixed port (\`- ${fixed}:5432\`), or hand the mapped port to the tests: \`\${{ job.services.${definition.service}.ports[5432] }}\` in the URL the job sets.`,
+        });
+        continue;
+      }
       report({
         file: definition.file,
         range: random.entry.range,
