@@ -1,7 +1,9 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { isLocalHost, isPostgresUrl, isWellFormed, suiteDbUrls, type SuiteDbUrl } from '../src/model/dburl.js';
+import { isLocalHost, isPostgresDialect, isPostgresUrl, isWellFormed, parseDbUrl, suiteDbUrls, targetOf, type SuiteDbUrl } from '../src/model/dburl.js';
 import { envSets } from '../src/model/pyvalues.js';
+import { setForSuite, suiteEnvironment, type SuiteEnvironment } from '../src/model/suite-env.js';
+import { settingsInProject } from '../src/model/settings-values.js';
 
 const URLISH_VARIABLE = /(url|uri|dsn|database|postgres|pg|db)/i;
 
@@ -20,7 +22,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a suite database URL on the dev port (default 5432) of a local host, a URL taken from the app\'s own settings, and a URL read from a `DATABASE_URL`-style variable with no default.',
+      'Reports a suite database URL on the dev port (default 5432) of a local host, a URL taken from the app\'s own settings, and a URL read from a `DATABASE_URL`-style variable with no default. The URL is followed through module constants, `+` and f-strings (`create_engine(DB_PREFIX + DB_URI)` with both taken from the settings), and into the app\'s modules: a settings field\'s default (`Field(default=...)`, `os.getenv("X", default)`, starlette/decouple `config("X", default=...)`), a `@property` that builds the URL from fields with defaults, `settings = get_settings()`. A URL the conftest puts into the environment for the app\'s settings to read (`os.environ.setdefault("DATABASE_URL", "...:5432/...")`) counts as the suite\'s URL.',
     whyItMatters:
       'The integration suite creates tables, inserts rows and may drop everything at the end. Pointed at the development database (the app\'s settings, the shell\'s `DATABASE_URL`, port 5432) it does that to the data you work with, and it passes or fails depending on what happens to be in there.',
     example:
@@ -28,9 +30,11 @@ export default defineRule({
     useInstead:
       '# Must match scripts/test-db.sh: the throw-away database on port 5433\nTEST_DB_URL = os.getenv("TEST_DATABASE_URL", "postgresql://testuser:testpass@localhost:5433/app_test")',
     exceptions:
-      'Silent on a `TEST_DATABASE_URL`-style variable whose default points at the test port, on hosts other than the local machine (a CI service container on port 5432 is not the dev database), and when the conftest itself sets the variable the settings read (`os.environ["DATABASE_URL"] = TEST_DB_URL` before importing the app).',
+      'Silent on a `TEST_DATABASE_URL`-style variable whose default points at the test port, on hosts other than the local machine (a CI service container on port 5432 is not the dev database), and when the conftest itself sets the variable the settings read (`os.environ["DATABASE_URL"] = TEST_DB_URL` before importing the app). Settings whose defaults can be read are judged by them: silent when they point elsewhere than the dev port, or when the suite\'s runner (a script, make target or CI step), pytest-env or a conftest sets a variable that replaces a piece of them (the field\'s name or alias, the variable a default is read from); a `setdefault` URL is silent when the runner exports that variable. Silent when a conftest loads a dotenv file, when the settings come from a module outside the project, for a test-named setting (`settings.TEST_DATABASE_URL`) whose value cannot be read, for a settings URL with other text added (`f"{settings.DB_URL}_test"`), and for SQLite.',
   },
   check({ suite, config, report }) {
+    let environment: SuiteEnvironment | null = null;
+    const env = (): SuiteEnvironment => (environment ??= suiteEnvironment(suite));
     for (const url of suiteDbUrls(suite)) {
       if (!isPostgresUrl(url)) continue;
       const range = nodeRange(url.anchor);
@@ -39,6 +43,28 @@ export default defineRule({
         // The conftest may point the settings at the test database through the environment first.
         const sets = [...envSets(url.module).keys()];
         if (sets.some((name) => URLISH_VARIABLE.test(name))) continue;
+        if (env().dotenv) continue; // a conftest loads a dotenv file: which values the settings get is not known
+        const followed = url.followed;
+        if (followed) {
+          // Known defaults: judged by where they point, unless the runner or a conftest replaces a piece of them.
+          if (setForSuite(env(), followed.overriddenBy)) continue;
+          const parsed = parseDbUrl(followed.value);
+          if (!parsed || !isPostgresDialect(parsed.dialect) || !isWellFormed(parsed)) continue;
+          const target = targetOf(parsed);
+          if (!isLocalHost(target.host) || target.port !== String(config.devPort)) continue;
+          report({
+            file: url.file,
+            range,
+            message: `${describeUse(url)} takes the database URL from the app's own settings, which default to \`${shorten(followed.value)}\` on port ${config.devPort}, the development database's port: the tests would write to the dev database`,
+            hint: 'Give the suite its own URL that matches the DB script (e.g. `TEST_DB_URL = "postgresql://...@localhost:5433/app_test"`), or set the settings\' variable to it in the runner.',
+            related: [{ file: followed.file, range: nodeRange(followed.node), message: 'the default is written here' }],
+          });
+          continue;
+        }
+        // A settings value meant for tests (`settings.TEST_DATABASE_URL`) whose value cannot be followed,
+        // or settings from a module outside the project: nothing is known.
+        if (/test/i.test(resolved.settings?.text ?? '')) continue;
+        if (!resolved.settings || !settingsInProject(suite.project, url.module, resolved.settings)) continue;
         report({
           file: url.file,
           range,
@@ -47,7 +73,10 @@ export default defineRule({
         });
         continue;
       }
+      // The runner (or pytest-env) sets the variable the URL is read from: the shell's value is not what the suite gets.
+      if (resolved.envName && env().byRunner.has(resolved.envName.toUpperCase())) continue;
       if (resolved.origin === 'env-no-default' && resolved.envName && !/test/i.test(resolved.envName)) {
+        if (env().byModules.has(resolved.envName.toUpperCase())) continue; // another fixture module sets it
         report({
           file: url.file,
           range,
@@ -56,11 +85,18 @@ export default defineRule({
         });
         continue;
       }
+      if (url.use === 'environment' && url.envName) {
+        // `setdefault` yields to a value the runner exports.
+        const set = envSets(url.module).get(url.envName);
+        if (set?.kind === 'setdefault' && env().byRunner.has(url.envName.toUpperCase())) continue;
+      }
       const target = url.target;
       if (!target || target.port === null || !isLocalHost(target.host)) continue;
       if (url.parsed && !isWellFormed(url.parsed)) continue; // SL205 explains that URL
       if (target.port !== String(config.devPort)) continue;
-      const where = resolved.envName ? ` (the default of \`${resolved.envName}\`)` : '';
+      const where = url.use === 'environment' && url.envName
+        ? ` (put into \`${url.envName}\` for the app's settings to read)`
+        : resolved.envName ? ` (the default of \`${resolved.envName}\`)` : '';
       report({
         file: url.file,
         range,
@@ -70,3 +106,7 @@ export default defineRule({
     }
   },
 });
+
+function shorten(text: string): string {
+  return text.length > 70 ? `${text.slice(0, 67)}...` : text;
+}

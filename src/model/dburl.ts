@@ -25,6 +25,8 @@ import type { Suite } from './suite.js';
 import { callArguments, calleeName, nodesOfType, pyModule, type FunctionInfo, type PyModule } from './python.js';
 import { envSets, literalContentStart, resolveUrl, type ResolvedUrl } from './pyvalues.js';
 import { suitePythonFiles } from './suite-modules.js';
+import { settingDefault, type SettingDefault } from './settings-values.js';
+import type { Project } from './suite.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -140,7 +142,8 @@ export function targetOf(parsed: ParsedDbUrl): DbTarget {
 // ---------------------------------------------------------------------------------------------
 // The suite's URLs
 
-export type UrlUse = 'engine' | 'async-engine' | 'agent' | 'constant';
+/** `environment`: a URL the suite puts into `os.environ` (`setdefault("DATABASE_URL", ...)`) for the app to read. */
+export type UrlUse = 'engine' | 'async-engine' | 'agent' | 'constant' | 'environment';
 
 export interface SuiteDbUrl {
   file: SourceFile;
@@ -162,6 +165,13 @@ export interface SuiteDbUrl {
   anchor: Node;
   /** The file the anchor sits in (always `file`: URLs are only followed inside one module). */
   anchorFile: SourceFile;
+  /**
+   * For a URL from the app's settings ('settings' origin): what the app's code gives when the
+   * environment replaces nothing (field defaults, `getenv` defaults), followed into its modules; null when unknown.
+   */
+  followed: SettingDefault | null;
+  /** For 'environment': the variable set. */
+  envName: string | null;
 }
 
 const ENGINE_FACTORIES: Record<string, UrlUse> = { create_engine: 'engine', create_async_engine: 'async-engine' };
@@ -196,8 +206,9 @@ function enclosingFunctionInfo(module: PyModule, node: Node): FunctionInfo | nul
   return null;
 }
 
-function describe(file: SourceFile, module: PyModule, use: UrlUse, call: Node | null, expression: Node, fn: FunctionInfo | null): SuiteDbUrl {
+function describe(project: Project, file: SourceFile, module: PyModule, use: UrlUse, call: Node | null, expression: Node, fn: FunctionInfo | null): SuiteDbUrl {
   const resolved = resolveUrl(module, expression, fn, envSets(module));
+  const followed = resolved.origin === 'settings' ? settingDefault(project, module, resolved.source ?? expression) : null;
   const parsed = resolved.value !== null ? parseDbUrl(resolved.value) : null;
   let target: DbTarget | null = parsed ? targetOf(parsed) : null;
   if (resolved.parts) {
@@ -211,7 +222,7 @@ function describe(file: SourceFile, module: PyModule, use: UrlUse, call: Node | 
       database: known('database', p.database),
     };
   }
-  return { file, module, use, call, expression, fn, resolved, parsed, target, anchor: resolved.literal ?? resolved.source ?? expression, anchorFile: file };
+  return { file, module, use, call, expression, fn, resolved, parsed, target, anchor: resolved.literal ?? resolved.source ?? expression, anchorFile: file, followed, envName: null };
 }
 
 /** Is the URL (when known) one of PostgreSQL's? URLs of unknown value count, other databases do not. */
@@ -227,7 +238,9 @@ const cache = new WeakMap<Suite, SuiteDbUrl[]>();
  * The database URLs of a suite: every URL given to `create_engine`/`create_async_engine` or a DB agent
  * in the suite's test modules and fixture modules (conftests above and inside, `pytest_plugins`,
  * imported fixture modules), plus module constants named like a database URL whose
- * value is a PostgreSQL URL (the skill's `TEST_DB_URL`) that no engine call already accounts for.
+ * value is a PostgreSQL URL (the skill's `TEST_DB_URL`) and PostgreSQL URLs the modules put into such a
+ * variable of the environment (`os.environ.setdefault("DATABASE_URL", ...)`), that no engine call
+ * already accounts for.
  */
 export function suiteDbUrls(suite: Suite): SuiteDbUrl[] {
   const cached = cache.get(suite);
@@ -243,7 +256,7 @@ export function suiteDbUrls(suite: Suite): SuiteDbUrl[] {
       const argument = urlArgument(call, use);
       if (!argument) continue;
       const fn = enclosingFunctionInfo(module, call);
-      const url = describe(file, module, use, call, argument, fn);
+      const url = describe(suite.project, file, module, use, call, argument, fn);
       const key = `${url.anchor.startIndex}:${url.anchor.endIndex}`;
       if (seen.has(`${file.path}#${key}`)) continue;
       seen.add(`${file.path}#${key}`);
@@ -251,7 +264,17 @@ export function suiteDbUrls(suite: Suite): SuiteDbUrl[] {
     }
     for (const [name, { value }] of module.assignments) {
       if (!URL_CONSTANT_NAME.test(name)) continue;
-      const url = describe(file, module, 'constant', null, value, null);
+      const url = describe(suite.project, file, module, 'constant', null, value, null);
+      if (!url.parsed || !isPostgresDialect(url.parsed.dialect)) continue;
+      const key = `${file.path}#${url.anchor.startIndex}:${url.anchor.endIndex}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      result.push(url);
+    }
+    // `os.environ.setdefault("DATABASE_URL", "postgresql://...")` before the app is imported: the URL the app's settings will read.
+    for (const [name, set] of envSets(module)) {
+      if (!URL_CONSTANT_NAME.test(name)) continue;
+      const url = { ...describe(suite.project, file, module, 'environment', null, set.value, null), envName: name };
       if (!url.parsed || !isPostgresDialect(url.parsed.dialect)) continue;
       const key = `${file.path}#${url.anchor.startIndex}:${url.anchor.endIndex}`;
       if (seen.has(key)) continue;

@@ -80,7 +80,8 @@ function searchEntries(project: Project, file: SourceFile): string[] {
   return [...new Set(entries)];
 }
 
-function resolveDotted(project: Project, file: SourceFile, dotted: string, level: number): SourceFile | null {
+/** The project file a module imported from `file` stands for (as pytest's sys.path finds it); null when outside the project. */
+export function resolveDotted(project: Project, file: SourceFile, dotted: string, level: number): SourceFile | null {
   if (level > 0) {
     let base = path.dirname(file.path);
     for (let i = 1; i < level; i++) base = path.dirname(base);

@@ -220,7 +220,10 @@ export function resolveUrl(module: PyModule, node: Node, fn: FunctionInfo | null
     case 'concatenated_string':
     case 'binary_operator': {
       const value = stringValue(module, expression) ?? localString(module, expression, fn, sets, depth);
-      if (value === null) return unknown;
+      if (value === null) {
+        const settings = settingsComposite(module, expression, fn, sets, depth);
+        return settings ? { ...unknown, origin: 'settings', settings, source: expression } : unknown;
+      }
       const plain = expression.type === 'string' && isPlainLiteral(expression);
       return { ...unknown, value, origin: plain ? 'literal' : 'computed', literal: plain ? expression : null, source: expression };
     }
@@ -242,7 +245,7 @@ export function resolveUrl(module: PyModule, node: Node, fn: FunctionInfo | null
       while (head && (head.type === 'attribute' || head.type === 'call')) {
         head = head.type === 'attribute' ? head.childForFieldName('object') : head.childForFieldName('function');
       }
-      if (head?.type === 'identifier' && isAppImport(module.imports.get(head.text))) return { ...unknown, origin: 'settings', settings: expression, source: expression };
+      if (head?.type === 'identifier' && isAppObject(module, head, depth)) return { ...unknown, origin: 'settings', settings: expression, source: expression };
       return unknown;
     }
     case 'call':
@@ -278,6 +281,85 @@ export function resolveUrl(module: PyModule, node: Node, fn: FunctionInfo | null
     default:
       return unknown;
   }
+}
+
+/**
+ * Is the name the app's settings object (or the module that holds them): an import from the app
+ * (`from app.config import settings`), or a module constant made from one (`settings = get_settings()`,
+ * `_SETTINGS = app_config.get_settings()`)?
+ */
+function isAppObject(module: PyModule, name: Node, depth: number): boolean {
+  if (depth > 20) return false;
+  if (isAppImport(module.imports.get(name.text))) return true;
+  const assigned = module.assignments.get(name.text);
+  if (!assigned) return false;
+  let head: Node | null = unparenthesize(assigned.value);
+  while (head && (head.type === 'attribute' || head.type === 'call')) {
+    head = head.type === 'attribute' ? head.childForFieldName('object') : head.childForFieldName('function');
+  }
+  return head?.type === 'identifier' && head.text !== name.text && isAppImport(module.imports.get(head.text));
+}
+
+/** A URL scheme and nothing else: `postgresql+asyncpg://`. */
+const SCHEME_ONLY = /^[A-Za-z][\w+]*:\/\/$/;
+
+/**
+ * A concatenation or f-string of the app's settings (`DATABASE_PREFIX + DATABASE_URI`, both taken
+ * from the settings; `f"postgresql+asyncpg://{settings.DB_URI}"`): the settings node when every piece is
+ * either the app's settings or a literal URL scheme. Any other literal text (a `_test` suffix, another
+ * database name) changes the URL into one that is not the settings' own: null.
+ */
+function settingsComposite(module: PyModule, node: Node, fn: FunctionInfo | null, sets: Map<string, EnvSet>, depth: number): Node | null {
+  if (depth > 20) return null;
+  const pieces: Node[] = [];
+  const expression = unparenthesize(node);
+  if (expression.type === 'binary_operator') {
+    if (expression.childForFieldName('operator')?.text !== '+') return null;
+    const left = expression.childForFieldName('left');
+    const right = expression.childForFieldName('right');
+    if (!left || !right) return null;
+    pieces.push(left, right);
+  } else if (expression.type === 'string') {
+    const start = expression.namedChildren.find((c) => c.type === 'string_start')?.text ?? '"';
+    if (!/f/i.test(start)) return null;
+    for (const part of expression.namedChildren) {
+      if (part.type === 'string_start' || part.type === 'string_end') continue;
+      if (part.type === 'interpolation') {
+        if (part.namedChildren.some((c) => c.type === 'format_specifier' || c.type === 'type_conversion')) return null;
+        const inner = part.namedChild(0);
+        if (!inner) return null;
+        pieces.push(inner);
+      } else if (part.type === 'string_content') {
+        if (!SCHEME_ONLY.test(part.text)) return null;
+      } else return null;
+    }
+  } else return null;
+  let settings: Node | null = null;
+  for (const piece of pieces) {
+    const resolved = resolveUrl(module, piece, fn, sets, depth + 1);
+    if (resolved.origin === 'settings') settings ??= resolved.settings;
+    else if (resolved.value !== null ? !SCHEME_ONLY.test(resolved.value) : !isSettingsAttribute(module, piece, fn, depth + 1)) return null;
+  }
+  return settings;
+}
+
+/** `settings.POSTGRES_SYNC_PREFIX` (any name), directly or through a local or module constant. */
+function isSettingsAttribute(module: PyModule, node: Node, fn: FunctionInfo | null, depth: number): boolean {
+  if (depth > 20) return false;
+  const expression = unparenthesize(node);
+  if (expression.type === 'identifier') {
+    const local = localValue(fn, expression.text);
+    if (local === null) return false;
+    if (local) return isSettingsAttribute(module, local, fn, depth + 1);
+    const assigned = module.assignments.get(expression.text);
+    return assigned ? isSettingsAttribute(module, assigned.value, null, depth + 1) : false;
+  }
+  if (expression.type !== 'attribute') return false;
+  let head: Node | null = expression.childForFieldName('object');
+  while (head && (head.type === 'attribute' || head.type === 'call')) {
+    head = head.type === 'attribute' ? head.childForFieldName('object') : head.childForFieldName('function');
+  }
+  return head?.type === 'identifier' && isAppObject(module, head, depth + 1);
 }
 
 /** f-strings and concatenations over local names bound once (stringValue covers module constants). */
