@@ -22,3 +22,11 @@ export function allRules(): Promise<RuleDefinition[]> {
   })();
   return loaded;
 }
+
+/** The codes of every registered rule, read from the file names alone (no rule module is loaded). */
+export function ruleCodes(): string[] {
+  return readdirSync(new URL('.', import.meta.url))
+    .map((name) => /^(SL\d{3})-[a-z0-9-]+\.js$/.exec(name)?.[1])
+    .filter((code): code is string => code !== undefined)
+    .sort();
+}

@@ -3,8 +3,8 @@
 import path from 'node:path';
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import yargs from 'yargs';
-import { allRules } from '../rules/index.js';
-import { ConfigError } from './config.js';
+import { allRules, ruleCodes } from '../rules/index.js';
+import { codeMatches, ConfigError } from './config.js';
 import { lint, UsageError, type LintRequest } from './engine.js';
 import { fixSummary, formatFixedList, formatNote, isFailureNote, formatPlanDiff, outcomeMessages, planChanges, unsafeHint } from './fix/report.js';
 import type { Diagnostic, RuleDefinition, Severity } from './rule.js';
@@ -17,9 +17,11 @@ import { formatRdjson } from './report/rdjson.js';
 import { formatStatistics } from './report/statistics.js';
 import { writeOutputFile } from './report/output-file.js';
 import { applyBaseline, BaselineError, baselineSummary, readBaseline, writeBaseline } from './baseline.js';
-import { formatConcise, formatPretty } from './report/text.js';
+import { checkedScope, formatConcise, formatPretty } from './report/text.js';
 import { formatRuleDocs, formatRuleTable } from './report/docs.js';
 import { NativeLoadError } from './native.js';
+import { explainUsageFailure } from './usage-errors.js';
+import { suggestCode } from './near-miss.js';
 
 export const FORMATS = ['pretty', 'concise', 'json', 'json-lines', 'github', 'sarif', 'junit', 'gitlab', 'rdjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -53,8 +55,9 @@ function colorFor(io: Io, flag: boolean | undefined): ChalkInstance {
   return new Chalk({ level: supportsColor ? supportsColor.level : 0 });
 }
 
-function splitCodes(values: string[] | undefined): string[] | undefined {
-  if (!values) return undefined;
+function splitCodes(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const values = Array.isArray(value) ? value : [value];
   return values.flatMap((value) => value.split(',')).map((code) => code.trim()).filter(Boolean);
 }
 
@@ -110,7 +113,10 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {
-      throw new UsageError((message || (error ? error.message : 'invalid usage')).replace(/\s*\n\s*/g, ' '));
+      if (!message) throw new UsageError((error ? error.message : 'invalid usage').replace(/\s*\n\s*/g, ' '));
+      // The command's own options (yargs lists them at the time of the failure), for "did you mean --fix?".
+      const known = Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+      throw new UsageError(explainUsageFailure(message, argv, { names: known }));
     })
     .command(
       ['check [paths..]', '$0 [paths..]'],
@@ -119,8 +125,9 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         command
           .positional('paths', { type: 'string', array: true, describe: 'Files or directories to check' })
           .option('format', { choices: FORMATS, default: 'pretty' as Format, describe: 'Output format' })
-          .option('select', { type: 'string', array: true, describe: 'Only these rule codes or prefixes (comma-separated), replacing the configured selection' })
-          .option('ignore', { type: 'string', array: true, describe: 'Also ignore these rule codes or prefixes' })
+          // One value each (comma-separated, or the option repeated): a greedy list would swallow the paths after it.
+          .option('select', { type: 'string', describe: 'Only these rule codes or prefixes (comma-separated), replacing the configured selection' })
+          .option('ignore', { type: 'string', describe: 'Also ignore these rule codes or prefixes (comma-separated)' })
           .option('config', { type: 'string', describe: 'Use this configuration file instead of the discovered one' })
           .option('fail-on', { choices: ['error', 'warning'] as const, describe: 'Lowest severity that makes the exit code 1 (info never does) [default: warning, or error with --quiet]' })
           .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 even when there are findings' })
@@ -142,8 +149,15 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         const failOn = args['fail-on'] ?? (args.quiet ? 'error' : 'warning');
         const select = splitCodes(args.select);
         const ignore = splitCodes(args.ignore);
-        for (const code of [...(select ?? []), ...(ignore ?? [])]) {
-          if (!CODE.test(code)) throw new UsageError(`\`${code}\` is not a rule code or prefix (like SL1 or SL101)`);
+        // A code that matches no rule would select or ignore nothing, silently: say so, with the likely code.
+        const knownCodes = [...new Set([...ruleCodes(), ...(options.rules ?? []).map((rule) => rule.code)])];
+        for (const [flag, codes] of [['--select', select], ['--ignore', ignore]] as const) {
+          for (const code of codes ?? []) {
+            const guess = suggestCode(code, knownCodes);
+            const hint = guess ? `; did you mean ${guess}?` : '';
+            if (!CODE.test(code)) throw new UsageError(`\`${code}\` is not a rule code or prefix (like SL1 or SL101)${hint}`);
+            if (!knownCodes.some((known) => codeMatches(known, code))) throw new UsageError(`${flag} ${code} matches no rule${hint || ' (see `smoke-lint rules`)'}`);
+          }
         }
         const request: LintRequest = {
           paths: args.paths ?? [],
@@ -211,7 +225,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         if (fixRun) {
           const fixed = fixRun.outcome.fixed;
           if (human) {
-            if (fixed.length > 0) text = replaceSummary(text, fixSummary(fixed.length, diagnostics.length));
+            if (fixed.length > 0) text = replaceSummary(text, fixSummary(fixed.length, diagnostics.length, checkedScope(input)));
             if (args['show-fixes']) text = formatFixedList(fixed, io.cwd) + text;
           } else if (args['show-fixes']) {
             io.stderr(formatFixedList(fixed, io.cwd));
@@ -316,7 +330,9 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     if (printed) io.stdout(printed.endsWith('\n') ? printed : `${printed}\n`);
     return exitCode;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof NativeLoadError || error instanceof BaselineError) return fail(error.message);
+    // A configuration error starts with its file (`file:line:col: ...`), shown relative to where the user is.
+    if (error instanceof ConfigError) return fail(error.message.startsWith(io.cwd + path.sep) ? error.message.slice(io.cwd.length + 1) : error.message);
+    if (error instanceof UsageError || error instanceof NativeLoadError || error instanceof BaselineError) return fail(error.message);
     if (error instanceof Error && error.name === 'YError') return fail(error.message);
     return fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this)`);
   }

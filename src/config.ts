@@ -1,7 +1,9 @@
 // Ruff-style configuration: `[tool.smoke-lint]` in the nearest pyproject.toml, or a `.smoke-lint.toml`.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseToml } from 'smol-toml';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { ruleCodes } from '../rules/index.js';
+import { closest, suggestCode } from './near-miss.js';
 import { describeIoError } from './source.js';
 
 export interface Config {
@@ -85,22 +87,67 @@ const KEYS: Record<string, { check: Checker; expected: string }> = {
 
 const CODE_PATTERN = /^SL\d{0,3}$/;
 
-/** Validates a `[tool.smoke-lint]` table and merges it over the defaults. */
-export function configFromTable(table: Record<string, unknown>, source: string): Config {
+/** Where a configuration came from: the file, its text and the table's header (null: the file's top level). */
+export interface ConfigSource {
+  file: string;
+  text: string;
+  table: string | null;
+}
+
+/**
+ * `file:line:col` of a key of the configuration table (or of `value`, quoted, written after the key), so
+ * that an editor or terminal jumps to it; the bare file when the text does not show it plainly.
+ */
+export function configLocation(source: ConfigSource | string, key: string, value?: string): string {
+  if (typeof source === 'string') return source;
+  const lines = source.text.split(/\r?\n/);
+  let table: string | null = null;
+  let offset = 0;
+  for (const [index, line] of lines.entries()) {
+    const header = /^\s*\[([^\[\]]+)\]\s*(#.*)?$/.exec(line);
+    if (header) table = header[1]!.replace(/["'\s]/g, '');
+    else if (table === source.table) {
+      const keyMatch = new RegExp(`^(\\s*)(["']?)${key.replace(/[-]/g, '\\-')}\\2\\s*=`).exec(line);
+      if (keyMatch) {
+        if (value === undefined) return `${source.file}:${index + 1}:${keyMatch[1]!.length + 1}`;
+        // The value may sit on a later line of a multi-line array or inline table.
+        const rest = source.text.slice(offset);
+        const found = new RegExp(`(["'])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1`).exec(rest);
+        if (!found) return `${source.file}:${index + 1}:${keyMatch[1]!.length + 1}`;
+        const at = offset + found.index;
+        const before = source.text.slice(0, at);
+        return `${source.file}:${before.split('\n').length}:${at - before.lastIndexOf('\n')}`;
+      }
+    }
+    offset += line.length + (source.text[offset + line.length] === '\r' ? 2 : 1);
+  }
+  return source.file;
+}
+
+/** Validates a `[tool.smoke-lint]` table and merges it over the defaults; `source` is the file name, or where to find the keys for messages. */
+export function configFromTable(table: Record<string, unknown>, source: string | ConfigSource): Config {
   const config = defaultConfig();
-  config.source = source;
+  const file = typeof source === 'string' ? source : source.file;
+  config.source = file;
   for (const [key, value] of Object.entries(table)) {
     const spec = KEYS[key];
     if (!spec) {
-      throw new ConfigError(`${source}: unknown key \`${key}\` (known: ${Object.keys(KEYS).join(', ')})`);
+      const guess = closest(key, Object.keys(KEYS), 2);
+      throw new ConfigError(`${configLocation(source, key)}: unknown key \`${key}\`${guess ? ` (did you mean \`${guess}\`?)` : ''} (known: ${Object.keys(KEYS).join(', ')})`);
     }
-    if (!spec.check(value)) throw new ConfigError(`${source}: \`${key}\` must be ${spec.expected}`);
+    if (!spec.check(value)) throw new ConfigError(`${configLocation(source, key)}: \`${key}\` must be ${spec.expected}`);
   }
+  const known = ruleCodes();
+  const checkCode = (key: string, code: string): void => {
+    const where = configLocation(source, key, code);
+    const guess = suggestCode(code, known);
+    const hint = guess ? `; did you mean ${guess}?` : '';
+    if (!CODE_PATTERN.test(code)) throw new ConfigError(`${where}: \`${key}\` has \`${code}\`, which is not a rule code or prefix like SL1 or SL101${hint}`);
+    if (!known.some((rule) => codeMatches(rule, code))) throw new ConfigError(`${where}: \`${key}\` has \`${code}\`, which matches no rule${hint || ' (see `smoke-lint rules`)'}`);
+  };
   const codes = (key: string): string[] => {
     const list = table[key] as string[];
-    for (const code of list) {
-      if (!CODE_PATTERN.test(code)) throw new ConfigError(`${source}: \`${key}\` has \`${code}\`, which is not a rule code or prefix like SL1 or SL101`);
-    }
+    for (const code of list) checkCode(key, code);
     return list;
   };
   if ('select' in table) config.select = codes('select');
@@ -108,9 +155,7 @@ export function configFromTable(table: Record<string, unknown>, source: string):
   if ('per-file-ignores' in table) {
     const map = table['per-file-ignores'] as Record<string, string[]>;
     config.perFileIgnores = Object.entries(map).map(([pattern, list]) => {
-      for (const code of list) {
-        if (!CODE_PATTERN.test(code)) throw new ConfigError(`${source}: \`per-file-ignores\` has \`${code}\`, which is not a rule code`);
-      }
+      for (const code of list) checkCode('per-file-ignores', code);
       return { pattern, codes: list };
     });
   }
@@ -128,7 +173,8 @@ export function configFromTable(table: Record<string, unknown>, source: string):
   return config;
 }
 
-function readToml(file: string): Record<string, unknown> {
+/** A TOML file's data and text; a syntax error is one line, `file:line:col: invalid TOML: what`. */
+function readToml(file: string): { data: Record<string, unknown>; text: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -136,8 +182,12 @@ function readToml(file: string): Record<string, unknown> {
     throw new ConfigError(`cannot read ${file}: ${describeIoError(error)}`);
   }
   try {
-    return parseToml(text) as Record<string, unknown>;
+    return { data: parseToml(text) as Record<string, unknown>, text };
   } catch (error) {
+    if (error instanceof TomlError) {
+      const detail = error.message.replace(/^Invalid TOML document:\s*/, '').split('\n')[0];
+      throw new ConfigError(`${file}:${error.line}:${error.column}: invalid TOML: ${detail}`);
+    }
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ConfigError(`${file}: invalid TOML: ${detail}`);
   }
@@ -146,12 +196,12 @@ function readToml(file: string): Record<string, unknown> {
 /** Loads an explicit `--config` file: a pyproject.toml (its tool table) or a smoke-lint TOML file. */
 export function loadConfigFile(file: string): Config {
   if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
-  const data = readToml(file);
+  const { data, text } = readToml(file);
   if (path.basename(file) === 'pyproject.toml') {
     const table = toolTable(data, file);
-    return table ? configFromTable(table, file) : { ...defaultConfig(), source: file };
+    return table ? configFromTable(table, { file, text, table: 'tool.smoke-lint' }) : { ...defaultConfig(), source: file };
   }
-  return configFromTable(data, file);
+  return configFromTable(data, { file, text, table: null });
 }
 
 function toolTable(data: Record<string, unknown>, file: string): Record<string, unknown> | null {
@@ -170,11 +220,15 @@ export function discoverConfig(directory: string): Config {
   let current = path.resolve(directory);
   for (;;) {
     const dotfile = path.join(current, '.smoke-lint.toml');
-    if (existsSync(dotfile)) return configFromTable(readToml(dotfile), dotfile);
+    if (existsSync(dotfile)) {
+      const { data, text } = readToml(dotfile);
+      return configFromTable(data, { file: dotfile, text, table: null });
+    }
     const pyproject = path.join(current, 'pyproject.toml');
     if (existsSync(pyproject)) {
-      const table = toolTable(readToml(pyproject), pyproject);
-      if (table) return configFromTable(table, pyproject);
+      const { data, text } = readToml(pyproject);
+      const table = toolTable(data, pyproject);
+      if (table) return configFromTable(table, { file: pyproject, text, table: 'tool.smoke-lint' });
     }
     const parent = path.dirname(current);
     if (parent === current) return defaultConfig();

@@ -8,14 +8,18 @@ export interface Suppression {
   scope: 'line' | 'file';
   /** Lines a line suppression covers (its own, and the next when the comment is alone on its line). */
   lines: number[];
-  codes: Array<{ code: string; used: boolean }>;
+  /** Each code as written, with its offsets in the file (SL002's fix removes a stale one from the list). */
+  codes: Array<{ code: string; used: boolean; start: number; end: number }>;
   range: Range;
+  /** The comment's offsets in the file. */
+  start: number;
+  end: number;
   reason: string | null;
 }
 
 // The codes are required: a bare `ignore` is still read, with no codes, so that SL002 reports it instead of it
 // silently doing nothing (a blanket "every code" would also hide findings nobody has seen yet).
-const DIRECTIVE = /^#\s*smoke-lint:\s*(ignore-file|ignore)\b\s*(?:\[([^\]]*)\])?(?:\s*--\s*(.*))?\s*$/;
+const DIRECTIVE = /^#\s*smoke-lint:\s*(ignore-file|ignore)\b\s*(?:\[([^\]]*)\])?(?:\s*--\s*(.*))?\s*$/d;
 
 const cache = new WeakMap<SourceFile, Suppression[]>();
 /**
@@ -39,7 +43,8 @@ export function suppressionsOf(file: SourceFile): Suppression[] {
   }
   const found: Suppression[] = [];
   for (const comment of file.tree?.rootNode.descendantsOfType('comment') ?? []) {
-    const match = DIRECTIVE.exec(comment.text.trim());
+    const text = comment.text.trimEnd();
+    const match = DIRECTIVE.exec(text);
     if (!match) continue;
     const line = comment.startPosition.row + 1;
     const lineStart = file.lineStarts[line - 1] ?? 0;
@@ -48,14 +53,34 @@ export function suppressionsOf(file: SourceFile): Suppression[] {
       file,
       scope: match[1] === 'ignore-file' ? 'file' : 'line',
       lines: standsAlone ? [line, line + 1] : [line],
-      codes: (match[2] ?? '').split(',').map((code) => code.trim()).filter(Boolean).map((code) => ({ code, used: false })),
+      codes: codesOf(match, comment.startIndex),
       range: nodeRange(comment),
+      start: comment.startIndex,
+      end: comment.startIndex + text.length,
       reason: match[3]?.trim() || null,
     });
   }
   cache.set(file, found);
   if (found.length > 0) byPath.set(file.path, { text: file.text, found });
   return found;
+}
+
+/** The codes of a directive's `[...]` list, each with its offsets in the file (`commentStart` is the comment's). */
+function codesOf(match: RegExpExecArray, commentStart: number): Suppression['codes'] {
+  const list = match[2];
+  const at = match.indices?.[2];
+  if (list === undefined || !at) return [];
+  const codes: Suppression['codes'] = [];
+  let offset = commentStart + at[0];
+  for (const part of list.split(',')) {
+    const code = part.trim();
+    if (code) {
+      const start = offset + part.indexOf(code);
+      codes.push({ code, used: false, start, end: start + code.length });
+    }
+    offset += part.length + 1;
+  }
+  return codes;
 }
 
 /** Drops suppressed diagnostics, marking each suppression code that did some work. */

@@ -78,7 +78,7 @@ test('pretty: a code frame with caret, code, hint, grouped by file, and a summar
   assert.match(result.stdout, /5 \| pytestmark = pytest\.mark\.skipif\(/);
   assert.match(result.stdout, /\| \^{10} SL104/);
   assert.match(result.stdout, /= help: /);
-  assert.match(result.stdout, /Found 1 problem \(1 warning\) in 1 file\./);
+  assert.match(result.stdout, /Found 1 problem \(1 warning\) in 1 file; 1 suite, \d+ files checked\./);
   assert.equal(result.stderr, '');
 });
 
@@ -233,7 +233,7 @@ test('configuration errors exit 2 naming the key or the file', async () => {
   const broken = makeProject({ 'pyproject.toml': '[tool.smoke-lint\nselect = [', 'tests/integration/test_api.py': GATED_MODULE });
   const brokenRun = await run([], broken);
   assert.equal(brokenRun.code, 2);
-  assert.match(brokenRun.stderr, /pyproject\.toml: invalid TOML/);
+  assert.match(brokenRun.stderr, /^smoke-lint: error: pyproject\.toml:1:\d+: invalid TOML: /);
   assert.equal(brokenRun.stderr.trim().split('\n').length, 1);
 });
 

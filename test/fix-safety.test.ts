@@ -92,7 +92,7 @@ test('cli: a dropped fix run is one line naming rule, file and why, exit 2, and 
   );
   assert.equal(readFileSync(path.join(root, SUITE, 'test_a.py'), 'utf8'), 'A = 1\n');
   assert.equal(readFileSync(path.join(root, SUITE, 'test_b.py'), 'utf8'), 'READY = 1\nB = "YYY"\n');
-  assert.match(result.stdout, /Found 2 problems \(1 fixed, 1 remaining\)\.\n$/);
+  assert.match(result.stdout, /Found 2 problems \(1 fixed, 1 remaining\); 1 suite, \d+ files? checked\.\n$/);
   const diff = await runCli(['--diff'], root, [stuck]);
   assert.equal(diff.code, 2);
   assert.equal(diff.stdout, '');

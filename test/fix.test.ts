@@ -401,7 +401,7 @@ test('cli: --diff prints the patch, writes nothing and exits 1; --fix then fixes
   const fixed = await run(['--fix', '--show-fixes', '--format', 'concise'], root);
   assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
   assert.match(fixed.stdout, /^Fixed 1 problem:\n {2}tests\/integration\/test_api\.py: SL103 .* \(fixed\)\n/);
-  assert.match(fixed.stdout, /Found 1 problem \(1 fixed, 0 remaining\)\.\n$/);
+  assert.match(fixed.stdout, /Found 1 problem \(1 fixed, 0 remaining\); 1 suite, \d+ files? checked\.\n$/);
   const after = read(root, `${SUITE}/test_api.py`);
   assert.match(after, /reason="Integration tests disabled\. Set RUN_INTEGRATION_TESTS=true to run\."/);
   assert.doesNotMatch(after.replace(/\r\n/g, ''), /\n/, 'every line still ends in CRLF');
@@ -417,7 +417,7 @@ test('cli: --exit-non-zero-on-fix exits 1 when something was fixed; remaining fi
   const root = makeProject({ [`${SUITE}/test_api.py`]: NO_REASON });
   const result = await run(['--fix', '--exit-non-zero-on-fix'], root);
   assert.equal(result.code, 1);
-  assert.match(result.stdout, /Found 1 problem \(1 fixed, 0 remaining\)\./);
+  assert.match(result.stdout, /Found 1 problem \(1 fixed, 0 remaining\); 1 suite, \d+ files? checked\./);
   assert.equal((await run(['--fix', '--exit-non-zero-on-fix'], root)).code, 0, 'nothing left to fix');
   const remaining = makeProject({
     [`${SUITE}/test_api.py`]: NO_REASON,
@@ -425,7 +425,7 @@ test('cli: --exit-non-zero-on-fix exits 1 when something was fixed; remaining fi
   });
   const partial = await run(['--fix', '--select', 'SL103,SL104'], remaining);
   assert.equal(partial.code, 1);
-  assert.match(partial.stdout, /Found 2 problems \(1 fixed, 1 remaining\)\./);
+  assert.match(partial.stdout, /Found 2 problems \(1 fixed, 1 remaining\); 1 suite, \d+ files? checked\./);
   assert.match(partial.stdout, /SL104/);
 });
 
@@ -481,7 +481,7 @@ test('cli: --fix --unsafe-fixes writes the missing pieces exactly as init would;
   assert.equal(statSync(path.join(root, SL704_NEW[2]!)).mode & 0o777, 0o755);
   assert.match(result.stdout, /^Fixed 3 problems:\n/);
   assert.match(result.stdout, /SL704 integration suite `backend\/tests\/integration` has no runner.* \(fixed\)/);
-  assert.match(result.stdout, /Found 3 problems \(3 fixed, 0 remaining\)\.\n$/);
+  assert.match(result.stdout, /Found 3 problems \(3 fixed, 0 remaining\); 1 suite, \d+ files? checked\.\n$/);
   assert.match(result.stderr, /^smoke-lint: scripts\/test-integration\.sh: created \(mode 0755\) \(SL704\)$/m);
   assert.match(result.stderr, /^smoke-lint: backend\/tests\/integration\/conftest\.py: created \(SL704\)$/m);
   assert.deepEqual(allFiles(root).filter((file) => file.includes('smoke-lint-')), [], 'no temporary file is left');

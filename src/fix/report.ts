@@ -35,9 +35,9 @@ export function formatFixedList(fixed: AppliedFix[], cwd: string): string {
   return `Fixed ${plural(fixed.length, 'problem')}:\n${lines.map((line) => `  ${line}`).join('\n')}\n\n`;
 }
 
-/** Ruff's summary: "Found 3 problems (2 fixed, 1 remaining)." */
-export function fixSummary(fixed: number, remaining: number): string {
-  return `Found ${plural(fixed + remaining, 'problem')} (${fixed} fixed, ${remaining} remaining).`;
+/** Ruff's summary: "Found 3 problems (2 fixed, 1 remaining)", then what was checked ("; 1 suite, 6 files checked."). */
+export function fixSummary(fixed: number, remaining: number, scope?: string): string {
+  return `Found ${plural(fixed + remaining, 'problem')} (${fixed} fixed, ${remaining} remaining)${scope ? `; ${scope}` : ''}.`;
 }
 
 export function unsafeHint(hidden: number): string | null {

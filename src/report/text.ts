@@ -85,10 +85,8 @@ function frame(diagnostic: Diagnostic, input: ReportInput): string[] {
 
 export function summary(input: ReportInput): string {
   const { color } = input;
-  if (input.diagnostics.length === 0) {
-    const scope = input.suitesChecked === 0 ? 'no integration suite found' : `${plural(input.suitesChecked, 'suite')}, ${plural(input.filesChecked, 'file')} checked`;
-    return `${color.green('All checks passed!')} (${scope})`;
-  }
+  const scope = checkedScope(input);
+  if (input.diagnostics.length === 0) return `${color.green('All checks passed!')} (${scope})`;
   const counts = countBySeverity(input.diagnostics);
   const parts = [
     counts.error ? color.red(plural(counts.error, 'error')) : null,
@@ -99,5 +97,10 @@ export function summary(input: ReportInput): string {
   const files = new Set(input.diagnostics.map((d) => d.file.path)).size;
   // Unsafe fixes are counted by the CLI's hint line (`unsafeHint`), with or without --fix.
   const fixNote = fixable ? ` ${fixable} fixable with \`--fix\`.` : '';
-  return `Found ${plural(input.diagnostics.length, 'problem')} (${parts.join(', ')}) in ${plural(files, 'file')}.${fixNote}`;
+  return `Found ${plural(input.diagnostics.length, 'problem')} (${parts.join(', ')}) in ${plural(files, 'file')}; ${scope}.${fixNote}`;
+}
+
+/** What the run looked at, on every summary: `1 suite, 6 files checked`, or that no suite was found. */
+export function checkedScope(input: Pick<ReportInput, 'suitesChecked' | 'filesChecked'>): string {
+  return input.suitesChecked === 0 ? 'no integration suite found' : `${plural(input.suitesChecked, 'suite')}, ${plural(input.filesChecked, 'file')} checked`;
 }
