@@ -4,6 +4,7 @@ import { indentAt, nodeRange } from '../src/source.js';
 import { appModel, sameNode, type ClientUse } from '../src/model/app.js';
 import { isContextManaged } from '../src/model/fixtures.js';
 import { fixtureUse } from '../src/model/fixture-use.js';
+import { lifespanRunsFor } from '../src/model/lifespan.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -72,7 +73,7 @@ export default defineRule({
     example: '@pytest.fixture(scope="session")\ndef client():\n    client = TestClient(app)\n    yield client',
     useInstead: '@pytest.fixture(scope="session")\ndef client():\n    with TestClient(app) as client:\n        yield client',
     exceptions:
-      'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`), and on clients no test uses: a fixture no test requests (or one a nearer fixture of the same name shadows), or a test module\'s module-level client its code never refers to.',
+      'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`), on a client whose app `asgi_lifespan.LifespanManager` starts (built inside `async with LifespanManager(app)`, or in a fixture that uses one entering it: `with` would start the app twice), and on clients no test uses: a fixture no test requests (or one a nearer fixture of the same name shadows), or a test module\'s module-level client its code never refers to.',
     fixSafety:
       'Unsafe: the fix turns `client = TestClient(app)` ... `yield client` into `with TestClient(app) as client:` with the statements up to the yield inside it. Startup handlers then run, which can change what the tests see.',
   },
@@ -88,6 +89,9 @@ export default defineRule({
       if (!use.fn && assigned && suite.testModules.includes(use.file) && !usage.moduleNameUsed(use.file, assigned.name)) continue;
       const scope = use.fn?.node ?? use.module.root;
       if (assigned && enteredLater(scope, assigned.name, use.call.endIndex)) continue;
+      // `async with LifespanManager(app)` around it, or in a fixture it uses, runs the lifespan already:
+      // entering the client too would start the app a second time.
+      if (lifespanRunsFor(use.module, use.call, usage, use.fn ? usage.definition(use.file, use.fn) : null)) continue;
       report({
         file: use.file,
         range: nodeRange(use.call),

@@ -1,38 +1,16 @@
-// What widening a per-test engine or client fixture would take, so SL203 only gives advice that works:
-// whether the app's lifespan runs in it (TestClient, or `asgi_lifespan.LifespanManager` in it or a
-// fixture it uses), which narrower fixture pins it to its scope (a per-test session or transaction:
-// `scope="session"` would raise ScopeMismatch), whether it hands out per-test state built on the
+// What widening a per-test engine or client fixture would take, so SL203 only gives advice that works
+// (whether a fixture starts the app is src/model/lifespan.ts): which narrower fixture pins it to its
+// scope (a per-test session or transaction: `scope="session"` would raise ScopeMismatch), whether it hands out per-test state built on the
 // engine, and what the project's pinned pytest-asyncio (or anyio) needs for a session-scoped async fixture.
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { Suite } from './suite.js';
-import { calleeName, type FunctionInfo, type PyModule } from './python.js';
+import type { FunctionInfo } from './python.js';
 import { ownNodes } from './fixtures.js';
 import type { FixtureDef, FixtureUse } from './fixture-use.js';
 import { atLeast, below, packageRange } from './python-pins.js';
 
 type Node = Parser.SyntaxNode;
-
-function runsLifespanManager(module: PyModule, def: FixtureDef): boolean {
-  return def.fn.node.descendantsOfType('call').some((call) => /(^|\.)LifespanManager$/.test(calleeName(module, call) ?? ''));
-}
-
-/**
- * Does the fixture run the app's lifespan with `LifespanManager` each time it runs: in itself, or in a
- * fixture it uses that is rebuilt as often (not session-scoped), transitively?
- */
-export function lifespanManaged(usage: FixtureUse, def: FixtureDef): boolean {
-  const seen = new Set<FixtureDef>();
-  const queue = [def];
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    if (runsLifespanManager(next.module, next)) return true;
-    queue.push(...usage.dependencies(next).filter((dep) => dep.scope !== null && dep.scope !== 'session'));
-  }
-  return false;
-}
 
 const SCOPE_ORDER = ['function', 'class', 'module', 'package', 'session'];
 
