@@ -276,11 +276,12 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       (command) =>
         command
           .positional('path', { type: 'string', default: '.', describe: 'The project (or a folder in it)' })
-          .option('dry-run', { type: 'boolean', default: false, describe: 'Print what would be written (paths and contents) and write nothing' }),
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print what would be written (paths and contents) and write nothing' })
+          .option('dir', { type: 'string', describe: "The suite's folder (default: an integration folder in the app's existing tests folder)" }),
       async (args) => {
         const { formatInitResult, initProject, NoAppError } = await import('./scaffold/init.js');
         try {
-          const result = await initProject(path.resolve(io.cwd, String(args.path)), { dryRun: args['dry-run'] });
+          const result = await initProject(path.resolve(io.cwd, String(args.path)), { dryRun: args['dry-run'], ...(args.dir !== undefined ? { dir: path.resolve(io.cwd, args.dir) } : {}) });
           io.stdout(formatInitResult(result, io.cwd));
         } catch (error) {
           if (error instanceof NoAppError) throw new UsageError(error.message);

@@ -225,3 +225,62 @@ test('SL704 attaches an unsafe fix writing what init would, and points at `smoke
     planned.files.map((file) => ({ path: file.path, text: file.content, executable: file.executable })),
   );
 });
+
+/** An app in `backend/app` (imported as `app.main` from `backend/`) whose unit tests are in `backend/tests`. */
+function backendProject(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-init-backend-'));
+  const files: Record<string, string> = {
+    'pyproject.toml': '[project]\nname = "larder"\nversion = "0.1.0"\n',
+    'backend/app/__init__.py': '',
+    'backend/app/db.py':
+      'from sqlalchemy import create_engine\nfrom sqlalchemy.orm import declarative_base, sessionmaker\n\nengine = create_engine("postgresql://larder:larder@localhost:5432/larder")\nSessionLocal = sessionmaker(bind=engine)\nBase = declarative_base()\n\n\ndef get_db():\n    db = SessionLocal()\n    try:\n        yield db\n    finally:\n        db.close()\n',
+    'backend/app/main.py':
+      'from fastapi import Depends, FastAPI\nfrom sqlalchemy.orm import Session\n\nfrom app.db import get_db\n\napp = FastAPI()\n\n\n@app.get("/jars")\ndef jars(db: Session = Depends(get_db)):\n    return []\n',
+    'backend/tests/test_units.py': 'def test_sum():\n    assert 1 + 1 == 2\n',
+  };
+  for (const [relative, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+    writeFileSync(path.join(root, relative), content);
+  }
+  clearFileSystemCache();
+  return root;
+}
+
+test('init puts the suite in the app\'s existing tests folder: backend/tests gets backend/tests/integration', async () => {
+  const root = backendProject();
+  const result = await initProject(root);
+  assert.deepEqual(relativeAll(root, result.written), [
+    'backend/tests/integration/conftest.py',
+    'backend/tests/integration/scripts/test-db.sh',
+    'backend/tests/integration/test_smoketest.py',
+    'scripts/test-integration.sh',
+  ]);
+  assert.match(read(root, 'backend/tests/integration/conftest.py'), /from app\.main import app/);
+  assert.deepEqual(await findings(root), []);
+});
+
+test('init --dir puts the suite where it is told, completes a suite already there, and refuses a folder outside the project', async () => {
+  const root = backendProject();
+  const cli = await run(['init', '--dir', 'backend/tests/e2e'], root);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /Wrote backend\/tests\/e2e\/conftest\.py\n/);
+  assert.ok(existsSync(path.join(root, 'backend/tests/e2e/test_smoketest.py')));
+  assert.ok(!existsSync(path.join(root, 'backend/tests/integration')));
+  assert.deepEqual(await findings(root), []);
+  // The same folder again: it is a complete suite now, and nothing is overwritten.
+  const conftest = read(root, 'backend/tests/e2e/conftest.py');
+  clearFileSystemCache();
+  const again = await run(['init', '--dir', 'backend/tests/e2e'], root);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^Nothing to write: `backend\/tests\/e2e` has every piece of the practice\.\n$/);
+  assert.equal(read(root, 'backend/tests/e2e/conftest.py'), conftest);
+  // A second suite beside it gets its own runner rather than none.
+  clearFileSystemCache();
+  const second = await run(['init', '--dir', 'backend/tests/smoke'], root);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /Wrote scripts\/test-integration-backend-tests-smoke\.sh \(mode 0755\)\n/);
+  assert.deepEqual(await findings(root), []);
+  const outside = await run(['init', '--dir', path.dirname(root)], root);
+  assert.equal(outside.code, 2);
+  assert.match(outside.stderr, /^smoke-lint: error: --dir .* is not a folder inside the project .*\n$/);
+});

@@ -12,7 +12,7 @@ import { buildSuite, findSuiteDirs, Project, type Suite } from '../model/suite.j
 import { projectFacts, type ProjectFacts } from './facts.js';
 import { lackingPieces, practicePath, type PieceKind } from './pieces.js';
 import { conftestTemplate, dbScriptTemplate, runnerTemplate, testModuleTemplate, type TemplateValues } from './templates.js';
-import { isWithin } from '../discover.js';
+import { isDirectory, isWithin } from '../discover.js';
 
 /** The path holds no FastAPI app (exit 2). */
 export class NoAppError extends Error {}
@@ -50,6 +50,8 @@ export interface InitResult {
 
 export interface InitOptions {
   dryRun?: boolean;
+  /** The suite folder to complete or create (absolute, inside the project), instead of the one init picks. */
+  dir?: string;
 }
 
 const DEFAULT_USER = 'testuser';
@@ -59,12 +61,25 @@ function toPosix(relative: string): string {
   return relative.split(path.sep).join('/');
 }
 
-/** Where a new suite goes: `<tests>/integration`, next to the existing tests when there are some, else `<backend>/tests`. */
+/**
+ * Where a new suite goes: `<tests>/integration` in the app's existing tests folder, the one nearest the app
+ * (its package's `tests`/`test`, then each folder above it up to the project root: an app in `backend/app`
+ * with `backend/tests` gets `backend/tests/integration`); else a `tests` folder in the app's package.
+ */
 function newSuiteDir(facts: ProjectFacts): string {
   const root = facts.root;
   const packageDir = facts.app.packageDir;
-  for (const candidate of [path.join(packageDir, 'tests'), path.join(packageDir, 'test'), path.join(root, 'tests'), path.join(root, 'test')]) {
-    if (isWithin(candidate, root) && existsSync(candidate)) return path.join(candidate, 'integration');
+  const ancestors: string[] = [];
+  for (let dir = packageDir; isWithin(dir, root); dir = path.dirname(dir)) {
+    ancestors.push(dir);
+    if (dir === root) break;
+  }
+  if (!ancestors.includes(root)) ancestors.push(root);
+  for (const dir of ancestors) {
+    for (const name of ['tests', 'test']) {
+      const candidate = path.join(dir, name);
+      if (isDirectory(candidate)) return path.join(candidate, 'integration');
+    }
   }
   const holder = isWithin(packageDir, root) && (packageDir === root || path.dirname(packageDir) === root) ? packageDir : root;
   return path.join(holder, 'tests', 'integration');
@@ -203,16 +218,23 @@ export interface InitPlan {
  * the pieces it lacks, or a whole new suite when there is none. Null when the project has no FastAPI app.
  * SL704's fix takes its files from here, so that `--fix --unsafe-fixes` writes exactly what init would.
  */
-export function planProject(project: Project): InitPlan | null {
+export function planProject(project: Project, dir?: string): InitPlan | null {
   const facts = projectFacts(project);
   if (!facts) return null;
   const notes: string[] = [];
   const runnerTaken = new Set<string>();
   const files: InitFile[] = [];
   const suites: string[] = [];
-  const suiteDirs = findSuiteDirs(project);
+  const found = findSuiteDirs(project);
+  // A chosen folder is completed when it is a suite already, else a new suite is planned there, alone.
+  const chosen = dir === undefined ? null : toPosix(path.relative(project.root, dir));
+  const suiteDirs = chosen === null ? found : found.filter((relative) => relative === chosen);
+  // A new suite beside others must not share their runner: the default runner file is theirs.
+  if (chosen !== null && suiteDirs.length === 0 && found.length > 0 && existsSync(path.join(project.root, practicePath({ name: chosen }, 'runner')))) {
+    runnerTaken.add(practicePath({ name: chosen }, 'runner'));
+  }
   if (suiteDirs.length === 0) {
-    const dir = newSuiteDir(facts);
+    const dir = chosen === null ? newSuiteDir(facts) : path.join(project.root, chosen);
     suites.push(toPosix(path.relative(project.root, dir)));
     files.push(...planSuite(project, facts, dir, null, runnerTaken, notes));
   } else {
@@ -235,9 +257,14 @@ export async function initProject(target: string, options: InitOptions = {}): Pr
   const absolute = path.resolve(target);
   if (!existsSync(absolute)) throw new NoAppError(`path ${target} does not exist`);
   const root = findProjectRoot(absolute);
+  if (options.dir !== undefined) {
+    const dir = path.resolve(options.dir);
+    if (!isWithin(dir, root) || dir === root) throw new NoAppError(`--dir ${options.dir} is not a folder inside the project ${root}`);
+    if (existsSync(dir) && !isDirectory(dir)) throw new NoAppError(`--dir ${options.dir} is a file, not a folder`);
+  }
   const config = discoverConfig(root);
   const project = new Project(root, config, readPytestConfig(root), walkProject(root));
-  const plan = planProject(project);
+  const plan = planProject(project, options.dir === undefined ? undefined : path.resolve(options.dir));
   if (!plan) throw new NoAppError(`no FastAPI app found in ${root}: no module assigns \`FastAPI(...)\` to a name`);
 
   const written: string[] = [];
