@@ -35,7 +35,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports `httpx.AsyncClient(transport=ASGITransport(app=app))` (or `httpx.AsyncClient(app=app)`) built without `base_url` when the suite then sends relative URLs through it (`await ac.get("/health")`).',
+      'Reports `httpx.AsyncClient(transport=ASGITransport(app=app))` (or `httpx.AsyncClient(app=app)`) built without `base_url` when the suite then sends relative URLs through it (`await ac.get("/health")`). The client is reported where it is built: in a test function, in a fixture of any module pytest loads for the suite (its conftests, outer conftests, `pytest_plugins` modules), or in a helper function of the project that returns it (`make_client()`, called by a fixture or a test).',
     whyItMatters:
       'Unlike the TestClient, which defaults to `http://testserver`, an httpx client without `base_url` cannot resolve `"/health"`: every such request raises `httpx.UnsupportedProtocol` ("Request URL is missing an \'http://\' or \'https://\' protocol") before reaching the app.',
     example:

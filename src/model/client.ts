@@ -4,8 +4,9 @@
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
-import type { Suite } from './suite.js';
+import type { Project, Suite } from './suite.js';
 import { suitePythonFiles, visibleFixtureModules, type SuiteModules } from './suite-modules.js';
+import { projectFunction } from './fixture-modules.js';
 import {
   callArguments,
   calleeName,
@@ -693,6 +694,8 @@ export class SuiteFixtures {
   /** The suite's Python modules: fixture modules and test modules. */
   readonly files: SourceFile[];
   private readonly suite: SuiteModules;
+  /** For following a call to a helper function of the project (absent when built on bare modules). */
+  private readonly project: Project | null;
   private readonly byFile = new Map<string, FixtureInfo[]>();
   private readonly visible = new Map<string, SourceFile[]>();
   // Keyed by the function itself: tree-sitter node ids are unique only within one tree.
@@ -703,6 +706,7 @@ export class SuiteFixtures {
 
   constructor(suite: SuiteModules) {
     this.suite = suite;
+    this.project = (suite as Partial<Pick<Suite, 'project'>>).project ?? null;
     this.files = suitePythonFiles(suite);
     for (const file of this.files) {
       const module = pyModule(file);
@@ -828,8 +832,17 @@ export class SuiteFixtures {
       }
     }
     const resolved = scope.resolve(expression);
-    if (resolved.type === 'call') return clientConstruction(scope.module, resolved, scope);
+    if (resolved.type === 'call') return clientConstruction(scope.module, resolved, scope) ?? this.helperClient(scope, resolved);
     return null;
+  }
+
+  /** The client a helper function of the project hands out (`make_client()`, defined here or imported), built where the helper builds it. */
+  private helperClient(scope: FunctionScope, call: Node): InProcessClient | null {
+    const callee = call.childForFieldName('function');
+    if (!this.project || callee?.type !== 'identifier') return null;
+    const helper = projectFunction(this.project, scope.module, nodeText(callee));
+    if (!helper || fixtureDecorator(helper.module, helper.fn)) return null;
+    return this.clientOf({ name: helper.fn.name, fn: helper.fn, module: helper.module });
   }
 
   /** The network-client construction an expression in `scope` stands for. */
