@@ -96,7 +96,9 @@ describe('pytest arguments', () => {
   it('separates targets from option values', () => {
     const run = pytestRuns(model('pytest -k "not slow" -m integration tests/integration --cov src -p no:cacheprovider --tb=short -n4 -rA -vx tests/other/test_a.py::TestA::test_b --junitxml out.xml\n', '/proj/run.sh'))[0]!;
     assert.deepEqual(run.rawTargets, ['tests/integration', 'tests/other/test_a.py']);
-    assert.deepEqual(run.targets, ['/proj/tests/integration', '/proj/tests/other/test_a.py']);
+    // The caller's directory is unknown to the script: relative targets wait for the runner model to place them.
+    assert.deepEqual(run.targets, []);
+    assert.equal(run.cwdFromStart, '.');
   });
 
   it('has no targets for a bare pytest', () => {
@@ -108,10 +110,20 @@ describe('pytest arguments', () => {
   it('resolves targets against cd in a subshell and env -C', () => {
     const script = model('(cd /proj/backend && pytest tests/integration)\npytest tests/integration\nenv -C /srv pytest t\n', '/proj/scripts/run.sh');
     const runs = pytestRuns(script);
-    assert.deepEqual(runs.map((run) => [run.cwd, run.targets]), [
-      ['/proj/backend', ['/proj/backend/tests/integration']],
-      [null, ['/proj/scripts/tests/integration']],
-      ['/srv', ['/srv/t']],
+    assert.deepEqual(runs.map((run) => [run.cwd, run.cwdFromStart, run.targets]), [
+      ['/proj/backend', null, ['/proj/backend/tests/integration']],
+      [null, '.', []],
+      ['/srv', null, ['/srv/t']],
+    ]);
+  });
+
+  it('keeps the cwd relative to the start after relative cd and env -C', () => {
+    const script = model('cd api\npytest tests\n(cd ../web && pytest e2e)\nenv -C sub pytest t\ncd "$WHERE"\npytest x\n', '/proj/scripts/run.sh');
+    assert.deepEqual(pytestRuns(script).map((run) => [run.cwd, run.cwdFromStart]), [
+      [null, 'api'],
+      [null, 'web'],
+      [null, 'api/sub'],
+      [null, null],
     ]);
   });
 
@@ -158,6 +170,15 @@ describe('script calls', () => {
       ['direct', '/proj/scripts/run.sh', 'restart', true],
       ['direct', '/proj/scripts/relative.sh', 'go', false],
       ['direct', null, 'start', false],
+    ]);
+    assert.deepEqual(scriptCalls(script).map((call) => call.fromStart), [null, null, 'other.sh', null, 'lib.sh', null, 'relative.sh', null]);
+  });
+
+  it('sees the script a project launcher runs', () => {
+    const script = model('cd backend\nuv run bash scripts/test.sh cov\npoetry run -q ./scripts/x.sh\nuv run --with httpx pytest\nuv run -m pkg\n');
+    assert.deepEqual(scriptCalls(script).map((call) => [call.via, call.fromStart, call.argument]), [
+      ['bash', 'backend/scripts/test.sh', 'cov'],
+      ['direct', 'backend/scripts/x.sh', null],
     ]);
   });
 });

@@ -15,8 +15,7 @@ import { engineCallKind, urlArgument } from './dburl.js';
 import { directFixtureModules, fixtureModuleClosure, projectFunction, type FixtureModule } from './fixture-modules.js';
 import { runsPostgresThroughDockerSdk } from '../readers/python-databases.js';
 import type { Project } from './suite.js';
-import { shellScript } from './shell.js';
-import { pytestRuns } from './scripts.js';
+import { scriptIndex } from './script-index.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -318,10 +317,9 @@ export function outermostDirs(project: Project, accept: (relativeDir: string) =>
  */
 function runnerNamedModules(project: Project): Set<string> {
   const found = new Set<string>();
-  for (const file of project.shellFiles()) {
-    const script = shellScript(file);
-    if (!script) continue;
-    for (const run of pytestRuns(script)) {
+  const index = scriptIndex(project);
+  for (const script of index.all) {
+    for (const run of index.runsOf(script)) {
       for (const target of run.targets) if (target.endsWith('.py')) found.add(target.split('::')[0]!);
     }
   }

@@ -7,19 +7,29 @@ import path from 'node:path';
 import type { SourceFile } from '../source.js';
 import { MAKEFILE_NAMES, makefileRange, readMakefile, type MakeTarget, type Makefile, type RecipeLine } from '../readers/makefile.js';
 import { pytestRuns, suiteRelation } from './scripts.js';
-import type { Suite } from './suite.js';
+import type { Project, Suite } from './suite.js';
 import { shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
+
+const makefiles = new WeakMap<Project, Map<string, Makefile | null>>();
+
+/** The Makefile make reads in a folder (absolute), read once per project; null when none. */
+export function makefileIn(project: Project, dir: string): Makefile | null {
+  let byDir = makefiles.get(project);
+  if (!byDir) makefiles.set(project, (byDir = new Map()));
+  if (byDir.has(dir)) return byDir.get(dir)!;
+  const name = MAKEFILE_NAMES.find((candidate) => existsSync(path.join(dir, candidate)));
+  const file: SourceFile | null = name ? project.load({ path: path.join(dir, name), language: 'shell' }) : null;
+  const makefile = file && !file.unreadable ? readMakefile(file) : null;
+  byDir.set(dir, makefile);
+  return makefile;
+}
 
 /** The Makefiles of the folders from the project root down to the suite's folder. */
 export function suiteMakefiles(suite: Suite): Makefile[] {
   const result: Makefile[] = [];
   const relative = path.relative(suite.project.root, suite.dir).split(path.sep).filter(Boolean);
   for (let length = 0; length <= relative.length; length++) {
-    const dir = path.join(suite.project.root, ...relative.slice(0, length));
-    const name = MAKEFILE_NAMES.find((candidate) => existsSync(path.join(dir, candidate)));
-    if (!name) continue;
-    const file: SourceFile | null = suite.project.load({ path: path.join(dir, name), language: 'shell' });
-    const makefile = file && !file.unreadable ? readMakefile(file) : null;
+    const makefile = makefileIn(suite.project, path.join(suite.project.root, ...relative.slice(0, length)));
     if (makefile) result.push(makefile);
   }
   return result;

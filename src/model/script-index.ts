@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 import { shellScript, type ShellScript } from './shell.js';
-import { isDbScript, pytestRuns, scriptCalls, type ScriptCall } from './scripts.js';
+import { isDbScript, pytestRuns, resolveTargets, scriptCalls, type PytestRun, type ScriptCall } from './scripts.js';
+import { inferStarts, startOf, type ScriptStart } from './script-cwd.js';
 import type { Project } from './suite.js';
 
 export interface ScriptIndex {
@@ -19,6 +20,12 @@ export interface ScriptIndex {
   outsideSuites(): ShellScript[];
   /** The calls of the project's scripts to this script (absolute path), in discovery order of the callers, then call order. */
   callsTo(target: string): ReadonlyArray<{ script: ShellScript; call: ScriptCall }>;
+  /** Where the script starts and what its callers hand it (src/model/script-cwd.ts). */
+  startOf(script: ShellScript): ScriptStart;
+  /** The script's pytest runs placed in its start directory: cwd and relative targets resolved from it, the callers' environment under the script's own. */
+  runsOf(script: ShellScript): PytestRun[];
+  /** The script's calls, relative paths resolved from its start directory when it is known. */
+  callsOf(script: ShellScript): ScriptCall[];
   /** Puts scripts back in discovery order. */
   inOrder(scripts: Iterable<ShellScript>): ShellScript[];
 }
@@ -38,6 +45,16 @@ function ancestorsOrSelf(dir: string): string[] {
   const result = [dir];
   for (let current = dir, parent = path.dirname(dir); parent !== current; current = parent, parent = path.dirname(parent)) result.push(parent);
   return result;
+}
+
+/** A run as the script's start places it: its cwd and relative targets from the start directory, the callers' environment under its own. */
+function placeRun(run: PytestRun, start: ScriptStart): PytestRun {
+  const cwd = run.cwd ?? (start.dir !== null && run.cwdFromStart !== null ? path.resolve(start.dir, run.cwdFromStart) : null);
+  // A containerized pytest gets the container's environment, not the caller's.
+  const inherited = start.env !== null && !run.container && start.env.size > 0;
+  if (cwd === run.cwd && !inherited) return run;
+  const env = inherited ? new Map([...start.env!, ...run.env]) : run.env;
+  return { ...run, cwd, cwdFromStart: cwd === null ? run.cwdFromStart : null, targets: resolveTargets(run.rawTargets, cwd), env };
 }
 
 function buildIndex(project: Project): ScriptIndex {
@@ -60,24 +77,54 @@ function buildIndex(project: Project): ScriptIndex {
     if (set) set.add(script);
     else map.set(key, new Set([script]));
   };
-  for (const script of all) {
-    for (const run of pytestRuns(script)) {
-      const targets = [...run.targets];
-      if (run.cwd === null) for (const raw of run.rawTargets) if (raw !== null && !path.isAbsolute(raw)) targets.push(path.resolve(project.root, raw));
-      if (run.cwd !== null) targets.push(run.cwd);
-      for (const target of targets) {
-        add(at, target, script);
-        for (const dir of ancestorsOrSelf(target)) add(below, dir, script);
+  let starts: Map<ShellScript, ScriptStart> | null = null;
+  const startOfScript = (script: ShellScript): ScriptStart => {
+    starts ??= inferStarts(project, all, byPath);
+    return startOf(starts, script);
+  };
+  const placedRuns = new Map<ShellScript, PytestRun[]>();
+  const runsOf = (script: ShellScript): PytestRun[] => {
+    let runs = placedRuns.get(script);
+    if (!runs) {
+      const start = startOfScript(script);
+      runs = pytestRuns(script).map((run) => placeRun(run, start));
+      placedRuns.set(script, runs);
+    }
+    return runs;
+  };
+  const placedCalls = new Map<ShellScript, ScriptCall[]>();
+  const callsOf = (script: ShellScript): ScriptCall[] => {
+    let calls = placedCalls.get(script);
+    if (!calls) {
+      const dir = startOfScript(script).dir;
+      calls = scriptCalls(script).map((call) => (call.fromStart === null || dir === null ? call : { ...call, path: path.resolve(dir, call.fromStart), anchored: true }));
+      placedCalls.set(script, calls);
+    }
+    return calls;
+  };
+
+  let indexed = false;
+  const indexRuns = (): void => {
+    if (indexed) return;
+    indexed = true;
+    for (const script of all) {
+      for (const run of runsOf(script)) {
+        const targets = [...run.targets];
+        if (run.cwd !== null) targets.push(run.cwd);
+        for (const target of targets) {
+          add(at, target, script);
+          for (const dir of ancestorsOrSelf(target)) add(below, dir, script);
+        }
       }
     }
-  }
+  };
 
   let calls: Map<string, Array<{ script: ShellScript; call: ScriptCall }>> | null = null;
   const callsTo = (target: string) => {
     if (!calls) {
       calls = new Map();
       for (const script of all) {
-        for (const call of scriptCalls(script)) {
+        for (const call of callsOf(script)) {
           if (call.path === null) continue;
           const list = calls.get(call.path);
           if (list) list.push({ script, call });
@@ -94,8 +141,12 @@ function buildIndex(project: Project): ScriptIndex {
     byPath,
     inOrder,
     callsTo,
+    startOf: startOfScript,
+    runsOf,
+    callsOf,
     under: (dir) => project.files.under(dir).flatMap((file) => byPath.get(file.path) ?? []),
     mayRun: (dir) => {
+      indexRuns();
       const found: ShellScript[] = [...(below.get(dir) ?? [])];
       for (const above of ancestorsOrSelf(dir)) found.push(...(at.get(above) ?? []));
       return inOrder(found);

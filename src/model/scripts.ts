@@ -14,7 +14,10 @@ export interface PytestRun {
   launcher: string;
   /** pytest's own arguments (after the launcher). */
   args: ShellWord[];
-  /** Absolute paths of the path arguments (`::test` ids cut off), resolved against the cwd after `cd` (else the script's directory); [] when none. */
+  /**
+   * Absolute paths of the path arguments (`::test` ids cut off): absolute ones, and relative ones when the
+   * cwd is known; [] when none. With the cwd the caller's, see `cwdFromStart` and placedRuns (script-cwd.ts).
+   */
   targets: string[];
   /** The path arguments as written (values; null when unknown). */
   rawTargets: Array<string | null>;
@@ -22,6 +25,8 @@ export interface PytestRun {
   targetsKnown: boolean;
   /** The working directory pytest runs in, when statically known (`cd`, `env -C`); null when it is the caller's. */
   cwd: string | null;
+  /** With `cwd` null: the directory pytest runs in relative to the one the script starts in ('.', `api` after `cd api`); null when unknown. */
+  cwdFromStart: string | null;
   /** Environment pytest gets: exports in force, `env X=..`, prefix assignments (later ones win). A null value means set (or maybe set) to something unknown. */
   env: Map<string, string | null>;
   /**
@@ -44,6 +49,8 @@ export interface ScriptCall {
   args: ShellWord[];
   /** False when a relative path was resolved against the script's directory only because the caller's cwd is unknown. */
   anchored: boolean;
+  /** A relative path written where the cwd is the script's start one (moved by known relative `cd`s): the path relative to that start; else null. */
+  fromStart: string | null;
   /** The callee looks like a shell script: called through bash/sh/source, or named `*.sh`/`*.bash`. */
   looksLikeShell: boolean;
 }
@@ -111,16 +118,23 @@ export function pytestRuns(script: ShellScript): PytestRun[] {
     if (!found) continue;
     const offset = command.node.startIndex;
     let cwd = script.cwdAt(offset);
+    let cwdFromStart = cwd === null ? script.cwdFromStart(offset) : null;
     if (effective.chdir) {
       const dir = effective.chdir.value;
-      cwd = dir === null ? null : path.isAbsolute(dir) ? path.normalize(dir) : cwd === null ? null : path.resolve(cwd, dir);
+      if (dir !== null && path.isAbsolute(dir)) {
+        cwd = path.normalize(dir);
+        cwdFromStart = null;
+      } else {
+        cwd = dir === null || cwd === null ? null : path.resolve(cwd, dir);
+        cwdFromStart = dir === null || cwdFromStart === null ? null : path.posix.normalize(path.posix.join(cwdFromStart, dir));
+      }
     }
     const { rawTargets, known } = pytestTargets(found.args);
-    const base = cwd ?? script.dir;
-    const targets = rawTargets.filter((target): target is string => target !== null).map((target) => (path.isAbsolute(target) ? path.normalize(target) : path.resolve(base, target)));
+    const targets = resolveTargets(rawTargets, cwd);
     const env = script.envAt(offset);
     for (const [key, word] of effective.env) env.set(key, word.value);
-    result.push({ command, launcher: found.launcher, args: found.args, targets, rawTargets, targetsKnown: known, cwd, env, container: found.launcher.startsWith('docker') || found.launcher.startsWith('podman') });
+    const container = found.launcher.startsWith('docker') || found.launcher.startsWith('podman');
+    result.push({ command, launcher: found.launcher, args: found.args, targets, rawTargets, targetsKnown: known, cwd, cwdFromStart, env, container });
   }
   runCache.set(script, result);
   return result;
@@ -209,6 +223,17 @@ function findPytest(words: ShellWord[], depth: number): { launcher: string; args
     return found ? { launcher: `${base} run ${found.launcher}`, args: found.args } : null;
   }
   return null;
+}
+
+/** The absolute paths of a run's path arguments: absolute ones, and relative ones against the cwd when it is known. */
+export function resolveTargets(rawTargets: Array<string | null>, cwd: string | null): string[] {
+  const targets: string[] = [];
+  for (const target of rawTargets) {
+    if (target === null) continue;
+    if (path.isAbsolute(target)) targets.push(path.normalize(target));
+    else if (cwd !== null) targets.push(path.resolve(cwd, target));
+  }
+  return targets;
 }
 
 /** `-m MODULE` among python's (or coverage's) options: the module and the arguments after it. */
@@ -310,13 +335,39 @@ export function scriptCalls(script: ShellScript): ScriptCall[] {
   return result;
 }
 
+/** The command a Python project launcher runs: `uv run bash x.sh` → `bash x.sh` (the launcher's options skipped); null when none. */
+function launchedCommand(base: string, words: ShellWord[]): ShellWord[] | null {
+  if (!LAUNCHERS.includes(base) || words[0]?.value !== 'run') return null;
+  let i = 1;
+  while (i < words.length) {
+    const value = words[i]!.value;
+    if (value === null) return null;
+    if (value === '--') return words.slice(i + 1);
+    if (!value.startsWith('-')) return words.slice(i);
+    if (base === 'uv' && (value === '-m' || value === '--module')) return null;
+    const eq = value.indexOf('=');
+    i += base === 'uv' && UV_RUN_VALUE.has(eq < 0 ? value : value.slice(0, eq)) && eq < 0 ? 2 : 1;
+  }
+  return null;
+}
+
 function scriptCall(script: ShellScript, command: ShellCommand): ScriptCall | null {
   const effective = effectiveCommand(command);
-  // Most commands have a known name without a slash that is no shell and no `source`: not a call, and
-  // answered without reading the command's words.
-  const known = effective.name;
-  if (known !== null && !known.includes('/') && known !== 'source' && known !== '.' && !SHELLS[known]) return null;
-  const head = effective.nameWord;
+  // Most commands have a known name without a slash that is no shell, no `source` and no launcher: not a
+  // call, and answered without reading the command's words.
+  let known = effective.name;
+  if (known !== null && !known.includes('/') && known !== 'source' && known !== '.' && !SHELLS[known] && !LAUNCHERS.includes(known)) return null;
+  let head = effective.nameWord;
+  let words = effective.args;
+  if (known !== null && LAUNCHERS.includes(known)) {
+    // `uv run bash scripts/test.sh`: the script runs in the project's environment, from the same directory.
+    const inner = launchedCommand(known, effective.args);
+    if (!inner || inner.length === 0) return null;
+    head = inner[0]!;
+    words = inner.slice(1);
+    known = head.multi ? null : head.value;
+    if (known !== null && !known.includes('/') && known !== 'source' && known !== '.' && !SHELLS[known]) return null;
+  }
   if (!head) return null;
   const make = (target: ShellWord | null, via: ScriptCall['via'], args: ShellWord[]): ScriptCall => {
     // Read here, not for every command: `.node` materializes a tree-sitter node.
@@ -326,15 +377,17 @@ function scriptCall(script: ShellScript, command: ShellCommand): ScriptCall | nu
     const absolute = written !== null && path.isAbsolute(written);
     const resolved = written === null || written === '' ? null : resolvePath(script, written, offset);
     const looksLikeShell = via !== 'direct' || /\.(sh|bash)$/.test(written ?? target?.template ?? '');
-    return { command, path: resolved, written, via, argument: args[0]?.value ?? null, args, anchored: resolved !== null && (absolute || cwdKnown), looksLikeShell };
+    const start = written === null || written === '' || absolute || cwdKnown ? null : script.cwdFromStart(offset);
+    const fromStart = start === null ? null : path.posix.normalize(path.posix.join(start, written!));
+    return { command, path: resolved, written, via, argument: args[0]?.value ?? null, args, anchored: resolved !== null && (absolute || cwdKnown), fromStart, looksLikeShell };
   };
-  const name = effective.name;
+  const name = known;
   if (name !== null) {
     const base = path.posix.basename(name);
-    if (name === 'source' || name === '.') return effective.args[0] ? make(effective.args[0], 'source', effective.args.slice(1)) : null;
+    if (name === 'source' || name === '.') return words[0] ? make(words[0], 'source', words.slice(1)) : null;
     const shell = SHELLS[base];
     if (shell) {
-      const args = effective.args;
+      const args = words;
       for (let i = 0; i < args.length; i++) {
         const value = args[i]!.value;
         if (value === null) return null;
@@ -356,20 +409,16 @@ function scriptCall(script: ShellScript, command: ShellCommand): ScriptCall | nu
   if (!template.includes('/') && !fromScriptPath) return null;
   if (head.text.startsWith('/') && !/\.(sh|bash)$/.test(name ?? '')) return null;
   if (VENV_SEGMENTS.test(template)) return null;
-  return make(head.multi ? null : head, 'direct', effective.args);
+  return make(head.multi ? null : head, 'direct', words);
 }
 
 // ---------------------------------------------------------------------------------------------
 
 /** How a pytest run reaches a suite directory; null when it does not (or cannot be told). */
 export function suiteRelation(run: PytestRun, suite: Suite): SuiteRelation | null {
-  const candidates: string[] = [...run.targets];
-  // With the caller's cwd unknown, a relative target is most often written from the project root.
-  if (run.cwd === null) {
-    for (const raw of run.rawTargets) if (raw !== null && !path.isAbsolute(raw)) candidates.push(path.resolve(suite.project.root, raw));
-  }
+  // A relative target whose directory is unknown (the script's start could not be inferred) reaches nothing.
   let relation: SuiteRelation | null = null;
-  for (const target of candidates) {
+  for (const target of run.targets) {
     if (isWithin(target, suite.dir)) return 'inside';
     if (isWithin(suite.dir, target)) relation = 'ancestor';
   }
@@ -397,7 +446,7 @@ export function suiteScripts(suite: Suite): SuiteScripts {
   const runs: SuiteScripts['runs'] = [];
   for (const script of index.mayRun(suite.dir)) {
     let isRunner = false;
-    for (const run of pytestRuns(script)) {
+    for (const run of index.runsOf(script)) {
       const relation = suiteRelation(run, suite);
       if (!relation) continue;
       runs.push({ script, run, relation });
@@ -418,7 +467,7 @@ export function suiteScripts(suite: Suite): SuiteScripts {
       if (seen.has(script)) continue;
       seen.add(script);
       if (isDbScript(script)) db.add(script);
-      for (const call of scriptCalls(script)) {
+      for (const call of index.callsOf(script)) {
         const callee = call.path ? byPath.get(call.path) : undefined;
         if (!callee || callee === script) continue;
         if (isDbScript(callee)) {

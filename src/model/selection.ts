@@ -29,14 +29,6 @@ function rootdir(suite: Suite): string {
   return source ? path.dirname(source) : suite.project.root;
 }
 
-/** The folders the run's path arguments name (absolute), as `suiteRelation` reads them. */
-function targetDirs(suite: Suite, run: PytestRun): string[] {
-  const targets = [...run.targets];
-  if (run.cwd === null) {
-    for (const raw of run.rawTargets) if (raw !== null && !path.isAbsolute(raw)) targets.push(path.resolve(suite.project.root, raw));
-  }
-  return targets;
-}
 
 export function runSelection(suite: Suite, config: Config, run: PytestRun, relation: SuiteRelation): Selection {
   if (!run.targetsKnown) return { kind: 'unknown' };
@@ -61,7 +53,7 @@ export function runSelection(suite: Suite, config: Config, run: PytestRun, relat
   const { items, known } = suiteItems(suite, config);
   let scope: TestItem[] = items;
   if (relation === 'inside') {
-    const dirs = targetDirs(suite, run).filter((target) => isWithin(target, suite.dir));
+    const dirs = run.targets.filter((target) => isWithin(target, suite.dir));
     scope = items.filter((item) => dirs.some((dir) => isWithin(item.file.path, dir)));
   }
   if (scope.length === 0) return { kind: 'unknown' };

@@ -2,7 +2,7 @@
 // suite that starts its database, or a script that calls the suite's own DB script, and then runs
 // pytest only on paths outside the suite (SL606).
 import { isWithin } from '../discover.js';
-import { isDbScript, pytestRuns, scriptCalls, suiteRelation, type PytestRun } from './scripts.js';
+import { isDbScript, suiteRelation, type PytestRun, type ScriptCall } from './scripts.js';
 import { shellScript, type ShellScript } from './shell.js';
 import { scriptIndex } from './script-index.js';
 import type { Suite } from './suite.js';
@@ -25,9 +25,9 @@ export function runsOutsideSuite(suite: Suite): RunOutside[] {
   const candidates = [...index.under(suite.dir)];
   for (const file of suite.files) if (file.language === 'shell') candidates.push(...index.callsTo(file.path).map((entry) => entry.script));
   for (const script of index.inOrder(candidates)) {
-    const runs = pytestRuns(script);
+    const runs = index.runsOf(script);
     if (runs.length === 0) continue;
-    const tie = tieToSuite(script, suite);
+    const tie = tieToSuite(script, suite, index.callsOf(script));
     if (!tie) continue;
     // Every run must name known paths, none of which reaches the suite.
     if (runs.some((run) => suiteRelation(run, suite) !== null || !run.targetsKnown || run.rawTargets.length === 0)) continue;
@@ -37,9 +37,9 @@ export function runsOutsideSuite(suite: Suite): RunOutside[] {
   return result;
 }
 
-function tieToSuite(script: ShellScript, suite: Suite): string | null {
+function tieToSuite(script: ShellScript, suite: Suite, calls: ScriptCall[]): string | null {
   if (isWithin(script.file.path, suite.dir) && isDbScript(script)) return `lives in \`${suite.name}\` and starts its database`;
-  for (const call of scriptCalls(script)) {
+  for (const call of calls) {
     if (call.path === null || !call.anchored || !isWithin(call.path, suite.dir)) continue;
     const callee = suite.files.find((file) => file.path === call.path);
     const calleeScript = callee ? shellScript(callee) : null;

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { dockerCommands } from '../model/docker.js';
-import { resolvePath, type ShellCommand, type ShellScript } from '../model/shell.js';
+import type { ShellCommand, ShellScript } from '../model/shell.js';
+import { placedCwd } from '../model/script-cwd.js';
 
 export interface ComposeInvocation {
   script: ShellScript;
@@ -23,6 +24,11 @@ const ACTION_VALUE = new Set(['--scale', '-t', '--timeout', '--wait-timeout', '-
 
 /** The default compose files compose looks for in a directory, in its order. */
 export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+
+/** A path as compose reads it: against the script's working directory (its inferred start, see script-cwd.ts), else its folder. */
+function resolveFrom(script: ShellScript, value: string, offset: number): string {
+  return path.isAbsolute(value) ? path.normalize(value) : path.resolve(placedCwd(script, offset) ?? script.dir, value);
+}
 
 const cache = new WeakMap<ShellScript, ComposeInvocation[]>();
 
@@ -58,9 +64,9 @@ export function composeInvocations(script: ShellScript): ComposeInvocation[] {
         if (GLOBAL_VALUE.has(flag) && eq < 0) i++;
         if (flag === '-f' || flag === '--file') {
           if (argument === null) filesKnown = false;
-          else named.push(resolvePath(script, argument, offset));
+          else named.push(resolveFrom(script, argument, offset));
         }
-        if (flag === '--project-directory' && argument !== null) projectDirectory = resolvePath(script, argument, offset);
+        if (flag === '--project-directory' && argument !== null) projectDirectory = resolveFrom(script, argument, offset);
         continue;
       }
       if (value === '--wait' || value.startsWith('--wait-timeout')) wait = true;
@@ -74,7 +80,7 @@ export function composeInvocations(script: ShellScript): ComposeInvocation[] {
     }
     let files: string[] | null = named.length > 0 ? named : null;
     if (files === null && filesKnown) {
-      const dir = projectDirectory ?? script.cwdAt(offset) ?? script.dir;
+      const dir = projectDirectory ?? placedCwd(script, offset) ?? script.dir;
       const found = DEFAULT_COMPOSE_FILES.map((name) => path.join(dir, name)).find((file) => existsSync(file));
       files = found ? [found] : null;
     }

@@ -7,15 +7,15 @@ import { offsetRange, type SourceFile } from '../source.js';
 import { isPostgresImage } from '../model/docker.js';
 import { pytestRuns, suiteRelation } from '../model/scripts.js';
 import type { ShellScript } from '../model/shell.js';
-import type { Suite } from '../model/suite.js';
+import type { Project, Suite } from '../model/suite.js';
 import { shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 import { stepShell, type StepSetup } from './workflow-shell.js';
 
 /** The workflow files of the project (`.github/workflows/*.y(a)ml` at its root). */
-function workflowFiles(suite: Suite): SourceFile[] {
-  const dir = path.join(suite.project.root, '.github', 'workflows');
-  return suite.project.yamlFiles((file) => path.dirname(file) === dir);
+function workflowFiles(project: Project): SourceFile[] {
+  const dir = path.join(project.root, '.github', 'workflows');
+  return project.yamlFiles((file) => path.dirname(file) === dir);
 }
 
 /** The `set` flags of the shell a step names; null for a shell that is not sh or bash (python, pwsh, cmd). */
@@ -75,15 +75,24 @@ function directory(root: string, written: string | null, base: string): string |
   return path.resolve(root, written);
 }
 
-const cache = new WeakMap<Suite, FoundRunner[]>();
+/** One job of a workflow, read once per project: its `run:` steps as shells, in order. */
+export interface WorkflowJob {
+  file: SourceFile;
+  key: string;
+  shells: RunnerShell[];
+  /** The job has a PostgreSQL service container. */
+  services: boolean;
+}
 
-/** Each workflow job with a step that runs pytest on the suite. */
-export function workflowRunners(suite: Suite): FoundRunner[] {
-  const cached = cache.get(suite);
+const jobCache = new WeakMap<Project, WorkflowJob[]>();
+
+/** Every job of the project's workflows, with its steps' shells (in the step's directory, with its env). */
+export function workflowJobs(project: Project): WorkflowJob[] {
+  const cached = jobCache.get(project);
   if (cached) return cached;
-  const result: FoundRunner[] = [];
-  const root = suite.project.root;
-  for (const file of workflowFiles(suite)) {
+  const result: WorkflowJob[] = [];
+  const root = project.root;
+  for (const file of workflowFiles(project)) {
     const yaml = readYaml(file);
     const workflowDefaults = yaml.get(yaml.get(yaml.root, 'defaults'), 'run');
     const workflowEnv = envEntries(yaml, yaml.get(yaml.root, 'env'));
@@ -95,7 +104,6 @@ export function workflowRunners(suite: Suite): FoundRunner[] {
       const jobEnv = [...workflowEnv, ...envEntries(yaml, yaml.get(job.value, 'env'))];
       const jobIgnores = isTrue(yaml, yaml.get(job.value, 'continue-on-error'));
       const shells: RunnerShell[] = [];
-      const runs: FoundRunner['runs'] = [];
       const written: Array<[string, string | null]> = [];
       let services = false;
       for (const service of yaml.entries(yaml.get(job.value, 'services'))) {
@@ -131,21 +139,38 @@ export function workflowRunners(suite: Suite): FoundRunner[] {
         };
         shells.push(shell);
         written.push(...githubEnvWrites(built.script));
-        for (const run of pytestRuns(built.script)) {
-          const relation = suiteRelation(run, suite);
-          if (relation) runs.push({ shell, run, relation });
-        }
       }
-      if (runs.length === 0) continue;
-      const runner = {
-        kind: 'ci' as const,
-        file,
-        label: `job \`${job.key}\` of \`${suite.project.relative(file.path)}\``,
-        shells,
-        startsDatabase: services || shells.some((shell) => shellStartsDatabase(shell.script)),
-      };
-      result.push({ runner, runs });
+      result.push({ file, key: job.key, shells, services });
     }
+  }
+  jobCache.set(project, result);
+  return result;
+}
+
+const cache = new WeakMap<Suite, FoundRunner[]>();
+
+/** Each workflow job with a step that runs pytest on the suite. */
+export function workflowRunners(suite: Suite): FoundRunner[] {
+  const cached = cache.get(suite);
+  if (cached) return cached;
+  const result: FoundRunner[] = [];
+  for (const job of workflowJobs(suite.project)) {
+    const runs: FoundRunner['runs'] = [];
+    for (const shell of job.shells) {
+      for (const run of pytestRuns(shell.script)) {
+        const relation = suiteRelation(run, suite);
+        if (relation) runs.push({ shell, run, relation });
+      }
+    }
+    if (runs.length === 0) continue;
+    const runner = {
+      kind: 'ci' as const,
+      file: job.file,
+      label: `job \`${job.key}\` of \`${suite.project.relative(job.file.path)}\``,
+      shells: job.shells,
+      startsDatabase: job.services || job.shells.some((shell) => shellStartsDatabase(shell.script)),
+    };
+    result.push({ runner, runs });
   }
   cache.set(suite, result);
   return result;

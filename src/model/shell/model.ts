@@ -212,6 +212,10 @@ class ScriptModel implements ShellScript, CommandHost {
     return this.scope.cwdAt(atOffset);
   }
 
+  cwdFromStart(atOffset: number): string | null {
+    return this.scope.cwdFromStart(atOffset);
+  }
+
   optionsAt(atOffset: number): ShellOptions {
     return this.options.at(atOffset);
   }

@@ -2,6 +2,7 @@
 // event at an offset with the chain of regions it sits in; a lookup at an offset takes the last event
 // that surely ran on the way there, and is unknown when a branch that may or may not have run
 // disagrees. Values are computed lazily (and once) by the closures the walk registers.
+import path from 'node:path';
 import type { Chain, Ctx, Region } from './context.js';
 import { NestedIntervals } from './intervals.js';
 import { HOLE } from './types.js';
@@ -18,6 +19,15 @@ export const UNKNOWN: VarState = { k: 'unknown' };
 
 /** Pseudo-variable for the working directory (a space keeps it apart from real names). */
 export const CWD = ' cwd';
+
+/**
+ * The directory the script starts in (its caller's, unknown to the script): a marker path deep enough
+ * that `cd ..` stays below it, so that `cd api` from the start is `START_CWD/api`, read back as `api`
+ * relative to the start (see cwdFromStart). No real path begins with U+0001.
+ */
+export const START_CWD = '/' + Array.from({ length: 8 }, () => '\u0001').join('/');
+const START_STATE: VarState = { k: 'val', v: START_CWD };
+const START_PREFIX = '/\u0001';
 
 interface VarEvent {
   name: string;
@@ -80,7 +90,14 @@ export class Scope {
 
   cwdAt(atOffset: number): string | null {
     const state = this.lookup(CWD, atOffset);
-    return state.k === 'val' && !state.v.includes(HOLE) ? state.v : null;
+    return state.k === 'val' && !state.v.includes(HOLE) && !state.v.startsWith(START_PREFIX) ? state.v : null;
+  }
+
+  /** The cwd relative to the start directory ('.', `api`, `../web`) when every `cd` since the start is known and relative; null otherwise. */
+  cwdFromStart(atOffset: number): string | null {
+    const state = this.lookup(CWD, atOffset);
+    if (state.k !== 'val' || state.v.includes(HOLE) || !state.v.startsWith(START_PREFIX)) return null;
+    return path.posix.relative(START_CWD, state.v) || '.';
   }
 
   exportStateAt(name: string, atOffset: number): 'yes' | 'no' | 'maybe' {
@@ -130,6 +147,12 @@ export class Scope {
   }
 
   lookup(name: string, q: number): VarState {
+    const state = this.lookupRaw(name, q);
+    // Before any `cd`, the script is where its caller started it.
+    return name === CWD && state.k === 'env' ? START_STATE : state;
+  }
+
+  private lookupRaw(name: string, q: number): VarState {
     if (name === '0') return { k: 'val', v: this.scriptPath };
     if (name === 'BASH_SOURCE') return { k: 'arr', items: [this.scriptPath] };
     const list = this.events.get(name);

@@ -161,6 +161,13 @@ export interface ShellScript {
   envAt(atOffset: number): Map<string, string | null>;
   /** Absolute working directory at an offset after a statically known `cd`/`pushd`; null when still the caller's (unknown). */
   cwdAt(atOffset: number): string | null;
+  /**
+   * The working directory at an offset relative to the one the script was started in, when it is not
+   * absolute but every `cd` on the way is known: '.' before any `cd`, `api` after `cd api`, `..` after
+   * `cd ..`. Null when cwdAt knows it, or when a `cd` on the way is unknown. The runner model resolves it
+   * against the start directory it infers from the script's callers (src/model/script-cwd.ts).
+   */
+  cwdFromStart(atOffset: number): string | null;
   /** The `set` options in force at an offset (straight-line, document order, scoped by subshells). */
   optionsAt(atOffset: number): ShellOptions;
   /** The command whose `command` node this is. */

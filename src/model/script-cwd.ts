@@ -1,0 +1,241 @@
+// Where a shell script starts: the working directory its callers give it, and the environment they hand it.
+//
+// A script does not know the directory it is started in. Its relative `cd`s, its relative pytest targets
+// and the relative paths of the scripts it calls are all relative to that start (ShellScript.cwdFromStart,
+// PytestRun.cwdFromStart, ScriptCall.fromStart). This model infers the start once per project:
+//
+// 1. From the callers: another script (at the call, after that script's own `cd`s, its own start inferred
+//    the same way), a Makefile recipe line (make runs it in the Makefile's folder), a CI step (in its
+//    `working-directory`, or the job's or workflow's `defaults.run`). Callers that agree give their
+//    directory; callers that disagree, or a caller whose directory is unknown beside known ones, leave it
+//    unknown.
+// 2. With no caller whose directory is known: the directories a person runs a script from are tried (the
+//    project root, the script's own folder, the folder above a `scripts/` or `bin/` folder holding it). A
+//    candidate fits when every relative path the script names from its start (pytest's directory and
+//    targets, the `cd`s, the scripts it calls) exists from there. Exactly one fitting candidate is the
+//    start; none or several leave it unknown, and whatever depends on it stays silent.
+//
+// The environment: the variables every known caller hands the script (its exports, its own inherited
+// environment, `X=1 bash x.sh`); a variable only some callers set is left out.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { isWithin } from '../discover.js';
+import { effectiveCommand, type ShellScript } from './shell.js';
+import { pytestRuns, scriptCalls } from './scripts.js';
+import type { Project } from './suite.js';
+import { makefileIn } from './make-runs.js';
+import { workflowJobs } from '../readers/workflow-runners.js';
+
+export interface ScriptStart {
+  /** The directory the script starts in; null when unknown. */
+  dir: string | null;
+  /** How `dir` was found, for tests and debugging. */
+  how: 'callers' | 'candidates' | 'unknown';
+  /** The variables every known caller hands the script (null value: set to something unknown); null when no caller is known. */
+  env: Map<string, string | null> | null;
+}
+
+const UNKNOWN_START: ScriptStart = { dir: null, how: 'unknown', env: null };
+
+/** One call of a project script: the directory and environment the callee starts with. */
+interface Site {
+  callee: ShellScript;
+  cwd: string | null;
+  env: Map<string, string | null>;
+}
+
+/** Rounds of propagation along call chains (a CI step calls a script that calls the runner: 2). */
+const MAX_ROUNDS = 8;
+
+/** The start of every script of the project (see the file comment). */
+export function inferStarts(project: Project, scripts: readonly ShellScript[], byPath: ReadonlyMap<string, ShellScript>): Map<ShellScript, ScriptStart> {
+  const fixed = callerShells(project, scripts);
+  const exists = existence();
+  const fallback = new Map<ShellScript, string | null>();
+  const candidateStart = (script: ShellScript): string | null => {
+    if (!fallback.has(script)) fallback.set(script, fittingCandidate(project, script, exists));
+    return fallback.get(script)!;
+  };
+
+  let starts = new Map<ShellScript, ScriptStart>();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const sites = new Map<ShellScript, Site[]>();
+    const collect = (caller: ShellScript, start: ScriptStart | undefined): void => {
+      for (const site of callSites(caller, start, byPath)) {
+        const list = sites.get(site.callee);
+        if (list) list.push(site);
+        else sites.set(site.callee, [site]);
+      }
+    };
+    for (const shell of fixed) collect(shell, undefined);
+    for (const script of scripts) collect(script, starts.get(script));
+
+    const next = new Map<ShellScript, ScriptStart>();
+    for (const script of scripts) {
+      const list = sites.get(script) ?? [];
+      const env = list.length > 0 ? commonEnv(list.map((site) => site.env)) : null;
+      const known = list.filter((site) => site.cwd !== null);
+      let start: ScriptStart;
+      if (known.length > 0) {
+        const dir = known[0]!.cwd!;
+        const agreed = known.length === list.length && known.every((site) => site.cwd === dir);
+        start = { dir: agreed ? dir : null, how: agreed ? 'callers' : 'unknown', env };
+      } else {
+        const dir = candidateStart(script);
+        start = { dir, how: dir === null ? 'unknown' : 'candidates', env };
+      }
+      if (start.dir !== null || start.env !== null) next.set(script, start);
+    }
+    const stable = sameStarts(starts, next);
+    starts = next;
+    if (stable) break;
+  }
+  for (const [script, start] of starts) if (start.dir !== null) inferred.set(script, start.dir);
+  return starts;
+}
+
+export function startOf(starts: ReadonlyMap<ShellScript, ScriptStart>, script: ShellScript): ScriptStart {
+  return starts.get(script) ?? UNKNOWN_START;
+}
+
+/** The start directories inferred so far, by script (a script belongs to one project). */
+const inferred = new WeakMap<ShellScript, string>();
+
+/**
+ * The working directory at an offset: the script's own when a `cd` makes it absolute, else its start
+ * directory (once the project's script index inferred it) moved by its relative `cd`s; null when unknown.
+ * For readers of a script's other relative paths (compose `-f` files).
+ */
+export function placedCwd(script: ShellScript, offset: number): string | null {
+  const cwd = script.cwdAt(offset);
+  if (cwd !== null) return cwd;
+  const start = inferred.get(script);
+  const relative = start === undefined ? null : script.cwdFromStart(offset);
+  return relative === null ? null : path.resolve(start!, relative);
+}
+
+/** The shells that may call project scripts from a known directory: Makefile recipe lines and CI steps. */
+function callerShells(project: Project, scripts: readonly ShellScript[]): ShellScript[] {
+  const result: ShellScript[] = [];
+  // make reads the Makefile of the folder it is run in: the project root's, or one on the way to a script.
+  const dirs = new Set<string>([project.root]);
+  for (const script of scripts) {
+    for (let dir = script.dir; isWithin(dir, project.root) && !dirs.has(dir); dir = path.dirname(dir)) dirs.add(dir);
+  }
+  for (const dir of dirs) {
+    const makefile = makefileIn(project, dir);
+    if (!makefile) continue;
+    for (const target of new Set(makefile.targets.values())) for (const line of target.lines) result.push(line.script);
+  }
+  for (const job of workflowJobs(project)) for (const shell of job.shells) result.push(shell.script);
+  return result;
+}
+
+/** The project scripts a shell calls, each with the directory and environment it hands them. */
+function callSites(caller: ShellScript, start: ScriptStart | undefined, byPath: ReadonlyMap<string, ShellScript>): Site[] {
+  const sites: Site[] = [];
+  const startDir = start?.dir ?? null;
+  for (const call of scriptCalls(caller)) {
+    let target: string | null = null;
+    if (call.anchored) target = call.path;
+    else if (call.fromStart !== null && startDir !== null) target = path.resolve(startDir, call.fromStart);
+    const callee = target === null ? undefined : byPath.get(target);
+    if (!callee || callee === caller) continue;
+    const offset = call.command.node.startIndex;
+    let cwd = caller.cwdAt(offset);
+    if (cwd === null && startDir !== null) {
+      const relative = caller.cwdFromStart(offset);
+      if (relative !== null) cwd = path.resolve(startDir, relative);
+    }
+    const effective = effectiveCommand(call.command);
+    if (effective.chdir) {
+      const dir = effective.chdir.value;
+      cwd = dir === null ? null : path.isAbsolute(dir) ? path.normalize(dir) : cwd === null ? null : path.resolve(cwd, dir);
+    }
+    const env = new Map(start?.env ?? []);
+    for (const [name, value] of caller.envAt(offset)) env.set(name, value);
+    for (const [name, word] of effective.env) env.set(name, word.value);
+    sites.push({ callee, cwd, env });
+  }
+  return sites;
+}
+
+/** The variables every environment sets: a value they agree on, else null (set, to something unknown). */
+function commonEnv(envs: Array<Map<string, string | null>>): Map<string, string | null> {
+  const [first, ...rest] = envs;
+  const result = new Map<string, string | null>();
+  for (const [name, value] of first!) {
+    if (!rest.every((env) => env.has(name))) continue;
+    result.set(name, rest.every((env) => env.get(name) === value) ? value : null);
+  }
+  return result;
+}
+
+function sameStarts(a: ReadonlyMap<ShellScript, ScriptStart>, b: ReadonlyMap<ShellScript, ScriptStart>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [script, start] of a) {
+    const other = b.get(script);
+    if (!other || other.dir !== start.dir || (other.env === null) !== (start.env === null)) return false;
+    if (start.env && other.env) {
+      if (start.env.size !== other.env.size) return false;
+      for (const [name, value] of start.env) if (other.env.get(name) !== value || !other.env.has(name)) return false;
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fallback: the one candidate directory from which every relative path the script names exists.
+
+type Kind = 'dir' | 'file' | 'any';
+
+/** What a path is on disk (cached): a directory, a file, or nothing. */
+function existence(): (absolute: string, kind: Kind) => boolean {
+  const cache = new Map<string, 'dir' | 'file' | null>();
+  return (absolute, kind) => {
+    let found = cache.get(absolute);
+    if (found === undefined) {
+      try {
+        const stat = statSync(absolute);
+        found = stat.isDirectory() ? 'dir' : 'file';
+      } catch {
+        found = null;
+      }
+      cache.set(absolute, found);
+    }
+    return found !== null && (kind === 'any' || kind === found);
+  };
+}
+
+/** The directories a person may run the script from: the project root, its own folder, the folder above its `scripts/`/`bin/` folder. */
+export function startCandidates(project: Project, script: ShellScript): string[] {
+  const candidates = [project.root, script.dir];
+  if (/^(scripts?|bin)$/.test(path.basename(script.dir))) candidates.push(path.dirname(script.dir));
+  return [...new Set(candidates)];
+}
+
+/** The relative paths (from the start) the script relies on, and what each must be. */
+function startPaths(script: ShellScript): Array<{ relative: string; kind: Kind }> {
+  const result: Array<{ relative: string; kind: Kind }> = [];
+  for (const run of pytestRuns(script)) {
+    // A containerized pytest reads its paths in the container.
+    if (run.container || run.cwd !== null || run.cwdFromStart === null) continue;
+    if (run.cwdFromStart !== '.') result.push({ relative: run.cwdFromStart, kind: 'dir' });
+    for (const raw of run.rawTargets) if (raw !== null && !path.isAbsolute(raw)) result.push({ relative: path.posix.join(run.cwdFromStart, raw), kind: 'any' });
+  }
+  for (const command of script.commands) {
+    if (command.name !== 'cd' && command.name !== 'pushd') continue;
+    const relative = script.cwdFromStart(command.node.endIndex);
+    if (relative !== null && relative !== '.') result.push({ relative, kind: 'dir' });
+  }
+  for (const call of scriptCalls(script)) if (call.fromStart !== null) result.push({ relative: call.fromStart, kind: 'file' });
+  return result;
+}
+
+/** The only candidate start from which every path the script relies on exists; null when none, several, or nothing to check. */
+function fittingCandidate(project: Project, script: ShellScript, exists: (absolute: string, kind: Kind) => boolean): string | null {
+  const paths = startPaths(script);
+  if (paths.length === 0) return null;
+  const fitting = startCandidates(project, script).filter((dir) => paths.every(({ relative, kind }) => exists(path.resolve(dir, relative), kind)));
+  return fitting.length === 1 ? fitting[0]! : null;
+}
