@@ -1,15 +1,10 @@
 import path from 'node:path';
-import type Parser from 'tree-sitter';
 import { defineRule, type Edit, type Fix, type Range, type RelatedLocation } from '../src/rule.js';
 import { nodeRange, type SourceFile } from '../src/source.js';
-import { credentialsOf, type DbDefinition, type DbValue } from '../src/model/database.js';
+import type { DbDefinition, DbValue } from '../src/model/database.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 import { isLocalHost, isPostgresUrl, isWellFormed, literalOffsets, pyQuote, suiteDbUrls, type SuiteDbUrl } from '../src/model/dburl.js';
-import { dockerRuns, isPostgresImage, type DockerRun } from '../src/model/docker.js';
-import { suiteScripts } from '../src/model/scripts.js';
-import type { ShellScript, ShellWord } from '../src/model/shell.js';
 
-type Node = Parser.SyntaxNode;
 type Part = 'user' | 'password' | 'port' | 'database';
 
 /** A value the DB definition gives the container, and the place that sets it. */
@@ -26,88 +21,46 @@ interface ScriptValue {
 /** The container's connection parts; null = not known (or, for the password, not checked). */
 type ScriptSide = Record<Part, ScriptValue | null>;
 
-const VARIABLE_REFERENCE = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/;
-
-/** The node that set a value: the assignment of the variable the word expands, or the word itself. */
-function origin(script: ShellScript, word: ShellWord, text: string, before: number): Node {
-  const reference = VARIABLE_REFERENCE.exec(text);
-  if (reference) {
-    const name = reference[1]!;
-    const candidates = script.assignments.filter((a) => a.name === name && a.valueNode && a.node.startIndex < before && a.kind !== 'local');
-    const last = candidates[candidates.length - 1];
-    if (last) return last.node;
-  }
-  return word.node;
-}
-
-function sideOf(script: ShellScript, run: DockerRun): ScriptSide {
-  const before = run.command.node.startIndex;
-  const envFile = run.envFiles.length > 0 || !run.optionsKnown;
-  const env = (key: string): { value: string | null; word: ShellWord } | 'absent' => {
-    const entry = run.env.get(key);
-    if (!entry) return 'absent';
-    return entry;
+/**
+ * The parts a definition gives the server (null when unknown). Values set explicitly are known even when
+ * the rest of the environment is not (an `--env-file`, an unreadable `env_file`): they win over it; an
+ * image default then is not known, nor is the password when trust auth might be set elsewhere.
+ */
+function definitionSide(definition: DbDefinition): ScriptSide {
+  // A CI service reached by name on the job's network (a GitLab service, a job in a `container:`) is not what a localhost URL reaches.
+  if (definition.ports === null && definition.kind === 'ci-service') return { user: null, password: null, port: null, database: null };
+  const env = definition.env;
+  const known = definition.envKnown;
+  const source = definition.kind === 'docker-run' ? 'the script' : definition.label;
+  const defaultsAt = definition.image?.text.range ?? definition.anchor;
+  const at = (written: DbValue | null | undefined, value: string | null, note: string, fallback = definition.anchor): ScriptValue | null => {
+    if (value === null) return null;
+    return { value, file: definition.file, range: written?.range ?? fallback, note, source };
   };
-  const fromEnv = (key: string): ScriptValue | null | 'absent' => {
-    const entry = env(key);
-    if (entry === 'absent') return 'absent';
-    if (entry.value === null) return null;
-    const text = entry.word.text.slice(entry.word.text.indexOf('=') + 1);
-    return { value: entry.value, file: script.file, range: nodeRange(origin(script, entry.word, text, before)), source: 'the script', note: `${key} is set here` };
-  };
-  const imageNode = run.image?.word.node ?? run.command.node;
-
-  let user = fromEnv('POSTGRES_USER');
-  if (user === 'absent') {
-    user = envFile ? null : { value: 'postgres', file: script.file, range: nodeRange(imageNode), source: 'the script', note: 'POSTGRES_USER is not set: the image creates the user `postgres`' };
-  }
-  let database = fromEnv('POSTGRES_DB');
-  if (database === 'absent') {
-    database = envFile || !user ? null : { value: user.value, file: script.file, range: nodeRange(imageNode), source: 'the script', note: `POSTGRES_DB is not set: the image names the database after the user (\`${user.value}\`)` };
-  }
-  let password: ScriptValue | null = null;
-  const auth = env('POSTGRES_HOST_AUTH_METHOD');
-  const trusts = auth !== 'absent' && (auth.value === null || auth.value === 'trust');
-  if (!trusts && !(auth === 'absent' && envFile)) {
-    const given = fromEnv('POSTGRES_PASSWORD');
-    password = given === 'absent' ? null : given;
-  }
-  const pgport = env('PGPORT');
-  const containerPort = pgport === 'absent' ? '5432' : pgport.value;
+  const explicit = (key: string): DbValue | null | undefined => (env.has(key) ? (env.get(key) ?? null) : undefined);
+  const userValue = explicit('POSTGRES_USER');
+  const user = userValue !== undefined
+    ? at(userValue, userValue?.value ?? null, 'POSTGRES_USER is set here')
+    : known ? at(null, 'postgres', 'POSTGRES_USER is not set: the image creates the user `postgres`', defaultsAt) : null;
+  const databaseValue = explicit('POSTGRES_DB');
+  const database = databaseValue !== undefined
+    ? at(databaseValue, databaseValue?.value ?? null, 'POSTGRES_DB is set here')
+    : known && user ? at(null, user.value, `POSTGRES_DB is not set: the image names the database after the user (\`${user.value}\`)`, defaultsAt) : null;
+  const auth = explicit('POSTGRES_HOST_AUTH_METHOD');
+  const trusts = auth === null || auth?.value === 'trust' || (auth === undefined && !known);
+  const passwordValue = explicit('POSTGRES_PASSWORD');
+  const password = trusts || !passwordValue ? null : at(passwordValue, passwordValue.value, 'POSTGRES_PASSWORD is set here');
+  // The host port published for the port the server listens on (PGPORT, else 5432).
   let port: ScriptValue | null = null;
-  if (containerPort !== null && run.network !== 'host') {
-    const published = run.publish.filter((p) => p.containerPort === containerPort);
-    const unknown = run.publish.some((p) => p.containerPort === null);
-    const hostPorts = new Set(published.map((p) => p.hostPort));
-    if (!unknown && published.length > 0 && hostPorts.size === 1 && published[0]!.hostPort !== null) {
-      const p = published[0]!;
-      const text = p.word.text.split(':').slice(0, -1).join(':') || p.word.text;
-      port = { value: p.hostPort!, file: script.file, range: nodeRange(origin(script, p.word, text, before)), source: 'the script', note: `host port ${p.hostPort} is published here` };
-    }
+  const pgport = explicit('PGPORT');
+  const listens = pgport === undefined ? '5432' : (pgport?.value ?? null);
+  if (definition.ports && definition.portsKnown && listens !== null) {
+    const published = definition.ports.filter((entry) => entry.container === listens || entry.container === `${listens}/tcp`);
+    const hosts = new Set(published.map((entry) => entry.host?.value ?? null));
+    const host = published.length > 0 && hosts.size === 1 && !published[0]!.random ? published[0]!.host : null;
+    if (host) port = at(host, host.value, `host port ${host.value} is published here`);
   }
   return { user, password, port, database };
-}
-
-/** The parts a compose service, CI service or Docker SDK container gives the server (null when unknown). */
-function definitionSide(definition: DbDefinition): ScriptSide | null {
-  const credentials = credentialsOf(definition);
-  if (!credentials || !definition.ports || !definition.portsKnown) return null;
-  const at = (written: DbValue | null | undefined, value: string | null, note: string): ScriptValue | null => {
-    if (value === null) return null;
-    return { value, file: definition.file, range: written?.range ?? definition.anchor, note, source: definition.label };
-  };
-  const env = definition.env;
-  const auth = env.get('POSTGRES_HOST_AUTH_METHOD');
-  const trusts = env.has('POSTGRES_HOST_AUTH_METHOD') && (auth === null || auth?.value === 'trust');
-  const published = definition.ports.filter((port) => port.container === '5432' || port.container === '5432/tcp');
-  const hosts = new Set(published.map((port) => port.host?.value ?? null));
-  const host = published.length > 0 && hosts.size === 1 && !published[0]!.random ? published[0]!.host : null;
-  return {
-    user: at(env.get('POSTGRES_USER'), credentials.user, env.has('POSTGRES_USER') ? 'POSTGRES_USER is set here' : 'POSTGRES_USER is not set: the image creates the user `postgres`'),
-    password: trusts ? null : at(env.get('POSTGRES_PASSWORD'), credentials.password, 'POSTGRES_PASSWORD is set here'),
-    port: env.has('PGPORT') || !host ? null : at(host, host.value, `host port ${host.value} is published here`),
-    database: at(env.get('POSTGRES_DB'), credentials.database, env.has('POSTGRES_DB') ? 'POSTGRES_DB is set here' : `POSTGRES_DB is not set: the image names the database after the user (\`${credentials.user}\`)`),
-  };
 }
 
 /** The parts every postgres container of the suite's DB scripts agrees on. */
@@ -154,21 +107,13 @@ export default defineRule({
     fixSafety: 'Safe: the differing parts are rewritten inside the URL literal to the values the script gives the container. Offered only when the URL is one plain string literal.',
   },
   check({ suite, report }) {
-    const scripts = suiteScripts(suite).dbScripts;
     const sides: ScriptSide[] = [];
     // A CI job usually hands the tests their URL through the step's environment: a URL read from the
     // environment (its default written for local runs) is not compared with a CI service.
     const ciSides: ScriptSide[] = [];
-    for (const script of scripts) {
-      for (const run of dockerRuns(script)) {
-        if (run.image?.name && isPostgresImage(run.image.name)) sides.push(sideOf(script, run));
-      }
-    }
-    // Compose, CI and Docker SDK definitions: a definition whose values cannot all be read makes the suite's side unknown.
     for (const definition of suiteDatabases(suite)) {
       if (definition.kind === 'testcontainers' || definition.kind === 'pytest-postgresql') continue; // the URL comes from the library
-      const side = definitionSide(definition);
-      (definition.kind === 'ci-service' ? ciSides : sides).push(side ?? { user: null, password: null, port: null, database: null });
+      (definition.kind === 'ci-service' ? ciSides : sides).push(definitionSide(definition));
     }
     for (const url of suiteDbUrls(suite)) {
       const target = url.target;

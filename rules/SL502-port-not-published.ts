@@ -1,6 +1,6 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { hasUnknownWords, isKnown, postgresRuns } from '../src/model/dbscript.js';
+import { hasUnknownWords, isKnown, type PostgresRun } from '../src/model/dbscript.js';
 import { isLocalHost, isPostgresDialect, isPostgresUrl, parseDbUrl, suiteDbUrls, targetOf } from '../src/model/dburl.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 import type { Suite } from '../src/model/suite.js';
@@ -53,7 +53,49 @@ export default defineRule({
       'For a docker compose service or a Docker SDK container of the suite, only when the suite\'s URL connects to localhost (tests that run inside the container network reach the service by name); for a GitHub Actions job service, unless the job runs in a `container:` (it then reaches the service by name); a CI service on a random host port (`ports: [5432]`) is reported only when the suite\'s URL (in the code, or the value the job sets for the variable the code reads) names a fixed port on localhost and the job never reads the mapped port (`${{ job.services.postgres.ports[5432] }}`). Publish flags whose value cannot be known statically, and argument lists built from unknown arrays, are not reported. `--network host` is only reported as info: the container shares the host\'s network, so PostgreSQL listens on the host\'s port 5432 (the dev port) unless the command changes it.',
   },
   check({ suite, report }) {
+    const checkRun = ({ script, run }: PostgresRun): void => {
+      const command = run.command;
+      if (run.publish.length === 0) {
+        if (hasUnknownWords(command)) return;
+        if (run.publishAll || !run.optionsKnown) return;
+        if (run.network === 'host') {
+          report({
+            file: script.file,
+            range: nodeRange(command.node),
+            severity: 'info',
+            message: `\`${run.engine} run --network host\` publishes no port: PostgreSQL listens directly on the host's port 5432, the dev database's port, unless the command changes it`,
+            hint: 'Prefer the default network with `-p 5433:5432`, or start the server on another port (`postgres -p 5433`) and use that port in the suite\'s URL.',
+          });
+          return;
+        }
+        if (run.network !== null && run.network !== 'bridge' && run.network !== 'default') {
+          // Another container network: the tests might run inside it too; we cannot tell.
+          return;
+        }
+        report({
+          file: script.file,
+          range: nodeRange(command.node),
+          message: `\`${run.engine} run\` of ${run.image?.word.text ?? 'the postgres image'} publishes no port: the tests on the host cannot reach the database`,
+          hint: 'Publish the container\'s 5432 on the test port, e.g. `-p 5433:5432`.',
+        });
+        return;
+      }
+      // Only `-p 5432` (or `-p 127.0.0.1::5432`) written out in full is surely random; an unset variable is not.
+      const random = run.publish.find((publish) => publish.random && isKnown(script, publish.word) && publish.containerPort !== null && /^\d+$/.test(publish.containerPort));
+      if (!random || run.publish.some((publish) => publish !== random && !publish.random)) return;
+      report({
+        file: script.file,
+        range: nodeRange(random.word.node),
+        severity: 'warning',
+        message: `\`-p ${random.word.value}\` publishes container port ${random.containerPort} on a random host port: a database URL with a fixed port cannot match it`,
+        hint: 'Give the host port explicitly, e.g. `-p 5433:5432`.',
+      });
+    };
     for (const definition of suiteDatabases(suite)) {
+      if (definition.run) {
+        checkRun(definition.run);
+        continue;
+      }
       const ports = definition.ports;
       if (!ports || !definition.portsKnown) continue; // a library's random port, a job in a container, another network
       // A CI job's steps run on the runner's host; compose and Docker SDK tests may run inside the container network, so the URL must say localhost.
@@ -87,44 +129,6 @@ export default defineRule({
         severity: 'warning',
         message: `${definition.label} publishes container port ${random.container} on a random host port: a database URL with a fixed port cannot match it`,
         hint: 'Give the host port explicitly, e.g. `"5433:5432"`.',
-      });
-    }
-    for (const { script, run } of postgresRuns(suite)) {
-      const command = run.command;
-      if (run.publish.length === 0) {
-        if (hasUnknownWords(command)) continue;
-        if (run.publishAll || !run.optionsKnown) continue;
-        if (run.network === 'host') {
-          report({
-            file: script.file,
-            range: nodeRange(command.node),
-            severity: 'info',
-            message: `\`${run.engine} run --network host\` publishes no port: PostgreSQL listens directly on the host's port 5432, the dev database's port, unless the command changes it`,
-            hint: 'Prefer the default network with `-p 5433:5432`, or start the server on another port (`postgres -p 5433`) and use that port in the suite\'s URL.',
-          });
-          continue;
-        }
-        if (run.network !== null && run.network !== 'bridge' && run.network !== 'default') {
-          // Another container network: the tests might run inside it too; we cannot tell.
-          continue;
-        }
-        report({
-          file: script.file,
-          range: nodeRange(command.node),
-          message: `\`${run.engine} run\` of ${run.image?.word.text ?? 'the postgres image'} publishes no port: the tests on the host cannot reach the database`,
-          hint: 'Publish the container\'s 5432 on the test port, e.g. `-p 5433:5432`.',
-        });
-        continue;
-      }
-      // Only `-p 5432` (or `-p 127.0.0.1::5432`) written out in full is surely random; an unset variable is not.
-      const random = run.publish.find((publish) => publish.random && isKnown(script, publish.word) && publish.containerPort !== null && /^\d+$/.test(publish.containerPort));
-      if (!random || run.publish.some((publish) => publish !== random && !publish.random)) continue;
-      report({
-        file: script.file,
-        range: nodeRange(random.word.node),
-        severity: 'warning',
-        message: `\`-p ${random.word.value}\` publishes container port ${random.containerPort} on a random host port: a database URL with a fixed port cannot match it`,
-        hint: 'Give the host port explicitly, e.g. `-p 5433:5432`.',
       });
     }
   },

@@ -8,9 +8,9 @@ import {
   insertBeforeImage,
   mountTargets,
   pgdataOf,
-  postgresRuns,
   tmpfsCovers,
   OLD_DATA_DIR,
+  type PostgresRun,
 } from '../src/model/dbscript.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
@@ -34,54 +34,31 @@ export default defineRule({
       'Safe: the fix adds `--tmpfs` on the right path for the image\'s major (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18, or `PGDATA`) before the image, one flag per line when the command is written that way. No fix when a volume is already mounted on that path (two mounts on one path make docker fail).',
   },
   check({ suite, report }) {
-    for (const definition of suiteDatabases(suite)) {
-      const mounts = definition.mounts;
-      if (!mounts || !definition.mountsKnown || definition.pgdata === undefined || definition.ephemeralHost) continue;
-      const major = definition.image?.major ?? null;
-      if (major === null && definition.pgdata === null) continue;
-      const explicit = definition.pgdata !== null;
-      const dataDir = definition.pgdata ?? defaultDataDir(major!);
-      const volumePath = explicit ? null : imageVolumePath(major!);
-      const tmpfs = mounts.filter((mount) => mount.tmpfs && mount.target !== null);
-      if (tmpfs.some((mount) => tmpfsCovers(mount.target!, dataDir, volumePath))) continue;
-      if (!explicit && major! >= 18 && mounts.some((mount) => mount.target === OLD_DATA_DIR)) continue; // SL504
-      const target = explicit ? dataDir : volumePath!;
-      const volume = mounts.find((mount) => !mount.tmpfs && mount.target !== null && (dataDir === mount.target || dataDir.startsWith(`${mount.target}/`) || mount.target === target));
-      const where = volume && volume.persistent ? `mounts \`${volume.entry.value || 'a volume'}\` on ${volume.target}` : 'has no tmpfs on it';
-      report({
-        file: definition.file,
-        range: volume ? volume.entry.range : definition.anchor,
-        message: `${definition.label} keeps its data in ${dataDir} and ${where}: the data ${volume?.persistent ? 'lives in a volume on disk' : 'goes to an anonymous volume on disk'} that outlives the container, so the next run can start on old data`,
-        hint: definition.kind === 'docker-sdk'
-          ? `Pass \`tmpfs={"${target}": ""}\` to \`containers.run\`${volume ? ' instead of the volume' : ''}.`
-          : `Use \`tmpfs: - ${target}\` on the service${volume ? ' instead of the volume' : ''}.`,
-      });
-    }
-    for (const { script, run } of postgresRuns(suite)) {
-      if (!run.image || !run.optionsKnown) continue;
+    const checkRun = ({ script, run }: PostgresRun): void => {
+      if (!run.image || !run.optionsKnown) return;
       const mounts = mountTargets(script, run);
-      if (mounts.some((mount) => mount.path === null)) continue;
+      if (mounts.some((mount) => mount.path === null)) return;
       const tmpfs = mounts.filter((mount) => mount.tmpfs);
       const facts = imageFacts(script, run);
       const pgdata = pgdataOf(script, run);
       const where = `\`${run.engine} run\` of ${run.image.word.value ?? run.image.word.text}`;
       if (!facts || facts.major === null || pgdata.kind === 'unknown') {
         // The data directory is unknown: only a run with no tmpfs at all is surely wrong.
-        if (tmpfs.length > 0) continue;
+        if (tmpfs.length > 0) return;
         report({
           file: script.file,
           range: nodeRange(run.command.node),
           message: `${where} mounts no tmpfs: the database is written to an anonymous volume on disk that outlives the container`,
           hint: 'Add `--tmpfs` on the image\'s data directory (`/var/lib/postgresql/data` up to postgres 17, `/var/lib/postgresql` from 18).',
         });
-        continue;
+        return;
       }
-      if (breaksPostgres18(script, run)) continue;
+      if (breaksPostgres18(script, run)) return;
       const major = facts.major;
       const explicit = pgdata.kind === 'explicit';
       const dataDir = explicit ? pgdata.value : defaultDataDir(major);
       const volumePath = explicit ? null : imageVolumePath(major);
-      if (tmpfs.some((mount) => tmpfsCovers(mount.path!, dataDir, volumePath))) continue;
+      if (tmpfs.some((mount) => tmpfsCovers(mount.path!, dataDir, volumePath))) return;
       const target = explicit ? dataDir : imageVolumePath(major);
       const volume = mounts.find((mount) => !mount.tmpfs && (dataDir === mount.path || dataDir.startsWith(`${mount.path}/`) || mount.path === target));
       const dataSource = explicit ? `PGDATA=${dataDir}` : `postgres ${major} keeps its data in ${dataDir}`;
@@ -105,6 +82,33 @@ export default defineRule({
         message,
         hint: volume ? `Replace the volume with \`--tmpfs ${target}\`.` : `Add \`--tmpfs ${target}\` to the run.`,
         fix,
+      });
+    };
+    for (const definition of suiteDatabases(suite)) {
+      if (definition.run) {
+        checkRun(definition.run);
+        continue;
+      }
+      const mounts = definition.mounts;
+      if (!mounts || !definition.mountsKnown || definition.pgdata === undefined || definition.ephemeralHost) continue;
+      const major = definition.image?.major ?? null;
+      if (major === null && definition.pgdata === null) continue;
+      const explicit = definition.pgdata !== null;
+      const dataDir = definition.pgdata ?? defaultDataDir(major!);
+      const volumePath = explicit ? null : imageVolumePath(major!);
+      const tmpfs = mounts.filter((mount) => mount.tmpfs && mount.target !== null);
+      if (tmpfs.some((mount) => tmpfsCovers(mount.target!, dataDir, volumePath))) continue;
+      if (!explicit && major! >= 18 && mounts.some((mount) => mount.target === OLD_DATA_DIR)) continue; // SL504
+      const target = explicit ? dataDir : volumePath!;
+      const volume = mounts.find((mount) => !mount.tmpfs && mount.target !== null && (dataDir === mount.target || dataDir.startsWith(`${mount.target}/`) || mount.target === target));
+      const where = volume && volume.persistent ? `mounts \`${volume.entry.value || 'a volume'}\` on ${volume.target}` : 'has no tmpfs on it';
+      report({
+        file: definition.file,
+        range: volume ? volume.entry.range : definition.anchor,
+        message: `${definition.label} keeps its data in ${dataDir} and ${where}: the data ${volume?.persistent ? 'lives in a volume on disk' : 'goes to an anonymous volume on disk'} that outlives the container, so the next run can start on old data`,
+        hint: definition.kind === 'docker-sdk'
+          ? `Pass \`tmpfs={"${target}": ""}\` to \`containers.run\`${volume ? ' instead of the volume' : ''}.`
+          : `Use \`tmpfs: - ${target}\` on the service${volume ? ' instead of the volume' : ''}.`,
       });
     }
   },

@@ -1,6 +1,6 @@
 import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { breaksPostgres18, imageFacts, OLD_DATA_DIR, postgresRuns, rawText } from '../src/model/dbscript.js';
+import { breaksPostgres18, imageFacts, OLD_DATA_DIR, rawText, type PostgresRun } from '../src/model/dbscript.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
@@ -22,23 +22,9 @@ export default defineRule({
       'Safe for an explicit major: the fix mounts `/var/lib/postgresql` instead, which holds the 18 data directory. For an unpinned image (`postgres`, `postgres:latest`) there is no fix here: SL510 pins the major the script was written for (17 for this layout), which is the better repair, and both fixes at once would contradict each other.',
   },
   check({ suite, report }) {
-    for (const definition of suiteDatabases(suite)) {
-      const image = definition.image;
-      if (definition.kind !== 'compose') continue;
-      if (!image || image.major === null || image.major < 18 || definition.pgdata !== null) continue;
-      const mount = (definition.mounts ?? []).find((candidate) => candidate.target === OLD_DATA_DIR);
-      if (!mount) continue;
-      const which = image.pinned ? `postgres ${image.major}` : `\`${image.text.value}\` (currently postgres ${image.major})`;
-      report({
-        file: definition.file,
-        range: mount.entry.range,
-        message: `${definition.label}: ${which} keeps its data in /var/lib/postgresql/${image.major}/docker and refuses to start with a mount on ${OLD_DATA_DIR} while PGDATA is left at its default: the container exits and every test fails`,
-        hint: image.pinned ? 'Mount `/var/lib/postgresql` instead (or set `PGDATA: /var/lib/postgresql/data`).' : 'Pin the major the file was written for (`postgres:17`), or mount `/var/lib/postgresql` for 18.',
-      });
-    }
-    for (const { script, run } of postgresRuns(suite)) {
+    const checkRun = ({ script, run }: PostgresRun): void => {
       const mount = breaksPostgres18(script, run);
-      if (!mount || !run.image) continue;
+      if (!mount || !run.image) return;
       const facts = imageFacts(script, run)!;
       const image = run.image.word.value ?? run.image.word.text;
       let fix: Fix | null = null;
@@ -63,6 +49,24 @@ export default defineRule({
           ? 'Mount `/var/lib/postgresql` instead (or set `-e PGDATA=/var/lib/postgresql/data` to keep the old layout).'
           : 'Pin the major the script was written for (`postgres:17`), or mount `/var/lib/postgresql` for 18.',
         fix,
+      });
+    };
+    for (const definition of suiteDatabases(suite)) {
+      if (definition.run) {
+        checkRun(definition.run);
+        continue;
+      }
+      const image = definition.image;
+      if (definition.kind !== 'compose') continue;
+      if (!image || image.major === null || image.major < 18 || definition.pgdata !== null) continue;
+      const mount = (definition.mounts ?? []).find((candidate) => candidate.target === OLD_DATA_DIR);
+      if (!mount) continue;
+      const which = image.pinned ? `postgres ${image.major}` : `\`${image.text.value}\` (currently postgres ${image.major})`;
+      report({
+        file: definition.file,
+        range: mount.entry.range,
+        message: `${definition.label}: ${which} keeps its data in /var/lib/postgresql/${image.major}/docker and refuses to start with a mount on ${OLD_DATA_DIR} while PGDATA is left at its default: the container exits and every test fails`,
+        hint: image.pinned ? 'Mount `/var/lib/postgresql` instead (or set `PGDATA: /var/lib/postgresql/data`).' : 'Pin the major the file was written for (`postgres:17`), or mount `/var/lib/postgresql` for 18.',
       });
     }
   },

@@ -1,6 +1,6 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { armsCompatible, isReadinessWait, onlyInspectionArms, postgresRuns, runnersOf, runs } from '../src/model/dbscript.js';
+import { runs } from '../src/model/dbscript.js';
 import { suiteDatabases, composeStarts } from '../src/readers/suite-databases.js';
 
 export default defineRule({
@@ -24,6 +24,18 @@ export default defineRule({
   check({ suite, report }) {
     for (const definition of suiteDatabases(suite)) {
       if (definition.readiness.waited) continue;
+      if (definition.run) {
+        const { script, run } = definition.run;
+        if (!run.detach || !runs(script, run.command)) continue; // a foreground run, or one in a function nothing calls
+        const health = definition.readiness.healthcheck ? ' It sets a `--health-cmd`, but nothing waits for the container to become healthy.' : '';
+        report({
+          file: definition.file,
+          range: definition.anchor,
+          message: `\`${run.engine} run -d\` returns before PostgreSQL accepts connections, and the script never polls readiness: the tests race the server's start-up.${health}`,
+          hint: 'After the run, poll `docker exec <container> pg_isready -h 127.0.0.1` in a bounded loop, and exit 1 with `docker logs` if it never becomes ready.',
+        });
+        continue;
+      }
       if (definition.kind === 'ci-service') {
         report({
           file: definition.file,
@@ -59,27 +71,6 @@ export default defineRule({
         range: definition.anchor,
         message: `${definition.label} has no healthcheck and nothing waits for PostgreSQL to accept connections (no \`up --wait\`, no \`depends_on: condition: service_healthy\`, no wait loop): the tests race the server's start-up`,
         hint: 'Add a `healthcheck` with `pg_isready -h 127.0.0.1 -U <user>` and start the service with `docker compose up --wait`.',
-      });
-    }
-    const runnerWaits = runnersOf(suite).some((runner) => runner.commands.some((command) => isReadinessWait(runner, command)));
-    if (runnerWaits) return;
-    for (const { script, run } of postgresRuns(suite)) {
-      if (!run.detach || !runs(script, run.command)) continue; // a run in a function nothing calls starts nothing
-      const runArms = script.armsOf(run.command);
-      const waits = script.commands.some((command) => {
-        if (command === run.command || !isReadinessWait(script, command) || !runs(script, command)) return false;
-        const arms = script.armsOf(command);
-        return armsCompatible(runArms, arms) || !onlyInspectionArms(arms);
-      });
-      if (waits) continue;
-      const health = run.healthCmd
-        ? ` It sets a \`--health-cmd\`, but nothing waits for the container to become healthy.`
-        : '';
-      report({
-        file: script.file,
-        range: nodeRange(run.command.node),
-        message: `\`${run.engine} run -d\` returns before PostgreSQL accepts connections, and the script never polls readiness: the tests race the server's start-up.${health}`,
-        hint: 'After the run, poll `docker exec <container> pg_isready -h 127.0.0.1` in a bounded loop, and exit 1 with `docker logs` if it never becomes ready.',
       });
     }
   },

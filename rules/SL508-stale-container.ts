@@ -1,6 +1,7 @@
 import { defineRule, type Fix } from '../src/rule.js';
 import { lineEnding, nodeRange } from '../src/source.js';
-import { lineStartOf, postgresRuns, rawText, removalsOf, runs, runsBefore } from '../src/model/dbscript.js';
+import { lineStartOf, rawText, removalsOf, runs, runsBefore, type PostgresRun } from '../src/model/dbscript.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
   code: 'SL508',
@@ -22,13 +23,14 @@ export default defineRule({
       'Safe: the fix inserts `docker rm -f <name> >/dev/null 2>&1 || true` on its own line before the run, with the name written as in the run. `|| true` keeps it harmless under `set -e` when there is nothing to remove.',
   },
   check({ suite, report }) {
-    for (const { script, run } of postgresRuns(suite)) {
-      if (!run.name || run.replace) continue;
-      if (!runs(script, run.command)) continue; // in a function nothing calls
+
+    const checkRun = ({ script, run }: PostgresRun): void => {
+      if (!run.name || run.replace) return;
+      if (!runs(script, run.command)) return; // in a function nothing calls
       const removed = removalsOf(script, run.name)
         .filter((removal) => removal.kind === 'rm' || run.rm)
         .some((removal) => runsBefore(script, removal.command, run.command));
-      if (removed) continue;
+      if (removed) return;
       const file = script.file;
       const written = rawText(file, run.name).replace(/^--name=/, '');
       const name = run.name.value ?? written;
@@ -57,6 +59,7 @@ export default defineRule({
         hint: `Remove any leftover first: \`${run.engine} rm -f ${written} >/dev/null 2>&1 || true\`.`,
         fix,
       });
-    }
+    };
+    for (const definition of suiteDatabases(suite)) if (definition.run) checkRun(definition.run);
   },
 });

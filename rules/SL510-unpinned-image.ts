@@ -2,7 +2,7 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import type { DockerRun } from '../src/model/docker.js';
 import type { ShellScript } from '../src/model/shell.js';
-import { imageFacts, mountTargets, OLD_DATA_DIR, pgdataOf, postgresRuns, rawText } from '../src/model/dbscript.js';
+import { imageFacts, mountTargets, OLD_DATA_DIR, pgdataOf, rawText, type PostgresRun } from '../src/model/dbscript.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 /** The default pin: the newest major whose data layout the skill's scripts (tmpfs on /var/lib/postgresql/data) fit. */
@@ -40,25 +40,10 @@ export default defineRule({
       'Safe: the fix pins the major the rest of the command implies — 18 for a mount on `/var/lib/postgresql` or a `/var/lib/postgresql/18/...` path, 17 for a mount on `/var/lib/postgresql/data` (the layout the script was written for), 17 otherwise — keeping a variant suffix (`alpine` → `17-alpine`). Check that production runs the same major.',
   },
   check({ suite, report }) {
-    for (const definition of suiteDatabases(suite)) {
-      const image = definition.image;
-      if (!image || !image.official || image.pinned || image.text.value === '') continue;
-      const mountsOld = (definition.mounts ?? []).some((mount) => mount.target === OLD_DATA_DIR);
-      const major = mountsOld ? DEFAULT_MAJOR : 18;
-      const pinned = image.tag === null || image.tag === 'latest' ? `${major}` : `${major}-${image.tag}`;
-      const span = image.text.via === null ? image.text.span : null;
-      report({
-        file: definition.file,
-        range: image.text.range,
-        message: `${definition.label} runs \`${image.text.value}\`, which has no pinned major: it runs whatever \`latest\` is on the day of the pull (18 now, which moved the data directory), so the suite can break without a change in the repository`,
-        hint: `Pin the major${mountsOld ? ' that its mount on /var/lib/postgresql/data implies' : ' production runs'}: \`${image.name}:${pinned}\`.`,
-        fix: span ? { applicability: 'safe', message: `Pin \`${image.name}:${pinned}\``, edits: [{ file: definition.file, start: span.start, end: span.end, text: `${image.name}:${pinned}` }] } : null,
-      });
-    }
-    for (const { script, run } of postgresRuns(suite)) {
+    const checkRun = ({ script, run }: PostgresRun): void => {
       const facts = imageFacts(script, run);
       const image = run.image;
-      if (!facts || !image || !facts.official || facts.pinned) continue;
+      if (!facts || !image || !facts.official || facts.pinned) return;
       const file = script.file;
       const { major, reason } = impliedMajor(script, run);
       const raw = rawText(file, image.word);
@@ -81,6 +66,25 @@ export default defineRule({
         message: `\`${written}\` has no pinned major: it runs whatever \`latest\` is on the day of the pull (18 now, which moved the data directory), so the suite can break without a change in the repository`,
         hint: `Pin the major${reason ? ` that ${reason} implies` : ' production runs'}: \`${image.name}:${pinned}\`.`,
         fix,
+      });
+    };
+    for (const definition of suiteDatabases(suite)) {
+      if (definition.run) {
+        checkRun(definition.run);
+        continue;
+      }
+      const image = definition.image;
+      if (!image || !image.official || image.pinned || image.text.value === '') continue;
+      const mountsOld = (definition.mounts ?? []).some((mount) => mount.target === OLD_DATA_DIR);
+      const major = mountsOld ? DEFAULT_MAJOR : 18;
+      const pinned = image.tag === null || image.tag === 'latest' ? `${major}` : `${major}-${image.tag}`;
+      const span = image.text.via === null ? image.text.span : null;
+      report({
+        file: definition.file,
+        range: image.text.range,
+        message: `${definition.label} runs \`${image.text.value}\`, which has no pinned major: it runs whatever \`latest\` is on the day of the pull (18 now, which moved the data directory), so the suite can break without a change in the repository`,
+        hint: `Pin the major${mountsOld ? ' that its mount on /var/lib/postgresql/data implies' : ' production runs'}: \`${image.name}:${pinned}\`.`,
+        fix: span ? { applicability: 'safe', message: `Pin \`${image.name}:${pinned}\``, edits: [{ file: definition.file, start: span.start, end: span.end, text: `${image.name}:${pinned}` }] } : null,
       });
     }
   },

@@ -1,7 +1,8 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { dockerRemovals, removalByCommand } from '../src/model/docker.js';
-import { namesContainer, postgresRuns, removalsOf, runnersOf } from '../src/model/dbscript.js';
+import { namesContainer, removalsOf, runnersOf, type PostgresRun } from '../src/model/dbscript.js';
+import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
   code: 'SL511',
@@ -26,10 +27,10 @@ export default defineRule({
       dockerRemovals(runner).some((removal) => removal.kind === 'rm' || removal.kind === 'stop' || removal.kind === 'kill'),
     );
     if (runnerRemoves) return;
-    for (const { script, run } of postgresRuns(suite)) {
-      if (run.rm && !run.detach) continue;
+    const checkRun = ({ script, run }: PostgresRun): void => {
+      if (run.rm && !run.detach) return;
       const starts = script.runsOf(run.command);
-      if (starts.length === 0) continue; // in a function nothing calls
+      if (starts.length === 0) return; // in a function nothing calls
       const counts = (kind: string) => kind === 'rm' || run.rm;
       const removes = removalsOf(script, run.name).some((removal) => {
         if (!counts(removal.kind)) return false;
@@ -44,7 +45,7 @@ export default defineRule({
           return removal !== null && counts(removal.kind) && namesContainer(removal.containers, run.name);
         }),
       );
-      if (removes || trapRemoves) continue;
+      if (removes || trapRemoves) return;
       const stopOnly = removalsOf(script, run.name).find((removal) => removal.kind !== 'rm');
       const name = run.name ? (run.name.value ?? run.name.text) : null;
       report({
@@ -55,6 +56,7 @@ export default defineRule({
           : `Nothing in the script removes the container${name ? ` ${name}` : ''} once it has started: every test run leaves a PostgreSQL container behind, holding the test port`,
         hint: `Add a \`stop\` arm that runs \`${run.engine} rm -f ${name ?? '<container>'} >/dev/null 2>&1 || true\`, and call it from the runner's cleanup trap.`,
       });
-    }
+    };
+    for (const definition of suiteDatabases(suite)) if (definition.run) checkRun(definition.run);
   },
 });

@@ -2,8 +2,9 @@
 // service, a CI job's `services:`, a testcontainers / pytest-postgresql fixture. Readers under
 // src/readers/ fill one shape; the SL2xx/SL5xx/SL7xx rules query it and never the source format.
 //
-// Which definitions belong to a suite (see pairDefinitions in src/readers/pairing.ts):
-//   docker run    the suite's DB scripts (scripts.ts: called by its runners, inside it, or nearest above);
+// Which definitions belong to a suite (see suiteDatabases in src/readers/suite-databases.ts):
+//   docker run    the postgres runs of the suite's DB scripts (scripts.ts: called by its runners, inside it,
+//                 or nearest above), read by src/readers/shell-databases.ts;
 //   compose       a file a runner of the suite names with `-f`, else the compose files
 //                 (`docker-compose*.y(a)ml`, `compose*.y(a)ml`) in the suite's folder or a folder above it
 //                 (or such a folder's `docker/`); of their services, those that run a postgres image, and
@@ -18,6 +19,7 @@
 import type { Range } from '../rule.js';
 import type { SourceFile } from '../source.js';
 import { isOfficialPostgresImage, isPostgresImage } from './docker.js';
+import type { PostgresRun } from './dbscript.js';
 
 export type DbKind = 'docker-run' | 'compose' | 'ci-service' | 'testcontainers' | 'pytest-postgresql' | 'docker-sdk';
 
@@ -28,8 +30,10 @@ export interface DbValue {
   range: Range;
   /** Offsets [start, end) of exactly `value` in the file, when a fix may replace it. */
   span: { start: number; end: number } | null;
-  /** Where the value came from when not written here: `${DB_PORT:-5433}`, `.env`. */
+  /** Where the value came from when not written here: `${DB_PORT:-5433}`, `.env`, "from `DB_PORT`". */
   via: string | null;
+  /** The shell assignment the value comes through (`DB_PORT=5432`), when `span` points into it rather than at the use. */
+  assignment?: { name: string; range: Range } | null;
 }
 
 export interface DbImage {
@@ -105,24 +109,11 @@ export interface DbDefinition {
    * (`${{ job.services.postgres.ports[5432] }}`), which a random host port needs.
    */
   tests?: { env: Map<string, string | null>; portHandedOver: boolean };
-}
-
-/** The user, password and database the container ends up with (the image's defaults filled in). */
-export function credentialsOf(definition: DbDefinition): { user: string | null; password: string | null; database: string | null } | null {
-  if (!definition.envKnown) return null;
-  const read = (key: string): string | null | undefined => {
-    if (!definition.env.has(key)) return undefined;
-    return definition.env.get(key)?.value ?? null;
-  };
-  const user = read('POSTGRES_USER');
-  const password = read('POSTGRES_PASSWORD');
-  const database = read('POSTGRES_DB');
-  const effectiveUser = user === undefined ? 'postgres' : user;
-  return {
-    user: effectiveUser,
-    password: password === undefined ? null : password,
-    database: database === undefined ? effectiveUser : database,
-  };
+  /**
+   * For a `docker run`: the command and its script, for the rules about the script's own commands (a
+   * leftover container before the run, a stop after it, a wait on the start path, `--network host`).
+   */
+  run?: PostgresRun;
 }
 
 /** The image facts from an image reference text (the same reading as a `docker run`'s image word). */

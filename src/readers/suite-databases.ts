@@ -2,7 +2,7 @@
 // documented at the top of src/model/database.ts).
 import path from 'node:path';
 import type { DbDefinition } from '../model/database.js';
-import { allSuiteScripts, isReadinessWait, postgresRuns, runnersOf, dbScriptsOf } from '../model/dbscript.js';
+import { allSuiteScripts, isReadinessWait, runnersOf, dbScriptsOf } from '../model/dbscript.js';
 import type { Suite } from '../model/suite.js';
 import { suiteRunners } from '../model/runners.js';
 import { isWithin } from '../discover.js';
@@ -11,6 +11,7 @@ import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
 import { workflowDatabases, workflowFiles } from './workflow-services.js';
 import type { SourceFile } from '../source.js';
 import { pythonDatabases } from './python-databases.js';
+import { shellDatabases } from './shell-databases.js';
 import { gitlabCiFiles, gitlabDatabases } from './gitlab-services.js';
 
 const TEST_NAME = /(^|[-_.])(test|tests|testing|it|integration|e2e|ci)([-_.]|$)|test/i;
@@ -18,14 +19,13 @@ const TEST_NAME = /(^|[-_.])(test|tests|testing|it|integration|e2e|ci)([-_.]|$)|
 const cache = new WeakMap<Suite, DbDefinition[]>();
 
 /**
- * The suite's test database definitions other than its DB scripts' `docker run`s (those stay with the
- * shell rules): compose services, CI job services, and the databases its Python starts
- * (testcontainers, pytest-postgresql, Docker SDK).
+ * The suite's test database definitions: its DB scripts' `docker run`s, compose services, CI job
+ * services, and the databases its Python starts (testcontainers, pytest-postgresql, Docker SDK).
  */
 export function suiteDatabases(suite: Suite): DbDefinition[] {
   const cached = cache.get(suite);
   if (cached) return cached;
-  const result = [...pairCompose(suite), ...workflowDatabases(suite), ...gitlabDatabases(suite), ...pythonDatabases(suite)];
+  const result = [...shellDatabases(suite), ...pairCompose(suite), ...workflowDatabases(suite), ...gitlabDatabases(suite), ...pythonDatabases(suite)];
   cache.set(suite, result);
   return result;
 }
@@ -79,7 +79,7 @@ function pairCompose(suite: Suite): DbDefinition[] {
   // A suite whose database a runner or the suite itself provides (a DB script, a CI job service of the job
   // that runs it, its own Python) pairs by proximity only with test-named services: a plain `db` service
   // next to it is the developer's, reported only when a script of the suite starts it (byRunner).
-  const hasDbScript = postgresRuns(suite).length > 0 || pythonDatabases(suite).length > 0 || workflowDatabases(suite).length > 0 || gitlabDatabases(suite).length > 0;
+  const hasDbScript = shellDatabases(suite).length > 0 || pythonDatabases(suite).length > 0 || workflowDatabases(suite).length > 0 || gitlabDatabases(suite).length > 0;
   let found = files.flatMap((file) => composeDatabases(file, project.relative(file.path)).map((entry) => ({ ...entry, fileName: path.basename(file.path) })));
   if (byRunner && startedServices.size > 0) found = found.filter((entry) => startedServices.has(entry.service.name));
   if (!byRunner || found.length > 1) {
