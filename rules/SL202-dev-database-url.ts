@@ -4,6 +4,9 @@ import { isLocalHost, isPostgresDialect, isPostgresUrl, isWellFormed, parseDbUrl
 import { envSets } from '../src/model/pyvalues.js';
 import { setForSuite, suiteEnvironment, type SuiteEnvironment } from '../src/model/suite-env.js';
 import { settingsInProject } from '../src/model/settings-values.js';
+import { suiteAppEngines } from '../src/model/app-engines.js';
+import type { Suite } from '../src/model/suite.js';
+import type { RuleContext } from '../src/rule.js';
 
 const URLISH_VARIABLE = /(url|uri|dsn|database|postgres|pg|db)/i;
 
@@ -22,7 +25,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a suite database URL on the dev port (default 5432) of a local host, a URL taken from the app\'s own settings, and a URL read from a `DATABASE_URL`-style variable with no default. The URL is followed through module constants, `+` and f-strings (`create_engine(DB_PREFIX + DB_URI)` with both taken from the settings), and into the app\'s modules: a settings field\'s default (`Field(default=...)`, `os.getenv("X", default)`, starlette/decouple `config("X", default=...)`), a `@property` that builds the URL from fields with defaults, `settings = get_settings()`. A URL the conftest puts into the environment for the app\'s settings to read (`os.environ.setdefault("DATABASE_URL", "...:5432/...")`) counts as the suite\'s URL.',
+      'Reports a suite database URL on the dev port (default 5432) of a local host, a URL taken from the app\'s own settings, and a URL read from a `DATABASE_URL`-style variable with no default. The URL is followed through module constants, `+` and f-strings (`create_engine(DB_PREFIX + DB_URI)` with both taken from the settings), and into the app\'s modules: a settings field\'s default (`Field(default=...)`, `os.getenv("X", default)`, starlette/decouple `config("X", default=...)`), a `@property` that builds the URL from fields with defaults, `settings = get_settings()`. A URL the conftest puts into the environment for the app\'s settings to read (`os.environ.setdefault("DATABASE_URL", "...:5432/...")`) counts as the suite\'s URL. So does the app\'s own engine when a test or fixture module imports and uses it (`from app.db import engine`, a `SessionLocal` bound to it, a `get_engine()` that returns it): its URL is read where the app builds it.',
     whyItMatters:
       'The integration suite creates tables, inserts rows and may drop everything at the end. Pointed at the development database (the app\'s settings, the shell\'s `DATABASE_URL`, port 5432) it does that to the data you work with, and it passes or fails depending on what happens to be in there.',
     example:
@@ -30,7 +33,7 @@ export default defineRule({
     useInstead:
       '# Must match scripts/test-db.sh: the throw-away database on port 5433\nTEST_DB_URL = os.getenv("TEST_DATABASE_URL", "postgresql://testuser:testpass@localhost:5433/app_test")',
     exceptions:
-      'Silent on a `TEST_DATABASE_URL`-style variable whose default points at the test port, on hosts other than the local machine (a CI service container on port 5432 is not the dev database), and when the conftest itself sets the variable the settings read (`os.environ["DATABASE_URL"] = TEST_DB_URL` before importing the app). Settings whose defaults can be read are judged by them: silent when they point elsewhere than the dev port, or when the suite\'s runner (a script, make target or CI step), pytest-env or a conftest sets a variable that replaces a piece of them (the field\'s name or alias, the variable a default is read from); a `setdefault` URL is silent when the runner exports that variable. Silent when a conftest loads a dotenv file, when the settings come from a module outside the project, for a test-named setting (`settings.TEST_DATABASE_URL`) whose value cannot be read, for a settings URL with other text added (`f"{settings.DB_URL}_test"`), and for SQLite.',
+      'Silent on a `TEST_DATABASE_URL`-style variable whose default points at the test port, on hosts other than the local machine (a CI service container on port 5432 is not the dev database), and when the conftest itself sets the variable the settings read (`os.environ["DATABASE_URL"] = TEST_DB_URL` before importing the app). Settings whose defaults can be read are judged by them: silent when they point elsewhere than the dev port, or when the suite\'s runner (a script, make target or CI step), pytest-env or a conftest sets a variable that replaces a piece of them (the field\'s name or alias, the variable a default is read from); a `setdefault` URL is silent when the runner exports that variable. Silent when a conftest loads a dotenv file, when the settings come from a module outside the project, for a test-named setting (`settings.TEST_DATABASE_URL`) whose value cannot be read, for a settings URL with other text added (`f"{settings.DB_URL}_test"`), and for SQLite. The app\'s engine is not reported when the suite has a test engine of its own (built in its modules, or the app\'s `test_engine`): the app\'s may be there only to create the test database.',
   },
   check({ suite, config, report }) {
     let environment: SuiteEnvironment | null = null;
@@ -104,8 +107,65 @@ export default defineRule({
         hint: `Use the port the DB script publishes for the test container (${config.testPort} by convention).`,
       });
     }
+    checkAppEngines(suite, config.devPort, env, report);
   },
 });
+
+const APP_ENGINE_VERB = { engine: 'is', 'session-factory': 'opens sessions on', helper: 'returns' } as const;
+
+/** The app's own engine (or a session factory bound to it) imported into the suite and used there. */
+function checkAppEngines(suite: Suite, devPort: number, env: () => SuiteEnvironment, report: RuleContext['report']): void {
+  const uses = suiteAppEngines(suite);
+  if (uses.length === 0) return;
+  // A conftest that points the app at another database through the environment, or loads a dotenv file: not known.
+  if ([...env().byModules].some((name) => URLISH_VARIABLE.test(name)) || env().dotenv) return;
+  // The suite has a test engine of its own (built in its modules, or the app's `test_engine`): the app's
+  // default engine may be there only to set that database up (`CREATE DATABASE testdb`), which is not known.
+  if (suiteDbUrls(suite).some((url) => url.use !== 'constant' && url.use !== 'environment')) return;
+  if (uses.some((use) => /test/i.test(use.nameNode.text) || /test/i.test(use.resolved.source?.text ?? ''))) return;
+  for (const use of uses) {
+    const { resolved } = use;
+    const appFile = use.appModule.file;
+    const relativeApp = suite.project.relative(appFile.path);
+    const engineText = use.call.text.length > 70 ? `${use.call.text.slice(0, 67)}...` : use.call.text;
+    const related = [{ file: appFile, range: nodeRange(use.call), message: 'the app builds the engine here' }];
+    const what = `\`${use.nameNode.text}\` (from \`${use.fromModule}\`) ${APP_ENGINE_VERB[use.kind]} the app's own engine, \`${engineText}\` in ${relativeApp}`;
+    let value: string | null = null;
+    let overriddenBy: Iterable<string> = [];
+    if (resolved.origin === 'settings') {
+      if (use.followed) {
+        value = use.followed.value;
+        overriddenBy = use.followed.overriddenBy;
+      } else {
+        if (/test/i.test(resolved.settings?.text ?? '')) continue;
+        if (!use.appSettings || !settingsInProject(suite.project, use.appModule, use.appSettings, use.file)) continue;
+        report({
+          file: use.file,
+          range: nodeRange(use.nameNode),
+          message: `${what}: the suite uses whatever database the app's settings name, normally the development one`,
+          hint: 'Give the suite its own engine on the test database (the URL the DB script gives the container) and override the app\'s DB dependency with it.',
+          related,
+        });
+        continue;
+      }
+    } else if (resolved.value !== null && (resolved.origin === 'literal' || resolved.origin === 'computed' || resolved.origin === 'env-default')) {
+      value = resolved.value;
+      overriddenBy = resolved.envName ? [resolved.envName] : [];
+    }
+    if (value === null || setForSuite(env(), overriddenBy)) continue;
+    const parsed = parseDbUrl(value);
+    if (!parsed || !isPostgresDialect(parsed.dialect) || !isWellFormed(parsed)) continue;
+    const target = targetOf(parsed);
+    if (!isLocalHost(target.host) || target.port !== String(devPort)) continue;
+    report({
+      file: use.file,
+      range: nodeRange(use.nameNode),
+      message: `${what}, whose URL \`${shorten(value)}\` uses port ${devPort}, the development database's port: the tests would write to the dev database`,
+      hint: 'Give the suite its own engine on the test database (the URL the DB script gives the container) and override the app\'s DB dependency with it.',
+      related,
+    });
+  }
+}
 
 function shorten(text: string): string {
   return text.length > 70 ? `${text.slice(0, 67)}...` : text;

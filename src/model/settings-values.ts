@@ -45,14 +45,18 @@ const PROPERTY_DECORATORS = new Set(['property', 'computed_field', 'cached_prope
  * The default value of a URL expression written in `module` (a conftest), followed into the app's
  * modules; null when any piece of it cannot be known.
  */
-export function settingDefault(project: Project, module: PyModule, node: Node): SettingDefault | null {
-  const piece = new Follower(project).evaluate(module, node, null, 0);
+export function settingDefault(project: Project, module: PyModule, node: Node, origin: SourceFile = module.file): SettingDefault | null {
+  const piece = new Follower(project, origin).evaluate(module, node, null, 0);
   if (!piece || !piece.file || !piece.node) return null;
   return { value: piece.value, overriddenBy: piece.env, file: piece.file, node: piece.node };
 }
 
 class Follower {
-  constructor(private readonly project: Project) {}
+  /** `origin`: the suite module the expression was met in; the app's absolute imports are found on its path too. */
+  constructor(
+    private readonly project: Project,
+    private readonly origin: SourceFile,
+  ) {}
 
   evaluate(module: PyModule, node: Node, cls: ClassRef | null, depth: number): Piece | null {
     if (depth > MAX_DEPTH) return null;
@@ -147,7 +151,7 @@ class Follower {
   private imported(module: PyModule, name: string): { module: PyModule; name: string } | null {
     const binding = module.imports.get(name);
     if (!binding || binding.name === undefined) return null;
-    const file = resolveDotted(this.project, module.file, binding.module.replace(/^\.+/, ''), binding.level);
+    const file = importedFile(this.project, module, binding.module, binding.level, this.origin);
     const target = file ? pyModule(file) : null;
     if (!target || target.file.path === module.file.path) return null;
     return { module: target, name: binding.name };
@@ -193,8 +197,12 @@ class Follower {
     const property = classMethod(cls.node, name);
     if (property) {
       if (!property.decorators.some((decorator) => PROPERTY_DECORATORS.has(decoratorName(decorator)))) return null;
-      const returned = this.propertyReturn(cls, property.node, depth + 1);
-      return returned ? this.evaluate(cls.module, returned, cls, depth + 1) : null;
+      const guards = new Set<string>();
+      const returned = this.propertyReturn(cls, property.node, guards, depth + 1);
+      const piece = returned ? this.evaluate(cls.module, returned, cls, depth + 1) : null;
+      // Setting a skipped guard's field (`DB_URL=...`) takes the other branch: it replaces the value too.
+      for (const field of guards) piece?.env.add(field.toUpperCase());
+      return piece;
     }
     for (const base of this.bases(cls, depth + 1)) {
       const found = this.attribute(base, name, depth + 1);
@@ -209,16 +217,16 @@ class Follower {
    * `if self.field:` with a field that defaults to None (or another false value) are skipped, and
    * that field joins what overrides it.
    */
-  private propertyReturn(cls: ClassRef, fn: Node, depth: number): Node | null {
+  private propertyReturn(cls: ClassRef, fn: Node, guards: Set<string>, depth: number): Node | null {
     const body = fn.childForFieldName('body');
     if (!body) return null;
     const returns = ownReturns(body);
-    const kept = returns.filter((ret) => !this.underFalseGuard(cls, ret, body, depth));
+    const kept = returns.filter((ret) => !this.underFalseGuard(cls, ret, body, guards, depth));
     if (kept.length !== 1) return null;
     return kept[0]!.namedChild(0);
   }
 
-  private underFalseGuard(cls: ClassRef, node: Node, body: Node, depth: number): boolean {
+  private underFalseGuard(cls: ClassRef, node: Node, body: Node, guards: Set<string>, depth: number): boolean {
     for (let current: Node | null = node.parent; current && current.id !== body.id; current = current.parent) {
       const parent = current.parent;
       if (parent?.type !== 'if_statement' || parent.childForFieldName('consequence')?.id !== current.id) continue;
@@ -226,7 +234,10 @@ class Follower {
       if (condition.type !== 'attribute' || condition.childForFieldName('object')?.text !== 'self') continue;
       const field = condition.childForFieldName('attribute')?.text ?? '';
       const value = this.fieldDefaultNode(cls, field, depth + 1);
-      if (value && isFalseLiteral(value)) return true;
+      if (value && isFalseLiteral(value)) {
+        guards.add(field);
+        return true;
+      }
     }
     return false;
   }
@@ -373,7 +384,7 @@ function ownReturns(body: Node): Node[] {
  * imported constant) come from a module of the project? False for an installed package or a module
  * that cannot be found: then nothing is known about what it holds.
  */
-export function settingsInProject(project: Project, module: PyModule, node: Node, depth = 0): boolean {
+export function settingsInProject(project: Project, module: PyModule, node: Node, origin: SourceFile = module.file, depth = 0): boolean {
   if (depth > MAX_DEPTH) return false;
   let head: Node | null = unparenthesize(node);
   while (head && (head.type === 'attribute' || head.type === 'call')) {
@@ -381,7 +392,16 @@ export function settingsInProject(project: Project, module: PyModule, node: Node
   }
   if (head?.type !== 'identifier') return false;
   const binding = module.imports.get(head.text);
-  if (binding) return resolveDotted(project, module.file, binding.module.replace(/^\.+/, ''), binding.level) !== null;
+  if (binding) return importedFile(project, module, binding.module, binding.level, origin) !== null;
   const assigned = module.assignments.get(head.text);
-  return assigned ? settingsInProject(project, module, assigned.value, depth + 1) : false;
+  return assigned ? settingsInProject(project, module, assigned.value, origin, depth + 1) : false;
+}
+
+/**
+ * The project file a module's import names: found from the module itself, or (for an absolute import
+ * in an app module) on the path of the suite module that led there, which is the path it runs with.
+ */
+export function importedFile(project: Project, module: PyModule, dotted: string, level: number, origin: SourceFile): SourceFile | null {
+  const bare = dotted.replace(/^\.+/, '');
+  return resolveDotted(project, module.file, bare, level) ?? (level === 0 && origin.path !== module.file.path ? resolveDotted(project, origin, bare, 0) : null);
 }
