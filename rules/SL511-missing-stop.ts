@@ -12,7 +12,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing removes the container after it starts: no `stop`/`down`/`clean` arm (or function, or trap) with `docker rm -f`, nor a `docker stop` of a container started with `--rm`. A `docker rm -f` that only runs right before the same `docker run` does not count: it cleans up the previous run, not this one.',
+      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing removes the container after it starts: no `stop`/`down`/`clean` arm (or function, or trap) with `docker rm -f`, nor a `docker stop` of a container started with `--rm`. A `docker rm -f` that only runs right before the same `docker run` does not count: it cleans up the previous run, not this one. Also a docker compose service that a script of the suite, or a line of a Makefile target that runs it, starts with `up` when nothing of the suite takes it down (`down`, `stop`, `rm` or `kill` on the file: in a script of the suite, its EXIT trap, or any target of the Makefiles above the suite), and a Docker SDK `containers.run(...)` in the suite\'s Python that nothing removes (`.remove(...)`, or `.stop()`/`.kill()` of a container run with `auto_remove=True`; a `.stop()` alone leaves the stopped container behind). Not for CI services (the job\'s machine goes with them), testcontainers or pytest-postgresql (the library removes its server), nor for a compose service nothing of the suite starts.',
     whyItMatters:
       'Without a stop, each test run leaves a PostgreSQL container running (holding the test port and memory) until someone removes it by hand, and the runner has nothing to call in its cleanup trap. `docker stop` alone leaves the stopped container (and its anonymous volume) behind unless it was started with `--rm`.',
     example:
@@ -26,8 +26,8 @@ export default defineRule({
     const runnerRemoves = runnersOf(suite).some((runner) =>
       dockerRemovals(runner).some((removal) => removal.kind === 'rm' || removal.kind === 'stop' || removal.kind === 'kill'),
     );
-    if (runnerRemoves) return;
     const checkRun = ({ script, run }: PostgresRun): void => {
+      if (runnerRemoves) return;
       if (run.rm && !run.detach) return;
       const starts = script.runsOf(run.command);
       if (starts.length === 0) return; // in a function nothing calls
@@ -57,6 +57,24 @@ export default defineRule({
         hint: `Add a \`stop\` arm that runs \`${run.engine} rm -f ${name ?? '<container>'} >/dev/null 2>&1 || true\`, and call it from the runner's cleanup trap.`,
       });
     };
-    for (const definition of suiteDatabases(suite)) if (definition.run) checkRun(definition.run);
+    for (const definition of suiteDatabases(suite)) {
+      if (definition.run) {
+        checkRun(definition.run);
+        continue;
+      }
+      const life = definition.lifecycle;
+      if (!life || life.removed) continue;
+      const compose = definition.kind === 'compose';
+      report({
+        file: life.start.file,
+        range: life.start.range,
+        message: life.stopOnly
+          ? `${definition.label} is only stopped after the tests, never removed: the stopped container stays behind after every run`
+          : `${life.startedBy} starts ${definition.label} and nothing of the suite ${compose ? 'takes it down' : 'removes the container'} afterwards: every test run leaves a PostgreSQL container behind, holding the test port`,
+        hint: compose
+          ? 'Run `docker compose ... down -v` after the tests, from the runner\'s cleanup trap (or a Makefile target that always runs).'
+          : 'Remove the container after the tests: `container.remove(force=True)` after the fixture\'s `yield` (or start it with `auto_remove=True` and stop it).',
+      });
+    }
   },
 });

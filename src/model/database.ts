@@ -114,6 +114,28 @@ export interface DbDefinition {
    * leftover container before the run, a stop after it, a wait on the start path, `--network host`).
    */
   run?: PostgresRun;
+  /**
+   * The container's life where the suite manages it and the definition's own format tells it: a compose
+   * service a script or Makefile target of the suite starts with `up`, a Docker SDK container. Null or
+   * absent when the notion does not apply (a CI service dies with the job's machine, a library removes
+   * its container) or nothing of the suite starts it. A `docker run` keeps its script (`run`) instead.
+   */
+  lifecycle?: DbLifecycle | null;
+}
+
+export interface DbLifecycle {
+  /** Where the suite starts the database: the `compose up` command, the `containers.run(...)` call. */
+  start: { file: SourceFile; range: Range };
+  /** How the start is written, for messages: "`docker compose up`". */
+  startedBy: string;
+  /** Something of the suite removes (or may remove) the container after the tests: `compose down`, `container.remove()`. */
+  removed: boolean;
+  /** Not removed, but stopped (`container.stop()` of a container not started with `auto_remove=True`): it stays behind stopped. */
+  stopOnly: boolean;
+  /** A fixed container name a leftover would keep taken (the next start then fails); null when none or not applicable. */
+  name: string | null;
+  /** The start removes a leftover of that name first. */
+  clearsLeftover: boolean;
 }
 
 /** The image facts from an image reference text (the same reading as a `docker run`'s image word). */

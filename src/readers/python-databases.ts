@@ -9,7 +9,7 @@
 // Read from the suite's fixture modules and test modules, and the project modules they import from
 // (a fixture that calls `start_database_container()` from `tests/utils/docker_utils.py`).
 import type Parser from 'tree-sitter';
-import type { DbDefinition, DbImage, DbMount, DbPort, DbValue } from '../model/database.js';
+import type { DbDefinition, DbImage, DbLifecycle, DbMount, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import { callArguments, calleeName, descendants, numberValue, pyModule, stringValue, unparenthesize, type PyModule } from '../model/python.js';
 import { importedProjectModules } from '../model/fixture-modules.js';
@@ -268,6 +268,45 @@ function dockerSdkDefinition(module: PyModule, call: Node, relative: string): Db
   return definition;
 }
 
+const REMOVES = new Set(['remove']);
+const STOPS = new Set(['stop', 'kill']);
+
+/** The name of the method an attribute node reads (`container.remove` → 'remove'). */
+function methodName(node: Node): string | null {
+  return node.childForFieldName('attribute')?.text ?? null;
+}
+
+/**
+ * Does the suite's Python remove the Docker SDK container? Any `.remove` of the suite's Python files counts
+ * (the container may be held anywhere), and `.stop`/`.kill` for a container run with `auto_remove=True`.
+ * A leftover of a fixed name is cleared when a removal comes before the run in the same function, or the
+ * code looks the container up first (`containers.get(name)`, `containers.list(...)`).
+ */
+function sdkLifecycle(suite: Suite, module: PyModule, call: Node, name: string | null): DbLifecycle {
+  const { keywords } = keywordsOf(module, call);
+  const autoRemove = keywords.get('auto_remove')?.text === 'True';
+  const attributes = pythonFiles(suite).flatMap((file) => {
+    const other = file.path === module.file.path ? module : pyModule(file);
+    return other ? descendants(other.root, 'attribute') : [];
+  });
+  const removing = (node: Node) => {
+    const method = methodName(node);
+    return method !== null && (REMOVES.has(method) || (autoRemove && STOPS.has(method)));
+  };
+  const removed = attributes.some(removing);
+  const stopOnly = !removed && attributes.some((node) => STOPS.has(methodName(node) ?? ''));
+  const scope = enclosingFunction(call);
+  const clearsLeftover =
+    descendants(module.root, 'attribute').some((node) => removing(node) && node.startIndex < call.startIndex && enclosingFunction(node) === scope) ||
+    attributes.some((node) => (methodName(node) === 'get' || methodName(node) === 'list') && /containers$/.test(node.childForFieldName('object')?.text ?? ''));
+  return { start: { file: module.file, range: nodeRange(call) }, startedBy: '`containers.run(...)`', removed, stopOnly, name, clearsLeftover };
+}
+
+function enclosingFunction(node: Node): number | null {
+  for (let current = node.parent; current; current = current.parent) if (current.type === 'function_definition') return current.id;
+  return null;
+}
+
 const cache = new WeakMap<Suite, DbDefinition[]>();
 
 /** The databases the suite's Python starts: testcontainers, pytest-postgresql and Docker SDK definitions. */
@@ -293,7 +332,7 @@ export function pythonDatabases(suite: Suite): DbDefinition[] {
         result.push(definition);
       } else if (isDockerSdkRun(call)) {
         const definition = dockerSdkDefinition(module, call, relative);
-        if (definition) result.push(definition);
+        if (definition) result.push({ ...definition, lifecycle: sdkLifecycle(suite, module, call, definition.service) });
       }
     }
   }

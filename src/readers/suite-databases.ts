@@ -1,7 +1,11 @@
 // The test database definitions of a suite, from every reader, paired by evidence (the rule is
 // documented at the top of src/model/database.ts).
 import path from 'node:path';
-import type { DbDefinition } from '../model/database.js';
+import type { DbDefinition, DbLifecycle } from '../model/database.js';
+import type { Range } from '../rule.js';
+import { nodeRange } from '../source.js';
+import { parseDockerCommand } from '../model/docker.js';
+import { suiteMakefiles } from '../model/make-runs.js';
 import { allSuiteScripts, isReadinessWait, runnersOf, dbScriptsOf } from '../model/dbscript.js';
 import type { Suite } from '../model/suite.js';
 import { suiteRunners } from '../model/runners.js';
@@ -93,8 +97,38 @@ function pairCompose(suite: Suite): DbDefinition[] {
     const upWait = invocations.find((invocation) => invocation.wait && (invocation.files ?? []).includes(definition.file.path));
     const healthy = dependedOnHealthy(definition.file, service.name);
     const how = upWait ? '`up --wait`' : healthy ? '`depends_on: condition: service_healthy`' : loops ? 'a wait loop' : null;
-    return { ...definition, readiness: { ...definition.readiness, waited: how !== null, how } };
+    return { ...definition, readiness: { ...definition.readiness, waited: how !== null, how }, lifecycle: composeLifecycle(suite, definition.file.path, service.name) };
   });
+}
+
+const REMOVING = new Set(['down', 'stop', 'rm', 'kill']);
+
+/**
+ * Who of the suite starts a compose service (`up` in a script of the suite or a line of a Makefile target
+ * that runs it; a CI job's machine is thrown away with the service) and whether anything removes it: a
+ * `down`/`stop`/`rm`/`kill` on the file in a script of the suite (its EXIT trap included) or in any target
+ * of the Makefiles above the suite (`make down`). A compose command whose action or files cannot be read may.
+ */
+function composeLifecycle(suite: Suite, file: string, service: string): DbLifecycle | null {
+  const starts: Array<{ invocation: ComposeInvocation; file: SourceFile; range: Range }> = [];
+  for (const script of allSuiteScripts(suite)) for (const invocation of composeInvocations(script)) starts.push({ invocation, file: script.file, range: nodeRange(invocation.command.node) });
+  for (const runner of suiteRunners(suite).runners) {
+    if (runner.kind !== 'make') continue;
+    for (const shell of runner.shells) for (const invocation of composeInvocations(shell.script)) starts.push({ invocation, file: shell.file, range: shell.range(invocation.command.node) });
+  }
+  const start = starts.find(({ invocation }) => invocation.action === 'up' && (invocation.files ?? []).includes(file) && (invocation.services.length === 0 || invocation.services.includes(service)));
+  if (!start) return null;
+  const shells = [...allSuiteScripts(suite), ...suiteMakefiles(suite).flatMap((makefile) => [...makefile.targets.values()].flatMap((target) => target.lines.map((line) => line.script)))];
+  const removed = shells.some((script) => {
+    const removes = (invocation: ComposeInvocation) => invocation.action === null || (REMOVING.has(invocation.action) && (invocation.files === null || invocation.files.includes(file)));
+    if (composeInvocations(script).some(removes)) return true;
+    // An inline trap action is a script of its own: its commands are judged one by one.
+    return script.traps.some((trap) => script.trapCommands(trap).some((command) => {
+      const docker = parseDockerCommand(command);
+      return docker !== null && docker.subcommand === 'compose' && docker.args.some((word) => word.value === null || REMOVING.has(word.value));
+    }));
+  });
+  return { start: { file: start.file, range: start.range }, startedBy: '`docker compose up`', removed, stopOnly: false, name: null, clearsLeftover: true };
 }
 
 /** Does the suite start its compose services from a script, with `up` and no `--wait` (where a fix could add it)? */
