@@ -1,17 +1,7 @@
 import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import {
-  breaksPostgres18,
-  defaultDataDir,
-  imageFacts,
-  imageVolumePath,
-  insertBeforeImage,
-  mountTargets,
-  pgdataOf,
-  tmpfsCovers,
-  OLD_DATA_DIR,
-  type PostgresRun,
-} from '../src/model/dbscript.js';
+import { insertBeforeImage, type PostgresRun } from '../src/model/dbscript.js';
+import { breaksPostgres18, defaultDataDir, imageFacts, imageVolumePath, mountTargets, pgdataOf, tmpfsCovers, OLD_DATA_DIR } from '../src/model/pgdata.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({

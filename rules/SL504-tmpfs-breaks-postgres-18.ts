@@ -1,6 +1,7 @@
 import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { breaksPostgres18, imageFacts, OLD_DATA_DIR, rawText, type PostgresRun } from '../src/model/dbscript.js';
+import { rawText, type PostgresRun } from '../src/model/dbscript.js';
+import { breaksPostgres18, imageFacts, OLD_DATA_DIR } from '../src/model/pgdata.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({

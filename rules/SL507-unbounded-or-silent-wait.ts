@@ -2,7 +2,8 @@ import type Parser from 'tree-sitter';
 import { defineRule } from '../src/rule.js';
 import { parseDockerCommand } from '../src/model/docker.js';
 import type { ShellCommand, ShellScript } from '../src/model/shell.js';
-import { dbScriptsOf, enclosingLoop, isReadinessCommand, runnersOf, runs } from '../src/model/dbscript.js';
+import { dbScriptsOf, runnersOf, runs } from '../src/model/dbscript.js';
+import { enclosingLoop, isReadinessCommand } from '../src/model/readiness.js';
 import { scriptShell, suiteRunners, type RunnerShell } from '../src/model/runners.js';
 
 type Node = Parser.SyntaxNode;

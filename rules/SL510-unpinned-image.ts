@@ -2,7 +2,8 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import type { DockerRun } from '../src/model/docker.js';
 import type { ShellScript } from '../src/model/shell.js';
-import { imageFacts, mountTargets, OLD_DATA_DIR, pgdataOf, rawText, type PostgresRun } from '../src/model/dbscript.js';
+import { rawText, type PostgresRun } from '../src/model/dbscript.js';
+import { imageFacts, mountTargets, OLD_DATA_DIR, pgdataOf } from '../src/model/pgdata.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 /** The default pin: the newest major whose data layout the skill's scripts (tmpfs on /var/lib/postgresql/data) fit. */

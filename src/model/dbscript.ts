@@ -1,23 +1,20 @@
-// Helpers shared by the DB-script rules (SL501–SL511): the postgres containers a suite's scripts start,
-// where commands run (case arms, call sites), docker subcommands, `docker exec` parsing, readiness checks.
+// A suite's DB scripts as the DB rules see them: the scripts and the postgres containers they start, the
+// words of a run (as written, statically known or not), the removals and `docker exec`s that concern a
+// container, and where commands run (case arms, call sites). Readiness checks and waits are in
+// readiness.ts, the image's data directory and mounts in pgdata.ts.
 import path from 'node:path';
-import type Parser from 'tree-sitter';
 import type { Suite } from './suite.js';
 import { lineEnding, type SourceFile } from '../source.js';
 import { shellScript, type ShellCommand, type ShellScript, type ShellWord } from './shell.js';
 import {
   dockerRemovals,
   dockerRuns,
-  isOfficialPostgresImage,
   isPostgresImage,
-  parseDockerCommand,
   type DockerExec,
   type DockerRemoval,
   type DockerRun,
 } from './docker.js';
 import { suiteScripts } from './scripts.js';
-
-type Node = Parser.SyntaxNode;
 
 export interface PostgresRun {
   script: ShellScript;
@@ -122,46 +119,6 @@ export function execEnv(exec: DockerExec): ExecEnv {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Readiness
-
-const READINESS_TEXT =
-  /\bpg_isready\b|\bpsql\b|\.State\.Health|\bHealth\.Status\b|\bhealthy\b|wait-for-it|\bdockerize\b|ready to accept connections|\bpg_ctl\b|\bnc\b[^\n]*\s-z|\bpsycopg\b|\basyncpg\b|\bsqlalchemy\b/;
-
-/** Does this command check that the database accepts connections (pg_isready, psql, health status, a connect)? */
-export function isReadinessCommand(_script: ShellScript, command: ShellCommand): boolean {
-  // The text test first: it is cheap, and most commands fail it (the docker parse reads every argument).
-  if (!READINESS_TEXT.test(command.statementText)) return false;
-  const docker = parseDockerCommand(command);
-  if (docker && (docker.subcommand === 'run' || docker.subcommand === 'create')) return false;
-  // `docker compose exec db pg_isready` checks; `docker compose up/run ...` starts things.
-  return !(docker && docker.subcommand === 'compose' && !docker.args.some((word) => word.value === 'exec'));
-}
-
-/** Tools that themselves wait until a port or service answers. */
-const WAITING_TOOL = /\bwait-for-it\b|\bwait-for\b|\bdockerize\b[^\n]*-wait\b/;
-const LOOP_TEXT = /\b(until|while|for)\b[^\n]*;\s*do\b/;
-
-/**
- * Does this command wait for the database, not merely look once? A readiness check counts when it
- * repeats: inside a loop (its own, or around every call of the function that holds it), a loop inside
- * `bash -c '...'`, or a tool that waits by itself (`wait-for-it`, `dockerize -wait`). A single `psql`
- * or `pg_isready` right after `docker run`, or a `sleep`, races the server's start-up.
- */
-export function isReadinessWait(script: ShellScript, command: ShellCommand): boolean {
-  if (!isReadinessCommand(script, command)) return false;
-  const text = command.statementText;
-  if (WAITING_TOOL.test(text) || LOOP_TEXT.test(text)) return true;
-  return repeats(script, command);
-}
-
-/** Is the command in a loop, or does every path that runs it go through a call in a loop? */
-function repeats(script: ShellScript, command: ShellCommand): boolean {
-  if (enclosingLoop(command.node)) return true;
-  const paths = script.runsOf(command);
-  return paths.length > 0 && paths.every((run) => run.via.some((call) => enclosingLoop(call.node) !== null));
-}
-
-// ---------------------------------------------------------------------------------------------
 // Where commands run
 
 /** Arms that only inspect the database: a readiness check there does not make `start` wait. */
@@ -185,15 +142,6 @@ export function onlyInspectionArms(arms: string[] | null): boolean {
   return arms !== null && arms.length > 0 && arms.every((arm) => INSPECTION_ARMS.has(arm));
 }
 
-/** The innermost loop (`for`, `while`, `until`) around a node, or null. */
-export function enclosingLoop(node: Node, stop: Node | null = null): Node | null {
-  for (let current = node.parent; current && current !== stop; current = current.parent) {
-    if (current.type === 'for_statement' || current.type === 'c_style_for_statement' || current.type === 'while_statement') return current;
-    if (current.type === 'function_definition') return null;
-  }
-  return null;
-}
-
 /** The 0-based offset of the start of the line holding `offset`. */
 export function lineStartOf(file: SourceFile, offset: number): number {
   return file.text.lastIndexOf('\n', offset - 1) + 1;
@@ -211,82 +159,7 @@ export function hasUnknownWords(command: ShellCommand): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The postgres image's data directory
-
-export interface ImageFacts {
-  /** The official `postgres` image (whose `latest` is 18). */
-  official: boolean;
-  /** An explicit major in the tag (or a digest); false for untagged, `latest`, `alpine`... */
-  pinned: boolean;
-  /** The major the container will run: the tag's, or 18 for an unpinned official image; null when unknown. */
-  major: number | null;
-}
-
-/** What the image reference tells; null when the image (or its tag) is not statically known. */
-export function imageFacts(script: ShellScript, run: DockerRun): ImageFacts | null {
-  const image = run.image;
-  if (!image || image.name === null || !image.tagKnown || !isKnown(script, image.word)) return null;
-  const official = isOfficialPostgresImage(image.name);
-  if (image.word.template.includes('@')) return { official, pinned: true, major: image.unpinned ? null : image.major };
-  return { official, pinned: !image.unpinned, major: image.major };
-}
-
-/** The image's VOLUME: an anonymous volume is created there unless a mount covers exactly that path. */
-export function imageVolumePath(major: number): string {
-  return major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
-}
-
-/** The data directory the image uses by default. */
-export function defaultDataDir(major: number): string {
-  return major >= 18 ? `/var/lib/postgresql/${major}/docker` : '/var/lib/postgresql/data';
-}
-
-export type PgdataState = { kind: 'default' } | { kind: 'explicit'; value: string; word: ShellWord } | { kind: 'unknown' };
-
-/** `-e PGDATA=...` as given to the run; unknown when its value (or an env file) cannot be read. */
-export function pgdataOf(script: ShellScript, run: DockerRun): PgdataState {
-  const entry = run.env.get('PGDATA');
-  if (entry) {
-    if (entry.value === null || readsUnassigned(script, entry.word)) return { kind: 'unknown' };
-    return { kind: 'explicit', value: normalizePath(entry.value), word: entry.word };
-  }
-  if (run.envFiles.length > 0 || !run.optionsKnown) return { kind: 'unknown' };
-  return { kind: 'default' };
-}
-
-export interface MountTarget {
-  word: ShellWord;
-  /** Normalized target path; null when unknown. */
-  path: string | null;
-  tmpfs: boolean;
-}
-
-/** Every mount of the run: `--tmpfs`, `--mount`, `-v`. */
-export function mountTargets(script: ShellScript, run: DockerRun): MountTarget[] {
-  const targets: MountTarget[] = [];
-  const known = (word: ShellWord, target: string | null) => (target === null || target === '' || readsUnassigned(script, word) ? null : normalizePath(target));
-  for (const entry of run.tmpfs) targets.push({ word: entry.word, path: known(entry.word, entry.path), tmpfs: true });
-  for (const entry of run.mounts) targets.push({ word: entry.word, path: known(entry.word, entry.target), tmpfs: entry.type === 'tmpfs' });
-  return targets;
-}
-
-export const OLD_DATA_DIR = '/var/lib/postgresql/data';
-
-/** Does a tmpfs on `mount` hold the data of a server whose data dir is `dataDir`, with no image volume shadowing it? */
-export function tmpfsCovers(mount: string, dataDir: string, volumePath: string | null): boolean {
-  const holds = dataDir === mount || dataDir.startsWith(`${mount}/`);
-  if (!holds) return false;
-  if (volumePath === null) return true;
-  return mount === volumePath || mount.startsWith(`${volumePath}/`);
-}
-
-/** Would postgres 18+ refuse to start: a mount on the old data dir while PGDATA is left at its default? */
-export function breaksPostgres18(script: ShellScript, run: DockerRun): MountTarget | null {
-  const facts = imageFacts(script, run);
-  if (!facts || facts.major === null || facts.major < 18) return null;
-  if (pgdataOf(script, run).kind !== 'default') return null;
-  return mountTargets(script, run).find((mount) => mount.path === OLD_DATA_DIR) ?? null;
-}
+// Edits and what a word is known to be
 
 /** Inserts `--tmpfs PATH` before the image word, as a continuation line when the run is written one flag per line. */
 export function insertBeforeImage(file: SourceFile, image: ShellWord, flag: string): { start: number; end: number; text: string } {

@@ -10,19 +10,9 @@
 import type Parser from 'tree-sitter';
 import type { DbDefinition, DbImage, DbMount, DbPort, DbValue } from '../model/database.js';
 import { isOfficialPostgresImage } from '../model/docker.js';
-import {
-  armsCompatible,
-  imageFacts,
-  isReadinessWait,
-  mountTargets,
-  onlyInspectionArms,
-  pgdataOf,
-  postgresRuns,
-  rawText,
-  runnersOf,
-  runs,
-  type PostgresRun,
-} from '../model/dbscript.js';
+import { armsCompatible, onlyInspectionArms, postgresRuns, rawText, runnersOf, runs, type PostgresRun } from '../model/dbscript.js';
+import { isReadinessWait } from '../model/readiness.js';
+import { imageFacts, mountTargets, pgdataOf } from '../model/pgdata.js';
 import type { ShellScript, ShellWord } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
 import { nodeRange } from '../source.js';

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { DbDefinition, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
-import { isReadinessWait } from '../model/dbscript.js';
+import { isReadinessWait } from '../model/readiness.js';
 import { pytestRuns, type PytestRun } from '../model/scripts.js';
 import { scriptIndex } from '../model/script-index.js';
 import { effectiveCommand, shellScript, type ShellScript } from '../model/shell.js';
