@@ -2,7 +2,7 @@ import type Parser from 'tree-sitter';
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { callArguments, unparenthesize } from '../src/model/python.js';
-import { appModel, overrideKeys, readsSuiteSetting, symbolKey, type AppModel, type DbDependency, type OverrideSet } from '../src/model/app.js';
+import { appModel, overrideKeys, settingVerdict, symbolKey, type AppModel, type DbDependency, type OverrideSet } from '../src/model/app.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -56,9 +56,9 @@ export default defineRule({
     useInstead:
       '@pytest.fixture(scope="session")\ndef client(test_engine):\n    from backend.database import get_session\n    from backend.main import app\n\n    def override_get_session():\n        with Session(test_engine) as session:\n            yield session\n\n    app.dependency_overrides[get_session] = override_get_session\n    with TestClient(app) as c:\n        yield c\n    app.dependency_overrides.clear()',
     exceptions:
-      'Silent when the app\'s routes use no database dependency, when the app is built by a factory called with arguments (it may be wired to the test database), when overrides are set in a way that cannot be read (a loop, `monkeypatch.setitem`, a helper that is passed around or called with a dependency held in a variable). A helper such as `def override_dependency(dep, value): app.dependency_overrides[dep] = ...` is read at its call sites: the dependencies the tests pass it are the ones overridden. When the database dependency reads a setting or environment variable that the suite sets (`os.environ["DATABASE_URL"] = TEST_DB_URL`, pytest-env), the finding is only info: the app probably talks to the test database already.',
+      'Silent when the app\'s routes use no database dependency, when the app is built by a factory called with arguments (it may be wired to the test database), when overrides are set in a way that cannot be read (a loop, `monkeypatch.setitem`, a helper that is passed around or called with a dependency held in a variable). A helper such as `def override_dependency(dep, value): app.dependency_overrides[dep] = ...` is read at its call sites: the dependencies the tests pass it are the ones overridden. Silent too when the suite points the app\'s own settings at a test database before the app is imported: the variable the database code reads is set to a database URL off the dev port (`os.environ["DATABASE_URL"] = TEST_DB_URL` or `setdefault` at the top of the conftest, `starlette.config.environ[...]`, a pytest-env entry, or `monkeypatch.setenv` in a fixture that imports the app after it). Only info when the suite sets such a variable but smoke-lint cannot tell to what, or sets it after the app was imported. When the URL it sets is on the dev port of this machine, that is the development database: reported as an error.',
   },
-  check({ suite, report }) {
+  check({ suite, config, report }) {
     const model = appModel(suite);
     if (model.clients.length === 0 || model.overridesOpaque) return;
     const dependencies = model.dbDependencies;
@@ -77,23 +77,32 @@ export default defineRule({
       return `\`${dependency.symbol.name}\`${from}, which ${dependency.reason}`;
     };
     const clientText = client.kind === 'testclient' ? 'TestClient' : 'ASGI client';
-    const setting = missing.map((dependency) => readsSuiteSetting(model, dependency)).find((name) => name !== null) ?? null;
+    const setting = settingVerdict(model, missing, config.devPort);
+    // The suite points the app's own settings at a test database before the app is imported.
+    if (setting?.verdict === 'test') return;
     const list = missing.map(describe).join('; ');
     const overrideLine = `app.dependency_overrides[${missing[0]!.symbol.name}] = override_${missing[0]!.symbol.name}`;
-    if (setting) {
+    if (setting?.verdict === 'unsure') {
       report({
         file: client.file,
         range: nodeRange(client.call),
         severity: 'info',
-        message: `The ${clientText} runs the app with no override of ${list}. The suite sets \`${setting}\`, which the app's database code reads, so requests probably reach the test database; smoke-lint cannot be sure`,
+        message: setting.set
+          ? `The ${clientText} runs the app with no override of ${list}. The suite sets \`${setting.name}\`, which the app's database code reads, only after the app's modules are imported: settings read at import time keep the app's own database URL; smoke-lint cannot be sure which database requests reach`
+          : `The ${clientText} runs the app with no override of ${list}. The suite sets \`${setting.name}\`, which the app's database code reads, so requests probably reach the test database; smoke-lint cannot be sure`,
         hint: `Overriding the dependency makes the choice explicit: \`${overrideLine}\`.`,
       });
       return;
     }
+    const devSet = setting?.verdict === 'dev' && setting.set ? setting.set : null;
+    const where = devSet?.file ? ` in ${project.relative(devSet.file.path)}${devSet.node ? `:${devSet.node.startPosition.row + 1}` : ''}` : ' in the pytest configuration';
+    const own = devSet
+      ? `the suite sets \`${devSet.name}\`${where}, which the app's database code reads, to a URL on port ${config.devPort} of this machine: the development database, not a test one`
+      : 'the engine the app builds for itself (the development database), not the test database';
     report({
       file: client.file,
       range: nodeRange(client.call),
-      message: `The ${clientText} runs the app on its own database: no fixture sets \`app.dependency_overrides\` for ${list}; every request the tests make opens a session on the engine the app builds for itself (the development database), not the test database`,
+      message: `The ${clientText} runs the app on its own database: no fixture sets \`app.dependency_overrides\` for ${list}; every request the tests make opens a session on ${devSet ? 'the database the app is configured for, and ' + own : own}`,
       hint: `In the client fixture, before the client starts: \`${overrideLine}\` with an override that ${/agent/.test(missing[0]!.reason) ? 'returns the test DB agent' : 'yields a session on the test engine'}, and \`app.dependency_overrides.clear()\` after it.`,
     });
   },

@@ -15,3 +15,4 @@ export * from './app/override-helpers.js';
 export * from './app/find-app.js';
 export * from './app/db-dependency.js';
 export * from './app/settings.js';
+export * from './app/env-sets.js';

@@ -26,6 +26,7 @@ import { readOverrides } from './overrides.js';
 import { findApp } from './find-app.js';
 import { dbReason, sessionFactoryNames } from './db-dependency.js';
 import { settingsNames } from './settings.js';
+import { suiteEnvSets } from './env-sets.js';
 import { projectTopNames, scriptsSetPythonPath } from './project-facts.js';
 import { isProjectImport, projectImportDirs } from './project-import.js';
 import { fixtureModuleFiles, suitePythonFiles } from '../suite-modules.js';
@@ -359,7 +360,9 @@ function buildModel(suite: Suite): AppModel {
     }
   }
 
+  const envSets = suiteEnvSets(suite);
   const settingsSet = settingsNames(suite, fixtureModuleFiles(suite));
+  for (const set of envSets) settingsSet.add(set.name);
 
   return {
     suite,
@@ -379,6 +382,7 @@ function buildModel(suite: Suite): AppModel {
     dbDependencies,
     dbFromApp,
     settingsSet,
+    envSets,
     resolveName,
     moduleRef,
     entryDirs,

@@ -1,4 +1,5 @@
 // What the app model says about a suite: the shapes shared by its builder and the rules.
+import type { SuiteEnvSet } from './env-sets.js';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
 import type { Suite } from '../suite.js';
@@ -133,6 +134,8 @@ export interface AppModel {
   dbFromApp: boolean;
   /** Names of environment variables and settings attributes the suite sets. */
   settingsSet: Set<string>;
+  /** The environment variables the suite sets, with their values and whether they come before the app's import. */
+  envSets: SuiteEnvSet[];
   resolveName(file: SourceFile, node: Node): SymbolRef | null;
   moduleRef(resolved: ResolvedModule): ModuleRef;
   entryDirs(): string[];
