@@ -73,7 +73,10 @@ export function dbReason(module: PyModule, fn: FunctionInfo, factories: Set<stri
     const value = unparenthesize(raw);
     const verb = statement.type === 'yield' ? 'yields' : 'returns';
     const values = value.type === 'identifier' ? locals.get(value.text) ?? [] : [value];
-    if (values.some((candidate) => isSessionCall(module, candidate, factories))) return `${verb} a database session`;
+    // `maker = SessionLocal` then `async with maker() as db`: the local name is the factory.
+    const aliases = new Set([...locals].filter(([, bound]) => bound.length === 1 && bound[0]!.type === 'identifier' && factories.has(bound[0]!.text)).map(([name]) => name));
+    const withAliases = aliases.size > 0 ? new Set([...factories, ...aliases]) : factories;
+    if (values.some((candidate) => isSessionCall(module, candidate, withAliases))) return `${verb} a database session`;
     if (isAgentExpression(value) || values.some((candidate) => isAgentExpression(candidate))) return `${verb} a DB agent`;
   }
   return null;
