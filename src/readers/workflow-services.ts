@@ -41,7 +41,9 @@ export function runsSuite(scripts: StepScript[], workflow: SourceFile, suite: Su
     if (!script) return false;
     if (pytestRuns(script).some((run) => reaches(run, step.workingDirectory, null, suite))) return true;
     // `./scripts/test`, `poetry run ./scripts/test`, `bash scripts/ci.sh`: the project script runs pytest from the step's directory.
-    return calledScripts(script, step.workingDirectory, suite).some((callee) => pytestRuns(callee).some((run) => reaches(run, step.workingDirectory, run.cwd, suite)));
+    // A relative `cd` in the script (`cd service`) moves from the step's directory, where the script starts.
+    const own = (run: PytestRun): string | null => run.cwd ?? (run.cwdFromStart === null ? null : path.resolve(step.workingDirectory, run.cwdFromStart));
+    return calledScripts(script, step.workingDirectory, suite).some((callee) => pytestRuns(callee).some((run) => reaches(run, step.workingDirectory, own(run), suite)));
   });
 }
 
