@@ -21,6 +21,7 @@ import { checkedScope, formatConcise, formatPretty } from './report/text.js';
 import { formatRuleDocs, formatRuleTable } from './report/docs.js';
 import { NativeLoadError } from './native.js';
 import { explainUsageFailure } from './usage-errors.js';
+import { ProgressLine, type LintProgress } from './report/progress.js';
 import { suggestCode } from './near-miss.js';
 
 export const FORMATS = ['pretty', 'concise', 'json', 'json-lines', 'github', 'sarif', 'junit', 'gitlab', 'rdjson'] as const;
@@ -33,7 +34,14 @@ export interface Io {
   stderr: (text: string) => void;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Is stdout a terminal (colours)? */
   isTTY: boolean;
+  /** Is stderr a terminal (the progress line of a long run)? Off when not given. */
+  stderrIsTTY?: boolean;
+  /** Milliseconds, for the progress line's timing (tests inject a clock). */
+  now?: () => number;
+  /** The terminal's width, for the progress line. */
+  columns?: number;
 }
 
 const processIo: Io = {
@@ -42,6 +50,9 @@ const processIo: Io = {
   cwd: process.cwd(),
   env: process.env,
   isTTY: Boolean(process.stdout.isTTY),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  now: () => performance.now(),
+  columns: process.stderr.columns,
 };
 
 function colorFor(io: Io, flag: boolean | undefined): ChalkInstance {
@@ -89,6 +100,7 @@ function replaceSummary(text: string, summaryLine: string): string {
 /** `rules` replaces the registered rules (tests of the fix machinery inject their own). */
 export async function main(argv: string[], io: Io = processIo, options: { rules?: RuleDefinition[] } = {}): Promise<number> {
   let exitCode = 0;
+  let progress = null as ProgressLine | null;
   const fail = (message: string): number => {
     io.stderr(`smoke-lint: error: ${message}\n`);
     return 2;
@@ -159,6 +171,9 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
             if (!knownCodes.some((known) => codeMatches(known, code))) throw new UsageError(`${flag} ${code} matches no rule${hint || ' (see `smoke-lint rules`)'}`);
           }
         }
+        // A progress line on a terminal, for humans only: never in a machine format or when stderr is a file or pipe.
+        const forHumans = args.format === 'pretty' || args.format === 'concise';
+        progress = forHumans && io.stderrIsTTY ? new ProgressLine({ write: io.stderr, now: io.now ?? (() => performance.now()), ...(io.columns ? { columns: io.columns } : {}) }) : null;
         const request: LintRequest = {
           paths: args.paths ?? [],
           cwd: io.cwd,
@@ -166,6 +181,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           ...(select ? { select } : {}),
           ...(ignore ? { ignore } : {}),
           ...(options.rules ? { rules: options.rules } : {}),
+          ...(progress ? { onProgress: (state: LintProgress) => progress?.update(state) } : {}),
         };
         if (args['write-baseline'] !== undefined && (args.baseline !== undefined || args.fix || args.diff)) throw new UsageError('--write-baseline records what a plain run finds: it cannot be combined with --baseline, --fix or --diff');
         const unsafe = args['unsafe-fixes'];
@@ -173,6 +189,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           // What --fix would do, as a patch; nothing is written.
           const { planFixes } = await import('./fix/passes.js');
           const plan = await planFixes(request, { unsafe });
+          progress?.done();
           io.stdout(formatPlanDiff(plan, io.cwd));
           for (const note of plan.notes) io.stderr(`smoke-lint: ${isFailureNote(note) ? 'error' : 'warning'}: ${formatNote(note, io.cwd)}\n`);
           const changes = planChanges(plan);
@@ -184,6 +201,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         }
         const fixRun = args.fix ? await (await import('./fix/passes.js')).fixProject(request, { unsafe }) : null;
         const report = fixRun ? fixRun.report : await lint(request);
+        progress?.done();
         if (args['write-baseline'] !== undefined) {
           const failure = writeBaseline(path.resolve(io.cwd, args['write-baseline']), report.diagnostics);
           if (!failure) io.stdout(`Recorded ${plural(report.diagnostics.length, 'finding')} in ${args['write-baseline']}; \`--baseline ${args['write-baseline']}\` now reports only new ones.\n`);
@@ -331,6 +349,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     if (printed) io.stdout(printed.endsWith('\n') ? printed : `${printed}\n`);
     return exitCode;
   } catch (error) {
+    progress?.done();
     // A configuration error starts with its file (`file:line:col: ...`), shown relative to where the user is.
     if (error instanceof ConfigError) return fail(error.message.startsWith(io.cwd + path.sep) ? error.message.slice(io.cwd.length + 1) : error.message);
     if (error instanceof UsageError || error instanceof NativeLoadError || error instanceof BaselineError) return fail(error.message);

@@ -14,6 +14,7 @@ import { clearDocumentCache } from './model/documents.js';
 import { clearModeCache } from './model/git-index.js';
 import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
 import { hasParseError } from './source.js';
+import type { LintProgress } from './report/progress.js';
 import { applySuppressions, clearSuppressionCache, suppressionsOf, type Suppression } from './suppress.js';
 
 export class UsageError extends Error {}
@@ -30,6 +31,8 @@ export interface LintRequest {
   overlay?: ReadonlyMap<string, string>;
   /** The rules to run instead of every registered one (tests of the fix machinery inject their own). */
   rules?: RuleDefinition[];
+  /** Told when suites are found and after each suite's rules ran (the CLI's progress line on a terminal). */
+  onProgress?: (state: LintProgress) => void;
 }
 
 export interface LintReport {
@@ -91,10 +94,14 @@ export async function lint(request: LintRequest): Promise<LintReport> {
 
   const report: LintReport = { diagnostics: [], errors: [], filesChecked: 0, checkedPaths: [], suitesChecked: 0, rules: rules ?? [] };
   const seen = new Set<string>();
+  let suitesFound = 0;
+  const progress = () => request.onProgress?.({ suitesDone: report.suitesChecked, suitesFound, problems: report.diagnostics.length });
   for (const [root, targets] of byRoot) {
     const config = explicitConfig ?? discoverConfig(root);
     const project = openProject(root, config, request.overlay);
     const selection = selectSuiteDirs(project, targets);
+    suitesFound += selection.dirs.length;
+    progress();
     const suiteRules = selection.dirs.length > 0 ? (rules ??= await allRules()) : [];
     report.rules = rules ?? [];
     const add = (diagnostic: Diagnostic) => {
@@ -116,6 +123,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
       }
       selection.forget(dir);
       project.releasePython();
+      progress();
     }
     // The scripts and CI files the rules read (DB scripts, runners, workflows) were checked too; Python
     // files loaded only to discover suites were not (released Python files were never kept).
