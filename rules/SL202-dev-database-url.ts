@@ -33,7 +33,7 @@ export default defineRule({
     useInstead:
       '# Must match scripts/test-db.sh: the throw-away database on port 5433\nTEST_DB_URL = os.getenv("TEST_DATABASE_URL", "postgresql://testuser:testpass@localhost:5433/app_test")',
     exceptions:
-      'Silent on a `TEST_DATABASE_URL`-style variable whose default points at the test port, on hosts other than the local machine (a CI service container on port 5432 is not the dev database), and when the conftest itself sets the variable the settings read (`os.environ["DATABASE_URL"] = TEST_DB_URL` before importing the app). Settings whose defaults can be read are judged by them: silent when they point elsewhere than the dev port, or when the suite\'s runner (a script, make target or CI step), pytest-env or a conftest sets a variable that replaces a piece of them (the field\'s name or alias, the variable a default is read from); a `setdefault` URL is silent when the runner exports that variable. Silent when a conftest loads a dotenv file, when the settings come from a module outside the project, for a test-named setting (`settings.TEST_DATABASE_URL`) whose value cannot be read, for a settings URL with other text added (`f"{settings.DB_URL}_test"`), and for SQLite. The app\'s engine is not reported when the suite has a test engine of its own (built in its modules, or the app\'s `test_engine`): the app\'s may be there only to create the test database.',
+      'Silent on a `TEST_DATABASE_URL`-style variable whose default points at the test port, on hosts other than the local machine (a CI service container on port 5432 is not the dev database), and when the conftest itself sets the variable the settings read (`os.environ["DATABASE_URL"] = TEST_DB_URL` before importing the app). Settings whose defaults can be read are judged by them: silent when they point elsewhere than the dev port, or when the suite\'s runner (a script, make target or CI step), pytest-env or a conftest sets a variable that replaces a piece of them (the field\'s name or alias, the variable a default is read from); a `setdefault` URL is silent when the runner exports that variable. Silent when a suite module sets a URL-like variable (at import time or with `monkeypatch.setenv` in a fixture) or loads a dotenv file, when the suite builds the settings its own way (`Settings(_env_file=".env.test")`), when the settings come from a module outside the project, for a test-named setting (`settings.TEST_DATABASE_URL`) whose value cannot be read, for a settings URL with other text added (`f"{settings.DB_URL}_test"`), and for SQLite. The app\'s engine is not reported when the suite has a test engine of its own (built in its modules, or the app\'s `test_engine`): the app\'s may be there only to create the test database.',
   },
   check({ suite, config, report }) {
     let environment: SuiteEnvironment | null = null;
@@ -43,9 +43,9 @@ export default defineRule({
       const range = nodeRange(url.anchor);
       const { resolved } = url;
       if (resolved.origin === 'settings') {
-        // The conftest may point the settings at the test database through the environment first.
-        const sets = [...envSets(url.module).keys()];
-        if (sets.some((name) => URLISH_VARIABLE.test(name))) continue;
+        // The conftest may point the settings at the test database through the environment first
+        // (at import time, or in a fixture with `monkeypatch.setenv`).
+        if ([...env().byModules].some((name) => URLISH_VARIABLE.test(name))) continue;
         if (env().dotenv) continue; // a conftest loads a dotenv file: which values the settings get is not known
         const followed = url.followed;
         if (followed) {

@@ -295,6 +295,8 @@ function isAppObject(module: PyModule, name: Node, depth: number): boolean {
   if (!assigned) return false;
   let head: Node | null = unparenthesize(assigned.value);
   while (head && (head.type === 'attribute' || head.type === 'call')) {
+    // `Settings(_env_file=".env.test")`, `Settings(database_url=TEST_URL)`: settings the suite builds its own way.
+    if (head.type === 'call' && head.childForFieldName('arguments')?.namedChildren.some((child) => child.type !== 'comment')) return false;
     head = head.type === 'attribute' ? head.childForFieldName('object') : head.childForFieldName('function');
   }
   return head?.type === 'identifier' && head.text !== name.text && isAppImport(module.imports.get(head.text));

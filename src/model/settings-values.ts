@@ -293,6 +293,8 @@ class Follower {
       return value ? this.classOf(target.module, value.value, depth + 1) : null;
     }
     if (expression.type !== 'call') return null;
+    // Arguments (`Settings(_env_file=...)`, `get_settings(env="test")`) change what the instance holds: not followed.
+    if (expression.childForFieldName('arguments')?.namedChildren.some((child) => child.type !== 'comment')) return null;
     const fn = expression.childForFieldName('function');
     if (fn?.type !== 'identifier') return null;
     const cls = this.classByName(module, fn.text, depth + 1);

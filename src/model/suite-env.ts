@@ -2,7 +2,7 @@
 // what its runners export to pytest (scripts, make targets, CI steps), pytest-env's `env` entries,
 // and what its conftests and fixture modules put into `os.environ` at import time. A database URL
 // that flows through one of them is not the app's default: the SL2 rules stay silent on it.
-import { nodesOfType, pyModule, qualifiedName } from './python.js';
+import { callArguments, nodesOfType, pyModule, qualifiedName, stringValue } from './python.js';
 import { envSets } from './pyvalues.js';
 import { suiteRunners } from './runners.js';
 import { suitePythonFiles } from './suite-modules.js';
@@ -11,7 +11,7 @@ import type { Suite } from './suite.js';
 export interface SuiteEnvironment {
   /** Variables a runner or pytest-env sets for the run (upper-cased). */
   byRunner: Set<string>;
-  /** Variables a suite module sets (`os.environ[...] = `, `setdefault`), upper-cased. */
+  /** Variables a suite module sets (`os.environ[...] = `, `setdefault`, `monkeypatch.setenv`), upper-cased. */
   byModules: Set<string>;
   /** A suite module loads a dotenv file (`load_dotenv(...)`): any variable may be set from it. */
   dotenv: boolean;
@@ -31,8 +31,17 @@ export function suiteEnvironment(suite: Suite): SuiteEnvironment {
     const module = pyModule(file);
     if (!module) continue;
     for (const name of envSets(module).keys()) result.byModules.add(name.toUpperCase());
-    if (!result.dotenv) {
-      result.dotenv = nodesOfType(file, 'call').some((call) => /(^|\.)load_dotenv$/.test(qualifiedName(module, call.childForFieldName('function')) ?? ''));
+    for (const call of nodesOfType(file, 'call')) {
+      const callee = qualifiedName(module, call.childForFieldName('function')) ?? '';
+      if (/(^|\.)load_dotenv$/.test(callee)) result.dotenv = true;
+      // Inside fixtures too: `monkeypatch.setenv("DATABASE_URL", ...)`, `os.putenv(...)`, `os.environ.update(X=...)`.
+      if (/(^|\.)(setenv|putenv|setdefault)$/.test(callee)) {
+        const first = callArguments(call).positional[0];
+        const name = first ? stringValue(module, first) : null;
+        if (name) result.byModules.add(name.toUpperCase());
+      } else if (callee === 'os.environ.update') {
+        for (const key of callArguments(call).keywords.keys()) result.byModules.add(key.toUpperCase());
+      }
     }
   }
   cache.set(suite, result);
