@@ -48,7 +48,7 @@ function chainFix(entry: PathEntry, levels: number, project: Project): Fix | nul
   if (!chain || chain.levels === levels) return null;
   return {
     applicability: 'safe',
-    message: `Point the sys.path entry at ${showDir(project, climb(entry.file!.path, levels))} (${chain.kind === 'parents' ? `\`parents[${levels - 1}]\`` : `${levels} × \`.parent\``})`,
+    message: `Point the sys.path entry at ${showDir(project, climb(entry.file!.path, levels))} (${chain.kind === 'parents' ? `\`parents[${levels - 1}]\`` : chain.kind === 'dirname' ? `${levels} × \`${chain.callee}\`` : `${levels} × \`.parent\``})`,
     edits: [{ file: chain.file, start: chain.start, end: chain.end, text: chainText(chain, levels) }],
   };
 }
@@ -106,7 +106,7 @@ export default defineRule({
     exceptions:
       'Silent on third-party and standard-library imports: a module counts as the project\'s only when its top-level name is a folder or module directly in a directory that is or could be on sys.path (the project root, the pytest configuration\'s folder, the entries above, and the folders above a conftest that adds its own entry); a same-named module deeper in the tree (`app/models/tortoise.py`) does not shadow the installed `tortoise`, nor does a folder without `__init__.py` (a namespace portion) unless it has the imported module. Also silent on packages a `pyproject.toml` declares (`[project] name`, `[tool.setuptools] packages`, `[tool.poetry] packages`...: installed in the environment), on relative imports, and whenever the path cannot be known: a `sys.path` entry that cannot be evaluated, a script that sets `PYTHONPATH` or runs `python -m pytest` (which adds the working directory), another `--import-mode`.',
     fixSafety:
-      'Safe: when the entry is `Path(__file__)` followed by `.parent`s or `.parents[N]`, the fix sets the number of levels to the directory from which the imports resolve (the closest one to the current value).',
+      'Safe: when the entry is `Path(__file__)` followed by `.parent`s or `.parents[N]`, or `os.path.dirname` calls nested around `__file__` (or its `abspath`), the fix sets the number of levels to the directory from which the imports resolve (the closest one to the current value).',
   },
   check({ suite, report }) {
     const model = appModel(suite);

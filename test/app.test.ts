@@ -38,6 +38,15 @@ test('os.path chains evaluate but carry no chain to rewrite', () => {
   assert.deepEqual(entry, { path: path.resolve('/repo'), levels: null, replaced: null });
 });
 
+test('nested os.path.dirname calls around __file__ (or its abspath) carry a chain; mixed spellings do not', () => {
+  const entry = entryOf('import os, sys\nsys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))\n');
+  assert.deepEqual(entry, { path: path.resolve('/repo/backend/tests'), levels: 2, replaced: 'os.path.dirname(os.path.dirname(os.path.abspath(__file__)))' });
+  const imported = entryOf('import sys\nfrom os.path import dirname\nsys.path.insert(0, dirname(dirname(dirname(__file__))))\n');
+  assert.deepEqual(imported, { path: path.resolve('/repo/backend'), levels: 3, replaced: 'dirname(dirname(dirname(__file__)))' });
+  const mixed = entryOf('import os, sys\nfrom os.path import dirname\nsys.path.insert(0, dirname(os.path.dirname(__file__)))\n');
+  assert.deepEqual(mixed, { path: path.resolve('/repo/backend/tests'), levels: null, replaced: null });
+});
+
 test('an entry from an unknown value is null, never a guess', () => {
   assert.equal(entryOf('import os, sys\nsys.path.insert(0, os.environ["APP_ROOT"])\n'), null);
 });
@@ -55,10 +64,11 @@ test('evaluatePath follows module constants', () => {
   assert.equal(evaluatePath(module, module.assignments.get('SRC')!.value)?.path, path.resolve('/repo/src'));
 });
 
-test('chainText rewrites either form', () => {
+test('chainText rewrites every form', () => {
   const chain = { levels: 5, kind: 'parent' as const, start: 0, end: 0, file: fromText(CONFTEST, 'python', '') };
   assert.equal(chainText(chain, 4), '.parent.parent.parent.parent');
   assert.equal(chainText({ ...chain, kind: 'parents' }, 4), '3');
+  assert.equal(chainText({ ...chain, kind: 'dirname', callee: 'os.path.dirname', base: '__file__' }, 2), 'os.path.dirname(os.path.dirname(__file__))');
 });
 
 test('pytest basedir and module resolution on a real tree', () => {

@@ -18,11 +18,14 @@ type Node = Parser.SyntaxNode;
 export interface ParentChain {
   /** Directories climbed from the file (`.parent` once = 1, `parents[0]` = 1). */
   levels: number;
-  kind: 'parent' | 'parents';
-  /** The span to replace: the `.parent.parent` run, or the index of `parents[N]`. */
+  kind: 'parent' | 'parents' | 'dirname';
+  /** The span to replace: the `.parent.parent` run, the index of `parents[N]`, or the whole `dirname(dirname(...))` nest. */
   start: number;
   end: number;
   file: SourceFile;
+  /** For `dirname`: the function as written (`os.path.dirname`, `dirname`) and the innermost argument (`__file__`, `os.path.abspath(__file__)`). */
+  callee?: string;
+  base?: string;
 }
 
 export interface PathValue {
@@ -120,13 +123,13 @@ export function evaluatePath(module: PyModule, node: Node | null, depth = 0): Pa
       if (name === 'str' || name === 'os.fspath' || name === 'os.path.abspath' || name === 'os.path.realpath' || name === 'os.path.normpath') {
         if (args.positional.length !== 1) return null;
         const inner = evaluatePath(module, args.positional[0]!, depth + 1);
-        // `str(...)` keeps the chain: the fix edits the expression inside.
-        return inner ? { path: path.normalize(inner.path), chain: name === 'str' || name === 'os.fspath' ? inner.chain : null } : null;
+        // `str(...)`, `abspath(...)` keep the chain: the fix edits the expression inside, which names the same folder.
+        return inner ? { path: path.normalize(inner.path), chain: inner.chain } : null;
       }
       if (name === 'os.path.dirname') {
         if (args.positional.length !== 1) return null;
         const inner = evaluatePath(module, args.positional[0]!, depth + 1);
-        return inner ? { path: path.dirname(inner.path), chain: null } : null;
+        return inner ? { path: path.dirname(inner.path), chain: dirnameChainOf(module, expression) } : null;
       }
       if (name === 'os.path.join') {
         if (args.positional.length === 0) return null;
@@ -183,7 +186,38 @@ function parentChainOf(module: PyModule, expression: Node): ParentChain | null {
   return { levels, kind: 'parent', start: current.endIndex, end: expression.endIndex, file: module.file };
 }
 
+/** Is this `__file__`, or `os.path.abspath(__file__)` / `realpath` of it? */
+function isFileName(module: PyModule, node: Node): boolean {
+  const expression = unparenthesize(node);
+  if (expression.type === 'identifier') return expression.text === '__file__';
+  if (expression.type !== 'call') return false;
+  const name = calleeName(module, expression);
+  const args = callArguments(expression);
+  return (name === 'os.path.abspath' || name === 'os.path.realpath') && args.positional.length === 1 && !args.hasSplat && isFileName(module, args.positional[0]!);
+}
+
+/** `os.path.dirname(os.path.dirname(__file__))`: each call climbs one folder; null for any other shape. */
+function dirnameChainOf(module: PyModule, expression: Node): ParentChain | null {
+  let levels = 0;
+  let current: Node = expression;
+  let callee: string | null = null;
+  for (;;) {
+    const node = unparenthesize(current);
+    if (node.type !== 'call' || calleeName(module, node) !== 'os.path.dirname') break;
+    const args = callArguments(node);
+    if (args.positional.length !== 1 || args.hasSplat) return null;
+    const written = node.childForFieldName('function')?.text ?? null;
+    if (callee !== null && written !== callee) return null; // one spelling, so the rewrite keeps it
+    callee = written;
+    levels++;
+    current = args.positional[0]!;
+  }
+  if (levels === 0 || !callee || !isFileName(module, current)) return null;
+  return { levels, kind: 'dirname', start: expression.startIndex, end: expression.endIndex, file: module.file, callee, base: current.text };
+}
+
 /** The replacement text that makes a chain climb `levels` directories. */
 export function chainText(chain: ParentChain, levels: number): string {
+  if (chain.kind === 'dirname') return `${chain.callee}(`.repeat(levels) + chain.base + ')'.repeat(levels);
   return chain.kind === 'parents' ? String(levels - 1) : '.parent'.repeat(levels);
 }
