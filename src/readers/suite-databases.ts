@@ -104,6 +104,12 @@ function pairCompose(suite: Suite): DbDefinition[] {
 
 const REMOVING = new Set(['down', 'stop', 'rm', 'kill']);
 
+/** `up -d`, `--detach`, `--wait` (which detaches): the services outlive the command. */
+function detached(invocation: ComposeInvocation): boolean {
+  const words = parseDockerCommand(invocation.command)?.args ?? [];
+  return words.some((word) => word.value !== null && (/^-[a-zA-Z]*d[a-zA-Z]*$/.test(word.value) || word.value === '--detach' || word.value === '--wait' || word.value.startsWith('--wait-timeout')));
+}
+
 /**
  * Who of the suite starts a compose service (`up` in a script of the suite or a line of a Makefile target
  * that runs it; a CI job's machine is thrown away with the service) and whether anything removes it: a
@@ -117,7 +123,8 @@ function composeLifecycle(suite: Suite, file: string, service: string): DbLifecy
     if (runner.kind !== 'make') continue;
     for (const shell of runner.shells) for (const invocation of composeInvocations(shell.script)) starts.push({ invocation, file: shell.file, range: shell.range(invocation.command.node) });
   }
-  const start = starts.find(({ invocation }) => invocation.action === 'up' && (invocation.files ?? []).includes(file) && (invocation.services.length === 0 || invocation.services.includes(service)));
+  // Only a detached `up` leaves the service running once the command returns; a foreground `up` stops it on exit.
+  const start = starts.find(({ invocation }) => invocation.action === 'up' && detached(invocation) && (invocation.files ?? []).includes(file) && (invocation.services.length === 0 || invocation.services.includes(service)));
   if (!start) return null;
   const shells = [...allSuiteScripts(suite), ...suiteMakefiles(suite).flatMap((makefile) => [...makefile.targets.values()].flatMap((target) => target.lines.map((line) => line.script)))];
   const removed = shells.some((script) => {
