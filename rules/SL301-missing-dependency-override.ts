@@ -48,7 +48,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Follows the suite\'s `TestClient(app)` (or `httpx.AsyncClient(transport=ASGITransport(app=app))`) to the app, finds the app\'s database dependencies (functions used in `Depends(...)` that yield or return a `Session`, an `AsyncSession`, a `sessionmaker()` session or a DB agent) and reports the client when no fixture sets `app.dependency_overrides[...]` for one of them. When the app cannot be found, the configured `db-dependencies` names that the conftest imports are used instead.',
+      'Follows the suite\'s `TestClient(app)` (or `httpx.AsyncClient(transport=ASGITransport(app=app))`, or the old `AsyncClient(app=app)`), wherever it is built (a conftest, a `pytest_plugins` module, a test module, or a project helper such as `make_client()` in `tests/utils.py` that the suite calls), to the app, finds the app\'s database dependencies (functions used in `Depends(...)` that yield or return a `Session`, an `AsyncSession`, a `sessionmaker()` session or a DB agent) and reports the client when no fixture sets `app.dependency_overrides[...]` for one of them. When the app cannot be found, the configured `db-dependencies` names that the conftest imports are used instead.',
     whyItMatters:
       'Without the override every request the tests make opens a session on the engine the app builds for itself: the development database (or production credentials in CI). Tests then write into real data, pass or fail depending on what is there, and the throw-away PostgreSQL the suite starts is never used.',
     example:
@@ -60,7 +60,8 @@ export default defineRule({
   },
   check({ suite, config, report }) {
     const model = appModel(suite);
-    if (model.clients.length === 0 || model.overridesOpaque) return;
+    const clients = [...model.clients, ...model.helperClients];
+    if (clients.length === 0 || model.overridesOpaque) return;
     const dependencies = model.dbDependencies;
     if (dependencies.length === 0) return;
     if (model.app?.factoryCall && callArguments(model.app.factoryCall).positional.length + callArguments(model.app.factoryCall).keywords.size > 0) return;
@@ -70,7 +71,7 @@ export default defineRule({
       (dependency) => !overridden.keys.has(symbolKey(dependency.symbol)) && !overridden.names.has(dependency.symbol.name),
     );
     if (missing.length === 0) return;
-    const client = model.clients.find((candidate) => candidate.file.path.endsWith('conftest.py')) ?? model.clients[0]!;
+    const client = clients.find((candidate) => candidate.file.path.endsWith('conftest.py')) ?? clients[0]!;
     const project = suite.project;
     const describe = (dependency: DbDependency): string => {
       const from = dependency.symbol.filePath ? ` (${project.relative(dependency.symbol.filePath)})` : dependency.symbol.dotted ? ` (from \`${dependency.symbol.dotted}\`)` : '';

@@ -10,6 +10,7 @@ export * from './app/resolve.js';
 export * from './app/types.js';
 export * from './app/model.js';
 export * from './app/clients.js';
+export * from './app/helper-clients.js';
 export * from './app/overrides.js';
 export * from './app/override-helpers.js';
 export * from './app/find-app.js';

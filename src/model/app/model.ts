@@ -22,6 +22,7 @@ import { kindOf, pytestBasedir, sysPathAdditions, type OpaqueEntry, type PathEnt
 import { STDLIB, absoluteName, isDeclared, readDeclared, resolveModule, type Declared, type ResolvedModule } from './resolve.js';
 import { symbolKey, type AppModel, type ClientUse, type DbDependency, type DependsUse, type ModuleRef, type OverrideReset, type OverrideSet, type ProjectImport, type SymbolRef } from './types.js';
 import { clientOf } from './clients.js';
+import { helperClients } from './helper-clients.js';
 import { readOverrides } from './overrides.js';
 import { findApp } from './find-app.js';
 import { dbReason, sessionFactoryNames } from './db-dependency.js';
@@ -274,7 +275,9 @@ function buildModel(suite: Suite): AppModel {
   }
 
   // --- the app
-  const app = findApp(suite, clients, overrides, resolveDotted, moduleRef);
+  // Clients a project helper builds for the suite (`make_client()` in tests/utils.py).
+  const builtByHelpers = helperClients(suiteFiles, projectTops, resolveName);
+  const app = findApp(suite, [...clients, ...builtByHelpers], overrides, resolveDotted, moduleRef);
   const packageModules: ModuleRef[] = [];
   const depends: DependsUse[] = [];
   let routesIncomplete = false;
@@ -372,6 +375,7 @@ function buildModel(suite: Suite): AppModel {
     declared,
     conftestImports,
     clients,
+    helperClients: builtByHelpers,
     overrides,
     resets,
     overridesOpaque,

@@ -117,6 +117,8 @@ export interface AppModel {
   declared: Declared[];
   conftestImports: ProjectImport[];
   clients: ClientUse[];
+  /** Clients built by project helper functions (not fixtures) the suite's modules call: `make_client()` in tests/utils.py. */
+  helperClients: ClientUse[];
   overrides: OverrideSet[];
   resets: OverrideReset[];
   /** `dependency_overrides` used in a way the model does not read: overrides may be set elsewhere. */
