@@ -3,7 +3,8 @@ import path from 'node:path';
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { effectiveCommand } from '../src/model/shell.js';
-import { scriptCalls, suiteScripts } from '../src/model/scripts.js';
+import { suiteScripts } from '../src/model/scripts.js';
+import { scriptIndex } from '../src/model/script-index.js';
 
 /** Arguments that say "this is the DB script": its verbs. */
 const DB_VERBS = new Set(['start', 'stop', 'restart', 'up', 'down', 'clean', 'status', 'logs', 'reset', 'teardown']);
@@ -23,12 +24,14 @@ export default defineRule({
       'SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"\n"$SCRIPT_DIR/../backend/tests/integration/scripts/db.sh" start   # the file is test-db.sh',
     useInstead: '"$SCRIPT_DIR/../backend/tests/integration/scripts/test-db.sh" start',
     exceptions:
-      'Silent when any part of the path cannot be known statically (`"$1"`, `$(git rev-parse --show-toplevel)`), when a relative path depends on the caller\'s working directory, for `source` of files such as `.venv/bin/activate` (virtualenvs are not part of the repository), and for calls of a script by itself (`"$0" stop`).',
+      'Silent when any part of the path cannot be known statically (`"$1"`, `$(git rev-parse --show-toplevel)`), when a relative path depends on the caller\'s working directory and no caller tells it (the callers that run the script, a CI step\'s `working-directory`, a Makefile recipe line or another script, must agree on it), for `source` of files such as `.venv/bin/activate` (virtualenvs are not part of the repository), and for calls of a script by itself (`"$0" stop`).',
   },
   check({ suite, report }) {
     const { runners } = suiteScripts(suite);
+    const index = scriptIndex(suite.project);
     for (const script of runners) {
-      for (const call of scriptCalls(script)) {
+      // Relative paths resolved from the directory the script starts in, when its callers tell it.
+      for (const call of index.callsOf(script)) {
         if (call.via === 'source' || call.path === null || !call.anchored) continue;
         if (call.path === script.file.path) continue;
         const dbLike = call.looksLikeShell || (call.argument !== null && DB_VERBS.has(call.argument));
