@@ -136,12 +136,12 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       (command) =>
         command
           .positional('paths', { type: 'string', array: true, describe: 'Files or directories to check' })
-          .option('format', { choices: FORMATS, default: 'pretty' as Format, describe: 'Output format' })
+          .option('format', { requiresArg: true, choices: FORMATS, default: 'pretty' as Format, describe: 'Output format' })
           // One value each (comma-separated, or the option repeated): a greedy list would swallow the paths after it.
-          .option('select', { type: 'string', describe: 'Only these rule codes or prefixes (comma-separated), replacing the configured selection' })
-          .option('ignore', { type: 'string', describe: 'Also ignore these rule codes or prefixes (comma-separated)' })
-          .option('config', { type: 'string', describe: 'Use this configuration file instead of the discovered one' })
-          .option('fail-on', { choices: ['error', 'warning'] as const, describe: 'Lowest severity that makes the exit code 1 (info never does) [default: warning, or error with --quiet]' })
+          .option('select', { requiresArg: true, type: 'string', describe: 'Only these rule codes or prefixes (comma-separated), replacing the configured selection' })
+          .option('ignore', { requiresArg: true, type: 'string', describe: 'Also ignore these rule codes or prefixes (comma-separated)' })
+          .option('config', { requiresArg: true, type: 'string', describe: 'Use this configuration file instead of the discovered one' })
+          .option('fail-on', { requiresArg: true, choices: ['error', 'warning'] as const, describe: 'Lowest severity that makes the exit code 1 (info never does) [default: warning, or error with --quiet]' })
           .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 even when there are findings' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Report only what fails: errors, or what an explicit --fail-on names' })
           .option('color', { type: 'boolean', describe: 'Colour the output (--no-color to disable; NO_COLOR and FORCE_COLOR are honoured)' })
@@ -150,10 +150,10 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           .option('diff', { type: 'boolean', default: false, describe: 'Print a unified diff of what --fix would change and change nothing (exit 1 when there is something to fix)' })
           .option('show-fixes', { type: 'boolean', default: false, describe: 'With --fix, list the problems that were fixed' })
           .option('exit-non-zero-on-fix', { type: 'boolean', default: false, describe: 'With --fix, exit 1 when something was fixed, even if nothing remains' })
-          .option('output-file', { alias: 'o', type: 'string', describe: 'Write the report to this file instead of stdout' })
+          .option('output-file', { requiresArg: true, alias: 'o', type: 'string', describe: 'Write the report to this file instead of stdout' })
           .option('statistics', { type: 'boolean', default: false, describe: 'Print how many findings each code has instead of the findings (JSON with --format json)' })
-          .option('baseline', { type: 'string', describe: 'Hide the findings recorded in this baseline file (report only new ones)' })
-          .option('write-baseline', { type: 'string', describe: 'Record the current findings in this baseline file and exit 0' }),
+          .option('baseline', { requiresArg: true, type: 'string', describe: 'Hide the findings recorded in this baseline file (report only new ones)' })
+          .option('write-baseline', { requiresArg: true, type: 'string', describe: 'Record the current findings in this baseline file and exit 0' }),
       async (args) => {
         // `-` conventionally means stdin (yargs drops it, which linted `.`); smoke-lint checks whole suites on disk.
         if (argv.includes('-')) throw new UsageError('`-` (stdin) is not supported: smoke-lint checks suites on disk; name files or directories');
@@ -295,7 +295,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         command
           .positional('path', { type: 'string', default: '.', describe: 'The project (or a folder in it)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print what would be written (paths and contents) and write nothing' })
-          .option('dir', { type: 'string', describe: "The suite's folder (default: an integration folder in the app's existing tests folder)" }),
+          .option('dir', { requiresArg: true, type: 'string', describe: "The suite's folder (default: an integration folder in the app's existing tests folder)" }),
       async (args) => {
         const { formatInitResult, initProject, NoAppError } = await import('./scaffold/init.js');
         try {
@@ -322,8 +322,8 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       (command) =>
         command
           .positional('paths', { type: 'string', array: true, default: [] as string[] })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
-          .option('config', { type: 'string', describe: 'Use this configuration file' }),
+          .option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const })
+          .option('config', { requiresArg: true, type: 'string', describe: 'Use this configuration file' }),
       async (args) => {
         const { formatSuites, listSuites } = await import('./suites-command.js');
         const listings = listSuites((args.paths ?? []).map(String), io.cwd, args.config);
@@ -333,7 +333,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     .command(
       'rules',
       'List every rule with its severity and whether it can be fixed',
-      (command) => command.option('format', { choices: ['text', 'json'] as const, default: 'text' as const }),
+      (command) => command.option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const }),
       async (args) => {
         const rules = await loadRules();
         io.stdout(args.format === 'json' ? JSON.stringify(rules.map(({ code, name, summary, severity, fix }) => ({ code, name, summary, severity, fix })), null, 2) + '\n' : formatRuleTable(rules));

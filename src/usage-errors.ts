@@ -56,6 +56,8 @@ export function explainUsageFailure(message: string, argv: string[], known: Know
     const guess = closest(given, choices, 2);
     return `--${invalid[1]} ${given} is not one of ${choices.join(', ')}${guess ? `: did you mean ${guess}?` : ''}`;
   }
+  const needsValue = /^Not enough arguments following: ([\w-]+)$/.exec(oneLine);
+  if (needsValue) return `${spelled(needsValue[1]!)} needs a value ${SEE_HELP}`;
   if (/^Not enough non-option arguments/.test(oneLine)) return `a required argument is missing ${SEE_HELP}`;
   return oneLine;
 }

@@ -66,6 +66,9 @@ test('an unknown option is said in smoke-lint\'s words, with the option it most 
     [['-x'], 'unknown option -x (see smoke-lint --help)'],
     [['--format', 'jsn'], '--format jsn is not one of pretty, concise, json, json-lines, github, sarif, junit, gitlab, rdjson: did you mean json?'],
     [['rule', 'SL101', 'SL102'], 'unexpected argument SL102 (see smoke-lint --help)'],
+    // An option that takes a value and is given none (an empty --select selected no rule at all).
+    [['--select'], '--select needs a value (see smoke-lint --help)'],
+    [['init', '--dir'], '--dir needs a value (see smoke-lint --help)'],
   ];
   for (const [args, message] of cases) {
     const result = await runCli(args, root);
