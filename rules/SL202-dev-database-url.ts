@@ -1,7 +1,6 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { isLocalHost, isPostgresDialect, isPostgresUrl, isWellFormed, parseDbUrl, suiteDbUrls, targetOf, type SuiteDbUrl } from '../src/model/dburl.js';
-import { envSets } from '../src/model/pyvalues.js';
 import { setForSuite, suiteEnvironment, type SuiteEnvironment } from '../src/model/suite-env.js';
 import { settingsInProject } from '../src/model/settings-values.js';
 import { suiteAppEngines } from '../src/model/app-engines.js';
@@ -76,7 +75,8 @@ export default defineRule({
         });
         continue;
       }
-      // The runner (or pytest-env) sets the variable the URL is read from: the shell's value is not what the suite gets.
+      // The runner (or pytest-env) sets the variable the URL is read from (or that a `setdefault` URL yields to):
+      // the shell's value, or the default, is not what the suite gets.
       if (resolved.envName && env().byRunner.has(resolved.envName.toUpperCase())) continue;
       if (resolved.origin === 'env-no-default' && resolved.envName && !/test/i.test(resolved.envName)) {
         if (env().byModules.has(resolved.envName.toUpperCase())) continue; // another fixture module sets it
@@ -87,11 +87,6 @@ export default defineRule({
           hint: `Read a test-only variable with the test database as default, e.g. \`os.getenv("TEST_DATABASE_URL", "postgresql://...@localhost:${config.testPort}/app_test")\`.`,
         });
         continue;
-      }
-      if (url.use === 'environment' && url.envName) {
-        // `setdefault` yields to a value the runner exports.
-        const set = envSets(url.module).get(url.envName);
-        if (set?.kind === 'setdefault' && env().byRunner.has(url.envName.toUpperCase())) continue;
       }
       const target = url.target;
       if (!target || target.port === null || !isLocalHost(target.host)) continue;

@@ -274,7 +274,10 @@ export function suiteDbUrls(suite: Suite): SuiteDbUrl[] {
     // `os.environ.setdefault("DATABASE_URL", "postgresql://...")` before the app is imported: the URL the app's settings will read.
     for (const [name, set] of envSets(module)) {
       if (!URL_CONSTANT_NAME.test(name)) continue;
-      const url = { ...describe(suite.project, file, module, 'environment', null, set.value, null), envName: name };
+      const described = describe(suite.project, file, module, 'environment', null, set.value, null);
+      // `setdefault` yields to a value the runner or CI step exports: the URL passes through that variable.
+      const resolvedUrl = set.kind === 'setdefault' ? { ...described.resolved, envName: name } : described.resolved;
+      const url = { ...described, resolved: resolvedUrl, envName: name };
       if (!url.parsed || !isPostgresDialect(url.parsed.dialect)) continue;
       const key = `${file.path}#${url.anchor.startIndex}:${url.anchor.endIndex}`;
       if (seen.has(key)) continue;
