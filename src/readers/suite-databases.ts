@@ -83,13 +83,13 @@ function pairCompose(suite: Suite): DbDefinition[] {
   const files = project.yamlFiles((file) => candidates.includes(file));
   // A suite whose database a runner or the suite itself provides (a DB script, a CI job service of the job
   // that runs it, its own Python) pairs by proximity only with test-named services: a plain `db` service
-  // next to it is the developer's, reported only when a script of the suite starts it (byRunner).
-  const hasDbScript = shellDatabases(suite).length > 0 || pythonDatabases(suite).length > 0 || workflowDatabases(suite).length > 0 || gitlabDatabases(suite).length > 0;
+  // next to it is the developer's, reported only when a script, Makefile target or CI job of the suite starts it (byRunner).
+  const providedElsewhere = shellDatabases(suite).length > 0 || pythonDatabases(suite).length > 0 || workflowDatabases(suite).length > 0 || gitlabDatabases(suite).length > 0;
   let found = files.flatMap((file) => composeDatabases(file, project.relative(file.path)).map((entry) => ({ ...entry, fileName: path.basename(file.path) })));
   if (byRunner && startedServices.size > 0) found = found.filter((entry) => startedServices.has(entry.service.name));
   if (!byRunner || found.length > 1) {
     const testNamed = found.filter((entry) => TEST_NAME.test(entry.service.name) || TEST_NAME.test(entry.fileName));
-    if (hasDbScript && !byRunner) found = testNamed;
+    if (providedElsewhere && !byRunner) found = testNamed;
     else if (found.length > 1) found = testNamed.length > 0 ? testNamed : byRunner ? found : [];
   }
   // Readiness: `up --wait` on the file, a service that waits for it healthy, or a wait loop in the suite's scripts.
