@@ -3,7 +3,8 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { indentAt, nodeRange } from '../src/source.js';
 import { appModel, sameNode, type ClientUse } from '../src/model/app.js';
 import { isContextManaged } from '../src/model/fixtures.js';
-import { fixtureUse } from '../src/model/fixture-use.js';
+import { fixtureUse, type FixtureDef, type FixtureUse } from '../src/model/fixture-use.js';
+import { SuiteFixtures } from '../src/model/client.js';
 import { lifespanRunsFor } from '../src/model/lifespan.js';
 
 type Node = Parser.SyntaxNode;
@@ -60,6 +61,19 @@ function wrapFix(use: ClientUse, statement: Node, name: string): Fix | null {
   };
 }
 
+/** The fixtures the client's function requests: a fixture's dependencies, or what a test's parameters name. */
+function requestedFixtures(use: ClientUse, usage: FixtureUse, fixtures: SuiteFixtures): FixtureDef[] {
+  const def = usage.definition(use.file, use.fn!);
+  if (def) return usage.dependencies(def);
+  const found: FixtureDef[] = [];
+  for (const parameter of use.fn!.parameters) {
+    const fixture = fixtures.lookup(use.file, parameter);
+    const requested = fixture ? usage.definition(fixture.module.file, fixture.fn) : null;
+    if (requested) found.push(requested);
+  }
+  return found;
+}
+
 export default defineRule({
   code: 'SL306',
   name: 'testclient-without-context',
@@ -73,13 +87,14 @@ export default defineRule({
     example: '@pytest.fixture(scope="session")\ndef client():\n    client = TestClient(app)\n    yield client',
     useInstead: '@pytest.fixture(scope="session")\ndef client():\n    with TestClient(app) as client:\n        yield client',
     exceptions:
-      'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`), on a client whose app `asgi_lifespan.LifespanManager` starts (built inside `async with LifespanManager(app)`, or in a fixture that uses one entering it: `with` would start the app twice), and on clients no test uses: a fixture no test requests (or one a nearer fixture of the same name shadows), or a test module\'s module-level client its code never refers to.',
+      'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`), on a client whose app `asgi_lifespan.LifespanManager` starts (built inside `async with LifespanManager(app)`, or in a fixture or test that requests a fixture entering one: `with` would start the app twice), and on clients no test uses: a fixture no test requests (or one a nearer fixture of the same name shadows), or a test module\'s module-level client its code never refers to.',
     fixSafety:
       'Unsafe: the fix turns `client = TestClient(app)` ... `yield client` into `with TestClient(app) as client:` with the statements up to the yield inside it. Startup handlers then run, which can change what the tests see.',
   },
   check({ suite, report }) {
     const model = appModel(suite);
     const usage = fixtureUse(suite);
+    const fixtures = new SuiteFixtures(suite);
     for (const use of model.clients) {
       if (use.kind !== 'testclient' || isContextManaged(use.call)) continue;
       const assigned = assignedName(use.call);
@@ -91,7 +106,7 @@ export default defineRule({
       if (assigned && enteredLater(scope, assigned.name, use.call.endIndex)) continue;
       // `async with LifespanManager(app)` around it, or in a fixture it uses, runs the lifespan already:
       // entering the client too would start the app a second time.
-      if (lifespanRunsFor(use.module, use.call, usage, use.fn ? usage.definition(use.file, use.fn) : null)) continue;
+      if (lifespanRunsFor(use.module, use.call, usage, use.fn ? requestedFixtures(use, usage, fixtures) : [])) continue;
       report({
         file: use.file,
         range: nodeRange(use.call),

@@ -78,13 +78,13 @@ function enclosingManagers(module: PyModule, node: Node): Node[] {
 
 /**
  * Is the app of a client built at `call` started by a LifespanManager: the call sits inside `with
- * LifespanManager(...)`, or its fixture uses (at any depth, at any scope) a fixture that enters one?
+ * LifespanManager(...)`, or the fixtures its function requests (`requested`: a fixture's own
+ * dependencies, or the fixtures a test's parameters name) use, at any depth and scope, one that enters one?
  */
-export function lifespanRunsFor(module: PyModule, call: Node, usage: FixtureUse, def: FixtureDef | null): boolean {
+export function lifespanRunsFor(module: PyModule, call: Node, usage: FixtureUse, requested: FixtureDef[]): boolean {
   if (enclosingManagers(module, call).length > 0) return true;
-  if (!def) return false;
-  const seen = new Set<FixtureDef>([def]);
-  const queue = usage.dependencies(def);
+  const seen = new Set<FixtureDef>();
+  const queue = [...requested];
   while (queue.length > 0) {
     const next = queue.shift()!;
     if (seen.has(next)) continue;
