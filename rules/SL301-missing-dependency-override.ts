@@ -19,25 +19,30 @@ function lastName(node: Node): string | null {
 }
 
 /** What the suite's override keys stand for; null when one of them cannot be read (it may be the DB dependency). */
-function overriddenKeys(model: AppModel, sets: OverrideSet[], dependencies: DbDependency[]): { keys: Set<string>; names: Set<string> } | null {
+function overriddenKeys(model: AppModel, sets: OverrideSet[], dependencies: DbDependency[]): { keys: Set<string>; names: Set<string>; helpers: Map<string, Set<string>> } | null {
   const keys = new Set<string>();
   const names = new Set<string>();
+  /** Helper function name -> the dependencies its callers pass it. */
+  const helpers = new Map<string, Set<string>>();
   const wanted = new Set(dependencies.map((dependency) => dependency.symbol.name));
   for (const set of sets) {
     // Through a helper (`override_dependency(get_db, ...)`), the keys are its callers' arguments.
     const written = overrideKeys(model, set);
     if (!written) return null;
+    const helper = written.length !== 1 || written[0]!.node !== set.key ? set.fn?.name ?? null : null;
+    if (helper && !helpers.has(helper)) helpers.set(helper, new Set());
     for (const { file, node } of written) {
       const name = lastName(node);
       if (name === null) return null;
       names.add(name);
+      if (helper) helpers.get(helper)!.add(name);
       const key = unparenthesize(node);
       const symbol = key.type === 'call' ? null : model.resolveName(file, key);
       if (symbol) keys.add(symbolKey(symbol));
       else if (!wanted.has(name)) return null; // an unknown name: a loop variable, a helper's result
     }
   }
-  return { keys, names };
+  return { keys, names, helpers };
 }
 
 export default defineRule({
@@ -100,10 +105,12 @@ export default defineRule({
     const own = devSet
       ? `the suite sets \`${devSet.name}\`${where}, which the app's database code reads, to a URL on port ${config.devPort} of this machine: the development database, not a test one`
       : 'the engine the app builds for itself (the development database), not the test database';
+    const throughHelpers = [...overridden.helpers].map(([helper, given]) => `\`${helper}\` is only given ${given.size ? [...given].map((name) => `\`${name}\``).join(', ') : 'nothing (no test calls it)'}`);
+    const helperNote = throughHelpers.length ? ` (overrides are set through a helper: ${throughHelpers.join('; ')})` : '';
     report({
       file: client.file,
       range: nodeRange(client.call),
-      message: `The ${clientText} runs the app on its own database: no fixture sets \`app.dependency_overrides\` for ${list}; every request the tests make opens a session on ${devSet ? 'the database the app is configured for, and ' + own : own}`,
+      message: `The ${clientText} runs the app on its own database: no fixture sets \`app.dependency_overrides\` for ${list}${helperNote}; every request the tests make opens a session on ${devSet ? 'the database the app is configured for, and ' + own : own}`,
       hint: `In the client fixture, before the client starts: \`${overrideLine}\` with an override that ${/agent/.test(missing[0]!.reason) ? 'returns the test DB agent' : 'yields a session on the test engine'}, and \`app.dependency_overrides.clear()\` after it.`,
     });
   },
