@@ -29,8 +29,10 @@ export function runsOutsideSuite(suite: Suite): RunOutside[] {
     if (runs.length === 0) continue;
     const tie = tieToSuite(script, suite, index.callsOf(script));
     if (!tie) continue;
-    // Every run must name known paths, none of which reaches the suite.
-    if (runs.some((run) => suiteRelation(run, suite) !== null || !run.targetsKnown || run.rawTargets.length === 0)) continue;
+    // Every run must name known paths, none of which reaches the suite; a relative path from a start directory
+    // that could not be inferred (see script-cwd.ts) may name anything.
+    const placed = (run: PytestRun): boolean => run.targets.length === run.rawTargets.length;
+    if (runs.some((run) => suiteRelation(run, suite) !== null || !run.targetsKnown || run.rawTargets.length === 0 || !placed(run))) continue;
     result.push({ script, run: runs[0]!, suiteTie: tie });
   }
   cache.set(suite, result);
