@@ -6,22 +6,12 @@ import yargs from 'yargs';
 import { allRules, ruleCodes } from '../rules/index.js';
 import { codeMatches, ConfigError } from './config.js';
 import { lint, UsageError, type LintRequest } from './engine.js';
-import { fixSummary, formatFixedList, formatNote, isFailureNote, formatPlanDiff, outcomeMessages, planChanges, unsafeHint } from './fix/report.js';
 import type { Diagnostic, RuleDefinition, Severity } from './rule.js';
 import { plural, toolVersion, type ReportInput } from './report/common.js';
-import { formatGithub, formatJson, formatSarif } from './report/machine.js';
-import { formatGitlab } from './report/gitlab.js';
-import { formatJsonLines } from './report/json-lines.js';
-import { formatJunit } from './report/junit.js';
-import { formatRdjson } from './report/rdjson.js';
-import { formatStatistics } from './report/statistics.js';
-import { writeOutputFile } from './report/output-file.js';
-import { applyBaseline, BaselineError, baselineSummary, readBaseline, writeBaseline } from './baseline.js';
 import { checkedScope, formatConcise, formatPretty } from './report/text.js';
-import { formatRuleDocs, formatRuleTable } from './report/docs.js';
 import { NativeLoadError } from './native.js';
 import { explainUsageFailure } from './usage-errors.js';
-import { ProgressLine, type LintProgress } from './report/progress.js';
+import type { LintProgress, ProgressLine } from './report/progress.js';
 import { suggestCode } from './near-miss.js';
 
 export const FORMATS = ['pretty', 'concise', 'json', 'json-lines', 'github', 'sarif', 'junit', 'gitlab', 'rdjson'] as const;
@@ -90,6 +80,21 @@ export function fixExitCode(remaining: Diagnostic[], errors: string[], failOn: '
   return exitCodeFor(remaining, [], failOn, false);
 }
 
+// A plain run loads only what it prints: the machine formats, the baseline, the fix report and the rule
+// docs are imported when an option or a command asks for them (start-up cost of a pre-commit run).
+type Formatter = (input: ReportInput) => string;
+const FORMATTERS: Record<Format, () => Promise<Formatter>> = {
+  pretty: async () => formatPretty,
+  concise: async () => formatConcise,
+  json: async () => (await import('./report/machine.js')).formatJson,
+  github: async () => (await import('./report/machine.js')).formatGithub,
+  sarif: async () => (await import('./report/machine.js')).formatSarif,
+  'json-lines': async () => (await import('./report/json-lines.js')).formatJsonLines,
+  junit: async () => (await import('./report/junit.js')).formatJunit,
+  gitlab: async () => (await import('./report/gitlab.js')).formatGitlab,
+  rdjson: async () => (await import('./report/rdjson.js')).formatRdjson,
+};
+
 /** Replaces the summary (the last line) of a pretty or concise report. */
 function replaceSummary(text: string, summaryLine: string): string {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text;
@@ -101,6 +106,8 @@ function replaceSummary(text: string, summaryLine: string): string {
 export async function main(argv: string[], io: Io = processIo, options: { rules?: RuleDefinition[] } = {}): Promise<number> {
   let exitCode = 0;
   let progress = null as ProgressLine | null;
+  // Set once --baseline or --write-baseline loaded it: only then can a BaselineError be thrown.
+  let baselineModule = null as typeof import('./baseline.js') | null;
   const fail = (message: string): number => {
     io.stderr(`smoke-lint: error: ${message}\n`);
     return 2;
@@ -173,7 +180,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         }
         // A progress line on a terminal, for humans only: never in a machine format or when stderr is a file or pipe.
         const forHumans = args.format === 'pretty' || args.format === 'concise';
-        progress = forHumans && io.stderrIsTTY ? new ProgressLine({ write: io.stderr, now: io.now ?? (() => performance.now()), ...(io.columns ? { columns: io.columns } : {}) }) : null;
+        progress = forHumans && io.stderrIsTTY ? new (await import('./report/progress.js')).ProgressLine({ write: io.stderr, now: io.now ?? (() => performance.now()), ...(io.columns ? { columns: io.columns } : {}) }) : null;
         const request: LintRequest = {
           paths: args.paths ?? [],
           cwd: io.cwd,
@@ -186,6 +193,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         if (args['write-baseline'] !== undefined && (args.baseline !== undefined || args.fix || args.diff)) throw new UsageError('--write-baseline records what a plain run finds: it cannot be combined with --baseline, --fix or --diff');
         const unsafe = args['unsafe-fixes'];
         if (args.diff) {
+          const { formatNote, formatPlanDiff, isFailureNote, planChanges, unsafeHint } = await import('./fix/report.js');
           // What --fix would do, as a patch; nothing is written.
           const { planFixes } = await import('./fix/passes.js');
           const plan = await planFixes(request, { unsafe });
@@ -202,7 +210,9 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         const fixRun = args.fix ? await (await import('./fix/passes.js')).fixProject(request, { unsafe }) : null;
         const report = fixRun ? fixRun.report : await lint(request);
         progress?.done();
-        if (args['write-baseline'] !== undefined) {
+        if (args['write-baseline'] !== undefined || args.baseline !== undefined) baselineModule = await import('./baseline.js');
+        if (args['write-baseline'] !== undefined && baselineModule) {
+          const { writeBaseline } = baselineModule;
           const failure = writeBaseline(path.resolve(io.cwd, args['write-baseline']), report.diagnostics);
           if (!failure) io.stdout(`Recorded ${plural(report.diagnostics.length, 'finding')} in ${args['write-baseline']}; \`--baseline ${args['write-baseline']}\` now reports only new ones.\n`);
           for (const error of [...report.errors, ...(failure ? [failure] : [])]) io.stderr(`smoke-lint: error: ${error}\n`);
@@ -210,7 +220,8 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           return;
         }
         let baselineNote: string | null = null;
-        if (args.baseline !== undefined) {
+        if (args.baseline !== undefined && baselineModule) {
+          const { applyBaseline, baselineSummary, readBaseline } = baselineModule;
           const file = path.resolve(io.cwd, args.baseline);
           const outcome = applyBaseline(file, readBaseline(file), report.diagnostics, report.checkedPaths);
           report.diagnostics = outcome.kept;
@@ -227,20 +238,12 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           color: colorFor(io, args.color),
         };
         const format = args.format as Format;
-        const formatters: Record<Format, (input: ReportInput) => string> = {
-          pretty: formatPretty,
-          concise: formatConcise,
-          json: formatJson,
-          github: formatGithub,
-          sarif: formatSarif,
-          'json-lines': formatJsonLines,
-          junit: formatJunit,
-          gitlab: formatGitlab,
-          rdjson: formatRdjson,
-        };
-        let text = args.statistics ? formatStatistics(diagnostics, format === 'json') : formatters[format](input);
+        let text = args.statistics ? (await import('./report/statistics.js')).formatStatistics(diagnostics, format === 'json') : (await FORMATTERS[format]())(input);
         const human = (format === 'pretty' || format === 'concise') && !args.statistics;
-        if (fixRun) {
+        // The fix report: after --fix, or for the hint about unsafe fixes when there are findings to hint at.
+        const fixReport = fixRun || (human && diagnostics.length > 0) ? await import('./fix/report.js') : null;
+        if (fixRun && fixReport) {
+          const { fixSummary, formatFixedList } = fixReport;
           const fixed = fixRun.outcome.fixed;
           if (human) {
             if (fixed.length > 0) text = replaceSummary(text, fixSummary(fixed.length, diagnostics.length, checkedScope(input)));
@@ -250,12 +253,13 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           }
         }
         // One place says how many fixes wait for --unsafe-fixes, after a plain lint as after --fix.
-        const hint = human ? unsafeHint(unsafe ? 0 : diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length) : null;
+        const hint = human && fixReport ? fixReport.unsafeHint(unsafe ? 0 : diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length) : null;
         if (hint && diagnostics.length > 0) text += `${hint}\n`;
         if (baselineNote && human && !args.quiet) text += `${baselineNote}\n`;
         else if (baselineNote) io.stderr(`smoke-lint: ${baselineNote}\n`);
         const errors = [...report.errors];
-        if (fixRun) {
+        if (fixRun && fixReport) {
+          const { formatNote, isFailureNote, outcomeMessages } = fixReport;
           for (const note of fixRun.plan.notes) {
             if (isFailureNote(note)) errors.push(formatNote(note, io.cwd));
             else io.stderr(`smoke-lint: warning: ${formatNote(note, io.cwd)}\n`);
@@ -268,7 +272,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         // A run that failed must not end in "All checks passed!".
         if (human && errors.length > 0 && diagnostics.length === 0 && !(fixRun && fixRun.outcome.fixed.length > 0)) text = replaceSummary(text, `No problems found in what was read, but the run failed: ${plural(errors.length, 'error')} (on stderr).`);
         if (args['output-file'] !== undefined) {
-          const failure = writeOutputFile(path.resolve(io.cwd, args['output-file']), text);
+          const failure = (await import('./report/output-file.js')).writeOutputFile(path.resolve(io.cwd, args['output-file']), text);
           if (failure) errors.push(failure);
         } else if (!(args.quiet && diagnostics.length === 0 && human && errors.length === 0)) io.stdout(text);
         for (const error of errors) io.stderr(`smoke-lint: error: ${error}\n`);
@@ -285,7 +289,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
         const code = String(args.code).toUpperCase();
         const rule = (await loadRules()).find((candidate) => candidate.code === code || candidate.name === args.code);
         if (!rule) throw new UsageError(`no rule ${args.code} (see \`smoke-lint rules\`)`);
-        io.stdout(formatRuleDocs(rule));
+        io.stdout((await import('./report/docs.js')).formatRuleDocs(rule));
       },
     )
     .command(
@@ -336,7 +340,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       (command) => command.option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const }),
       async (args) => {
         const rules = await loadRules();
-        io.stdout(args.format === 'json' ? JSON.stringify(rules.map(({ code, name, summary, severity, fix }) => ({ code, name, summary, severity, fix })), null, 2) + '\n' : formatRuleTable(rules));
+        io.stdout(args.format === 'json' ? JSON.stringify(rules.map(({ code, name, summary, severity, fix }) => ({ code, name, summary, severity, fix })), null, 2) + '\n' : (await import('./report/docs.js')).formatRuleTable(rules));
       },
     );
 
@@ -352,7 +356,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     progress?.done();
     // A configuration error starts with its file (`file:line:col: ...`), shown relative to where the user is.
     if (error instanceof ConfigError) return fail(error.message.startsWith(io.cwd + path.sep) ? error.message.slice(io.cwd.length + 1) : error.message);
-    if (error instanceof UsageError || error instanceof NativeLoadError || error instanceof BaselineError) return fail(error.message);
+    if (error instanceof UsageError || error instanceof NativeLoadError || (baselineModule !== null && error instanceof baselineModule.BaselineError)) return fail(error.message);
     if (error instanceof Error && error.name === 'YError') return fail(error.message);
     return fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this)`);
   }

@@ -3,11 +3,10 @@
 // project's `.env`), and positions on every value.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isScalar } from 'yaml';
 import type { DbDefinition, DbMount, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import type { SourceFile } from '../source.js';
-import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
+import { isScalar, readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 
 /** Is this file name one compose picks up by itself, or one named like a compose file? */
 export function isComposeFileName(base: string): boolean {

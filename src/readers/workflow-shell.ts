@@ -8,10 +8,10 @@
 // a prelude: `cd` to the working directory, an `export` per variable, the shell's `set` flags.
 // `${{ ... }}` expressions, which the runner substitutes before the shell starts, become an unknown
 // variable of the same length, so that columns still match.
-import { isScalar, type Scalar } from 'yaml';
+import type { Scalar } from 'yaml';
 import { fromText, type SourceFile } from '../source.js';
 import { shellScript, type ShellScript } from '../model/shell.js';
-import type { YamlDocument, YamlNode } from './yaml.js';
+import { isScalar, type YamlDocument, type YamlNode } from './yaml.js';
 
 export interface StepShell {
   script: ShellScript;

@@ -2,11 +2,24 @@
 // source range of every node so that findings and fixes point at the exact key or value.
 // Shared by every reader of a YAML source: a broken file never throws, its errors become problems
 // that SL001 reports, and what did parse is still walked.
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Scalar } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Alias, Document, Node, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Range } from '../rule.js';
 import { offsetRange, type SourceFile } from '../source.js';
 
 export type YamlNode = Node;
+
+// The `yaml` package (70-odd modules) loads when the first YAML file is parsed, not at start-up: a run
+// that reads no compose file or workflow (a staged file outside every suite) never pays for it.
+const require = createRequire(import.meta.url);
+let yamlLibrary: typeof import('yaml') | null = null;
+const yamlLib = (): typeof import('yaml') => (yamlLibrary ??= require('yaml') as typeof import('yaml'));
+const parseAllDocuments: typeof import('yaml').parseAllDocuments = (...args) => yamlLib().parseAllDocuments(...args);
+const isAlias = (node: unknown): node is Alias => yamlLib().isAlias(node);
+const isMap = (node: unknown): node is YAMLMap => yamlLib().isMap(node);
+const isSeq = (node: unknown): node is YAMLSeq => yamlLib().isSeq(node);
+/** The `yaml` package's isScalar, for the readers of YAML sources (without loading the package at start-up). */
+export const isScalar = (node: unknown): node is Scalar => yamlLib().isScalar(node);
 
 export interface YamlProblem {
   message: string;
