@@ -1,6 +1,4 @@
 import { defineRule, type Fix } from '../src/rule.js';
-import { lineEnding, nodeRange } from '../src/source.js';
-import { lineStartOf, rawText, removalsOf, runs, runsBefore, type PostgresRun } from '../src/model/dbscript.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
@@ -23,54 +21,30 @@ export default defineRule({
       'Safe: the fix inserts `docker rm -f <name> >/dev/null 2>&1 || true` on its own line before the run, with the name written as in the run. `|| true` keeps it harmless under `set -e` when there is nothing to remove.',
   },
   check({ suite, report }) {
-    const checkRun = ({ script, run }: PostgresRun): void => {
-      if (!run.name || run.replace) return;
-      if (!runs(script, run.command)) return; // in a function nothing calls
-      const removed = removalsOf(script, run.name)
-        .filter((removal) => removal.kind === 'rm' || run.rm)
-        .some((removal) => runsBefore(script, removal.command, run.command));
-      if (removed) return;
-      const file = script.file;
-      const written = rawText(file, run.name).replace(/^--name=/, '');
-      const name = run.name.value ?? written;
-      let fix: Fix | null = null;
-      const start = run.command.statement.startIndex;
-      const lineStart = lineStartOf(file, start);
-      const eol = lineEnding(file);
-      const previous = file.text.slice(lineStartOf(file, Math.max(0, lineStart - 1)), Math.max(0, lineStart - eol.length));
-      const indent = /^[ \t]*/.exec(file.text.slice(lineStart, start))![0];
-      const continues = /(\\|&&|\|\||\|)\s*$/.test(previous);
-      const asWritten = rawText(file, run.name) === run.name.text;
-      // Only when the run's statement starts its line: inserting before `if ...; then docker run` or
-      // `start) docker run` would remove the container on every path, or break the case arm.
-      const startsLine = file.text.slice(lineStart, start).trim() === '';
-      if (asWritten && startsLine && !continues && run.name.node.startIndex > start && !written.includes('\n')) {
-        fix = {
-          applicability: 'safe',
-          message: `Remove a leftover \`${name}\` container before the run`,
-          edits: [{ file, start: lineStart, end: lineStart, text: `${indent}${run.engine} rm -f ${written} >/dev/null 2>&1 || true${eol}` }],
-        };
-      }
-      report({
-        file,
-        range: nodeRange(run.name.node),
-        message: `\`${run.engine} run --name ${name}\` is not preceded by \`${run.engine} rm -f ${name}\`: a container left by a crashed or interrupted run keeps the name taken, and this start fails with a name conflict`,
-        hint: `Remove any leftover first: \`${run.engine} rm -f ${written} >/dev/null 2>&1 || true\`.`,
-        fix,
-      });
-    };
     for (const definition of suiteDatabases(suite)) {
-      if (definition.run) {
-        checkRun(definition.run);
-        continue;
-      }
       const life = definition.lifecycle;
       if (!life || life.name === null || life.clearsLeftover) continue;
+      const fix: Fix | null = life.clearEdit
+        ? { applicability: 'safe', message: `Remove a leftover \`${life.name}\` container before the run`, edits: [{ file: life.start.file, ...life.clearEdit }] }
+        : null;
+      const range = life.nameAt ?? life.start.range;
+      if (definition.run) {
+        const engine = definition.run.run.engine;
+        report({
+          file: life.start.file,
+          range,
+          message: `\`${engine} run --name ${life.name}\` is not preceded by \`${engine} rm -f ${life.name}\`: a container left by a crashed or interrupted run keeps the name taken, and this start fails with a name conflict`,
+          hint: `Remove any leftover first: \`${life.removeLeftover}\`.`,
+          fix,
+        });
+        continue;
+      }
       report({
         file: life.start.file,
-        range: life.start.range,
+        range,
         message: `${life.startedBy} starts ${definition.label} under the fixed name \`${life.name}\` without removing a leftover first: a container left by a crashed or interrupted run keeps the name taken, and this start fails with a name conflict`,
-        hint: `Remove any leftover before the run: \`client.containers.get("${life.name}").remove(force=True)\` inside \`try: ... except docker.errors.NotFound: pass\`.`,
+        hint: `Remove any leftover before the run: \`${life.removeLeftover}\` inside \`try: ... except docker.errors.NotFound: pass\`.`,
+        fix,
       });
     }
   },

@@ -1,7 +1,4 @@
 import { defineRule } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
-import { dockerRemovals, removalByCommand } from '../src/model/docker.js';
-import { namesContainer, removalsOf, runnersOf, type PostgresRun } from '../src/model/dbscript.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
@@ -23,53 +20,28 @@ export default defineRule({
       'Silent when the runner removes the container itself, when a removal names a container that cannot be known statically, and for `--rm` containers run in the foreground. Functions are followed from every place that calls them (top level, `case` arms, `if` branches, other functions, an EXIT trap); a run or a removal in a function nothing calls never runs.',
   },
   check({ suite, report }) {
-    const runnerRemoves = runnersOf(suite).some((runner) =>
-      dockerRemovals(runner).some((removal) => removal.kind === 'rm' || removal.kind === 'stop' || removal.kind === 'kill'),
-    );
-    const checkRun = ({ script, run }: PostgresRun): void => {
-      if (runnerRemoves) return;
-      if (run.rm && !run.detach) return;
-      const starts = script.runsOf(run.command);
-      if (starts.length === 0) return; // in a function nothing calls
-      const counts = (kind: string) => kind === 'rm' || run.rm;
-      const removes = removalsOf(script, run.name).some((removal) => {
-        if (!counts(removal.kind)) return false;
-        // A removal that runs only before this run, on the same path, is the stale-container cleanup (SL508).
-        return script.runsOf(removal.command).some((at) => !starts.some((start) => script.runsBefore(at, start)));
-      });
-      // Judged command by command: an inline trap action is parsed as a script of its own, so its
-      // commands are never among the outer script's removals.
-      const trapRemoves = script.traps.some((trap) =>
-        script.trapCommands(trap).some((command) => {
-          const removal = removalByCommand(command);
-          return removal !== null && counts(removal.kind) && namesContainer(removal.containers, run.name);
-        }),
-      );
-      if (removes || trapRemoves) return;
-      const stopOnly = removalsOf(script, run.name).find((removal) => removal.kind !== 'rm');
-      const name = run.name ? (run.name.value ?? run.name.text) : null;
-      report({
-        file: script.file,
-        range: nodeRange(run.command.node),
-        message: stopOnly
-          ? `The script only \`${stopOnly.engine} ${stopOnly.kind}\`s the container${name ? ` ${name}` : ''}, which was not started with \`--rm\`: the stopped container and its volume stay behind after every run`
-          : `Nothing in the script removes the container${name ? ` ${name}` : ''} once it has started: every test run leaves a PostgreSQL container behind, holding the test port`,
-        hint: `Add a \`stop\` arm that runs \`${run.engine} rm -f ${name ?? '<container>'} >/dev/null 2>&1 || true\`, and call it from the runner's cleanup trap.`,
-      });
-    };
     for (const definition of suiteDatabases(suite)) {
-      if (definition.run) {
-        checkRun(definition.run);
-        continue;
-      }
       const life = definition.lifecycle;
       if (!life || life.removed) continue;
+      if (definition.run) {
+        const engine = definition.run.run.engine;
+        const name = life.name;
+        report({
+          file: life.start.file,
+          range: life.start.range,
+          message: life.stoppedBy
+            ? `The script only \`${life.stoppedBy}\`s the container${name ? ` ${name}` : ''}, which was not started with \`--rm\`: the stopped container and its volume stay behind after every run`
+            : `Nothing in the script removes the container${name ? ` ${name}` : ''} once it has started: every test run leaves a PostgreSQL container behind, holding the test port`,
+          hint: `Add a \`stop\` arm that runs \`${engine} rm -f ${name ?? '<container>'} >/dev/null 2>&1 || true\`, and call it from the runner's cleanup trap.`,
+        });
+        continue;
+      }
       const compose = definition.kind === 'compose';
       report({
         file: life.start.file,
         range: life.start.range,
-        message: life.stopOnly
-          ? `${definition.label} is only stopped after the tests, never removed: the stopped container stays behind after every run`
+        message: life.stoppedBy
+          ? `${definition.label} is only stopped (\`${life.stoppedBy}\`) after the tests, never removed: the stopped container stays behind after every run`
           : `${life.startedBy} starts ${definition.label} and nothing of the suite ${compose ? 'takes it down' : 'removes the container'} afterwards: every test run leaves a PostgreSQL container behind, holding the test port`,
         hint: compose
           ? 'Run `docker compose ... down -v` after the tests, from the runner\'s cleanup trap (or a Makefile target that always runs).'

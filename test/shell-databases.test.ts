@@ -74,6 +74,36 @@ test('a docker run is a definition of the suite, each value located where it is 
   assert.equal(definition.pgdata, null);
   assert.equal(definition.readiness.waited, true);
   assert.equal(definition.readiness.how, 'a wait loop in the script');
+  // The start arm clears a leftover before the run; the stop arm removes the container after the tests.
+  assert.equal(definition.lifecycle?.name, 'ledger-postgres-test');
+  assert.equal(definition.lifecycle?.clearsLeftover, true);
+  assert.equal(definition.lifecycle?.removed, true);
+  assert.equal(definition.lifecycle?.removeLeftover, 'docker rm -f "$NAME" >/dev/null 2>&1 || true');
+});
+
+test('a run whose leftover is never cleared, nor the container removed, says so in its lifecycle', () => {
+  const text = `#!/usr/bin/env bash
+set -e
+docker run -d --name ledger-pg -p 5433:5432 postgres:17
+docker stop ledger-pg
+`;
+  const [definition] = databases({ 'tests/integration/test_ledger.py': GATED_MODULE, 'tests/integration/scripts/test-db.sh': text });
+  const life = definition?.lifecycle;
+  assert.ok(life);
+  assert.equal(life.clearsLeftover, false);
+  assert.equal(life.removed, false);
+  assert.equal(life.stoppedBy, 'docker stop');
+  assert.deepEqual(life.clearEdit, { start: text.indexOf('docker run'), end: text.indexOf('docker run'), text: 'docker rm -f ledger-pg >/dev/null 2>&1 || true\n' });
+});
+
+test('a run in a function nothing calls starts nothing: it has no lifecycle', () => {
+  const text = `#!/usr/bin/env bash
+start() {
+  docker run -d --name ledger-pg -p 5433:5432 postgres:17
+}
+`;
+  const [definition] = databases({ 'tests/integration/test_ledger.py': GATED_MODULE, 'tests/integration/scripts/test-db.sh': text });
+  assert.equal(definition?.lifecycle, null);
 });
 
 test('unknown parts stay unknown: an env file, a port from the caller, no wait', () => {

@@ -115,27 +115,33 @@ export interface DbDefinition {
    */
   run?: PostgresRun;
   /**
-   * The container's life where the suite manages it and the definition's own format tells it: a compose
-   * service a script or Makefile target of the suite starts with `up`, a Docker SDK container. Null or
-   * absent when the notion does not apply (a CI service dies with the job's machine, a library removes
-   * its container) or nothing of the suite starts it. A `docker run` keeps its script (`run`) instead.
+   * The container's life where the suite manages it: a `docker run` of a DB script (that runs at all), a
+   * compose service a script or Makefile target of the suite starts with a detached `up`, a Docker SDK
+   * container. Null or absent when the notion does not apply (a CI service dies with the job's machine, a
+   * library removes its container) or nothing of the suite starts it.
    */
   lifecycle?: DbLifecycle | null;
 }
 
 export interface DbLifecycle {
-  /** Where the suite starts the database: the `compose up` command, the `containers.run(...)` call. */
+  /** Where the suite starts the database: the `docker run`, the `compose up` command, the `containers.run(...)` call. */
   start: { file: SourceFile; range: Range };
   /** How the start is written, for messages: "`docker compose up`". */
   startedBy: string;
-  /** Something of the suite removes (or may remove) the container after the tests: `compose down`, `container.remove()`. */
+  /** Something of the suite removes (or may remove) the container after the tests: `docker rm -f`, `compose down`, `container.remove()`. */
   removed: boolean;
-  /** Not removed, but stopped (`container.stop()` of a container not started with `auto_remove=True`): it stays behind stopped. */
-  stopOnly: boolean;
+  /** When not removed but stopped, how (`docker stop`, `.stop()`): the stopped container stays behind. */
+  stoppedBy: string | null;
   /** A fixed container name a leftover would keep taken (the next start then fails); null when none or not applicable. */
   name: string | null;
+  /** Where that name is written. */
+  nameAt: Range | null;
   /** The start removes a leftover of that name first. */
   clearsLeftover: boolean;
+  /** The command that removes a leftover, as the suite would write it (`docker rm -f "$NAME" >/dev/null 2>&1 || true`). */
+  removeLeftover: string | null;
+  /** The edit that inserts that removal before the start, when it can be inserted there safely. */
+  clearEdit: { start: number; end: number; text: string } | null;
 }
 
 /** The image facts from an image reference text (the same reading as a `docker run`'s image word). */

@@ -294,12 +294,23 @@ function sdkLifecycle(suite: Suite, module: PyModule, call: Node, name: string |
     return method !== null && (REMOVES.has(method) || (autoRemove && STOPS.has(method)));
   };
   const removed = attributes.some(removing);
-  const stopOnly = !removed && attributes.some((node) => STOPS.has(methodName(node) ?? ''));
+  const stopped = attributes.find((node) => STOPS.has(methodName(node) ?? ''));
   const scope = enclosingFunction(call);
   const clearsLeftover =
     descendants(module.root, 'attribute').some((node) => removing(node) && node.startIndex < call.startIndex && enclosingFunction(node) === scope) ||
     attributes.some((node) => (methodName(node) === 'get' || methodName(node) === 'list') && /containers$/.test(node.childForFieldName('object')?.text ?? ''));
-  return { start: { file: module.file, range: nodeRange(call) }, startedBy: '`containers.run(...)`', removed, stopOnly, name, clearsLeftover };
+  const nameNode = keywords.get('name');
+  return {
+    start: { file: module.file, range: nodeRange(call) },
+    startedBy: '`containers.run(...)`',
+    removed,
+    stoppedBy: !removed && stopped ? `.${methodName(stopped)}()` : null,
+    name,
+    nameAt: name !== null && nameNode ? nodeRange(nameNode) : null,
+    clearsLeftover,
+    removeLeftover: name === null ? null : `client.containers.get(${JSON.stringify(name)}).remove(force=True)`,
+    clearEdit: null,
+  };
 }
 
 function enclosingFunction(node: Node): number | null {

@@ -4,9 +4,9 @@
 // the word of the run, or the assignment of the variable the word expands (`DB_PORT=5432` ...
 // `-p "$DB_PORT:5432"`), with the exact offsets a fix rewrites.
 //
-// The definition also keeps the run and its script (`DbDefinition.run`): the rules about the script's
-// own commands (a leftover container, a stop, a wait on the start path, `--network host`) follow the
-// shell model from there.
+// The container's life (a leftover cleared before the run, a removal after the tests) is read by
+// shell-lifecycle.ts. The definition also keeps the run and its script (`DbDefinition.run`) for the rules
+// that judge the command itself (a wait on the start path, `--network host`, fixes that edit its flags).
 import type Parser from 'tree-sitter';
 import type { DbDefinition, DbImage, DbMount, DbPort, DbValue } from '../model/database.js';
 import { isOfficialPostgresImage } from '../model/docker.js';
@@ -16,6 +16,7 @@ import { imageFacts, mountTargets, pgdataOf } from '../model/pgdata.js';
 import type { ShellScript, ShellWord } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
 import { nodeRange } from '../source.js';
+import { runLifecycle } from './shell-lifecycle.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -25,13 +26,14 @@ const cache = new WeakMap<Suite, DbDefinition[]>();
 export function shellDatabases(suite: Suite): DbDefinition[] {
   const cached = cache.get(suite);
   if (cached) return cached;
-  const runnerWaits = runnersOf(suite).some((runner) => runner.commands.some((command) => isReadinessWait(runner, command)));
-  const result = postgresRuns(suite).map((found) => definitionOf(found, runnerWaits));
+  const runners = runnersOf(suite);
+  const runnerWaits = runners.some((runner) => runner.commands.some((command) => isReadinessWait(runner, command)));
+  const result = postgresRuns(suite).map((found) => definitionOf(found, runnerWaits, runners));
   cache.set(suite, result);
   return result;
 }
 
-function definitionOf(found: PostgresRun, runnerWaits: boolean): DbDefinition {
+function definitionOf(found: PostgresRun, runnerWaits: boolean, runners: ShellScript[]): DbDefinition {
   const { script, run } = found;
   const file = script.file;
   const before = run.command.node.startIndex;
@@ -69,6 +71,7 @@ function definitionOf(found: PostgresRun, runnerWaits: boolean): DbDefinition {
     pgdata: pgdata.kind === 'default' ? null : pgdata.kind === 'explicit' ? pgdata.value : undefined,
     ephemeralHost: false,
     run: found,
+    lifecycle: runLifecycle(found, runners),
   };
 }
 

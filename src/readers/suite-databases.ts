@@ -136,7 +136,7 @@ function composeLifecycle(suite: Suite, file: string, service: string): DbLifecy
       return docker !== null && docker.subcommand === 'compose' && docker.args.some((word) => word.value === null || REMOVING.has(word.value));
     }));
   });
-  return { start: { file: start.file, range: start.range }, startedBy: '`docker compose up`', removed, stopOnly: false, name: null, clearsLeftover: true };
+  return { start: { file: start.file, range: start.range }, startedBy: '`docker compose up`', removed, stoppedBy: null, name: null, nameAt: null, clearsLeftover: true, removeLeftover: null, clearEdit: null };
 }
 
 /** Does the suite start its compose services from a script, with `up` and no `--wait` (where a fix could add it)? */
