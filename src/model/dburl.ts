@@ -207,8 +207,17 @@ function enclosingFunctionInfo(module: PyModule, node: Node): FunctionInfo | nul
 }
 
 function describe(project: Project, file: SourceFile, module: PyModule, use: UrlUse, call: Node | null, expression: Node, fn: FunctionInfo | null): SuiteDbUrl {
-  const resolved = resolveUrl(module, expression, fn, envSets(module));
-  const followed = resolved.origin === 'settings' ? settingDefault(project, module, resolved.source ?? expression) : null;
+  let resolved = resolveUrl(module, expression, fn, envSets(module));
+  let followed = resolved.origin === 'settings' ? settingDefault(project, module, resolved.source ?? expression) : null;
+  if (resolved.origin === 'unknown' && !bindsLocally(fn, expression)) {
+    // A module-level URL put together from the app's settings pieces (`f"postgresql://{settings.DB_USER}:...@{settings.DB_HOST}..."`):
+    // a settings URL when every piece can be followed into the app.
+    const composed = settingDefault(project, module, expression);
+    if (composed?.fromApp) {
+      resolved = { ...resolved, origin: 'settings', settings: expression, source: expression };
+      followed = composed;
+    }
+  }
   const parsed = resolved.value !== null ? parseDbUrl(resolved.value) : null;
   let target: DbTarget | null = parsed ? targetOf(parsed) : null;
   if (resolved.parts) {
@@ -223,6 +232,18 @@ function describe(project: Project, file: SourceFile, module: PyModule, use: Url
     };
   }
   return { file, module, use, call, expression, fn, resolved, parsed, target, anchor: resolved.literal ?? resolved.source ?? expression, anchorFile: file, followed, envName: null };
+}
+
+/** Does the expression use a name the function binds itself (a parameter, a local)? The settings follower reads module names only. */
+function bindsLocally(fn: FunctionInfo | null, expression: Node): boolean {
+  if (!fn) return false;
+  const names = new Set(expression.descendantsOfType('identifier').filter((id) => !(id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id)).map((id) => id.text));
+  if (expression.type === 'identifier') names.add(expression.text);
+  if (fn.parameters.some((name) => names.has(name))) return true;
+  return fn.node.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'with_item', 'named_expression']).some((node) => {
+    const target = node.type === 'with_item' ? node.descendantsOfType('as_pattern_target')[0] : node.type === 'named_expression' ? node.childForFieldName('name') : node.type === 'for_statement' ? node.childForFieldName('left') : node.childForFieldName('left');
+    return target ? target.descendantsOfType('identifier').concat(target.type === 'identifier' ? [target] : []).some((id) => names.has(id.text)) : false;
+  });
 }
 
 /** Is the URL (when known) one of PostgreSQL's? URLs of unknown value count, other databases do not. */

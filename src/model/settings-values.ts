@@ -24,6 +24,8 @@ export interface SettingDefault {
   /** Where the last literal piece of it is written (the field default), for a related location. */
   file: SourceFile;
   node: Node;
+  /** A piece came from the app: a settings attribute or a name imported from an app module. */
+  fromApp: boolean;
 }
 
 interface ClassRef {
@@ -46,12 +48,16 @@ const PROPERTY_DECORATORS = new Set(['property', 'computed_field', 'cached_prope
  * modules; null when any piece of it cannot be known.
  */
 export function settingDefault(project: Project, module: PyModule, node: Node, origin: SourceFile = module.file): SettingDefault | null {
-  const piece = new Follower(project, origin).evaluate(module, node, null, 0);
+  const follower = new Follower(project, origin);
+  const piece = follower.evaluate(module, node, null, 0);
   if (!piece || !piece.file || !piece.node) return null;
-  return { value: piece.value, overriddenBy: piece.env, file: piece.file, node: piece.node };
+  return { value: piece.value, overriddenBy: piece.env, file: piece.file, node: piece.node, fromApp: follower.touchedApp };
 }
 
 class Follower {
+  /** Set once a piece is read from the app: a settings attribute, an imported name. */
+  touchedApp = false;
+
   /** `origin`: the suite module the expression was met in; the app's absolute imports are found on its path too. */
   constructor(
     private readonly project: Project,
@@ -144,7 +150,9 @@ class Follower {
     const assigned = module.assignments.get(name);
     if (assigned) return this.evaluate(module, assigned.value, null, depth + 1);
     const target = this.imported(module, name);
-    return target ? this.name(target.module, target.name, null, depth + 1) : null;
+    if (!target) return null;
+    this.touchedApp = true;
+    return this.name(target.module, target.name, null, depth + 1);
   }
 
   /** The module and name an imported name stands for (`from app.config import settings`), inside the project. */
@@ -183,6 +191,7 @@ class Follower {
   /** A settings attribute: a field default or a property, in the class or its bases. */
   private attribute(cls: ClassRef, name: string, depth: number): Piece | null {
     if (depth > MAX_DEPTH) return null;
+    this.touchedApp = true;
     if (assignsSelf(cls.node, name)) return null; // set in __init__ or a validator: not the default
     const value = classBodyValue(cls.node, name);
     if (value !== undefined) {
