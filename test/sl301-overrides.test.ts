@@ -173,3 +173,39 @@ test('a test URL on another host set before the app is imported is silent; a fla
   assert.equal(flag.length, 1);
   assert.equal(flag[0]!.severity, 'info');
 });
+
+const RUNNER = (url: string): string => `#!/usr/bin/env bash
+set -euo pipefail
+export DATABASE_URL="${url}"
+RUN_INTEGRATION_TESTS=true pytest tests
+`;
+
+test("a runner's export of the URL counts: a test URL is silent, a dev URL an error naming the runner", async () => {
+  const silent = await sl301({ 'scripts/test-integration.sh': RUNNER('postgresql://t:t@localhost:5433/app_test'), 'tests/conftest.py': PLAIN_CLIENT, 'tests/test_me.py': TEST_ME });
+  assert.deepEqual(silent, []);
+  const dev = await sl301({ 'scripts/test-integration.sh': RUNNER('postgresql://app:app@localhost:5432/app'), 'tests/conftest.py': PLAIN_CLIENT, 'tests/test_me.py': TEST_ME });
+  assert.equal(dev.length, 1);
+  assert.equal(dev[0]!.severity, 'error');
+  assert.match(dev[0]!.message, /`DATABASE_URL` in `scripts\/test-integration.sh`/);
+});
+
+test('a CI job exporting a URL on port 5432 of the runner points at its service, not a dev database: silent', async () => {
+  const workflow = `name: tests
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    services:
+      postgres:
+        image: postgres:17
+        ports: ["5432:5432"]
+    steps:
+      - uses: actions/checkout@v4
+      - run: pytest tests
+        env:
+          RUN_INTEGRATION_TESTS: "true"
+          DATABASE_URL: postgresql://postgres:postgres@localhost:5432/app_test
+`;
+  const found = await sl301({ '.github/workflows/tests.yml': workflow, 'tests/conftest.py': PLAIN_CLIENT, 'tests/test_me.py': TEST_ME });
+  assert.deepEqual(found, []);
+});

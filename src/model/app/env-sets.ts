@@ -1,6 +1,6 @@
 // The environment variables a suite sets for the app's own settings, with the value and whether the
 // set runs before the app's modules are imported (settings objects read the environment once, at import).
-// Read from pytest-env entries, module-level `os.environ[...] = v` / `os.environ.setdefault(...)` /
+// Read from runners' exports to pytest, pytest-env entries, module-level `os.environ[...] = v` / `os.environ.setdefault(...)` /
 // `starlette.config.environ[...] = v` in the fixture modules, and the same or `monkeypatch.setenv(...)`
 // inside a fixture that imports the app itself afterwards.
 import path from 'node:path';
@@ -10,6 +10,7 @@ import type { Suite } from '../suite.js';
 import { callArguments, calleeName, pyModule, qualifiedName, sameNode, stringValue, treeNodesOfType, type FunctionInfo, type PyModule } from '../python.js';
 import { envSets, resolveUrl } from '../pyvalues.js';
 import { loadedFixtureModules, suitePythonFiles } from '../suite-modules.js';
+import { suiteRunners } from '../runners.js';
 import { enclosingFunctionOf } from './helpers.js';
 import { projectTopNames } from './project-facts.js';
 
@@ -26,6 +27,8 @@ export interface SuiteEnvSet {
   node: Node | null;
   /** The set runs before any of the app's modules is imported, so settings read at import time see it. */
   beforeApp: boolean;
+  /** A runner's export to pytest: its label (`` `scripts/test.sh` ``), and whether it is a CI job (where port 5432 of the runner is the job's service, not a dev database). */
+  runner?: { label: string; ci: boolean };
 }
 
 const ENVIRON = new Set(['os.environ', 'starlette.config.environ']);
@@ -85,6 +88,13 @@ export function suiteEnvSets(suite: Suite): SuiteEnvSet[] {
   const found: SuiteEnvSet[] = [];
   // pytest-env sets its entries before any conftest is imported.
   for (const [name, value] of project.pytest.env) found.push({ name, value, kind: 'set', file: null, node: null, beforeApp: true });
+  // A runner's exports reach pytest before anything is imported (not when pytest runs in a container: its environment is the container's).
+  for (const { runner, run } of suiteRunners(suite).runs) {
+    if (run.container) continue;
+    for (const [name, value] of run.env) {
+      found.push({ name, value, kind: 'set', file: runner.file, node: null, beforeApp: true, runner: { label: runner.label, ci: runner.kind === 'ci' } });
+    }
+  }
 
   const tops = projectTopNames(project);
   const loaded = loadedFixtureModules(suite);

@@ -78,7 +78,7 @@ export function settingVerdict(model: AppModel, dependencies: DbDependency[], de
       const parsed = set.value !== null ? parseDbUrl(set.value) : null;
       if (!parsed) continue;
       const target = targetOf(parsed);
-      if (isLocalHost(target.host) && target.port === String(devPort)) return { name, verdict: 'dev', set };
+      if (isLocalHost(target.host) && target.port === String(devPort) && !set.runner?.ci) return { name, verdict: 'dev', set };
     }
     const sets = model.envSets.filter((candidate) => candidate.name === name);
     if (!test && sets.length > 0 && sets.every((set) => set.beforeApp && set.value !== null && parseDbUrl(set.value) !== null)) test = { name, set: sets[0]! };
