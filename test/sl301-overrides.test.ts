@@ -186,7 +186,15 @@ test("a runner's export of the URL counts: a test URL is silent, a dev URL an er
   const dev = await sl301({ 'scripts/test-integration.sh': RUNNER('postgresql://app:app@localhost:5432/app'), 'tests/conftest.py': PLAIN_CLIENT, 'tests/test_me.py': TEST_ME });
   assert.equal(dev.length, 1);
   assert.equal(dev[0]!.severity, 'error');
-  assert.match(dev[0]!.message, /`DATABASE_URL` in `scripts\/test-integration.sh`/);
+  assert.match(dev[0]!.message, /`DATABASE_URL` in `scripts\/test-integration.sh`/);  // Another export the database code reads (an environment flag) says nothing about the database: still an error.
+  const flag = await sl301({
+    'app/database.py': DATABASE.replace('engine = ', 'ECHO = os.getenv("APP_ENV") == "development"\nengine = '),
+    'scripts/test-integration.sh': '#!/usr/bin/env bash\nAPP_ENV=development RUN_INTEGRATION_TESTS=true pytest tests\n',
+    'tests/conftest.py': PLAIN_CLIENT,
+    'tests/test_me.py': TEST_ME,
+  });
+  assert.equal(flag.length, 1);
+  assert.equal(flag[0]!.severity, 'error');
 });
 
 test('a CI job exporting a URL on port 5432 of the runner points at its service, not a dev database: silent', async () => {

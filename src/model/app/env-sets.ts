@@ -33,6 +33,7 @@ export interface SuiteEnvSet {
 
 const ENVIRON = new Set(['os.environ', 'starlette.config.environ']);
 const TEST_PARTS = new Set(['tests', 'test', 'testing', 'conftest']);
+const DATABASE_SETTING = /(^|_)(DATABASE|DB|POSTGRES(QL)?|PG|SQLALCHEMY)(_|$)|(^|_)(URL|URI|DSN)$/i;
 
 /** Imports of the project's own modules (not the test package, not conftest) outside any function, in source order. */
 function moduleLevelProjectImports(module: PyModule, tops: Set<string>): Node[] {
@@ -92,6 +93,8 @@ export function suiteEnvSets(suite: Suite): SuiteEnvSet[] {
   for (const { runner, run } of suiteRunners(suite).runs) {
     if (run.container) continue;
     for (const [name, value] of run.env) {
+      // Only database settings: a runner's other exports (`FASTAPI_ENV=development`, the gate) say nothing about the database.
+      if (!DATABASE_SETTING.test(name)) continue;
       found.push({ name, value, kind: 'set', file: runner.file, node: null, beforeApp: true, runner: { label: runner.label, ci: runner.kind === 'ci' } });
     }
   }
