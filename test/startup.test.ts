@@ -1,0 +1,94 @@
+// Start-up cost without timing: which modules a run loads. A pre-commit run that names a file outside
+// every suite must not load the rules, the machine report formats, the baseline, the fix machinery or
+// the yaml package; a whole-suite run with --format json loads them (which shows the probe sees them).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from './helpers.js';
+
+// An ES module loader hook logs every module the loader loads (ours and the packages we import); at exit
+// the CommonJS cache adds what `createRequire` loaded lazily (the yaml package, the native parser).
+const HOOKS = `import { appendFileSync } from 'node:fs';
+let out = '';
+export function initialize(data) { out = data.out; }
+export async function load(url, context, next) {
+  if (url.startsWith('file:')) appendFileSync(out, url + '\\n');
+  return next(url, context);
+}
+`;
+
+const PROBE = `import { register, createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const out = process.env.LOAD_LOG;
+register(new URL('./hooks.mjs', import.meta.url), { data: { out } });
+const require = createRequire(import.meta.url);
+process.on('exit', () => appendFileSync(out, Object.keys(require.cache).map((file) => pathToFileURL(file).href).join('\\n') + '\\n'));
+`;
+
+function probeDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-startup-'));
+  writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
+  writeFileSync(path.join(dir, 'probe.mjs'), PROBE);
+  return dir;
+}
+
+/** Runs the CLI in `cwd` with `args`; the modules it loaded, as paths relative to the repository (or `node_modules/<package>/...`). */
+function loadedModules(cwd: string, args: string[]): { status: number | null; stdout: string; modules: string[] } {
+  const probe = probeDir();
+  const log = path.join(probe, 'loaded.txt');
+  writeFileSync(log, '');
+  const result = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(probe, 'probe.mjs')).href, path.join(repoRoot, 'bin', 'smoke-lint.js'), '--no-color', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, LOAD_LOG: log, NO_COLOR: '1' },
+  });
+  assert.equal(result.stderr.replace(/^\(node:\d+\) ExperimentalWarning.*\n(\(Use .*\n)?/gm, ''), '');
+  const root = pathToFileURL(repoRoot).href + '/';
+  const modules = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((url) => url.replace(/^.*\/node_modules\//, 'node_modules/').replace(root, ''));
+  return { status: result.status, stdout: result.stdout, modules: [...new Set(modules)] };
+}
+
+function copyFixture(relative: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-startup-project-'));
+  cpSync(path.join(repoRoot, relative), dir, { recursive: true });
+  return dir;
+}
+
+const HEAVY: Array<[string, RegExp]> = [
+  ['a rule', /^dist\/rules\/SL\d{3}-/],
+  ['a machine report format', /^dist\/src\/report\/(machine|junit|gitlab|rdjson|json-lines|statistics|output-file|docs)\.js$/],
+  ['the baseline', /^dist\/src\/(baseline|fingerprint)\.js$/],
+  ['the fix machinery', /^dist\/src\/fix\//],
+  ['the yaml package', /^node_modules\/yaml\//],
+];
+
+test('a staged file outside every suite loads no rule, machine format, baseline, fix machinery or yaml', () => {
+  const project = copyFixture('fixtures/clean/project');
+  writeFileSync(path.join(project, 'backend', 'util.py'), 'def double(value):\n    return value * 2\n');
+  const run = loadedModules(project, ['backend/util.py']);
+  assert.equal(run.status, 0);
+  assert.match(run.stdout, /no integration suite found/);
+  // The probe saw the run: the engine and the suite discovery did load.
+  assert.ok(run.modules.includes('dist/src/engine.js'), run.modules.join('\n'));
+  for (const [what, pattern] of HEAVY) {
+    assert.deepEqual(run.modules.filter((module) => pattern.test(module)), [], `the no-suite run loaded ${what}`);
+  }
+});
+
+test('a whole suite with --format json loads the rules, the json format and yaml for its compose file', () => {
+  const project = copyFixture('fixtures/rules/SL510/fires-compose-latest/project');
+  const run = loadedModules(project, ['--format', 'json', '.']);
+  assert.equal(run.status, 1);
+  assert.match(run.stdout, /"SL510"/);
+  for (const [what, pattern] of HEAVY.filter(([what]) => what !== 'the baseline' && what !== 'the fix machinery')) {
+    assert.ok(run.modules.some((module) => pattern.test(module)), `the suite run did not load ${what}`);
+  }
+});
