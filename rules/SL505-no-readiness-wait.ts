@@ -1,6 +1,5 @@
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import { runs } from '../src/model/dbscript.js';
 import { suiteDatabases, composeStarts } from '../src/readers/suite-databases.js';
 
 export default defineRule({
@@ -25,8 +24,8 @@ export default defineRule({
     for (const definition of suiteDatabases(suite)) {
       if (definition.readiness.waited) continue;
       if (definition.run) {
-        const { script, run } = definition.run;
-        if (!run.detach || !runs(script, run.command)) continue; // a foreground run, or one in a function nothing calls
+        if (!definition.lifecycle) continue; // a run in a function nothing calls starts nothing
+        const run = definition.run.run;
         const health = definition.readiness.healthcheck ? ' It sets a `--health-cmd`, but nothing waits for the container to become healthy.' : '';
         report({
           file: definition.file,

@@ -49,7 +49,7 @@ function definitionOf(found: PostgresRun, runnerWaits: boolean, runners: ShellSc
   const pgdata = pgdataOf(script, run);
   const health = run.healthCmd;
   const scriptWaits = waitsOnStartPath(found);
-  const how = runnerWaits ? 'a wait loop in the runner' : scriptWaits ? 'a wait loop in the script' : null;
+  const how = !run.detach ? 'the run stays in the foreground' : runnerWaits ? 'a wait loop in the runner' : scriptWaits ? 'a wait loop in the script' : null;
   return {
     kind: 'docker-run',
     file,
