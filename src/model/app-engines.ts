@@ -9,7 +9,7 @@ import { callArguments, nodesOfType, pyModule, unparenthesize, type FunctionInfo
 import { engineCallKind, urlArgument } from './dburl.js';
 import { resolveDotted } from './fixture-modules.js';
 import { envSets, resolveUrl, type ResolvedUrl } from './pyvalues.js';
-import { importedFile, settingDefault, type SettingDefault } from './settings-values.js';
+import { importedFile, ownReturns, settingDefault, type SettingDefault } from './settings-values.js';
 import { suitePythonFiles } from './suite-modules.js';
 import type { Project, Suite } from './suite.js';
 
@@ -159,18 +159,5 @@ function importedNameNode(statement: Node, local: string): Node | null {
   for (const identifier of statement.descendantsOfType('identifier')) {
     if (identifier.text === local) found = identifier;
   }
-  return found;
-}
-
-function ownReturns(body: Node): Node[] {
-  const found: Node[] = [];
-  const visit = (node: Node): void => {
-    for (const child of node.namedChildren) {
-      if (child.type === 'function_definition' || child.type === 'class_definition' || child.type === 'lambda') continue;
-      if (child.type === 'return_statement') found.push(child);
-      else visit(child);
-    }
-  };
-  visit(body);
   return found;
 }

@@ -377,7 +377,7 @@ function isFalseLiteral(node: Node): boolean {
 }
 
 /** The return statements of a function body, not those of nested functions or classes. */
-function ownReturns(body: Node): Node[] {
+export function ownReturns(body: Node): Node[] {
   const found: Node[] = [];
   const visit = (node: Node): void => {
     for (const child of node.namedChildren) {
