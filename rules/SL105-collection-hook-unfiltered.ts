@@ -3,7 +3,7 @@ import path from 'node:path';
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { callArguments, pyModule, qualifiedName, unparenthesize, type PyModule } from '../src/model/python.js';
-import { FunctionScope, nodesInScope } from '../src/model/client.js';
+import { FunctionScope, nodesInScope } from '../src/model/function-scope.js';
 
 type Node = Parser.SyntaxNode;
 

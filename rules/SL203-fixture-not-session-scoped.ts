@@ -4,7 +4,7 @@ import { addSessionScopeEdit, resourceFixtures, type FixtureScope } from '../src
 import type { FunctionInfo } from '../src/model/python.js';
 import { fixtureUse, type FixtureDef } from '../src/model/fixture-use.js';
 import { asyncSessionScopeHint, perTestState, pinningDependency } from '../src/model/fixture-advice.js';
-import { clientConstruction } from '../src/model/client.js';
+import { clientConstruction } from '../src/model/client/constructions.js';
 import { lifespanFixtures, lifespanManagerCalls } from '../src/model/lifespan.js';
 
 export default defineRule({

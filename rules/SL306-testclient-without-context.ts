@@ -4,7 +4,7 @@ import { indentAt, nodeRange } from '../src/source.js';
 import { appModel, sameNode, type ClientUse } from '../src/model/app.js';
 import { isContextManaged } from '../src/model/fixtures.js';
 import { fixtureUse, type FixtureDef, type FixtureUse } from '../src/model/fixture-use.js';
-import { SuiteFixtures } from '../src/model/client.js';
+import { SuiteFixtures } from '../src/model/client/suite-fixtures.js';
 import { lifespanRunsFor } from '../src/model/lifespan.js';
 
 type Node = Parser.SyntaxNode;

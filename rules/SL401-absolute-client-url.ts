@@ -1,14 +1,9 @@
 import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
-import {
-  LOCAL_HOSTS,
-  SuiteFixtures,
-  inProcessRequests,
-  parseAbsolute,
-  relativeRewrite,
-  urlShape,
-  type InProcessRequest,
-} from '../src/model/client.js';
+import { inProcessRequests, type InProcessRequest } from '../src/model/client/requests.js';
+import { relativeRewrite } from '../src/model/client/rewrite.js';
+import { SuiteFixtures } from '../src/model/client/suite-fixtures.js';
+import { LOCAL_HOSTS, parseAbsolute, urlShape } from '../src/model/client/urls.js';
 
 function clientDescription(request: InProcessRequest): string {
   return request.client.kind === 'testclient' ? 'TestClient' : 'ASGI client';

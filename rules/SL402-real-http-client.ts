@@ -2,21 +2,14 @@ import type Parser from 'tree-sitter';
 import { defineRule, type Edit, type Fix, type Finding } from '../src/rule.js';
 import { nodeRange, type SourceFile } from '../src/source.js';
 import { callArguments, nodesOfType, pyModule, type FunctionInfo, type PyModule } from '../src/model/python.js';
-import {
-  FunctionScope,
-  HTTP_VERBS,
-  LOCAL_HOSTS,
-  SuiteFixtures,
-  enclosingFunction,
-  inProcessServer,
-  isBaseUrlName,
-  isTestFunction,
-  liveCall,
-  methodRequests,
-  parseAbsolute,
-  relativeRewrite,
-  where,
-} from '../src/model/client.js';
+import { HTTP_VERBS } from '../src/model/client/constructions.js';
+import { inProcessServer, liveCall } from '../src/model/client/live.js';
+import { enclosingFunction, isTestFunction, where } from '../src/model/client/places.js';
+import { methodRequests } from '../src/model/client/requests.js';
+import { relativeRewrite } from '../src/model/client/rewrite.js';
+import { SuiteFixtures } from '../src/model/client/suite-fixtures.js';
+import { LOCAL_HOSTS, isBaseUrlName, parseAbsolute } from '../src/model/client/urls.js';
+import { FunctionScope } from '../src/model/function-scope.js';
 import type { Suite } from '../src/model/suite.js';
 import { fixtureUse } from '../src/model/fixture-use.js';
 

@@ -1,7 +1,11 @@
 import type Parser from 'tree-sitter';
 import { defineRule, type Edit, type Fix } from '../src/rule.js';
 import { nodeRange, type SourceFile } from '../src/source.js';
-import { SuiteFixtures, inProcessRequests, urlShape, where, type InProcessClient, type InProcessRequest } from '../src/model/client.js';
+import type { InProcessClient } from '../src/model/client/constructions.js';
+import { where } from '../src/model/client/places.js';
+import { inProcessRequests, type InProcessRequest } from '../src/model/client/requests.js';
+import { SuiteFixtures } from '../src/model/client/suite-fixtures.js';
+import { urlShape } from '../src/model/client/urls.js';
 import { addKeywordEdit } from '../src/model/gate.js';
 
 type Node = Parser.SyntaxNode;

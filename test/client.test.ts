@@ -1,24 +1,19 @@
-// The client model (src/model/client.ts): in-process and network clients, names bound in a function,
-// URL shapes and their relative rewrites, and what a suite's fixtures hand out.
+// The client models (src/model/client/ and src/model/function-scope.ts): in-process and network
+// clients, names bound in a function, URL shapes and their relative rewrites, and what a suite's
+// fixtures hand out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import { fromText, type SourceFile } from '../src/source.js';
 import { pyModule, type PyModule } from '../src/model/python.js';
-import {
-  FunctionScope,
-  SuiteFixtures,
-  clientConstruction,
-  httpxClientCall,
-  inProcessRequests,
-  inProcessServer,
-  isBaseUrlName,
-  liveCall,
-  parseAbsolute,
-  relativeRewrite,
-  urlShape,
-} from '../src/model/client.js';
+import { clientConstruction, httpxClientCall } from '../src/model/client/constructions.js';
+import { inProcessServer, liveCall } from '../src/model/client/live.js';
+import { inProcessRequests } from '../src/model/client/requests.js';
+import { relativeRewrite } from '../src/model/client/rewrite.js';
+import { SuiteFixtures } from '../src/model/client/suite-fixtures.js';
+import { isBaseUrlName, parseAbsolute, urlShape } from '../src/model/client/urls.js';
+import { FunctionScope } from '../src/model/function-scope.js';
 import { lint } from '../src/engine.js';
 import { repoRoot } from './helpers.js';
 

@@ -10,7 +10,7 @@ import { isWithin } from '../discover.js';
 import { ConfigError } from '../config.js';
 import { globToRegExp } from '../glob.js';
 import { calleeName, callArguments, fixtureDecorator, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
-import { clientConstruction } from './client.js';
+import { clientConstruction } from './client/constructions.js';
 import { engineCallKind, urlArgument } from './dburl.js';
 import { directFixtureModules, fixtureModuleClosure, projectFunction, type FixtureModule } from './fixture-modules.js';
 import { runsPostgresThroughDockerSdk } from '../readers/python-databases.js';

@@ -5,7 +5,7 @@ import type { Edit } from '../rule.js';
 import type { SourceFile } from '../source.js';
 import type { Suite } from './suite.js';
 import { callArguments, fixtureDecorator, pyModule, stringValue, unparenthesize, type FunctionInfo, type PyModule } from './python.js';
-import { clientConstruction } from './client.js';
+import { clientConstruction } from './client/constructions.js';
 import { engineCallKind, suiteDbUrls, urlArgument, type SuiteDbUrl, type UrlUse } from './dburl.js';
 import { resolveUrl } from './pyvalues.js';
 import { suitePythonFiles } from './suite-modules.js';
