@@ -1,6 +1,7 @@
 import { defineRule } from '../src/rule.js';
 import type Parser from 'tree-sitter';
-import { nodesOfType, pyModule, stringValue, type PyModule } from '../src/model/python.js';
+import { pyModule, stringValue, type PyModule } from '../src/model/python.js';
+import { nodesOfType } from '../src/model/tree-nodes.js';
 import { readsSwitch } from '../src/model/gate.js';
 import { isGateVariable, type Config } from '../src/config.js';
 import { nodeRange } from '../src/source.js';

@@ -5,7 +5,8 @@
 // resolved where it is written (module constants, `getenv` defaults, the app's settings).
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
-import { callArguments, nodesOfType, pyModule, unparenthesize, type FunctionInfo, type PyModule } from './python.js';
+import { callArguments, pyModule, unparenthesize, type FunctionInfo, type PyModule } from './python.js';
+import { nodesOfType } from './tree-nodes.js';
 import { engineCallKind, urlArgument } from './dburl.js';
 import { resolveDotted } from './fixture-modules.js';
 import { envSets, resolveUrl, type ResolvedUrl } from './pyvalues.js';

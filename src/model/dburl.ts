@@ -22,7 +22,8 @@
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
 import type { Suite } from './suite.js';
-import { callArguments, calleeName, nodesOfType, pyModule, type FunctionInfo, type PyModule } from './python.js';
+import { callArguments, calleeName, pyModule, type FunctionInfo, type PyModule } from './python.js';
+import { nodesOfType } from './tree-nodes.js';
 import { envSets, literalContentStart, resolveUrl, type ResolvedUrl } from './pyvalues.js';
 import { suitePythonFiles } from './suite-modules.js';
 import { settingDefault, type SettingDefault } from './settings-values.js';

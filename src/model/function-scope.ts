@@ -2,7 +2,8 @@
 // body (not of nested functions, classes or lambdas), the names it binds once and their values, and
 // module-level names. Shared by the client models and by any rule that follows a local to its value.
 import type Parser from 'tree-sitter';
-import { lowerBound, nodeSpan, typedNodeIndex, unparenthesize, type FunctionInfo, type PyModule } from './python.js';
+import { unparenthesize, type FunctionInfo, type PyModule } from './python.js';
+import { lowerBound, nodeSpan, typedNodeIndex } from './tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 

@@ -2,7 +2,8 @@
 // what its runners export to pytest (scripts, make targets, CI steps), pytest-env's `env` entries,
 // and what its conftests and fixture modules put into `os.environ` at import time. A database URL
 // that flows through one of them is not the app's default: the SL2 rules stay silent on it.
-import { callArguments, nodesOfType, pyModule, qualifiedName, stringValue } from './python.js';
+import { callArguments, pyModule, qualifiedName, stringValue } from './python.js';
+import { nodesOfType } from './tree-nodes.js';
 import { envSets } from './pyvalues.js';
 import { suiteRunners } from './runners.js';
 import { suitePythonFiles } from './suite-modules.js';

@@ -11,7 +11,8 @@
 import type Parser from 'tree-sitter';
 import type { DbDefinition, DbImage, DbLifecycle, DbMount, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
-import { callArguments, calleeName, descendants, numberValue, pyModule, stringValue, unparenthesize, type PyModule } from '../model/python.js';
+import { callArguments, calleeName, numberValue, pyModule, stringValue, unparenthesize, type PyModule } from '../model/python.js';
+import { descendants } from '../model/tree-nodes.js';
 import { importedProjectModules } from '../model/fixture-modules.js';
 import type { Suite } from '../model/suite.js';
 import { nodeRange, type SourceFile } from '../source.js';

@@ -3,7 +3,8 @@
 // one of the suite's modules; the client counts all the same, where the helper builds it.
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
-import { fixtureDecorator, nodesOfType, pyModule, unparenthesize } from '../python.js';
+import { fixtureDecorator, pyModule, unparenthesize } from '../python.js';
+import { nodesOfType } from '../tree-nodes.js';
 import { clientOf } from './clients.js';
 import { nodesInOwnScope } from './helpers.js';
 import type { ClientUse, SymbolRef } from './types.js';

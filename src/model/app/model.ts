@@ -8,15 +8,14 @@ import type { Suite } from '../suite.js';
 import {
   callArguments,
   calleeName,
-  nodesOfType,
   pyModule,
   qualifiedName,
-  treeNodesOfType,
   unparenthesize,
   type ImportBinding,
   type PyModule,
   sameNode,
 } from '../python.js';
+import { nodesOfType, treeNodesOfType } from '../tree-nodes.js';
 import { MAX_DEPTH, MAX_PACKAGE_FILES, enclosingFunctionOf, localImport, uniqueFiles } from './helpers.js';
 import { kindOf, pytestBasedir, sysPathAdditions, type OpaqueEntry, type PathEntry } from './sys-path.js';
 import { STDLIB, absoluteName, isDeclared, readDeclared, resolveModule, type Declared, type ResolvedModule } from './resolve.js';

@@ -1,14 +1,8 @@
 // Environment variables and settings the suite sets before the app reads them.
 import type { SourceFile } from '../../source.js';
 import type { Suite } from '../suite.js';
-import {
-  callArguments,
-  calleeName,
-  nodesOfType,
-  pyModule,
-  qualifiedName,
-  stringValue,
-} from '../python.js';
+import { callArguments, calleeName, pyModule, qualifiedName, stringValue } from '../python.js';
+import { nodesOfType } from '../tree-nodes.js';
 import type { AppModel, DbDependency } from './types.js';
 import type { SuiteEnvSet } from './env-sets.js';
 import { isLocalHost, parseDbUrl, targetOf } from '../dburl.js';

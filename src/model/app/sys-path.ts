@@ -4,13 +4,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
-import {
-  callArguments,
-  calleeName,
-  nodesOfType,
-  pyModule,
-  type PyModule,
-} from '../python.js';
+import { callArguments, calleeName, pyModule, type PyModule } from '../python.js';
+import { nodesOfType } from '../tree-nodes.js';
 import { evaluatePath, type ParentChain, type PathValue } from './paths.js';
 
 type Node = Parser.SyntaxNode;

@@ -3,7 +3,8 @@
 // in-process (uvicorn in a thread), which makes such requests deliberate.
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
-import { callArguments, calleeName, dottedText, nodesOfType, pyModule, type PyModule } from '../python.js';
+import { callArguments, calleeName, dottedText, pyModule, type PyModule } from '../python.js';
+import { nodesOfType } from '../tree-nodes.js';
 import type { FunctionScope } from '../function-scope.js';
 import { HTTP_VERBS, httpxClientCall } from './constructions.js';
 

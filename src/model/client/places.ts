@@ -4,7 +4,8 @@ import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
 import type { Suite } from '../suite.js';
-import { lowerBound, nodeSpan, typedNodeIndex, type FunctionInfo, type PyModule } from '../python.js';
+import type { FunctionInfo, PyModule } from '../python.js';
+import { lowerBound, nodeSpan, typedNodeIndex } from '../tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 

@@ -5,15 +5,8 @@
 // and the rules stay silent on it.
 import type Parser from 'tree-sitter';
 import { carriesUrl, isGateVariable, type Config } from '../../config.js';
-import {
-  callArguments,
-  calleeName,
-  qualifiedName,
-  stringValue,
-  unparenthesize,
-  type PyModule,
-  treeNodesOfType,
-} from '../python.js';
+import { callArguments, calleeName, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
+import { treeNodesOfType } from '../tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 

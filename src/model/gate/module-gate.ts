@@ -3,16 +3,8 @@
 import type Parser from 'tree-sitter';
 import type { Config } from '../../config.js';
 import { parseText } from '../../source.js';
-import {
-  callArguments,
-  calleeName,
-  nodeSpan,
-  qualifiedName,
-  stringValue,
-  treeNodesOfType,
-  unparenthesize,
-  type PyModule,
-} from '../python.js';
+import { callArguments, calleeName, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
+import { nodeSpan, treeNodesOfType } from '../tree-nodes.js';
 import { UNKNOWN_VERDICT, classifyCondition, operands, type ConditionVerdict } from './condition.js';
 
 type Node = Parser.SyntaxNode;

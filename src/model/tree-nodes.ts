@@ -1,0 +1,192 @@
+// Fast lookups of the nodes of a parsed tree (the kinds it prefetches together are Python's): every
+// node of some types, fetched from the native side in one call and cached per tree, with their offsets
+// read once so that range questions ("which calls lie inside this function?") answer in JavaScript, and
+// a node's span and text without crossing into the tree-sitter binding again.
+import type Parser from 'tree-sitter';
+import type { SourceFile } from '../source.js';
+
+type Node = Parser.SyntaxNode;
+
+/** Every node of a given type under `node` (inclusive), in document order. */
+export function descendants(node: Node, types: string | string[]): Node[] {
+  return node.descendantsOfType(types);
+}
+
+/**
+ * Every node of the given types under the module, in document order, fetched from the native side
+ * in one call and cached per file and type list. Walking `namedChildren` node by node crosses into
+ * the tree-sitter binding for every node and costs ten times more; rules should ask for the kinds
+ * of node they need through this.
+ */
+const typeIndex = new WeakMap<SourceFile, Map<string, Node[]>>();
+
+export function nodesOfType(file: SourceFile, type: string): Node[] {
+  if (!file.tree) return [];
+  let index = typeIndex.get(file);
+  if (!index) {
+    index = new Map();
+    typeIndex.set(file, index);
+  }
+  let nodes = index.get(type);
+  if (!nodes) {
+    nodes = [...rawNodesOfTypes(file.tree, [type])];
+    index.set(type, nodes);
+  }
+  return nodes;
+}
+
+/**
+ * The kinds of node the models ask about most, fetched together: `descendantsOfType` costs a walk of
+ * the whole tree on the native side whatever it looks for, so one walk serves them all, and a request
+ * for some of them filters its result (the same nodes, in the same order, as a walk of their own).
+ * Only the kinds the models look for: each node found costs a wrapper object, and each type name
+ * asked for costs the binding a scan of the grammar's symbols.
+ */
+const COMMON_TYPES = [
+  'call',
+  'assignment',
+  'augmented_assignment',
+  'function_definition',
+  'class_definition',
+  'lambda',
+  'as_pattern',
+  'for_statement',
+  'named_expression',
+  'return_statement',
+  'yield',
+];
+const COMMON = new Set(COMMON_TYPES);
+
+interface TreeNodes {
+  /** Every node of the common kinds, in document order. */
+  common: Node[] | null;
+  /** `descendantsOfType(types)` of the root by sorted type list. */
+  raw: Map<string, Node[]>;
+  positioned: Map<string, TypedNodeIndex>;
+}
+
+const treeNodes = new WeakMap<Parser.Tree, TreeNodes>();
+
+function nodesOf(tree: Parser.Tree): TreeNodes {
+  let entry = treeNodes.get(tree);
+  if (!entry) {
+    entry = { common: null, raw: new Map(), positioned: new Map() };
+    treeNodes.set(tree, entry);
+  }
+  return entry;
+}
+
+function typeKey(types: readonly string[]): string {
+  return types.length === 1 ? types[0]! : [...types].sort().join(',');
+}
+
+/** Exactly `tree.rootNode.descendantsOfType(types)`, cached; do not modify the array. */
+function rawNodesOfTypes(tree: Parser.Tree, types: readonly string[]): Node[] {
+  const entry = nodesOf(tree);
+  const key = typeKey(types);
+  let nodes = entry.raw.get(key);
+  if (!nodes) {
+    if (types.every((type) => COMMON.has(type))) {
+      entry.common ??= tree.rootNode.descendantsOfType(COMMON_TYPES);
+      const wanted = new Set(types);
+      nodes = entry.common.filter((node) => wanted.has(node.type));
+    } else {
+      nodes = tree.rootNode.descendantsOfType([...types]);
+    }
+    entry.raw.set(key, nodes);
+  }
+  return nodes;
+}
+
+/**
+ * The named nodes of the given types in a tree, in document order, with their offsets read once:
+ * range questions ("which calls lie inside this function?") then answer in JavaScript without
+ * crossing into the binding again. Do not modify the arrays.
+ */
+export interface TypedNodeIndex {
+  nodes: Node[];
+  starts: number[];
+  ends: number[];
+}
+
+export function typedNodeIndex(tree: Parser.Tree, types: readonly string[]): TypedNodeIndex {
+  const entry = nodesOf(tree);
+  const key = typeKey(types);
+  let index = entry.positioned.get(key);
+  if (!index) {
+    index = { nodes: [], starts: [], ends: [] };
+    // A type name may also name an anonymous token (`yield`, `lambda`): keep named nodes only.
+    const sharedNames = namesSharedWithTokens(tree);
+    const check = sharedNames === null || types.some((type) => sharedNames.has(type));
+    for (const node of rawNodesOfTypes(tree, types)) {
+      if (check && !node.isNamed) continue;
+      let span = spans.get(node);
+      if (!span) {
+        span = [node.startIndex, node.endIndex];
+        spans.set(node, span);
+      }
+      index.nodes.push(node);
+      index.starts.push(span[0]);
+      index.ends.push(span[1]);
+    }
+    entry.positioned.set(key, index);
+  }
+  return index;
+}
+
+const sharedNamesByLanguage = new WeakMap<object, Set<string> | null>();
+
+/** Node type names that are also the name of an anonymous token in the tree's grammar; null when the grammar does not say. */
+function namesSharedWithTokens(tree: Parser.Tree): Set<string> | null {
+  const language = (tree as { language?: { nodeTypeInfo?: Array<{ type: string; named: boolean }> } }).language;
+  if (!language) return null;
+  if (sharedNamesByLanguage.has(language)) return sharedNamesByLanguage.get(language)!;
+  let shared: Set<string> | null = null;
+  if (Array.isArray(language.nodeTypeInfo) && language.nodeTypeInfo.length > 0) {
+    const named = new Set(language.nodeTypeInfo.filter((info) => info.named).map((info) => info.type));
+    shared = new Set(language.nodeTypeInfo.filter((info) => !info.named && named.has(info.type)).map((info) => info.type));
+  }
+  sharedNamesByLanguage.set(language, shared);
+  return shared;
+}
+
+/** The first position in `starts` (sorted ascending) whose value is at least `offset`. */
+export function lowerBound(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (starts[middle]! < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** `tree.rootNode.descendantsOfType(types)` served from the per-tree cache (a fresh array each call). */
+export function treeNodesOfType(tree: Parser.Tree, types: string | readonly string[]): Node[] {
+  return [...rawNodesOfTypes(tree, typeof types === 'string' ? [types] : types)];
+}
+
+const spans = new WeakMap<Node, readonly [number, number]>();
+
+/**
+ * `[node.startIndex, node.endIndex]`, without crossing into the binding for the nodes of a
+ * `typedNodeIndex` (their offsets are remembered per wrapper: the binding hands out the same wrapper
+ * for a node while one is alive, and the index keeps its own alive).
+ */
+export function nodeSpan(node: Node): readonly [number, number] {
+  let span = spans.get(node);
+  if (!span) {
+    span = [node.startIndex, node.endIndex];
+    // Nodes of the common kinds are kept alive by the per-tree list: worth remembering.
+    if (COMMON.has(node.type)) spans.set(node, span);
+  }
+  return span;
+}
+
+/** `node.text`, through `nodeSpan` when the tree was parsed from a string (as the binding's own getter reads it). */
+export function nodeText(node: Node): string {
+  const span = spans.get(node);
+  const input = span ? (node.tree as { input?: unknown }).input : undefined;
+  return typeof input === 'string' ? input.substring(span![0], span![1]) : node.text;
+}
