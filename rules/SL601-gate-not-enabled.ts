@@ -25,7 +25,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a pytest run of the integration suite whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration. Runners read: shell scripts; Makefile targets (each recipe line, with the variables the Makefile `export`s); GitHub Actions steps (`run:`, with `env:` at workflow, job and step level and variables an earlier step writes to `$GITHUB_ENV`, in the step\'s `working-directory`).',
+      'Reports a pytest run of the integration suite whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration. Runners read: shell scripts; Makefile targets (each recipe line, with the variables the Makefile `export`s); GitHub Actions steps (`run:`, with `env:` at workflow, job and step level and variables an earlier step writes to `$GITHUB_ENV`, in the step\'s `working-directory`), and the project scripts a step calls (`poetry run ./scripts/test`, `bash scripts/ci.sh`: the script\'s pytest run, reported in the script, with the step\'s `env:` and directory).',
     whyItMatters:
       'Every test module of the suite skips unless the variable equals the gate value. A runner that forgets it starts the database, collects the suite, skips every test and exits 0: CI goes green with nothing tested.',
     example: '#!/usr/bin/env bash\nset -euo pipefail\n./backend/tests/integration/scripts/test-db.sh start\npytest backend/tests/integration -v',

@@ -21,7 +21,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 import { effectiveCommand, type ShellScript } from './shell.js';
-import { pytestRuns, scriptCalls } from './scripts.js';
+import { pytestRuns, scriptCalls, type ScriptCall } from './scripts.js';
 import type { Project } from './suite.js';
 import { makefileIn } from './make-runs.js';
 import { workflowJobs } from '../readers/workflow-runners.js';
@@ -38,7 +38,8 @@ export interface ScriptStart {
 const UNKNOWN_START: ScriptStart = { dir: null, how: 'unknown', env: null };
 
 /** One call of a project script: the directory and environment the callee starts with. */
-interface Site {
+export interface Site {
+  call: ScriptCall;
   callee: ShellScript;
   cwd: string | null;
   env: Map<string, string | null>;
@@ -132,7 +133,7 @@ function callerShells(project: Project, scripts: readonly ShellScript[]): ShellS
 }
 
 /** The project scripts a shell calls, each with the directory and environment it hands them. */
-function callSites(caller: ShellScript, start: ScriptStart | undefined, byPath: ReadonlyMap<string, ShellScript>): Site[] {
+export function callSites(caller: ShellScript, start: ScriptStart | undefined, byPath: ReadonlyMap<string, ShellScript>): Site[] {
   const sites: Site[] = [];
   const startDir = start?.dir ?? null;
   for (const call of scriptCalls(caller)) {
@@ -155,7 +156,7 @@ function callSites(caller: ShellScript, start: ScriptStart | undefined, byPath: 
     const env = new Map(start?.env ?? []);
     for (const [name, value] of caller.envAt(offset)) env.set(name, value);
     for (const [name, word] of effective.env) env.set(name, word.value);
-    sites.push({ callee, cwd, env });
+    sites.push({ call, callee, cwd, env });
   }
   return sites;
 }

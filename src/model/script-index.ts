@@ -48,7 +48,7 @@ function ancestorsOrSelf(dir: string): string[] {
 }
 
 /** A run as the script's start places it: its cwd and relative targets from the start directory, the callers' environment under its own. */
-function placeRun(run: PytestRun, start: ScriptStart): PytestRun {
+export function placeRun(run: PytestRun, start: ScriptStart): PytestRun {
   const cwd = run.cwd ?? (start.dir !== null && run.cwdFromStart !== null ? path.resolve(start.dir, run.cwdFromStart) : null);
   // A containerized pytest gets the container's environment, not the caller's.
   const inherited = start.env !== null && !run.container && start.env.size > 0;

@@ -268,7 +268,8 @@ function pythonModule(words: ShellWord[], valueOptions: Set<string>, long = fals
 }
 
 /** The path arguments of a pytest command line. Unknown long options are taken as flags. */
-function pytestTargets(args: ShellWord[]): { rawTargets: Array<string | null>; known: boolean } {
+/** pytest's path arguments among its words, and whether they could all be read. */
+export function pytestTargets(args: ShellWord[]): { rawTargets: Array<string | null>; known: boolean } {
   const rawTargets: Array<string | null> = [];
   let known = true;
   let onlyOperands = false;

@@ -1,14 +1,16 @@
 // GitHub Actions jobs as runners: each `run:` step is a shell (src/readers/workflow-shell.ts), run in
 // order; a failing step ends the job, except a step with `continue-on-error: true` (its failure does not
 // fail the job) and the steps that run after a failure (`if: always()`, `failure()`, `!cancelled()`).
-// A job is a runner of the suite when one of its steps runs pytest on it.
+// A job is a runner of the suite when one of its steps runs pytest on it, itself or through a project
+// script it calls (`poetry run ./scripts/test`): that run is reported in the script, as the step runs it.
 import path from 'node:path';
 import { offsetRange, type SourceFile } from '../source.js';
 import { isPostgresImage } from '../model/docker.js';
 import { pytestRuns, suiteRelation } from '../model/scripts.js';
 import type { ShellScript } from '../model/shell.js';
 import type { Project, Suite } from '../model/suite.js';
-import { shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
+import { failureFailsShell, scriptShell, shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
+import { calledRuns } from '../model/called-runs.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 import { stepShell, type StepSetup } from './workflow-shell.js';
 
@@ -160,6 +162,19 @@ export function workflowRunners(suite: Suite): FoundRunner[] {
       for (const run of pytestRuns(shell.script)) {
         const relation = suiteRelation(run, suite);
         if (relation) runs.push({ shell, run, relation });
+      }
+      const scripts = new Map<ShellScript, RunnerShell>();
+      for (const { call, script, run } of calledRuns(suite.project, shell.script)) {
+        const relation = suiteRelation(run, suite);
+        if (!relation) continue;
+        let own = scripts.get(script);
+        if (!own) {
+          // The script's failure ignored as the step's is only when the call's failure fails the step.
+          const ignores = shell.ignoresErrors && failureFailsShell(shell.script, call.command);
+          own = { ...scriptShell(script), ignoresErrors: ignores, ignoresHow: ignores ? shell.ignoresHow : null, always: shell.always };
+          scripts.set(script, own);
+        }
+        runs.push({ shell: own, run, relation });
       }
     }
     if (runs.length === 0) continue;

@@ -10,6 +10,7 @@ import { dockerCommands } from '../model/docker.js';
 import { fixtureDecorator, pyModule } from '../model/python.js';
 import { nodesOfType } from '../model/tree-nodes.js';
 import { suiteScripts } from '../model/scripts.js';
+import { suiteRunners } from '../model/runners.js';
 import { shellScript } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
 import { hasParseError, type SourceFile } from '../source.js';
@@ -123,6 +124,8 @@ export function lackingPieces(suite: Suite): PieceKind[] {
   // pytest-postgresql, the Docker SDK), which also needs no runner: plain `pytest` starts it.
   const fromPython = startsDatabaseFromPython(suite);
   if (scripts.dbScripts.length === 0 && !fromPython && !startsDatabaseWithCompose(suite) && suiteDatabases(suite).length === 0) missing.push('db-script');
-  if (scripts.runners.length === 0 && !fromPython && !runsSuiteOutsideShell(suite)) missing.push('runner');
+  // A runner of any kind: a script, a Makefile target or a CI job that runs pytest on the suite (a CI step
+  // through the project script it calls as well).
+  if (suiteRunners(suite).runners.length === 0 && !fromPython && !runsSuiteOutsideShell(suite)) missing.push('runner');
   return missing;
 }
