@@ -11,6 +11,8 @@
 //                 when there are several: the ones whose port matches the suite's URL, else whose name
 //                 says test; when the suite has another definition (a DB script, a CI
 //                 service of the job that runs it, its Python), only services a runner starts or named test;
+//                 a runner's `run`/`exec` of pytest in a service (`docker compose run --rm app pytest`) starts
+//                 the services `app` depends on, so the database it depends on is the suite's;
 //   CI service    the `services:` of a GitHub Actions or GitLab CI job that runs pytest on the suite (or on no path),
 //                 in a step or in a project script a step calls;
 //   python        testcontainers / pytest-postgresql / Docker SDK calls in the suite's fixture modules and

@@ -308,3 +308,22 @@ export function dependedOnHealthy(file: SourceFile, name: string): boolean {
     return entry !== null && yaml.text(yaml.get(entry, 'condition')) === 'service_healthy';
   });
 }
+
+/** The services `name` depends on (`depends_on`, list or map form), transitively: those `docker compose run name` starts with it. */
+export function dependenciesOf(file: SourceFile, name: string): string[] {
+  const { yaml, services } = readCompose(file);
+  const result: string[] = [];
+  const visit = (current: string): void => {
+    const service = services.find((candidate) => candidate.name === current);
+    if (!service) return;
+    const dependsOn = yaml.get(service.node, 'depends_on');
+    const names = [...yaml.items(dependsOn).map((item) => yaml.text(item)), ...yaml.entries(dependsOn).map((entry) => entry.key)];
+    for (const next of names) {
+      if (next === null || next === name || result.includes(next)) continue;
+      result.push(next);
+      visit(next);
+    }
+  };
+  visit(name);
+  return result;
+}

@@ -11,7 +11,7 @@ import { isReadinessWait } from '../model/readiness.js';
 import type { Suite } from '../model/suite.js';
 import { suiteRunners } from '../model/runners.js';
 import { isWithin } from '../discover.js';
-import { composeDatabases, dependedOnHealthy, isComposeFileName } from './compose.js';
+import { composeDatabases, dependedOnHealthy, dependenciesOf, isComposeFileName } from './compose.js';
 import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
 import { workflowDatabases, workflowFiles } from './workflow-services.js';
 import type { SourceFile } from '../source.js';
@@ -74,19 +74,29 @@ function pairCompose(suite: Suite): DbDefinition[] {
   const invocations = suiteComposeInvocations(suite);
   const named = new Set<string>();
   const startedServices = new Set<string>();
+  let startsAll = false;
   for (const invocation of invocations) {
     for (const file of invocation.files ?? []) named.add(file);
     if (invocation.action === 'up' || invocation.action === 'run' || invocation.action === 'start') for (const service of invocation.services) startedServices.add(service);
+    // `up` or `start` naming no service starts them all: no service is left out.
+    if ((invocation.action === 'up' || invocation.action === 'start') && invocation.services.length === 0) startsAll = true;
   }
   const byRunner = named.size > 0;
   const candidates = composeCandidates(suite, invocations);
   const files = project.yamlFiles((file) => candidates.includes(file));
+  // `docker compose run --rm app pytest`, `exec app pytest`: the tests run in `app`, and the database they
+  // reach is the one `app` depends on (which `run` starts with it, and `exec` finds running).
+  for (const invocation of invocations) {
+    if ((invocation.action !== 'run' && invocation.action !== 'exec') || !invocation.services[0]) continue;
+    const inFiles = invocation.files === null ? files : files.filter((file) => invocation.files!.includes(file.path));
+    for (const file of inFiles) for (const dependency of dependenciesOf(file, invocation.services[0])) startedServices.add(dependency);
+  }
   // A suite whose database a runner or the suite itself provides (a DB script, a CI job service of the job
   // that runs it, its own Python) pairs by proximity only with test-named services: a plain `db` service
   // next to it is the developer's, reported only when a script, Makefile target or CI job of the suite starts it (byRunner).
   const providedElsewhere = shellDatabases(suite).length > 0 || pythonDatabases(suite).length > 0 || workflowDatabases(suite).length > 0 || gitlabDatabases(suite).length > 0;
   let found = files.flatMap((file) => composeDatabases(file, project.relative(file.path)).map((entry) => ({ ...entry, fileName: path.basename(file.path) })));
-  if (byRunner && startedServices.size > 0) found = found.filter((entry) => startedServices.has(entry.service.name));
+  if (byRunner && !startsAll && startedServices.size > 0) found = found.filter((entry) => startedServices.has(entry.service.name));
   if (!byRunner || found.length > 1) {
     const testNamed = found.filter((entry) => TEST_NAME.test(entry.service.name) || TEST_NAME.test(entry.fileName));
     if (providedElsewhere && !byRunner) found = testNamed;
