@@ -109,6 +109,17 @@ function runsSuiteOutsideShell(suite: Suite): boolean {
   });
 }
 
+/**
+ * Does a runner run the suite: a shell script that runs pytest on it, or a Makefile target or CI job (a
+ * step through a project script it calls as well) that runs pytest on a path inside it, or on a folder
+ * above it with a database started. A target or job running the whole tree with no database is a unit
+ * run, where the suite skips by design.
+ */
+function hasRunner(suite: Suite): boolean {
+  if (suiteScripts(suite).runners.length > 0) return true;
+  return suiteRunners(suite).runs.some(({ runner, relation }) => runner.kind !== 'script' && (relation === 'inside' || runner.startsDatabase));
+}
+
 /** The pieces of the checklist a suite lacks, in checklist order. A suite without test modules lacks nothing (it is not a suite yet). */
 export function missingPieces(suite: Suite): PieceKind[] {
   return suite.testModules.length === 0 ? [] : lackingPieces(suite);
@@ -124,8 +135,6 @@ export function lackingPieces(suite: Suite): PieceKind[] {
   // pytest-postgresql, the Docker SDK), which also needs no runner: plain `pytest` starts it.
   const fromPython = startsDatabaseFromPython(suite);
   if (scripts.dbScripts.length === 0 && !fromPython && !startsDatabaseWithCompose(suite) && suiteDatabases(suite).length === 0) missing.push('db-script');
-  // A runner of any kind: a script, a Makefile target or a CI job that runs pytest on the suite (a CI step
-  // through the project script it calls as well).
-  if (suiteRunners(suite).runners.length === 0 && !fromPython && !runsSuiteOutsideShell(suite)) missing.push('runner');
+  if (!hasRunner(suite) && !fromPython && !runsSuiteOutsideShell(suite)) missing.push('runner');
   return missing;
 }
