@@ -9,7 +9,7 @@
 // and collects from its directory; with arguments, `"$@"` stays unknown.
 import type { PytestRun, ScriptCall } from './scripts.js';
 import { pytestRuns, pytestTargets } from './scripts.js';
-import { callSites } from './script-cwd.js';
+import { callSites, type ScriptStart } from './script-cwd.js';
 import { placeRun, scriptIndex } from './script-index.js';
 import type { ShellScript } from './shell.js';
 import type { Project } from './suite.js';
@@ -47,13 +47,13 @@ function withoutArgs(script: ShellScript, run: PytestRun): PytestRun {
   return { ...run, args, rawTargets, targetsKnown: known };
 }
 
-/** Every pytest run of a project script the caller (a CI step, a recipe line) calls, directly or through other scripts, placed for this caller. */
-export function calledRuns(project: Project, caller: ShellScript): CalledRun[] {
+/** Every pytest run of a project script the caller (a CI step, a recipe line) calls, directly or through other scripts, placed for this caller (`start`: where the caller itself runs, when its text does not say). */
+export function calledRuns(project: Project, caller: ShellScript, start?: ScriptStart): CalledRun[] {
   const byPath = scriptIndex(project).byPath;
   const result: CalledRun[] = [];
   const seen = new Set<ShellScript>([caller]);
-  const follow = (script: ShellScript, start: Parameters<typeof callSites>[1], argsEmpty: boolean, first: ScriptCall | null, depth: number): void => {
-    for (const site of callSites(script, start, byPath)) {
+  const follow = (script: ShellScript, from: ScriptStart | undefined, argsEmpty: boolean, first: ScriptCall | null, depth: number): void => {
+    for (const site of callSites(script, from, byPath)) {
       if (seen.has(site.callee)) continue;
       seen.add(site.callee);
       const call = first ?? site.call;
@@ -67,6 +67,6 @@ export function calledRuns(project: Project, caller: ShellScript): CalledRun[] {
       if (depth + 1 < MAX_DEPTH) follow(site.callee, placed, empty, call, depth + 1);
     }
   };
-  follow(caller, undefined, true, null, 0);
+  follow(caller, start, true, null, 0);
   return result;
 }

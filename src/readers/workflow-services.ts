@@ -6,8 +6,8 @@ import type { DbDefinition, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import { isReadinessWait } from '../model/readiness.js';
 import { pytestRuns, type PytestRun } from '../model/scripts.js';
-import { scriptIndex } from '../model/script-index.js';
-import { effectiveCommand, shellScript, type ShellScript } from '../model/shell.js';
+import { calledRuns } from '../model/called-runs.js';
+import { shellScript } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
 import { isWithin } from '../discover.js';
 import { fromText, type SourceFile } from '../source.js';
@@ -39,48 +39,22 @@ export function runsSuite(scripts: StepScript[], workflow: SourceFile, suite: Su
   return scripts.some((step, index) => {
     const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
     if (!script) return false;
-    if (pytestRuns(script).some((run) => reaches(run, step.workingDirectory, null, suite))) return true;
-    // `./scripts/test`, `poetry run ./scripts/test`, `bash scripts/ci.sh`: the project script runs pytest from the step's directory.
-    // A relative `cd` in the script (`cd service`) moves from the step's directory, where the script starts.
-    const own = (run: PytestRun): string | null => run.cwd ?? (run.cwdFromStart === null ? null : path.resolve(step.workingDirectory, run.cwdFromStart));
-    return calledScripts(script, step.workingDirectory, suite).some((callee) => pytestRuns(callee).some((run) => reaches(run, step.workingDirectory, own(run), suite)));
+    if (pytestRuns(script).some((run) => reaches(run, step.workingDirectory, suite))) return true;
+    // `./scripts/test`, `poetry run ./scripts/test`, `bash scripts/ci.sh`: the project script runs pytest from the step's directory
+    // (src/model/called-runs.ts places it there, after the script's own `cd`s).
+    const start = { dir: step.workingDirectory, how: 'callers' as const, env: null };
+    return calledRuns(suite.project, script, start).some(({ run }) => reaches(run, run.cwd ?? step.workingDirectory, suite));
   });
 }
 
-/** Does a pytest run reach the suite when its shell runs in `cwd` (`own`: the directory the script itself moved to, if known)? */
-function reaches(run: PytestRun, cwd: string, own: string | null, suite: Suite): boolean {
+/** Does a pytest run reach the suite when it runs in `base`? */
+function reaches(run: PytestRun, base: string, suite: Suite): boolean {
   const raw = run.rawTargets.filter((target): target is string => target !== null);
-  const base = own ?? cwd;
   if (raw.length === 0) return isWithin(suite.dir, base);
   return raw.some((target) => {
     const absolute = path.resolve(base, target);
     return isWithin(absolute, suite.dir) || isWithin(suite.dir, absolute);
   });
-}
-
-/** Launchers that run a command in the project's environment: `poetry run CMD`, `uv run CMD`... */
-const RUN_LAUNCHERS = new Set(['poetry', 'pipenv', 'pdm', 'uv', 'rye', 'hatch']);
-const SHELLS = new Set(['bash', 'sh', 'dash', 'zsh']);
-
-/** The project's shell scripts a step calls (`./x`, `bash x.sh`, through `poetry run` and the like), its own path resolved against the step's directory. */
-function calledScripts(script: ShellScript, cwd: string, suite: Suite): ShellScript[] {
-  const byPath = scriptIndex(suite.project).byPath;
-  const result: ShellScript[] = [];
-  for (const command of script.commands) {
-    const effective = effectiveCommand(command);
-    let words = effective.nameWord ? [effective.nameWord, ...effective.args] : [];
-    if (words[0]?.value && RUN_LAUNCHERS.has(path.posix.basename(words[0].value)) && words[1]?.value === 'run') words = words.slice(2);
-    while (words[0]?.value?.startsWith('-')) words = words.slice(1);
-    if (words[0]?.value && SHELLS.has(path.posix.basename(words[0].value))) {
-      words = words.slice(1);
-      while (words[0]?.value?.startsWith('-')) words = words.slice(1);
-    }
-    const written = words[0]?.value;
-    if (!written || words[0]!.multi || !written.includes('/')) continue;
-    const callee = byPath.get(path.resolve(cwd, written));
-    if (callee && !result.includes(callee)) result.push(callee);
-  }
-  return result;
 }
 
 export function stepsWait(scripts: StepScript[], workflow: SourceFile): boolean {
