@@ -1,11 +1,11 @@
 import type Parser from 'tree-sitter';
 import { defineRule, type Edit, type Fix, type Finding } from '../src/rule.js';
 import { nodeRange, type SourceFile } from '../src/source.js';
-import { callArguments, pyModule, type FunctionInfo, type PyModule } from '../src/model/python.js';
+import { callArguments, isTestFunction, pyModule, type FunctionInfo, type PyModule } from '../src/model/python.js';
 import { nodesOfType } from '../src/model/tree-nodes.js';
 import { HTTP_VERBS } from '../src/model/client/constructions.js';
 import { inProcessServer, liveCall } from '../src/model/client/live.js';
-import { enclosingFunction, isTestFunction, where } from '../src/model/client/places.js';
+import { enclosingFunction, where } from '../src/model/client/places.js';
 import { methodRequests } from '../src/model/client/requests.js';
 import { relativeRewrite } from '../src/model/client/rewrite.js';
 import { SuiteFixtures } from '../src/model/client/suite-fixtures.js';

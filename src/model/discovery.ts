@@ -9,7 +9,7 @@ import type { SourceFile } from '../source.js';
 import { isWithin } from '../discover.js';
 import { ConfigError } from '../config.js';
 import { globToRegExp } from '../glob.js';
-import { calleeName, callArguments, fixtureDecorator, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
+import { calleeName, callArguments, fixtureDecorator, isTestFunction, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
 import { clientConstruction } from './client/constructions.js';
 import { engineCallKind, urlArgument } from './dburl.js';
 import { directFixtureModules, fixtureModuleClosure, projectFunction, type FixtureModule } from './fixture-modules.js';
@@ -154,8 +154,7 @@ function moduleFacts(file: SourceFile, project: Project | null = null): ModuleFa
 function requestedFixtures(module: PyModule): string[] {
   const names = new Set<string>();
   for (const fn of module.functions) {
-    const isTest = fn.name.startsWith('test') && (!fn.className || fn.className.startsWith('Test'));
-    if (isTest) for (const parameter of fn.parameters) if (parameter !== 'self') names.add(parameter);
+    if (isTestFunction(fn)) for (const parameter of fn.parameters) if (parameter !== 'self') names.add(parameter);
   }
   for (const call of callsIn(module.root)) {
     const callee = calleeName(module, call);

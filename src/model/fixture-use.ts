@@ -11,7 +11,7 @@ import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
 import { isWithin } from '../discover.js';
 import type { Suite } from './suite.js';
-import { callArguments, calleeName, fixtureDecorator, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
+import { callArguments, calleeName, fixtureDecorator, isTestFunction, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
 import { fixtureScope } from './fixtures.js';
 import { dynamicFixtureNames } from './dynamic-fixture-names.js';
 
@@ -59,11 +59,6 @@ function definitionsOf(file: SourceFile): FixtureDef[] {
   return defs;
 }
 
-function isTestFunction(module: PyModule, fn: FunctionInfo): boolean {
-  if (!fn.name.startsWith('test') || fixtureDecorator(module, fn)) return false;
-  return !fn.className || fn.className.startsWith('Test');
-}
-
 /**
  * Names a module asks for by string: `usefixtures("x")` marks and `request.getfixturevalue("x")`, and
  * for a computed name the ones it can be read to take (see dynamic-fixture-names.ts; none when unreadable).
@@ -102,7 +97,7 @@ export function fixtureUse(suite: Suite): FixtureUse {
   for (const test of suite.testModules) {
     const module = pyModule(test);
     if (!module) continue;
-    const tests = module.functions.filter((fn) => isTestFunction(module, fn));
+    const tests = module.functions.filter((fn) => isTestFunction(fn) && !fixtureDecorator(module, fn));
     if (tests.length === 0) continue;
     // What this test module sees, nearest first: itself, then the fixture modules whose scope covers it.
     const visible = suite.fixtureModules

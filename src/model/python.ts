@@ -473,6 +473,12 @@ export function fixtureDecorator(module: PyModule, fn: FunctionInfo): { decorato
   return null;
 }
 
+/** Is this a test function pytest collects by default (`test*` function, or method of a `Test*` class)? */
+export function isTestFunction(fn: FunctionInfo): boolean {
+  if (!fn.name.startsWith('test')) return false;
+  return fn.className === undefined || fn.className.startsWith('Test');
+}
+
 /** Top-level test functions and test classes, as pytest collects them by default. */
 export function definesTests(module: PyModule): boolean {
   if (module.functions.some((fn) => !fn.className && fn.name.startsWith('test'))) return true;

@@ -42,12 +42,6 @@ function functionsByStart(module: PyModule): Map<number, FunctionInfo> {
   return byStart;
 }
 
-/** Is this a test function pytest collects by default (`test*` function, or method of a `Test*` class)? */
-export function isTestFunction(fn: FunctionInfo): boolean {
-  if (!fn.name.startsWith('test')) return false;
-  return fn.className === undefined || fn.className.startsWith('Test');
-}
-
 /** Source text for a 1-based line/column report of a node, e.g. `conftest.py:12`. */
 export function where(suite: Pick<Suite, 'project'> | null, file: SourceFile, node: Node): string {
   const name = suite ? suite.project.relative(file.path) : path.basename(file.path);

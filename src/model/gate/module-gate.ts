@@ -3,7 +3,7 @@
 import type Parser from 'tree-sitter';
 import type { Config } from '../../config.js';
 import { parseText } from '../../source.js';
-import { callArguments, calleeName, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
+import { callArguments, calleeName, isTestFunction, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
 import { nodeSpan, treeNodesOfType } from '../tree-nodes.js';
 import { UNKNOWN_VERDICT, classifyCondition, operands, type ConditionVerdict } from './condition.js';
 
@@ -301,7 +301,7 @@ function computeModuleGate(module: PyModule, config: Config): ModuleGate {
     const names = new Set<string>(fn.className ? classMarks.get(fn.className) ?? [] : []);
     const gated = itemGated(fn.decorators, null, names);
     if (!fn.className && fn.name.startsWith('test')) tests.push({ gated });
-    if (fn.name.startsWith('test') && (!fn.className || fn.className.startsWith('Test'))) gate.testMarks.push(names);
+    if (isTestFunction(fn)) gate.testMarks.push(names);
   }
   gate.testsGatedIndividually = tests.length > 0 && tests.every((test) => test.gated);
   return gate;

@@ -5,7 +5,7 @@
 import type Parser from 'tree-sitter';
 import type { Config } from '../../config.js';
 import { appModel } from '../app.js';
-import { calleeName, type FunctionInfo, type PyModule } from '../python.js';
+import { calleeName, isTestFunction, type FunctionInfo, type PyModule } from '../python.js';
 import type { Suite } from '../suite.js';
 import { readsSwitch } from './directory.js';
 
@@ -98,7 +98,7 @@ function startingGate(suite: Suite, module: PyModule, test: FunctionInfo, config
  * (or `pytest.skip` for inline skips); null otherwise or when the module has no test functions.
  */
 export function runtimeSkipGate(suite: Suite, module: PyModule, config: Config): string | null {
-  const tests = module.functions.filter((fn) => fn.name.startsWith('test') && (!fn.className || fn.className.startsWith('Test')));
+  const tests = module.functions.filter(isTestFunction);
   if (tests.length === 0) return null;
   let gate: string | null = null;
   for (const test of tests) {
