@@ -1,7 +1,7 @@
 import { defineRule, type Edit, type Fix } from '../src/rule.js';
 import { lineEnding, type SourceFile } from '../src/source.js';
 import type { ShellCommand, ShellScript } from '../src/model/shell.js';
-import { failureFailsShell, suiteRunners } from '../src/model/runners.js';
+import { failureFailsShell, suiteRunners, type RunnerRun, type RunnerShell } from '../src/model/runners.js';
 import { failureEndsScript, failureSkips, isStopCommand, topStatement, trapStopsDatabase } from '../src/model/runner.js';
 
 /** Where the cleanup function goes: after the `set -e` line in force at pytest, else after the shebang and its comments. */
@@ -85,7 +85,7 @@ export default defineRule({
   fix: 'unsafe',
   docs: {
     whatItDoes:
-      'Reports the command that stops the test database (the DB script called with `stop`/`down`/`clean`, `docker rm -f`, `docker stop`, or a function doing one) when a failing pytest run ends the script before it: `set -e` in force with pytest unguarded, `pytest && stop`, or an `exit` on failure. It stays silent when an EXIT trap stops the database. Runners read: shell scripts; Makefile targets, where make stops at the first failing recipe line, so a stop on a later line (or in a later prerequisite, `integration: db-up run-tests db-down`) runs only when pytest passes; GitHub Actions jobs, where a failing step ends the job, so a later stop step runs only when pytest passes unless it has `if: always()` (or `failure()`, `!cancelled()`). Within one recipe line or step the script rules apply (a step runs under `bash -e -o pipefail` unless its `shell:` says otherwise).',
+      'Reports the command that stops the test database (the DB script called with `stop`/`down`/`clean`, `docker rm -f`, `docker stop`, or a function doing one) when a failing pytest run ends the script before it: `set -e` in force with pytest unguarded, `pytest && stop`, or an `exit` on failure. It stays silent when an EXIT trap stops the database. Runners read: shell scripts; Makefile targets, where make stops at the first failing recipe line, so a stop on a later line (or in a later prerequisite, `integration: db-up run-tests db-down`) runs only when pytest passes; GitHub Actions jobs, where a failing step ends the job, so a later stop step runs only when pytest passes unless it has `if: always()` (or `failure()`, `!cancelled()`). Within one recipe line or step the script rules apply (a step runs under `bash -e -o pipefail` unless its `shell:` says otherwise). A project script a step calls (`./scripts/integration`) is judged where it is written: a stop after pytest in the script is reported there, and the step calling it fails the job when a failing pytest ends the script.',
     whyItMatters:
       'The database is left running exactly when the tests fail, which is when someone runs them again: the next start finds the container name or the port taken, or tests read the rows the failed run left behind.',
     example:
@@ -99,7 +99,7 @@ export default defineRule({
   },
   check({ suite, report }) {
     const done = new Set<ShellScript>();
-    const { runs, runners } = suiteRunners(suite);
+    const { runs, runners, runsOf } = suiteRunners(suite);
     // Within one shell: the script, a recipe line, a step.
     for (const { runner, shell, run } of runs) {
       const script = shell.script;
@@ -125,20 +125,32 @@ export default defineRule({
           file: shell.file,
           range: shell.range(stop.statement),
           message: `The test database is stopped only when pytest passes: ${reason} (line ${line}), so a failed run leaves the container behind`,
-          hint: runner.kind === 'ci' ? 'Stop it in a later step with `if: always()`, or from a `trap cleanup EXIT` in this step.' : 'Stop it from a cleanup function installed with `trap cleanup EXIT`, which runs however the script ends.',
+          hint: shell.file !== script.file && runner.kind === 'ci' ? 'Stop it in a later step with `if: always()`, or from a `trap cleanup EXIT` in this step.' : 'Stop it from a cleanup function installed with `trap cleanup EXIT`, which runs however the script ends.',
           related: [{ file: shell.file, range: shell.range(pytest.node), message: 'the pytest run whose failure skips the stop' }],
-          fix: runner.kind === 'script' ? trapFix(script, pytest, stop) : null,
+          fix: shell.file === script.file ? trapFix(script, pytest, stop) : null,
         });
         break;
       }
     }
     // Across shells: a failing recipe line stops make, a failing step ends the job, before a later stop.
+    // A pytest run in a project script the line or step calls fails it when its failure ends the script
+    // and the call's failure ends the line or step.
     const reported = new Set<string>();
+    const fails = ({ shell, run }: RunnerRun): boolean => !shell.ignoresErrors && !trapStopsDatabase(shell.script) && failureFailsShell(shell.script, run.command);
     for (const runner of runners) {
       if (runner.shells.length < 2) continue;
-      const failing = runs.find(
-        ({ shell, run }) => runner.shells.includes(shell) && !shell.ignoresErrors && !trapStopsDatabase(shell.script) && failureFailsShell(shell.script, run.command),
-      );
+      let failing: { shell: RunnerShell; run: RunnerRun; called: boolean } | null = null;
+      for (const found of runsOf.get(runner) ?? []) {
+        if (!fails(found)) continue;
+        if (runner.shells.includes(found.shell)) failing = { shell: found.shell, run: found, called: false };
+        else {
+          const caller = found.shell.calledFrom;
+          if (!caller || !runner.shells.includes(caller.shell) || caller.shell.ignoresErrors || trapStopsDatabase(caller.shell.script)) continue;
+          if (!failureFailsShell(caller.shell.script, caller.command)) continue;
+          failing = { shell: caller.shell, run: found, called: true };
+        }
+        break;
+      }
       if (!failing) continue;
       const after = runner.shells.slice(runner.shells.indexOf(failing.shell) + 1);
       for (const later of after) {
@@ -149,11 +161,14 @@ export default defineRule({
         const key = `${later.file.path}:${range.start.line}:${range.start.column}`;
         if (reported.has(key)) break;
         reported.add(key);
-        const pytestRange = failing.shell.range(failing.run.command.node);
+        const pytestShell = failing.run.shell;
+        const pytestRange = pytestShell.range(failing.run.run.command.node);
+        const callLine = failing.called ? failing.shell.range(failing.run.shell.calledFrom!.command.node).start.line : pytestRange.start.line;
+        const through = failing.called ? ` calling \`${suite.project.relative(pytestShell.file.path)}\`` : ' running pytest';
         const how =
           runner.kind === 'make'
-            ? `make stops at the first failing recipe line, and the pytest line (line ${pytestRange.start.line}) fails when the tests fail`
-            : `a failing step ends the job, and the pytest step (line ${pytestRange.start.line}) fails when the tests fail; this step has no \`if: always()\``;
+            ? `make stops at the first failing recipe line, and the recipe line${through} (line ${callLine}) fails when the tests fail`
+            : `a failing step ends the job, and the step${through} (line ${callLine}) fails when the tests fail; this step has no \`if: always()\``;
         report({
           file: later.file,
           range,
@@ -162,7 +177,7 @@ export default defineRule({
             runner.kind === 'make'
               ? 'Stop it on the pytest line (`pytest ...; status=$$?; docker compose down; exit $$status`), or run a script that stops it from `trap cleanup EXIT`.'
               : 'Add `if: always()` to the step that stops the database.',
-          related: [{ file: failing.shell.file, range: pytestRange, message: 'the pytest run whose failure skips the stop' }],
+          related: [{ file: pytestShell.file, range: pytestRange, message: 'the pytest run whose failure skips the stop' }],
         });
         break;
       }

@@ -36,6 +36,8 @@ export interface RunnerShell {
   ignoresHow: string | null;
   /** Runs even after an earlier shell failed: a step with `if: always()` / `failure()` / `!cancelled()`. */
   always: boolean;
+  /** For a project script a step or recipe line calls: that shell, and the command in it that calls the script. */
+  calledFrom?: { shell: RunnerShell; command: ShellCommand };
 }
 
 export interface Runner {
@@ -61,6 +63,8 @@ export interface SuiteRunners {
   runners: Runner[];
   /** Each pytest run that reaches the suite once, with the first runner that runs it. */
   runs: RunnerRun[];
+  /** Every runner's own runs, a run that several runners share in each of them. */
+  runsOf: Map<Runner, RunnerRun[]>;
 }
 
 /** A shell script as its own file: positions are the file's. */
@@ -115,7 +119,11 @@ export function suiteRunners(suite: Suite): SuiteRunners {
   const runs: RunnerRun[] = [];
   // A recipe line is one shell in every target that runs it (as a prerequisite too): its runs count once.
   const seen = new WeakMap<ShellScript, Set<number>>();
+  const runsOf = new Map<Runner, RunnerRun[]>();
   const add = (runner: Runner, shell: RunnerShell, run: PytestRun, relation: SuiteRelation): void => {
+    let own = runsOf.get(runner);
+    if (!own) runsOf.set(runner, (own = []));
+    own.push({ runner, shell, run, relation });
     let indexes = seen.get(shell.script);
     if (!indexes) seen.set(shell.script, (indexes = new Set()));
     if (indexes.has(run.command.index)) return;
@@ -139,7 +147,7 @@ export function suiteRunners(suite: Suite): SuiteRunners {
     runners.push(found.runner);
     for (const { shell, run, relation } of found.runs) add(found.runner, shell, run, relation);
   }
-  const result = { runners, runs };
+  const result = { runners, runs, runsOf };
   cache.set(suite, result);
   return result;
 }

@@ -171,7 +171,7 @@ export function workflowRunners(suite: Suite): FoundRunner[] {
         if (!own) {
           // The script's failure ignored as the step's is only when the call's failure fails the step.
           const ignores = shell.ignoresErrors && failureFailsShell(shell.script, call.command);
-          own = { ...scriptShell(script), ignoresErrors: ignores, ignoresHow: ignores ? shell.ignoresHow : null, always: shell.always };
+          own = { ...scriptShell(script), ignoresErrors: ignores, ignoresHow: ignores ? shell.ignoresHow : null, always: shell.always, calledFrom: { shell, command: call.command } };
           scripts.set(script, own);
         }
         runs.push({ shell: own, run, relation });
