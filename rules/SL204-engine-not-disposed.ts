@@ -1,7 +1,8 @@
 import type Parser from 'tree-sitter';
 import { defineRule, type Edit, type Fix } from '../src/rule.js';
 import { indentAt, lineEnding, nodeRange } from '../src/source.js';
-import { isContextManaged, ownNodes, resourceFixtures, type EngineFixture } from '../src/model/fixtures.js';
+import { isContextManaged, resourceFixtures, type EngineFixture } from '../src/model/fixtures.js';
+import { ownNodes } from '../src/model/function-scope.js';
 import { unparenthesize } from '../src/model/python.js';
 
 type Node = Parser.SyntaxNode;

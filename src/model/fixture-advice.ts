@@ -6,7 +6,7 @@ import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { Suite } from './suite.js';
 import type { FunctionInfo } from './python.js';
-import { ownNodes } from './fixtures.js';
+import { ownNodes } from './function-scope.js';
 import type { FixtureDef, FixtureUse } from './fixture-use.js';
 import { atLeast, below, packageRange } from './python-pins.js';
 

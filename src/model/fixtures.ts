@@ -9,24 +9,9 @@ import { clientConstruction } from './client/constructions.js';
 import { engineCallKind, suiteDbUrls, urlArgument, type SuiteDbUrl, type UrlUse } from './dburl.js';
 import { resolveUrl } from './pyvalues.js';
 import { suitePythonFiles } from './suite-modules.js';
+import { ownNodes } from './function-scope.js';
 
 type Node = Parser.SyntaxNode;
-
-const SCOPE_BOUNDARIES = new Set(['function_definition', 'class_definition', 'lambda']);
-
-/** Nodes of the given types in a function's own body (not in nested functions, classes, lambdas). */
-export function ownNodes(fn: FunctionInfo, types: string[]): Node[] {
-  const body = fn.node.childForFieldName('body');
-  if (!body) return [];
-  const wanted = new Set(types);
-  const found: Node[] = [];
-  const visit = (node: Node): void => {
-    if (wanted.has(node.type)) found.push(node);
-    for (const child of node.namedChildren) if (!SCOPE_BOUNDARIES.has(child.type)) visit(child);
-  };
-  visit(body);
-  return found;
-}
 
 export interface FixtureScope {
   /** The decorator expression (`pytest.fixture` or the call `pytest.fixture(...)`). */

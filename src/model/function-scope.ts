@@ -42,6 +42,12 @@ export function nodesInScope(root: Node, types: Set<string>): Node[] {
 
 const SCOPE_BOUNDARY_TYPES = [...SCOPE_BOUNDARIES];
 
+/** Nodes of the given types in a function's own body (not in nested functions, classes, lambdas). */
+export function ownNodes(fn: FunctionInfo, types: string[]): Node[] {
+  const body = fn.node.childForFieldName('body');
+  return body ? nodesInScope(body, new Set(types)) : [];
+}
+
 /** `nodesInScope` for any root: a cursor walk over named nodes, allocating a node only for the ones found. */
 function nodesInScopeByCursor(root: Node, types: Set<string>): Node[] {
   const found: Node[] = [];

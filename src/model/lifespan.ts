@@ -7,7 +7,8 @@ import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
 import type { Suite } from './suite.js';
 import { calleeName, unparenthesize, type FunctionInfo, type PyModule, pyModule } from './python.js';
-import { fixtureScope, ownNodes, type FixtureScope } from './fixtures.js';
+import { fixtureScope, type FixtureScope } from './fixtures.js';
+import { ownNodes } from './function-scope.js';
 import { suitePythonFiles } from './suite-modules.js';
 import type { FixtureDef, FixtureUse } from './fixture-use.js';
 
