@@ -11,11 +11,12 @@ import type Parser from 'tree-sitter';
 import type { Range } from '../rule.js';
 import { nodeRange, type SourceFile } from '../source.js';
 import type { ShellCommand, ShellScript } from './shell.js';
-import { isDbScript, scriptCalls, suiteScripts, type PytestRun, type SuiteRelation } from './scripts.js';
+import { isDbScript, scriptCalls, suiteRelation, suiteScripts, type PytestRun, type SuiteRelation } from './scripts.js';
 import { failureEndsScript, statusVerdict, topStatement, statementsAfter } from './runner.js';
 import type { Suite } from './suite.js';
 import { makeRunners } from './make-runs.js';
 import { workflowRunners } from '../readers/workflow-runners.js';
+import { calledRuns } from './called-runs.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -156,4 +157,26 @@ export function suiteRunners(suite: Suite): SuiteRunners {
 export interface FoundRunner {
   runner: Runner;
   runs: Array<{ shell: RunnerShell; run: PytestRun; relation: SuiteRelation }>;
+}
+
+/**
+ * The pytest runs on the suite that a shell (a recipe line, a step) reaches through the project scripts it
+ * calls, each in a shell of the script's own file: the run is reported where it is written. The script's
+ * failure is ignored as the caller's is only when the call's failure fails the caller.
+ */
+export function calledShellRuns(suite: Suite, caller: RunnerShell): FoundRunner['runs'] {
+  const result: FoundRunner['runs'] = [];
+  const scripts = new Map<ShellScript, RunnerShell>();
+  for (const { call, script, run } of calledRuns(suite.project, caller.script)) {
+    const relation = suiteRelation(run, suite);
+    if (!relation) continue;
+    let own = scripts.get(script);
+    if (!own) {
+      const ignores = caller.ignoresErrors && failureFailsShell(caller.script, call.command);
+      own = { ...scriptShell(script), ignoresErrors: ignores, ignoresHow: ignores ? caller.ignoresHow : null, always: caller.always, calledFrom: { shell: caller, command: call.command } };
+      scripts.set(script, own);
+    }
+    result.push({ shell: own, run, relation });
+  }
+  return result;
 }

@@ -9,8 +9,7 @@ import { isPostgresImage } from '../model/docker.js';
 import { pytestRuns, suiteRelation } from '../model/scripts.js';
 import type { ShellScript } from '../model/shell.js';
 import type { Project, Suite } from '../model/suite.js';
-import { failureFailsShell, scriptShell, shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
-import { calledRuns } from '../model/called-runs.js';
+import { calledShellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 import { stepShell, type StepSetup } from './workflow-shell.js';
 
@@ -163,19 +162,7 @@ export function workflowRunners(suite: Suite): FoundRunner[] {
         const relation = suiteRelation(run, suite);
         if (relation) runs.push({ shell, run, relation });
       }
-      const scripts = new Map<ShellScript, RunnerShell>();
-      for (const { call, script, run } of calledRuns(suite.project, shell.script)) {
-        const relation = suiteRelation(run, suite);
-        if (!relation) continue;
-        let own = scripts.get(script);
-        if (!own) {
-          // The script's failure ignored as the step's is only when the call's failure fails the step.
-          const ignores = shell.ignoresErrors && failureFailsShell(shell.script, call.command);
-          own = { ...scriptShell(script), ignoresErrors: ignores, ignoresHow: ignores ? shell.ignoresHow : null, always: shell.always, calledFrom: { shell, command: call.command } };
-          scripts.set(script, own);
-        }
-        runs.push({ shell: own, run, relation });
-      }
+      runs.push(...calledShellRuns(suite, shell));
     }
     if (runs.length === 0) continue;
     const runner = {
