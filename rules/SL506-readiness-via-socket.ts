@@ -1,39 +1,5 @@
-import path from 'node:path';
-import { defineRule, type Fix } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
-import { dockerExecs } from '../src/model/docker.js';
-import type { ShellWord } from '../src/model/shell.js';
-import { dbScriptsOf, execEnv, isKnown, rawText, runnersOf, runs } from '../src/model/dbscript.js';
-
-type HostState = { kind: 'none' } | { kind: 'unknown' } | { kind: 'host'; value: string; word: ShellWord };
-
-/** The `-h`/`--host` given to pg_isready (or a host inside `-d` connection info). */
-function hostOf(args: ShellWord[], known: (word: ShellWord) => boolean): HostState {
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i]!;
-    if (!known(word)) {
-      // A word that may stand for several (an unknown array or unquoted expansion) may hold `-h`.
-      if (word.multi) return { kind: 'unknown' };
-      continue;
-    }
-    const value = word.value!;
-    if (value === '-h' || value === '--host') {
-      const next = args[i + 1];
-      if (!next || !known(next)) return { kind: 'unknown' };
-      return { kind: 'host', value: next.value!, word: next };
-    }
-    if (value.startsWith('--host=')) return { kind: 'host', value: value.slice('--host='.length), word };
-    if (/^-h./.test(value)) return { kind: 'host', value: value.slice(2), word };
-    if (value === '-d' || value === '--dbname') {
-      const next = args[i + 1];
-      if (!next || !known(next) || /host=|:\/\//.test(next.value!)) return { kind: 'unknown' };
-      i++;
-      continue;
-    }
-    if (/^(--dbname=|-d.)/.test(value) && /host=|:\/\//.test(value)) return { kind: 'unknown' };
-  }
-  return { kind: 'none' };
-}
+import { defineRule } from '../src/rule.js';
+import { suiteDbSetup } from '../src/readers/suite-databases.js';
 
 export default defineRule({
   code: 'SL506',
@@ -53,38 +19,16 @@ export default defineRule({
     fixSafety: 'Safe: the fix adds `-h 127.0.0.1` right after `pg_isready`.',
   },
   check({ suite, report }) {
-    const seen = new Set<string>();
-    for (const script of [...dbScriptsOf(suite), ...runnersOf(suite)]) {
-      if (seen.has(script.file.path)) continue;
-      seen.add(script.file.path);
-      const known = (word: ShellWord) => isKnown(script, word);
-      for (const exec of dockerExecs(script)) {
-        if (!runs(script, exec.command)) continue; // in a function nothing calls
-        const program = exec.argv[0];
-        if (!program || !known(program) || path.posix.basename(program.value!) !== 'pg_isready') continue;
-        const env = execEnv(exec);
-        if (env.unknown || env.env.has('PGHOST')) continue;
-        const host = hostOf(exec.argv.slice(1), known);
-        if (host.kind === 'unknown') continue;
-        if (host.kind === 'host' && !host.value.startsWith('/')) continue;
-        const container = exec.container ? (exec.container.value ?? exec.container.text) : 'the container';
-        let fix: Fix | null = null;
-        if (host.kind === 'none' && rawText(script.file, program) === 'pg_isready') {
-          fix = {
-            applicability: 'safe',
-            message: 'Add `-h 127.0.0.1`',
-            edits: [{ file: script.file, start: program.node.endIndex, end: program.node.endIndex, text: ' -h 127.0.0.1' }],
-          };
-        }
-        const how = host.kind === 'host' ? `with the socket directory ${host.value} as host` : 'without `-h`';
-        report({
-          file: script.file,
-          range: nodeRange(program.node),
-          message: `\`${exec.engine} exec ${container} pg_isready\` ${how} asks the Unix socket: during first start the image runs a socket-only temporary server, so this reports ready before the real server listens on TCP`,
-          hint: 'Ask over TCP: `pg_isready -h 127.0.0.1`.',
-          fix,
-        });
-      }
+    for (const check of suiteDbSetup(suite).containerChecks) {
+      if (check.asks !== 'socket') continue;
+      const how = check.socketDir !== null ? `with the socket directory ${check.socketDir} as host` : 'without `-h`';
+      report({
+        file: check.file,
+        range: check.range,
+        message: `${check.command} ${how} asks the Unix socket: during first start the image runs a socket-only temporary server, so this reports ready before the real server listens on TCP`,
+        hint: 'Ask over TCP: `pg_isready -h 127.0.0.1`.',
+        fix: check.askTcp ? { applicability: 'safe', message: 'Add `-h 127.0.0.1`', edits: [{ file: check.file, ...check.askTcp }] } : null,
+      });
     }
   },
 });

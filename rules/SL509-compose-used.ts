@@ -1,10 +1,5 @@
 import { defineRule } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
-import { dockerCommands } from '../src/model/docker.js';
-import { allSuiteScripts } from '../src/model/dbscript.js';
-
-/** Compose subcommands that start containers. */
-const STARTING = new Set(['up', 'run', 'start', 'create', 'restart']);
+import { suiteDbSetup } from '../src/readers/suite-databases.js';
 
 export default defineRule({
   code: 'SL509',
@@ -24,20 +19,13 @@ export default defineRule({
   },
   check({ suite, config, report }) {
     if (config.allowCompose) return;
-    for (const script of allSuiteScripts(suite)) {
-      for (const docker of dockerCommands(script)) {
-        if (docker.subcommand !== 'compose') continue;
-        const action = docker.args.find((word) => word.value !== null && STARTING.has(word.value));
-        if (!action) continue;
-        const head = script.file.text.slice(docker.command.node.startIndex, action.node.startIndex);
-        const tool = /\b(docker-compose|podman-compose)\b/.exec(head)?.[1] ?? `${docker.engine} compose`;
-        report({
-          file: script.file,
-          range: nodeRange(docker.command.node),
-          message: `The suite's script starts containers with \`${tool} ${action.value}\` instead of one \`docker run\`: the test database's settings live outside the script, and the compose project can collide with the developer's own stack`,
-          hint: 'Start the test database with a plain `docker run` in the DB script, or set `allow-compose = true` under `[tool.smoke-lint]` if compose is a deliberate choice.',
-        });
-      }
+    for (const start of suiteDbSetup(suite).composeStarts) {
+      report({
+        file: start.file,
+        range: start.range,
+        message: `The suite's script starts containers with \`${start.tool} ${start.action}\` instead of one \`docker run\`: the test database's settings live outside the script, and the compose project can collide with the developer's own stack`,
+        hint: 'Start the test database with a plain `docker run` in the DB script, or set `allow-compose = true` under `[tool.smoke-lint]` if compose is a deliberate choice.',
+      });
     }
   },
 });

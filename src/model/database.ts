@@ -163,3 +163,58 @@ export function imageOf(text: DbValue): DbImage | null {
   const pinned = at >= 0 || version !== null;
   return { text, name, tag, official, pinned, major: version ? Number(version[1]) : official ? 18 : null };
 }
+
+/**
+ * What the suite's scripts and runners do with the test database beside defining it: the readiness checks
+ * they run inside its container, the loops that wait for it, and the compose commands that start it. Read
+ * from the suite's DB scripts, its runner scripts and the steps of the CI jobs that run it
+ * (src/readers/shell-readiness.ts, src/readers/shell-compose.ts); see suiteDbSetup in
+ * src/readers/suite-databases.ts.
+ */
+export interface DbSetup {
+  containerChecks: DbContainerCheck[];
+  waitLoops: DbWaitLoop[];
+  composeStarts: DbComposeStart[];
+}
+
+/** `docker exec <container> pg_isready ...` (or podman) that runs: a readiness check inside the database's container. */
+export interface DbContainerCheck {
+  file: SourceFile;
+  /** The `pg_isready` word. */
+  range: Range;
+  /** For messages: "`docker exec shop-postgres-test pg_isready`". */
+  command: string;
+  /**
+   * Whom it asks: `tcp` (a host given, or `PGHOST` set on the exec), `socket` (no host, or a socket
+   * directory as host), `unknown` (an unknown word may hold `-h`, a connection string, `--env-file`).
+   */
+  asks: 'tcp' | 'socket' | 'unknown';
+  /** The socket directory given as host, when it asks the socket that way. */
+  socketDir: string | null;
+  /** The edit that makes it ask over TCP (`-h 127.0.0.1` after a literal `pg_isready`), when it asks the socket with no host. */
+  askTcp: { start: number; end: number; text: string } | null;
+}
+
+/** A loop that waits for the database to accept connections (`until pg_isready ...; do sleep 1; done`). */
+export interface DbWaitLoop {
+  file: SourceFile;
+  /** The loop's keyword (`until`, `while`, `for`). */
+  range: Range;
+  keyword: 'until' | 'while' | 'for';
+  /** It counts or times (`for i in {1..30}`, `-lt 30`, `$SECONDS`, `timeout`). */
+  bounded: boolean;
+  /** When it runs out, the script fails: an `exit`/`return` with a non-zero status, or a last check under `set -e`. */
+  failsWhenOut: boolean;
+  /** It shows the container's logs when it runs out (`docker logs`). */
+  showsLogs: boolean;
+}
+
+/** A compose command of a suite's script that starts containers (`docker compose up`, `run`, `start`, `create`, `restart`). */
+export interface DbComposeStart {
+  file: SourceFile;
+  /** The whole command. */
+  range: Range;
+  /** As written: `docker compose`, `docker-compose`, `podman compose`, `podman-compose`. */
+  tool: string;
+  action: string;
+}

@@ -2,9 +2,11 @@
 // files they name (`-f`), which services they start, and whether `up` waits (`--wait`).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { DbComposeStart } from '../model/database.js';
 import { dockerCommands } from '../model/docker.js';
 import type { ShellCommand, ShellScript } from '../model/shell.js';
 import { placedCwd } from '../model/script-cwd.js';
+import { nodeRange } from '../source.js';
 
 export interface ComposeInvocation {
   script: ShellScript;
@@ -87,5 +89,22 @@ export function composeInvocations(script: ShellScript): ComposeInvocation[] {
     result.push({ script, command: docker.command, files: filesKnown ? files : null, action, services, wait });
   }
   cache.set(script, result);
+  return result;
+}
+
+/** Compose subcommands that start containers. */
+const STARTING = new Set(['up', 'run', 'start', 'create', 'restart']);
+
+/** The compose commands of a script that start containers (any of its words is a starting subcommand), with the tool as written. */
+export function composeStartsIn(script: ShellScript): DbComposeStart[] {
+  const result: DbComposeStart[] = [];
+  for (const docker of dockerCommands(script)) {
+    if (docker.subcommand !== 'compose') continue;
+    const action = docker.args.find((word) => word.value !== null && STARTING.has(word.value));
+    if (!action) continue;
+    const head = script.file.text.slice(docker.command.node.startIndex, action.node.startIndex);
+    const tool = /\b(docker-compose|podman-compose)\b/.exec(head)?.[1] ?? `${docker.engine} compose`;
+    result.push({ file: script.file, range: nodeRange(docker.command.node), tool, action: action.value! });
+  }
   return result;
 }

@@ -1,7 +1,7 @@
 // The test database definitions of a suite, from every reader, paired by evidence (the rule is
 // documented at the top of src/model/database.ts).
 import path from 'node:path';
-import type { DbDefinition, DbLifecycle } from '../model/database.js';
+import type { DbDefinition, DbLifecycle, DbSetup } from '../model/database.js';
 import type { Range } from '../rule.js';
 import { nodeRange } from '../source.js';
 import { parseDockerCommand } from '../model/docker.js';
@@ -12,7 +12,8 @@ import type { Suite } from '../model/suite.js';
 import { suiteRunners } from '../model/runners.js';
 import { isWithin } from '../discover.js';
 import { composeDatabases, dependedOnHealthy, dependenciesOf, isComposeFileName } from './compose.js';
-import { composeInvocations, type ComposeInvocation } from './shell-compose.js';
+import { composeInvocations, composeStartsIn, type ComposeInvocation } from './shell-compose.js';
+import { containerChecks, waitLoops } from './shell-readiness.js';
 import { workflowDatabases, workflowFiles } from './workflow-services.js';
 import type { SourceFile } from '../source.js';
 import { pythonDatabases } from './python-databases.js';
@@ -32,6 +33,21 @@ export function suiteDatabases(suite: Suite): DbDefinition[] {
   if (cached) return cached;
   const result = [...shellDatabases(suite), ...pairCompose(suite), ...workflowDatabases(suite), ...gitlabDatabases(suite), ...pythonDatabases(suite)];
   cache.set(suite, result);
+  return result;
+}
+
+const setupCache = new WeakMap<Suite, DbSetup>();
+
+/**
+ * What the suite's scripts and runners do with its database beside defining it: readiness checks inside
+ * the container, wait loops (DB scripts, runner scripts, CI steps of the jobs that run it), and compose
+ * commands that start containers (any shell script of the suite).
+ */
+export function suiteDbSetup(suite: Suite): DbSetup {
+  const cached = setupCache.get(suite);
+  if (cached) return cached;
+  const result = { containerChecks: containerChecks(suite), waitLoops: waitLoops(suite), composeStarts: allSuiteScripts(suite).flatMap(composeStartsIn) };
+  setupCache.set(suite, result);
   return result;
 }
 
