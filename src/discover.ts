@@ -170,10 +170,32 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
   return found;
 }
 
-/** All Python, shell and YAML files under `root`, sorted by path. */
+/** The last walk of each root: the linted files and the documents are both picked from one walk. */
+const walks = new Map<string, ReadonlyArray<{ file: string; dangling: boolean }>>();
+
+/** Walks `root` now (every file `walkTree` finds, dangling links included) and keeps the result for `walkedFiles`. */
+function walkAll(root: string): ReadonlyArray<{ file: string; dangling: boolean }> {
+  const files = walkTree(root, (file, dangling) => ({ file, dangling }));
+  walks.set(root, files);
+  return files;
+}
+
+/** Every file under `root` as the last walk of it found them (walked now if it was never walked). */
+export function walkedFiles(root: string): ReadonlyArray<{ file: string; dangling: boolean }> {
+  return walks.get(root) ?? walkAll(root);
+}
+
+/** Forgets the walks: a new run must see the folders as they are now. */
+export function clearWalkCache(): void {
+  walks.clear();
+}
+
+/** All Python, shell and YAML files under `root`, sorted by path (always a fresh walk). */
 export function walkProject(root: string): DiscoveredFile[] {
-  return walkTree(root, (file) => {
+  const found: DiscoveredFile[] = [];
+  for (const { file } of walkAll(root)) {
     const language = languageOf(file);
-    return language ? { path: file, language } : null;
-  });
+    if (language) found.push({ path: file, language });
+  }
+  return found;
 }

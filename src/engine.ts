@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { allRules } from '../rules/index.js';
 import { codeMatches, discoverConfig, loadConfigFile, type Config } from './config.js';
-import { findProjectRoot, isDirectory, isProjectRoot, isWithin, walkProject } from './discover.js';
+import { clearWalkCache, findProjectRoot, isDirectory, isProjectRoot, isWithin, walkProject } from './discover.js';
 import { globMatches } from './glob.js';
 import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, Project, type Suite } from './model/suite.js';
@@ -72,6 +72,7 @@ function forgetDiskCaches(): void {
   clearModeCache();
   clearDocumentCache();
   clearSuppressionCache();
+  clearWalkCache();
 }
 
 export async function lint(request: LintRequest): Promise<LintReport> {

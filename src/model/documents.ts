@@ -4,7 +4,7 @@
 // documents per script made the layout rules quadratic in the size of the tree).
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { walkTree } from '../discover.js';
+import { walkedFiles } from '../discover.js';
 
 export interface TextCall {
   /** Absolute path of the document. */
@@ -29,9 +29,9 @@ function isDocument(relative: string): boolean {
 
 interface Documents {
   texts: Array<{ file: string; text: string }>;
-  /** The words the documents run, by the last part of the path they name (see `pathTail`), built on first use. */
-  direct: Map<string, TextCall[]> | null;
-  interpreter: Map<string, TextCall[]> | null;
+  /** The words the documents run, by the path they name, built on first use. */
+  direct: CallIndex | null;
+  interpreter: CallIndex | null;
 }
 
 const documentCache = new Map<string, Documents>();
@@ -45,7 +45,9 @@ function documentsOf(root: string): Documents {
   const cached = documentCache.get(root);
   if (cached) return cached;
   // The same walk as the linted files (.gitignore, skipped folders, symlink loops), keeping documents.
-  const paths = walkTree(root, (file, dangling) => (!dangling && isDocument(path.relative(root, file).split(path.sep).join('/')) ? file : null));
+  const paths = walkedFiles(root)
+    .filter(({ file, dangling }) => !dangling && isDocument(path.relative(root, file).split(path.sep).join('/')))
+    .map(({ file }) => file);
   const texts: Array<{ file: string; text: string }> = [];
   for (const file of paths.slice(0, MAX_DOCUMENTS)) {
     try {
@@ -149,29 +151,44 @@ export function wordNamesScript(word: string, scriptRelative: string): boolean {
   return tail.every((part, i) => part === parts[i]);
 }
 
-/** Calls by the last part of the path their word names: a script can only be named by a word ending in its own file name. */
-function byTail(calls: TextCall[]): Map<string, TextCall[]> {
-  const index = new Map<string, TextCall[]>();
-  for (const call of calls) {
-    const parts = wordParts(call.word);
-    if (!parts) continue;
-    const tail = parts[parts.length - 1]!;
-    const list = index.get(tail);
-    if (list) list.push(call);
-    else index.set(tail, [call]);
-  }
-  return index;
+/**
+ * Calls by the whole path their word names (`scripts/x.sh` for `./scripts/x.sh`), each with its place in
+ * document order. A word names a script when that path is a tail of the script's path (see
+ * wordNamesScript), so a script looks up each of its own tails instead of testing every call that ends in
+ * its file name: with hundreds of copies of one README naming `./scripts/x.sh`, the latter was a pass
+ * over every copy for every script.
+ */
+interface CallIndex {
+  byPath: Map<string, Array<{ order: number; call: TextCall }>>;
 }
 
-function callsNaming(index: Map<string, TextCall[]>, root: string, scriptPath: string): TextCall[] {
-  const relative = path.relative(root, scriptPath).split(path.sep).join('/');
-  return (index.get(path.posix.basename(relative)) ?? []).filter((call) => wordNamesScript(call.word, relative));
+function indexCalls(calls: TextCall[]): CallIndex {
+  const byPath: CallIndex['byPath'] = new Map();
+  calls.forEach((call, order) => {
+    const parts = wordParts(call.word);
+    if (!parts) return;
+    const key = parts.join('/');
+    const list = byPath.get(key);
+    if (list) list.push({ order, call });
+    else byPath.set(key, [{ order, call }]);
+  });
+  return { byPath };
+}
+
+function callsNaming(index: CallIndex, root: string, scriptPath: string): TextCall[] {
+  const scriptParts = path.relative(root, scriptPath).split(path.sep);
+  const found: Array<{ order: number; call: TextCall }> = [];
+  for (let start = scriptParts.length - 1; start >= 0; start--) {
+    const named = index.byPath.get(scriptParts.slice(start).join('/'));
+    if (named) found.push(...named);
+  }
+  return found.sort((a, b) => a.order - b.order).map((entry) => entry.call);
 }
 
 /** Lines of the project's documents that run the script directly (`./path`, `path args`). */
 export function documentedDirectRuns(root: string, scriptPath: string): TextCall[] {
   const documents = documentsOf(root);
-  documents.direct ??= byTail(
+  documents.direct ??= indexCalls(
     documents.texts.flatMap((document) =>
       directRunWords(document.text, /\.(md|markdown|rst|txt)$/i.test(document.file)).map(({ line, word }) => ({ file: document.file, line, word })),
     ),
@@ -182,7 +199,7 @@ export function documentedDirectRuns(root: string, scriptPath: string): TextCall
 /** Does a document run the script through an interpreter (`bash path`)? */
 export function documentedInterpreterRuns(root: string, scriptPath: string): TextCall[] {
   const documents = documentsOf(root);
-  documents.interpreter ??= byTail(
+  documents.interpreter ??= indexCalls(
     documents.texts.flatMap((document) => {
       const calls: TextCall[] = [];
       document.text.split(/\r?\n/).forEach((raw, index) => {
