@@ -6,14 +6,14 @@
 // SMOKE_LINT_FUZZ_COUNT=2000 (and SMOKE_LINT_FUZZ_SEED=n for other mutants) is the nightly run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { walkProject } from '../src/discover.js';
 import { fixProject } from '../src/fix/passes.js';
 import { formatNote } from '../src/fix/report.js';
 import { parseText } from '../src/source.js';
-import { repoRoot } from './helpers.js';
+import { buildProject, findCases } from './fixture-case.js';
 
 const COUNT = Number(process.env.SMOKE_LINT_FUZZ_COUNT ?? 40);
 const SEED = Number(process.env.SMOKE_LINT_FUZZ_SEED ?? 20261205);
@@ -28,17 +28,6 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function findProjects(folder: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const dir = path.join(folder, entry.name);
-    if (entry.name === 'project' && existsSync(path.join(dir, 'pyproject.toml'))) found.push(dir);
-    else if (entry.name !== 'fixed') found.push(...findProjects(dir));
-  }
-  return found.sort();
 }
 
 type Mutation = 'delete' | 'duplicate' | 'swap' | 'truncate' | 'bytes' | 'crlf' | 'bom';
@@ -86,7 +75,9 @@ function parses(language: 'python' | 'shell', bytes: Buffer): boolean {
   return !parseText(language, text.replace(/^\ufeff/, '')).rootNode.hasError;
 }
 
-const projects = findProjects(path.join(repoRoot, 'fixtures'));
+// Every fixture case's project (a case on a base is its base with the case's files laid over it), in the
+// order of their project/ paths, so that a seed names the same mutants however the cases are written.
+const projects = findCases().sort((a, b) => (path.join(a.dir, 'project') < path.join(b.dir, 'project') ? -1 : 1));
 
 test(`fuzz: --fix on ${COUNT} mutated fixture projects never throws, is idempotent and keeps files parseable (seed ${SEED})`, async (t) => {
   const next = random(SEED);
@@ -94,11 +85,11 @@ test(`fuzz: --fix on ${COUNT} mutated fixture projects never throws, is idempote
   const notes = new Map<string, number>();
   let fixedRuns = 0;
   for (let index = 0; index < COUNT; index++) {
-    const project = projects[Math.floor(next() * projects.length)]!;
+    const fixture = projects[Math.floor(next() * projects.length)]!;
     const copy = mkdtempSync(path.join(tmpdir(), 'smoke-lint-fuzz-'));
-    const label = `#${index} ${path.relative(repoRoot, project)}`;
+    const label = `#${index} fixtures/${fixture.name}/project`;
     try {
-      cpSync(project, copy, { recursive: true });
+      buildProject(fixture, copy);
       const files = [...sources(copy).keys()].sort();
       if (files.length === 0) continue;
       const mutations: string[] = [];
