@@ -13,7 +13,7 @@ import { clearFileSystemCache } from './model/app/sys-path.js';
 import { clearDocumentCache } from './model/documents.js';
 import { clearModeCache } from './model/git-index.js';
 import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
-import { hasParseError } from './source.js';
+import { hasParseError, releaseDroppedTrees } from './source.js';
 import type { LintProgress } from './report/progress.js';
 import { applySuppressions, clearSuppressionCache, suppressionsOf, type Suppression } from './suppress.js';
 
@@ -125,6 +125,7 @@ export async function lint(request: LintRequest): Promise<LintReport> {
       selection.forget(dir);
       project.releasePython();
       progress();
+      await releaseDroppedTrees();
     }
     // The scripts and CI files the rules read (DB scripts, runners, workflows) were checked too; Python
     // files loaded only to discover suites were not (released Python files were never kept).

@@ -45,6 +45,16 @@ export function parseText(language: TreeLanguage, text: string): Parser.Tree {
   return parserFor(language).parse(text, null, { bufferSize: Math.max(1024, text.length + 1) });
 }
 
+/**
+ * Lets the trees dropped so far be freed. tree-sitter frees a tree's native memory in the finalizer of
+ * its JS wrapper, and Node runs N-API finalizers only when the event loop turns: a synchronous loop that
+ * parses file after file keeps every tree it let go of until it awaits this (measured on the bench's
+ * 500-suite tree: the parse floor peaks at 389 MiB without a turn, 73 MiB with one every 24 files).
+ */
+export function releaseDroppedTrees(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export class FileReadError extends Error {}
 
 /** Reads and parses a file. Throws FileReadError only for I/O failures; bad content is recorded. */
