@@ -6,9 +6,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceFile } from '../source.js';
 import { MAKEFILE_NAMES, makefileRange, readMakefile, type MakeTarget, type Makefile, type RecipeLine } from '../readers/makefile.js';
-import { pytestRuns, suiteRelation } from './scripts.js';
 import type { Project, Suite } from './suite.js';
-import { calledShellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
+import { shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
 
 const makefiles = new WeakMap<Project, Map<string, Makefile | null>>();
 
@@ -87,13 +86,8 @@ export function makeRunners(suite: Suite): FoundRunner[] {
       const lines = sequence(makefile, target);
       const runs: FoundRunner['runs'] = [];
       for (const line of lines) {
-        const shell = lineShell(makefile, line);
-        for (const run of pytestRuns(line.script)) {
-          const relation = suiteRelation(run, suite);
-          if (relation) runs.push({ shell, run, relation });
-        }
-        // A line calling a project script (`./scripts/test`, `bash scripts/test.sh`) runs its pytest.
-        runs.push(...calledShellRuns(suite, shell));
+        // Its own pytest, and that of a project script it calls (`./scripts/test`, `bash scripts/test.sh`).
+        runs.push(...shellRuns(suite, lineShell(makefile, line)));
       }
       if (runs.length === 0) continue;
       const runner = {

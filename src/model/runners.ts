@@ -11,7 +11,7 @@ import type Parser from 'tree-sitter';
 import type { Range } from '../rule.js';
 import { nodeRange, type SourceFile } from '../source.js';
 import type { ShellCommand, ShellScript } from './shell.js';
-import { isDbScript, scriptCalls, suiteRelation, suiteScripts, type PytestRun, type SuiteRelation } from './scripts.js';
+import { isDbScript, pytestRuns, scriptCalls, suiteRelation, suiteScripts, type PytestRun, type SuiteRelation } from './scripts.js';
 import { failureEndsScript, statusVerdict, topStatement, statementsAfter } from './runner.js';
 import type { Suite } from './suite.js';
 import { makeRunners } from './make-runs.js';
@@ -157,6 +157,17 @@ export function suiteRunners(suite: Suite): SuiteRunners {
 export interface FoundRunner {
   runner: Runner;
   runs: Array<{ shell: RunnerShell; run: PytestRun; relation: SuiteRelation }>;
+}
+
+/** The pytest runs on the suite a shell reaches: its own, and those of the project scripts it calls (see calledShellRuns). */
+export function shellRuns(suite: Suite, shell: RunnerShell): FoundRunner['runs'] {
+  const result: FoundRunner['runs'] = [];
+  for (const run of pytestRuns(shell.script)) {
+    const relation = suiteRelation(run, suite);
+    if (relation) result.push({ shell, run, relation });
+  }
+  result.push(...calledShellRuns(suite, shell));
+  return result;
 }
 
 /**

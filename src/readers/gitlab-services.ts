@@ -8,8 +8,10 @@ import path from 'node:path';
 import type { DbDefinition, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import type { Suite } from '../model/suite.js';
-import type { SourceFile } from '../source.js';
-import { runsSuite, stepsWait, type StepScript } from './workflow-services.js';
+import { fromText, type SourceFile } from '../source.js';
+import { scriptShell, shellRuns, type RunnerShell } from '../model/runners.js';
+import { shellScript } from '../model/shell.js';
+import { shellWaits } from './workflow-services.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 
 const RESERVED = new Set(['stages', 'variables', 'default', 'include', 'workflow', 'image', 'services', 'before_script', 'after_script', 'cache', 'pages']);
@@ -25,6 +27,15 @@ function scriptText(yaml: YamlDocument, node: YamlNode | null): string[] {
   if (items.length > 0) return items.map((item) => yaml.text(item)).filter((text): text is string => text !== null);
   const text = yaml.text(node);
   return text === null ? [] : [text];
+}
+
+/**
+ * A job's `before_script` and `script` lines as one shell, run from the project root (the job's checkout):
+ * its pytest runs and those of the project scripts it calls are read as for any runner's shell.
+ */
+function jobShell(file: SourceFile, key: string, lines: string[], root: string): RunnerShell | null {
+  const script = shellScript(fromText(`${file.path}.${key}.sh`, 'shell', `cd '${root.replace(/'/g, `'\\''`)}'\n${lines.join('\n')}`));
+  return script ? scriptShell(script) : null;
 }
 
 function located(yaml: YamlDocument, node: YamlNode, value: string): DbValue {
@@ -53,8 +64,8 @@ export function gitlabDatabases(suite: Suite): DbDefinition[] {
       if (RESERVED.has(job.key) || job.key.startsWith('.') || !job.value) continue;
       const lines = [...scriptText(yaml, yaml.get(job.value, 'before_script')), ...scriptText(yaml, yaml.get(job.value, 'script'))];
       if (lines.length === 0) continue;
-      const steps: StepScript[] = [{ text: lines.join('\n'), workingDirectory: suite.project.root }];
-      if (!runsSuite(steps, file, suite)) continue;
+      const shell = jobShell(file, job.key, lines, suite.project.root);
+      if (!shell || shellRuns(suite, shell).length === 0) continue;
       const services = yaml.items(yaml.get(job.value, 'services') ?? fallbackServices);
       const jobVariables = new Map(globals);
       readVariables(yaml, yaml.get(job.value, 'variables'), jobVariables);
@@ -82,7 +93,7 @@ export function gitlabDatabases(suite: Suite): DbDefinition[] {
           envKnown,
           mounts: null,
           mountsKnown: false,
-          readiness: { healthcheck: null, waited: true, how: stepsWait(steps, file) ? 'a wait loop in the script' : 'the runner waits for the service\'s port' },
+          readiness: { healthcheck: null, waited: true, how: shellWaits(shell) ? 'a wait loop in the script' : 'the runner waits for the service\'s port' },
           pgdata: undefined,
           ephemeralHost: true,
         });

@@ -6,10 +6,9 @@
 import path from 'node:path';
 import { offsetRange, type SourceFile } from '../source.js';
 import { isPostgresImage } from '../model/docker.js';
-import { pytestRuns, suiteRelation } from '../model/scripts.js';
 import type { ShellScript } from '../model/shell.js';
 import type { Project, Suite } from '../model/suite.js';
-import { calledShellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
+import { shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 import { stepShell, type StepSetup } from './workflow-shell.js';
 
@@ -148,22 +147,15 @@ export function workflowJobs(project: Project): WorkflowJob[] {
   return result;
 }
 
-const cache = new WeakMap<Suite, FoundRunner[]>();
+const cache = new WeakMap<Suite, Array<{ job: WorkflowJob; found: FoundRunner }>>();
 
-/** Each workflow job with a step that runs pytest on the suite. */
-export function workflowRunners(suite: Suite): FoundRunner[] {
+/** Each workflow job with a step that runs pytest on the suite, itself or through a project script it calls. */
+function suiteJobs(suite: Suite): Array<{ job: WorkflowJob; found: FoundRunner }> {
   const cached = cache.get(suite);
   if (cached) return cached;
-  const result: FoundRunner[] = [];
+  const result: Array<{ job: WorkflowJob; found: FoundRunner }> = [];
   for (const job of workflowJobs(suite.project)) {
-    const runs: FoundRunner['runs'] = [];
-    for (const shell of job.shells) {
-      for (const run of pytestRuns(shell.script)) {
-        const relation = suiteRelation(run, suite);
-        if (relation) runs.push({ shell, run, relation });
-      }
-      runs.push(...calledShellRuns(suite, shell));
-    }
+    const runs = job.shells.flatMap((shell) => shellRuns(suite, shell));
     if (runs.length === 0) continue;
     const runner = {
       kind: 'ci' as const,
@@ -172,8 +164,18 @@ export function workflowRunners(suite: Suite): FoundRunner[] {
       shells: job.shells,
       startsDatabase: job.services || job.shells.some((shell) => shellStartsDatabase(shell.script)),
     };
-    result.push({ runner, runs });
+    result.push({ job, found: { runner, runs } });
   }
   cache.set(suite, result);
   return result;
+}
+
+/** Each workflow job that runs the suite, as a runner. */
+export function workflowRunners(suite: Suite): FoundRunner[] {
+  return suiteJobs(suite).map(({ found }) => found);
+}
+
+/** The workflow jobs that run the suite (those whose `services:` are the suite's database). */
+export function workflowJobsOf(suite: Suite): WorkflowJob[] {
+  return suiteJobs(suite).map(({ job }) => job);
 }

@@ -1,16 +1,15 @@
 // GitHub Actions workflows: the `services:` of a job that runs the suite's tests, read into the DB
-// model. A job pairs with a suite when one of its steps runs pytest on the suite, on a folder above
-// it, or on no path at all (`working-directory` taken into account).
+// model. A job pairs with a suite when it is a runner of the suite (src/readers/workflow-runners.ts): one
+// of its steps runs pytest on the suite, on a folder above it, or on no path at all (`working-directory`
+// taken into account), itself or through a project script it calls.
 import path from 'node:path';
 import type { DbDefinition, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import { isReadinessWait } from '../model/readiness.js';
-import { pytestRuns, type PytestRun } from '../model/scripts.js';
-import { calledRuns } from '../model/called-runs.js';
-import { shellScript } from '../model/shell.js';
+import type { RunnerShell } from '../model/runners.js';
 import type { Suite } from '../model/suite.js';
-import { isWithin } from '../discover.js';
-import { fromText, type SourceFile } from '../source.js';
+import type { SourceFile } from '../source.js';
+import { workflowJobsOf } from './workflow-runners.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 
 /** The workflow files of the project (`.github/workflows/*.y(a)ml` at its root). */
@@ -19,49 +18,9 @@ export function workflowFiles(suite: Suite): SourceFile[] {
   return suite.project.yamlFiles((file) => path.dirname(file) === dir);
 }
 
-export interface StepScript {
-  text: string;
-  workingDirectory: string;
-}
-
-function stepScripts(yaml: YamlDocument, job: YamlNode, root: string): StepScript[] {
-  const jobDir = yaml.text(yaml.get(yaml.get(yaml.get(job, 'defaults'), 'run'), 'working-directory'));
-  return yaml.items(yaml.get(job, 'steps')).flatMap((step) => {
-    const text = yaml.text(yaml.get(step, 'run'));
-    if (text === null) return [];
-    const dir = yaml.text(yaml.get(step, 'working-directory')) ?? jobDir;
-    return [{ text, workingDirectory: dir && !dir.includes('${{') ? path.resolve(root, dir) : root }];
-  });
-}
-
-/** Does one of the job's steps run pytest on the suite (or on no path, or a folder above it), itself or through a project script it calls? */
-export function runsSuite(scripts: StepScript[], workflow: SourceFile, suite: Suite): boolean {
-  return scripts.some((step, index) => {
-    const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
-    if (!script) return false;
-    if (pytestRuns(script).some((run) => reaches(run, step.workingDirectory, suite))) return true;
-    // `./scripts/test`, `poetry run ./scripts/test`, `bash scripts/ci.sh`: the project script runs pytest from the step's directory
-    // (src/model/called-runs.ts places it there, after the script's own `cd`s).
-    const start = { dir: step.workingDirectory, how: 'callers' as const, env: null };
-    return calledRuns(suite.project, script, start).some(({ run }) => reaches(run, run.cwd ?? step.workingDirectory, suite));
-  });
-}
-
-/** Does a pytest run reach the suite when it runs in `base`? */
-function reaches(run: PytestRun, base: string, suite: Suite): boolean {
-  const raw = run.rawTargets.filter((target): target is string => target !== null);
-  if (raw.length === 0) return isWithin(suite.dir, base);
-  return raw.some((target) => {
-    const absolute = path.resolve(base, target);
-    return isWithin(absolute, suite.dir) || isWithin(suite.dir, absolute);
-  });
-}
-
-export function stepsWait(scripts: StepScript[], workflow: SourceFile): boolean {
-  return scripts.some((step, index) => {
-    const script = shellScript(fromText(`${workflow.path}.step${index}.sh`, 'shell', step.text));
-    return script !== null && script.commands.some((command) => isReadinessWait(script, command));
-  });
+/** Does a shell wait for the database in a loop (or with a tool that waits)? */
+export function shellWaits(shell: RunnerShell): boolean {
+  return shell.script.commands.some((command) => isReadinessWait(shell.script, command));
 }
 
 /** The variables the workflow, the job and any of its steps set in `env:` (a step's win; `${{ }}` values are unknown). */
@@ -90,14 +49,16 @@ function located(yaml: YamlDocument, node: YamlNode, value: string): DbValue {
 /** The postgres services of the workflow jobs that run the suite. */
 export function workflowDatabases(suite: Suite): DbDefinition[] {
   const result: DbDefinition[] = [];
+  const jobs = workflowJobsOf(suite);
   for (const file of workflowFiles(suite)) {
     const yaml = readYaml(file);
     for (const job of yaml.entries(yaml.get(yaml.root, 'jobs'))) {
       const services = yaml.entries(yaml.get(job.value, 'services'));
       if (services.length === 0) continue;
-      const scripts = stepScripts(yaml, job.value!, suite.project.root);
-      if (!runsSuite(scripts, file, suite)) continue;
-      const waits = stepsWait(scripts, file);
+      // The job runs the suite (src/readers/workflow-runners.ts: a step's pytest, or a project script's a step calls).
+      const runner = jobs.find((candidate) => candidate.file.path === file.path && candidate.key === job.key);
+      if (!runner) continue;
+      const waits = runner.shells.some(shellWaits);
       // A job that runs in a `container:` reaches its services by name on the job's network: no port needed.
       const inContainer = yaml.get(job.value, 'container') !== null && yaml.get(job.value, 'container') !== undefined;
       const testsEnv = jobEnvironment(yaml, job.value!);
