@@ -9,6 +9,7 @@ import { globMatches } from './glob.js';
 import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
+import { noSuiteCanRead } from './model/suite-reach.js';
 import { clearFileSystemCache } from './model/app/sys-path.js';
 import { clearDocumentCache } from './model/documents.js';
 import { clearModeCache } from './model/git-index.js';
@@ -168,10 +169,12 @@ export function selectSuites(project: Project, targets: string[]): Suite[] {
 
 /** The suites the requested paths touch (see selectSuites), as folders: each is built when asked, once. */
 export function selectSuiteDirs(project: Project, targets: string[]): { dirs: string[]; build: (dir: string) => Suite; forget: (dir: string) => void } {
+  const built = new Map<string, Suite>();
+  // Staged files that no suite can read (told from paths and texts): the suites need not be found at all.
+  if (targets.every((target) => !isDirectory(target) && noSuiteCanRead(project, target))) return { dirs: [], build: (dir) => buildSuite(project, dir), forget: () => {} };
   const suiteDirs = project.suiteDirs();
   const chosen = new Set<string>();
   const looseScripts: string[] = [];
-  const built = new Map<string, Suite>();
   const suiteAt = (dir: string): Suite => {
     let suite = built.get(dir);
     if (!suite) {

@@ -1,6 +1,6 @@
 // Start-up cost without timing: which modules a run loads. A pre-commit run that names a file outside
-// every suite must not load the rules, the machine report formats, the baseline, the fix machinery or
-// the yaml package; a whole-suite run with --format json loads them (which shows the probe sees them).
+// every suite must not load the rules, the machine report formats, the baseline, the fix machinery, the
+// yaml package or the tree-sitter parser; a whole-suite run with --format json loads them (which shows the probe sees them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -81,6 +81,9 @@ test('a staged file outside every suite loads no rule, machine format, baseline,
   for (const [what, pattern] of HEAVY) {
     assert.deepEqual(run.modules.filter((module) => pattern.test(module)), [], `the no-suite run loaded ${what}`);
   }
+  // No suite can read an app module that defines no fixture and sits beside the tests folder: that is told
+  // from paths and texts, so nothing is parsed and the native parser is never loaded.
+  assert.deepEqual(run.modules.filter((module) => /^node_modules\/tree-sitter(-python|-bash)?\//.test(module)), [], 'the no-suite run loaded tree-sitter');
 });
 
 test('a whole suite with --format json loads the rules, the json format and yaml for its compose file', () => {
@@ -91,4 +94,5 @@ test('a whole suite with --format json loads the rules, the json format and yaml
   for (const [what, pattern] of HEAVY.filter(([what]) => what !== 'the baseline' && what !== 'the fix machinery')) {
     assert.ok(run.modules.some((module) => pattern.test(module)), `the suite run did not load ${what}`);
   }
+  assert.ok(run.modules.some((module) => module.startsWith('node_modules/tree-sitter/')), 'the suite run did not load tree-sitter');
 });

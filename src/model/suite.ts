@@ -1,5 +1,6 @@
 // The project and its integration suites: which directories are suites, and which files belong to each.
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { fromText, loadSource, type SourceFile } from '../source.js';
 import { NativeLoadError } from '../native.js';
@@ -49,6 +50,22 @@ export class Project {
     } catch (error) {
       if (error instanceof NativeLoadError) throw error; // the parser itself is missing: no file can be read
       this.ioErrors.push(error instanceof Error ? error.message : String(error));
+      return null;
+    }
+  }
+
+  /**
+   * A file's text as this run sees it (the overlay's, else the disk's), read without parsing and without
+   * recording an error; null when it cannot be read (then whoever needs the file loads it and reports).
+   */
+  peekText(filePath: string): string | null {
+    const loaded = this.loaded.get(filePath);
+    if (loaded) return loaded.unreadable ? null : loaded.text;
+    const overlaid = this.overlay?.get(filePath);
+    if (overlaid !== undefined) return overlaid;
+    try {
+      return readFileSync(filePath, 'utf8');
+    } catch {
       return null;
     }
   }
