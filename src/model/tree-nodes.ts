@@ -54,6 +54,12 @@ const COMMON_TYPES = [
   'named_expression',
   'return_statement',
   'yield',
+  // Asked for with `call` by the environment reads (gate/condition.ts), and imports by the app model:
+  // each on every module the common kinds are fetched for, so one walk and one wrapper per call serve both.
+  'subscript',
+  'comparison_operator',
+  'import_statement',
+  'import_from_statement',
 ];
 const COMMON = new Set(COMMON_TYPES);
 

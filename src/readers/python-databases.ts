@@ -12,7 +12,7 @@ import type Parser from 'tree-sitter';
 import type { DbDefinition, DbImage, DbLifecycle, DbMount, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import { callArguments, calleeName, numberValue, pyModule, stringValue, unparenthesize, type PyModule } from '../model/python.js';
-import { descendants } from '../model/tree-nodes.js';
+import { descendants, nodesOfType } from '../model/tree-nodes.js';
 import { importedProjectModules } from '../model/fixture-modules.js';
 import type { Suite } from '../model/suite.js';
 import { nodeRange, type SourceFile } from '../source.js';
@@ -330,7 +330,7 @@ export function pythonDatabases(suite: Suite): DbDefinition[] {
     const module = pyModule(file);
     if (!module) continue;
     const relative = suite.project.relative(file.path);
-    for (const call of descendants(module.root, 'call')) {
+    for (const call of nodesOfType(module.file, 'call')) {
       const callee = calleeName(module, call) ?? '';
       if (isTestcontainers(callee)) {
         const { keywords, positional } = keywordsOf(module, call);
