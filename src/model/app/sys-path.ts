@@ -35,8 +35,10 @@ export function kindOf(target: string): 'file' | 'dir' | 'none' {
   let kind = fsCache.get(target);
   if (kind) return kind;
   try {
-    const stat = statSync(target);
-    kind = stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : 'none';
+    // Most paths asked about do not exist (each folder of sys.path is tried for each module): a missing
+    // path answers undefined instead of throwing, since building the exception cost more than the stat.
+    const stat = statSync(target, { throwIfNoEntry: false });
+    kind = stat === undefined ? 'none' : stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : 'none';
   } catch {
     kind = 'none';
   }
