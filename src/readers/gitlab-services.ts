@@ -9,7 +9,7 @@ import type { DbDefinition, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import type { Suite } from '../model/suite.js';
 import { fromText, type SourceFile } from '../source.js';
-import { scriptShell, shellRuns, type RunnerShell } from '../model/runners.js';
+import { scriptShell, shellRuns, type FoundRunner, type RunnerShell } from '../model/runners.js';
 import { shellScript } from '../model/shell.js';
 import { shellWaits } from './workflow-services.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
@@ -51,9 +51,26 @@ function readVariables(yaml: YamlDocument, node: YamlNode | null, into: Map<stri
   }
 }
 
-/** The postgres services of the GitLab CI jobs that run the suite. */
-export function gitlabDatabases(suite: Suite): DbDefinition[] {
-  const result: DbDefinition[] = [];
+/** A GitLab CI job that runs the suite: its script as one shell, the runs on the suite in it, its variables and services. */
+export interface GitlabJob {
+  file: SourceFile;
+  yaml: YamlDocument;
+  key: string;
+  shell: RunnerShell;
+  runs: FoundRunner['runs'];
+  /** Top-level `variables:`, then the job's (later ones win); null values read other variables. */
+  variables: Map<string, DbValue | null>;
+  /** The job's `services:` items (else the `default:`'s, else the top-level list). */
+  services: YamlNode[];
+}
+
+const jobCache = new WeakMap<Suite, GitlabJob[]>();
+
+/** The GitLab CI jobs whose `before_script`/`script` run pytest on the suite, themselves or through a project script they call. */
+export function gitlabJobs(suite: Suite): GitlabJob[] {
+  const cached = jobCache.get(suite);
+  if (cached) return cached;
+  const result: GitlabJob[] = [];
   for (const file of gitlabCiFiles(suite)) {
     const yaml = readYaml(file);
     const root = yaml.root;
@@ -65,39 +82,49 @@ export function gitlabDatabases(suite: Suite): DbDefinition[] {
       const lines = [...scriptText(yaml, yaml.get(job.value, 'before_script')), ...scriptText(yaml, yaml.get(job.value, 'script'))];
       if (lines.length === 0) continue;
       const shell = jobShell(file, job.key, lines, suite.project.root);
-      if (!shell || shellRuns(suite, shell).length === 0) continue;
-      const services = yaml.items(yaml.get(job.value, 'services') ?? fallbackServices);
-      const jobVariables = new Map(globals);
-      readVariables(yaml, yaml.get(job.value, 'variables'), jobVariables);
-      for (const service of services) {
-        const nameNode = yaml.get(service, 'name') ?? service;
-        const imageText = yaml.text(nameNode);
-        if (!imageText || imageText.includes('$')) continue;
-        const image = imageOf(located(yaml, nameNode, imageText));
-        if (!image) continue;
-        const env = new Map(jobVariables);
-        readVariables(yaml, yaml.get(service, 'variables'), env);
-        const postgresEnv = new Map([...env].filter(([key]) => key.startsWith('POSTGRES_') || key === 'PGDATA' || key === 'PGPORT'));
-        const envKnown = [...postgresEnv.values()].every((value) => value !== null);
-        const alias = yaml.text(yaml.get(service, 'alias')) ?? image.name.split('/').pop()!;
-        result.push({
-          kind: 'ci-service',
-          file,
-          service: alias,
-          label: `GitLab CI service \`${alias}\` of job \`${job.key}\` (${suite.project.relative(file.path)})`,
-          anchor: yaml.range(nameNode),
-          image,
-          ports: null,
-          portsKnown: false,
-          env: postgresEnv,
-          envKnown,
-          mounts: null,
-          mountsKnown: false,
-          readiness: { healthcheck: null, waited: true, how: shellWaits(shell) ? 'a wait loop in the script' : 'the runner waits for the service\'s port' },
-          pgdata: undefined,
-          ephemeralHost: true,
-        });
-      }
+      const runs = shell ? shellRuns(suite, shell) : [];
+      if (!shell || runs.length === 0) continue;
+      const variables = new Map(globals);
+      readVariables(yaml, yaml.get(job.value, 'variables'), variables);
+      result.push({ file, yaml, key: job.key, shell, runs, variables, services: yaml.items(yaml.get(job.value, 'services') ?? fallbackServices) });
+    }
+  }
+  jobCache.set(suite, result);
+  return result;
+}
+
+/** The postgres services of the GitLab CI jobs that run the suite. */
+export function gitlabDatabases(suite: Suite): DbDefinition[] {
+  const result: DbDefinition[] = [];
+  for (const { file, yaml, key, shell, variables: jobVariables, services } of gitlabJobs(suite)) {
+    for (const service of services) {
+      const nameNode = yaml.get(service, 'name') ?? service;
+      const imageText = yaml.text(nameNode);
+      if (!imageText || imageText.includes('$')) continue;
+      const image = imageOf(located(yaml, nameNode, imageText));
+      if (!image) continue;
+      const env = new Map(jobVariables);
+      readVariables(yaml, yaml.get(service, 'variables'), env);
+      const postgresEnv = new Map([...env].filter(([name]) => name.startsWith('POSTGRES_') || name === 'PGDATA' || name === 'PGPORT'));
+      const envKnown = [...postgresEnv.values()].every((value) => value !== null);
+      const alias = yaml.text(yaml.get(service, 'alias')) ?? image.name.split('/').pop()!;
+      result.push({
+        kind: 'ci-service',
+        file,
+        service: alias,
+        label: `GitLab CI service \`${alias}\` of job \`${key}\` (${suite.project.relative(file.path)})`,
+        anchor: yaml.range(nameNode),
+        image,
+        ports: null,
+        portsKnown: false,
+        env: postgresEnv,
+        envKnown,
+        mounts: null,
+        mountsKnown: false,
+        readiness: { healthcheck: null, waited: true, how: shellWaits(shell) ? 'a wait loop in the script' : 'the runner waits for the service\'s port' },
+        pgdata: undefined,
+        ephemeralHost: true,
+      });
     }
   }
   return result;

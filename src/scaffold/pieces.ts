@@ -3,7 +3,8 @@
 // and `smoke-lint init` (which writes them). Anything that cannot be read counts as present: a piece
 // is missing only when nothing could stand in for it.
 import { suiteDatabases } from '../readers/suite-databases.js';
-import { readFileSync, readdirSync } from 'node:fs';
+import { gitlabJobs } from '../readers/gitlab-services.js';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { clientOf } from '../model/app.js';
 import { dockerCommands } from '../model/docker.js';
@@ -82,8 +83,6 @@ function startsDatabaseWithCompose(suite: Suite): boolean {
   return false;
 }
 
-const TASK_FILES = ['Makefile', 'makefile', 'GNUmakefile', 'justfile', 'Justfile', 'noxfile.py', 'tox.ini', 'Taskfile.yml', 'Taskfile.yaml', '.gitlab-ci.yml'];
-
 function readText(file: string): string | null {
   try {
     return readFileSync(file, 'utf8');
@@ -92,32 +91,35 @@ function readText(file: string): string | null {
   }
 }
 
-/** Does a task file or a CI workflow run pytest with the gate variable set (a runner that is not a shell script)? */
-function runsSuiteOutsideShell(suite: Suite): boolean {
-  const root = suite.project.root;
-  const candidates = TASK_FILES.map((name) => path.join(root, name));
-  const workflows = path.join(root, '.github', 'workflows');
-  try {
-    for (const entry of readdirSync(workflows)) if (/\.ya?ml$/.test(entry)) candidates.push(path.join(workflows, entry));
-  } catch {
-    // no workflows
-  }
+/** Task files no reader reads yet (just, Taskfile, nox, tox): a runner may hide there, which cannot be told. */
+const UNREAD_TASK_FILES = ['justfile', 'Justfile', '.justfile', 'noxfile.py', 'tox.ini', 'Taskfile.yml', 'Taskfile.yaml'];
+
+/**
+ * Might a task file no reader reads run the suite? One at the project root that names pytest and the
+ * gate variable counts as a runner: what cannot be read counts as present.
+ */
+function unreadTaskFileMayRun(suite: Suite): boolean {
   const gate = suite.project.config.gateVariable;
-  return candidates.some((file) => {
-    const text = readText(file);
+  return UNREAD_TASK_FILES.some((name) => {
+    const text = readText(path.join(suite.project.root, name));
     return text !== null && text.includes(gate) && /\bpytest\b/.test(text);
   });
 }
 
 /**
  * Does a runner run the suite: a shell script that runs pytest on it, or a Makefile target or CI job (a
- * step through a project script it calls as well) that runs pytest on a path inside it, or on a folder
- * above it with a database started. A target or job running the whole tree with no database is a unit
- * run, where the suite skips by design.
+ * step through a project script it calls as well) that runs pytest on a path inside it, on a folder above
+ * it with a database started, or with the gate variable set for the run. A target or job running the whole
+ * tree with no database and no gate is a unit run, where the suite skips by design. A GitLab CI job counts
+ * likewise (read by its services' reader: a run inside the suite, a database service, or the gate among its
+ * `variables:`).
  */
 function hasRunner(suite: Suite): boolean {
   if (suiteScripts(suite).runners.length > 0) return true;
-  return suiteRunners(suite).runs.some(({ runner, relation }) => runner.kind !== 'script' && (relation === 'inside' || runner.startsDatabase));
+  const gate = suite.project.config.gateVariable;
+  const runs = [...suiteRunners(suite).runsOf.values()].flat();
+  if (runs.some(({ runner, run, relation }) => runner.kind !== 'script' && (relation === 'inside' || runner.startsDatabase || run.env.has(gate)))) return true;
+  return gitlabJobs(suite).some((job) => job.services.length > 0 || job.variables.has(gate) || job.runs.some(({ run, relation }) => relation === 'inside' || run.env.has(gate)));
 }
 
 /** The pieces of the checklist a suite lacks, in checklist order. A suite without test modules lacks nothing (it is not a suite yet). */
@@ -135,6 +137,6 @@ export function lackingPieces(suite: Suite): PieceKind[] {
   // pytest-postgresql, the Docker SDK), which also needs no runner: plain `pytest` starts it.
   const fromPython = startsDatabaseFromPython(suite);
   if (scripts.dbScripts.length === 0 && !fromPython && !startsDatabaseWithCompose(suite) && suiteDatabases(suite).length === 0) missing.push('db-script');
-  if (!hasRunner(suite) && !fromPython && !runsSuiteOutsideShell(suite)) missing.push('runner');
+  if (!hasRunner(suite) && !fromPython && !unreadTaskFileMayRun(suite)) missing.push('runner');
   return missing;
 }
