@@ -351,10 +351,19 @@ export function defaultSuites(project: Project): SuiteSpec[] {
   const index = new FixtureModuleIndex(project);
   const byAnchor = new Map<string, Map<string, Evidence>>();
   const named = runnerNamedModules(project);
+  // A module is under a named folder when one of its folders is one: a lookup per folder, not a pass over every named folder per module.
+  const namedSet = new Set(namedDirs);
+  const inNamedDir = (relative: string): boolean => {
+    if (namedSet.has('')) return true;
+    for (let slash = relative.indexOf('/'); slash >= 0; slash = relative.indexOf('/', slash + 1)) {
+      if (namedSet.has(relative.slice(0, slash))) return true;
+    }
+    return namedSet.has(relative);
+  };
   for (const discovered of project.discovered) {
     if (discovered.language !== 'python' || !(isTestModuleName(path.basename(discovered.path)) || named.has(discovered.path))) continue;
     const relative = project.relative(discovered.path);
-    if (relative.startsWith('..') || namedDirs.some((dir) => isUnder(relative, dir))) continue;
+    if (relative.startsWith('..') || inNamedDir(relative)) continue;
     if (relative.split('/').slice(0, -1).some((part) => UNIT_NAMES.has(part))) continue;
     const file = project.load(discovered);
     if (!file) continue;
