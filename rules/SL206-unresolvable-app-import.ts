@@ -5,6 +5,7 @@ import { nodeRange, type SourceFile } from '../src/source.js';
 import { pyModule } from '../src/model/python.js';
 import { appModel, chainText, resolveModule, type AppModel, type PathEntry, type ProjectImport } from '../src/model/app.js';
 import type { Project } from '../src/model/suite.js';
+import { treeNodesOfType } from '../src/model/tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -73,7 +74,7 @@ function otherImportTops(model: AppModel): Set<string> {
   for (const file of files) {
     const module = pyModule(file);
     if (!module) continue;
-    for (const statement of module.root.descendantsOfType(['import_statement', 'import_from_statement'])) {
+    for (const statement of treeNodesOfType(module.root.tree, ['import_statement', 'import_from_statement'])) {
       const moduleNode = statement.childForFieldName('module_name');
       if (statement.type === 'import_from_statement') {
         if (moduleNode?.type === 'dotted_name') tops.add(moduleNode.text.split('.')[0]!);

@@ -7,6 +7,7 @@ import { inProcessRequests, type InProcessRequest } from '../src/model/client/re
 import { SuiteFixtures } from '../src/model/client/suite-fixtures.js';
 import { urlShape } from '../src/model/client/urls.js';
 import { addKeywordEdit } from '../src/model/gate.js';
+import { nodesOfType } from '../src/model/tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -14,7 +15,7 @@ const DEFAULT_BASE_URL = '"http://test"';
 
 /** Does the module set `<something>.base_url = ...` anywhere (a client given its base URL after construction)? */
 function setsBaseUrlLater(client: InProcessClient): boolean {
-  return client.module.root.descendantsOfType('assignment').some((assignment) => {
+  return nodesOfType(client.module.file, 'assignment').some((assignment) => {
     const left = assignment.childForFieldName('left');
     return left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'base_url';
   });

@@ -14,6 +14,7 @@ import type { Suite } from './suite.js';
 import { callArguments, calleeName, fixtureDecorator, isTestFunction, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
 import { fixtureScope } from './fixtures.js';
 import { dynamicFixtureNames } from './dynamic-fixture-names.js';
+import { nodesOfType } from './tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -65,7 +66,7 @@ function definitionsOf(file: SourceFile): FixtureDef[] {
  */
 function namedRequests(module: PyModule): string[] {
   const names: string[] = [];
-  for (const call of module.root.descendantsOfType('call')) {
+  for (const call of nodesOfType(module.file, 'call')) {
     const fn = call.childForFieldName('function');
     const isGetValue = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'getfixturevalue';
     const callee = isGetValue ? null : calleeName(module, call);
@@ -214,7 +215,7 @@ function referencedModuleNames(file: SourceFile): Set<string> {
   const names = new Set<string>();
   if (!module) return names;
   const boundCache = new Map<number, Set<string>>();
-  for (const id of module.root.descendantsOfType('identifier')) {
+  for (const id of nodesOfType(module.file, 'identifier')) {
     if (names.has(id.text) || isNotAReference(id)) continue;
     let shadowed = false;
     for (let node = id.parent; node; node = node.parent) {

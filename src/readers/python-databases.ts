@@ -288,7 +288,7 @@ function sdkLifecycle(suite: Suite, module: PyModule, call: Node, name: string |
   const autoRemove = keywords.get('auto_remove')?.text === 'True';
   const attributes = pythonFiles(suite).flatMap((file) => {
     const other = file.path === module.file.path ? module : pyModule(file);
-    return other ? descendants(other.root, 'attribute') : [];
+    return other ? nodesOfType(other.file, 'attribute') : [];
   });
   const removing = (node: Node) => {
     const method = methodName(node);
@@ -298,7 +298,7 @@ function sdkLifecycle(suite: Suite, module: PyModule, call: Node, name: string |
   const stopped = attributes.find((node) => STOPS.has(methodName(node) ?? ''));
   const scope = enclosingFunction(call);
   const clearsLeftover =
-    descendants(module.root, 'attribute').some((node) => removing(node) && node.startIndex < call.startIndex && enclosingFunction(node) === scope) ||
+    nodesOfType(module.file, 'attribute').some((node) => removing(node) && node.startIndex < call.startIndex && enclosingFunction(node) === scope) ||
     attributes.some((node) => (methodName(node) === 'get' || methodName(node) === 'list') && /containers$/.test(node.childForFieldName('object')?.text ?? ''));
   const nameNode = keywords.get('name');
   return {

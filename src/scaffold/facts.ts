@@ -11,6 +11,7 @@ import { dbReason } from '../model/app.js';
 import { callArguments, calleeName, pyModule, stringValue, unparenthesize, type FunctionInfo, type PyModule } from '../model/python.js';
 import { isTestModuleName, type Project } from '../model/suite.js';
 import type { SourceFile } from '../source.js';
+import { nodesOfType } from '../model/tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -317,7 +318,7 @@ export function findDependency(sources: SourceFile[], app: AppFacts, config: Con
   const found = new Map<string, DependencyFacts>();
   for (const entry of entries) {
     if (!/Depends/.test(entry.file.text)) continue;
-    for (const call of entry.module.root.descendantsOfType('call')) {
+    for (const call of nodesOfType(entry.module.file, 'call')) {
       const callee = calleeName(entry.module, call);
       if (callee !== 'Depends' && callee !== 'fastapi.Depends' && callee !== 'fastapi.params.Depends') continue;
       const argument = callArguments(call).positional[0] ?? callArguments(call).keywords.get('dependency');

@@ -8,6 +8,7 @@ import { callArguments, fixtureDecorator, pyModule, sameNode, unparenthesize, ty
 import { suitePythonFiles } from '../suite-modules.js';
 import { nodesInOwnScope } from './helpers.js';
 import type { AppModel, OverrideSet } from './types.js';
+import { nodesOfType } from '../tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -89,7 +90,7 @@ export function overrideKeys(model: AppModel, set: OverrideSet): OverrideKey[] |
   for (const file of suitePythonFiles(model.suite)) {
     const module = pyModule(file);
     if (!module || !file.text.includes(helper.name)) continue;
-    for (const use of module.root.descendantsOfType('identifier')) {
+    for (const use of nodesOfType(module.file, 'identifier')) {
       if (use.text !== helper.name) continue;
       const parent = use.parent;
       if (!parent) continue;

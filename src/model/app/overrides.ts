@@ -8,6 +8,7 @@ import {
 } from '../python.js';
 import { enclosingFunctionOf, nodesInOwnScope } from './helpers.js';
 import type { OverrideReset, OverrideSet, ResetKind } from './types.js';
+import { nodesOfType } from '../tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -26,7 +27,7 @@ export function readOverrides(module: PyModule): { sets: OverrideSet[]; resets: 
   let opaque = false;
   // Only attributes named `dependency_overrides` matter, and their name is written in the file.
   if (!file.text.includes('dependency_overrides')) return { sets, resets, opaque };
-  for (const attribute of module.root.descendantsOfType('attribute')) {
+  for (const attribute of nodesOfType(module.file, 'attribute')) {
     if (attribute.childForFieldName('attribute')?.text !== 'dependency_overrides') continue;
     const appNode = attribute.childForFieldName('object')!;
     const parent = attribute.parent;
