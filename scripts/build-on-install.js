@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `postinstall`: compile the TypeScript sources after `npm ci`/`npm install` in a checkout.
+// `postinstall`: compile the TypeScript sources after `npm ci`/`npm install` in a checkout, and bundle them.
 //
 // Why not `prepare`: pre-commit (3.x, `language: node`) installs a hook by running `npm pack` in its
 // clone and reading the tarball's name from npm's stdout, and npm prints a `> smoke-lint prepare`
@@ -28,4 +28,7 @@ try {
   process.exit(existsSync(path.join(root, 'dist', 'src', 'cli.js')) ? 0 : 1);
 }
 const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+// Then the bundle the launcher starts from (scripts/bundle.js); without it the CLI runs from dist/src/, slower to start.
+const bundle = spawnSync(process.execPath, [path.join(root, 'scripts', 'bundle.js')], { cwd: root, stdio: 'inherit' });
+process.exit(bundle.status ?? 1);

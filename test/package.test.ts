@@ -14,6 +14,10 @@ test('the package ships the CLI and rules, no dev tools, no source maps, and pac
   const files = pack!.files.map((file) => file.path);
   assert.ok(files.includes('bin/smoke-lint.js'));
   assert.ok(files.includes('dist/src/cli.js'));
+  // The bundle the launcher starts from (built by `npm test` before this runs), without its build record.
+  assert.ok(files.includes('dist/bundle/cli.js'), 'the bundle is not shipped (run scripts/bundle.js)');
+  assert.ok(files.some((file) => /^dist\/bundle\/chunk-\w+\.js$/.test(file)));
+  assert.ok(!files.includes('dist/bundle/meta.json'));
   assert.ok(files.some((file) => file.startsWith('dist/rules/SL101')));
   assert.ok(files.includes('scripts/build-on-install.js'), 'postinstall needs its script in the tarball');
   assert.deepEqual(files.filter((file) => file.endsWith('.map')), []);

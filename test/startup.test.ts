@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,7 +38,7 @@ function probeDir(): string {
 }
 
 /** Runs the CLI in `cwd` with `args`; the modules it loaded, as paths relative to the repository (or `node_modules/<package>/...`). */
-function loadedModules(cwd: string, args: string[]): { status: number | null; stdout: string; modules: string[] } {
+function loadedModules(cwd: string, args: string[]): { status: number | null; stdout: string; loaded: string[]; modules: string[] } {
   const probe = probeDir();
   const log = path.join(probe, 'loaded.txt');
   writeFileSync(log, '');
@@ -53,8 +53,13 @@ function loadedModules(cwd: string, args: string[]): { status: number | null; st
     .split('\n')
     .filter(Boolean)
     .map((url) => url.replace(/^.*\/node_modules\//, 'node_modules/').replace(root, ''));
-  return { status: result.status, stdout: result.stdout, modules: [...new Set(modules)] };
+  // A chunk of the bundle stands for the compiled modules and packages it holds (scripts/bundle.js).
+  const chunks = existsSync(BUNDLE_META) ? (JSON.parse(readFileSync(BUNDLE_META, 'utf8')) as Record<string, string[]>) : {};
+  const held = modules.flatMap((module) => (module.startsWith('dist/bundle/') ? (chunks[module.slice('dist/bundle/'.length)] ?? []) : []));
+  return { status: result.status, stdout: result.stdout, loaded: [...new Set(modules)], modules: [...new Set([...modules, ...held])] };
 }
+
+const BUNDLE_META = path.join(repoRoot, 'dist', 'bundle', 'meta.json');
 
 function copyFixture(relative: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-startup-project-'));
@@ -95,4 +100,16 @@ test('a whole suite with --format json loads the rules, the json format and yaml
     assert.ok(run.modules.some((module) => pattern.test(module)), `the suite run did not load ${what}`);
   }
   assert.ok(run.modules.some((module) => module.startsWith('node_modules/tree-sitter/')), 'the suite run did not load tree-sitter');
+});
+
+test('the CLI runs from the bundle when it is at least as new as the compiled sources, else from dist/src', () => {
+  const project = copyFixture('fixtures/clean/project');
+  const run = loadedModules(project, ['.']);
+  assert.equal(run.status, 0);
+  const bundle = statSync(path.join(repoRoot, 'dist', 'bundle', 'cli.js'), { throwIfNoEntry: false });
+  const fresh = bundle !== undefined && bundle.mtimeMs >= statSync(path.join(repoRoot, 'dist', 'src', 'cli.js')).mtimeMs;
+  // From the bundle no compiled module loads one by one; from dist/src no chunk does.
+  const own = run.loaded.filter((module) => module.startsWith('dist/'));
+  assert.ok(own.length > 0);
+  assert.deepEqual(own.filter((module) => !module.startsWith(fresh ? 'dist/bundle/' : 'dist/src/') && !(fresh ? false : module.startsWith('dist/rules/'))), []);
 });

@@ -1,5 +1,5 @@
 // What every reporter needs: paths as the user sees them, and counts. Reporters only format.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, RuleDefinition, Severity } from '../rule.js';
 import type { ChalkInstance } from 'chalk';
@@ -35,9 +35,13 @@ export function plural(count: number, word: string): string {
 let version: string | null = null;
 let homepage: string | null = null;
 
+/** The package's own package.json: the nearest one above this module (compiled in dist/src/report/, or bundled in dist/bundle/). */
 function packageJson(): { version: string; homepage: string } {
-  const raw = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
-  return JSON.parse(raw) as { version: string; homepage: string };
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const file = new URL('package.json', dir);
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { version: string; homepage: string };
+    if (dir.pathname === '/') throw new Error('smoke-lint: its package.json is missing');
+  }
 }
 
 export function toolVersion(): string {

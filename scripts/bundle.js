@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `node scripts/bundle.js` (after `tsc`): bundle the compiled CLI (dist/src/cli.js and all it imports,
+// the JavaScript packages included) into dist/bundle/ with esbuild, for start-up time. Loading ~120
+// modules one by one through node's ES module loader cost more than the work of a pre-commit run on a
+// staged file; one file (plus chunks for what loads lazily) costs a fraction of that.
+//
+// - Every lazy `import()` stays lazy: it becomes a chunk of its own (code splitting).
+// - The rules: rules/modules.js lists its folder at run time, which a bundle has no folder for, so the
+//   bundle gets a module in its place that lists the same files (read here, at build time) and imports
+//   them from one chunk, loaded when the first suite is found.
+// - tree-sitter, its grammars and yaml are loaded with `createRequire` (native addons; yaml lazily) and
+//   stay in node_modules.
+// - dist/bundle/meta.json records which compiled modules each chunk holds (test/startup.test.ts reads it
+//   to tell what a run loaded).
+//
+// bin/smoke-lint.js loads the bundle when it is at least as new as dist/src/cli.js, else the compiled
+// modules: a `tsc` run alone (without this script) never leaves the CLI on a stale bundle.
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const dist = path.join(root, 'dist');
+const outdir = path.join(dist, 'bundle');
+const rulesDir = path.join(dist, 'rules');
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  console.error('smoke-lint: esbuild is not installed, so dist/bundle/ was not built (run `npm ci` with dev dependencies); the CLI runs from dist/src/');
+  process.exit(1);
+}
+
+/** rules/modules.js as the bundle needs it: the rule files of dist/rules/, imported from one chunk. */
+const staticRules = {
+  name: 'static-rule-list',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]dist[\\/]rules[\\/]modules\.js$/ }, () => {
+      const names = readdirSync(rulesDir).filter((name) => /^SL\d{3}-[a-z0-9-]+\.js$/.test(name)).sort();
+      return {
+        resolveDir: rulesDir,
+        loader: 'js',
+        contents: [
+          `const NAMES = ${JSON.stringify(names)};`,
+          'export function ruleFileNames() { return [...NAMES]; }',
+          "export async function loadRuleModules() { return (await import('smoke-lint:all-rules')).default; }",
+        ].join('\n'),
+      };
+    });
+    build.onResolve({ filter: /^smoke-lint:all-rules$/ }, () => ({ path: 'all-rules', namespace: 'smoke-lint' }));
+    build.onLoad({ filter: /^all-rules$/, namespace: 'smoke-lint' }, () => {
+      const names = readdirSync(rulesDir).filter((name) => /^SL\d{3}-[a-z0-9-]+\.js$/.test(name)).sort();
+      return {
+        resolveDir: rulesDir,
+        loader: 'js',
+        contents: [
+          ...names.map((name, index) => `import * as rule${index} from ${JSON.stringify(`./${name}`)};`),
+          `export default [${names.map((name, index) => `[${JSON.stringify(name)}, rule${index}]`).join(', ')}];`,
+        ].join('\n'),
+      };
+    });
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await esbuild.build({
+  entryPoints: { cli: path.join(dist, 'src', 'cli.js') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['tree-sitter', 'tree-sitter-python', 'tree-sitter-bash', 'yaml'],
+  // CommonJS packages in an ES module bundle call `require` for node's own modules.
+  banner: { js: "import { createRequire as __smokeLintRequire } from 'node:module'; const require = __smokeLintRequire(import.meta.url);" },
+  chunkNames: 'chunk-[hash]',
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [staticRules],
+});
+const chunks = {};
+for (const [output, meta] of Object.entries(result.metafile.outputs)) {
+  // Compiled modules as dist/..., packages as node_modules/<package>/... (node_modules may be a link).
+  chunks[path.basename(output)] = Object.keys(meta.inputs).map((input) => path.relative(root, path.resolve(input)).split(path.sep).join('/').replace(/^.*\/node_modules\//, 'node_modules/'));
+}
+writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(chunks, null, 1) + '\n');
