@@ -25,7 +25,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a pytest run of the integration suite whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration. Runners read: shell scripts; Makefile targets (each recipe line, with the variables the Makefile `export`s); GitHub Actions steps (`run:`, with `env:` at workflow, job and step level and variables an earlier step writes to `$GITHUB_ENV`, in the step\'s `working-directory`), and the project scripts a step calls (`poetry run ./scripts/test`, `bash scripts/ci.sh`: the script\'s pytest run, reported in the script, with the step\'s `env:` and directory).',
+      'Reports a pytest run of the integration suite whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration. Runners read: shell scripts; Makefile targets (each recipe line, with the variables the Makefile `export`s); GitHub Actions steps (`run:`, with `env:` at workflow, job and step level and variables an earlier step writes to `$GITHUB_ENV`, in the step\'s `working-directory`), and the project scripts a step calls (`poetry run ./scripts/test`, `bash scripts/ci.sh`: the script\'s pytest run, reported in the script, with the step\'s `env:` and directory); tox environments (`tox.ini` in the project root or a folder down to the suite: `[testenv]` and `[testenv:NAME]` `commands_pre`/`commands`/`commands_post`, each command with the variables `setenv` sets and `passenv` lets through, in `changedir`).',
     whyItMatters:
       'Every test module of the suite skips unless the variable equals the gate value. A runner that forgets it starts the database, collects the suite, skips every test and exits 0: CI goes green with nothing tested.',
     example: '#!/usr/bin/env bash\nset -euo pipefail\n./backend/tests/integration/scripts/test-db.sh start\npytest backend/tests/integration -v',
@@ -33,7 +33,7 @@ export default defineRule({
     exceptions:
       'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in pytest.ini/pyproject.toml, handed to the script by every caller known to run it (a CI step\'s `env:`, a Makefile `export`, a calling script\'s `export` or `X=... bash script.sh`), or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`), or set to any value when the variable carries a URL (`IT_DATABASE_URL`); silent when a value comes from a `${{ ... }}` expression; silent when no module of the suite (test modules, conftests, fixture modules) reads a gate variable, since nothing then skips; also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a runner that starts no database (no DB script, no `docker compose up`, no postgres job service), where the suite skips by design; and on pytest run inside a container (`docker compose run app pytest`), whose environment comes from the compose service or image.',
     fixSafety:
-      'Safe: no fix for a variable that carries a URL (the URL cannot be guessed). Otherwise the fix puts `RUN_INTEGRATION_TESTS=true ` before the command (before `python -m pytest` or `uv run pytest` as well), or corrects the value of an existing assignment; it changes only the environment of that one command.',
+      'Safe: no fix for a variable that carries a URL (the URL cannot be guessed), nor in tox.ini (tox runs a command without a shell, so the gate belongs in `setenv`). Otherwise the fix puts `RUN_INTEGRATION_TESTS=true ` before the command (before `python -m pytest` or `uv run pytest` as well), or corrects the value of an existing assignment; it changes only the environment of that one command.',
   },
   check({ suite, config, report }) {
     // A suite that never reads a gate variable skips nothing: its runner has nothing to set.
@@ -92,6 +92,8 @@ export default defineRule({
             ? `${label} runs pytest on \`${suite.name}\` without setting \`${variable}=${wanted}\`: every test skips and the run passes with nothing tested`
             : `${label} runs pytest on \`${suite.name}\` with \`${variable}\` exported as \`${value}\`, but the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`;
       }
+      // tox runs a command without a shell: a prefix assignment there would be taken for the program.
+      if (runner.kind === 'tox') fix = null;
       if (urlValued) {
         // The URL the suite needs cannot be guessed: no fix.
         fix = null;
@@ -107,6 +109,8 @@ export default defineRule({
             ? `Set it in the step's \`env:\` (\`${setting.replace('=', ': "')}"\`), or run it as \`${setting} ${run.launcher} ...\`.`
             : runner.kind === 'make'
               ? `Run it as \`${setting} ${run.launcher} ...\` in the recipe, or \`export ${setting}\` in the Makefile.`
+              : runner.kind === 'tox'
+                ? `Set it in the environment's \`setenv\` (\`${setting.replace('=', ' = ')}\`): tox hands its commands only the variables \`setenv\` and \`passenv\` name.`
               : `Run it as \`${setting} ${run.launcher} ...\`, or \`export ${setting}\` before it.`,
         fix,
       });

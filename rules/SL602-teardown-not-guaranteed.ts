@@ -168,15 +168,19 @@ export default defineRule({
         const how =
           runner.kind === 'make'
             ? `make stops at the first failing recipe line, and the recipe line${through} (line ${callLine}) fails when the tests fail`
-            : `a failing step ends the job, and the step${through} (line ${callLine}) fails when the tests fail; this step has no \`if: always()\``;
+            : runner.kind === 'tox'
+              ? `tox stops at the first failing command, and the command${through} (line ${callLine}) fails when the tests fail`
+              : `a failing step ends the job, and the step${through} (line ${callLine}) fails when the tests fail; this step has no \`if: always()\``;
         report({
           file: later.file,
           range,
-          message: `The test database is stopped only when pytest passes: ${how}, so a failed run ${runner.kind === 'make' ? 'leaves the container behind' : 'never stops it'} (${runner.label})`,
+          message: `The test database is stopped only when pytest passes: ${how}, so a failed run ${runner.kind === 'make' || runner.kind === 'tox' ? 'leaves the container behind' : 'never stops it'} (${runner.label})`,
           hint:
             runner.kind === 'make'
               ? 'Stop it on the pytest line (`pytest ...; status=$$?; docker compose down; exit $$status`), or run a script that stops it from `trap cleanup EXIT`.'
-              : 'Add `if: always()` to the step that stops the database.',
+              : runner.kind === 'tox'
+                ? 'Move the stop to `commands_post`, which tox runs whether the tests pass or not.'
+                : 'Add `if: always()` to the step that stops the database.',
           related: [{ file: pytestShell.file, range: pytestRange, message: 'the pytest run whose failure skips the stop' }],
         });
         break;

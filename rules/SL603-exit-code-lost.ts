@@ -41,7 +41,7 @@ function deadCaptureFix(script: ShellScript, pytest: ShellCommand, capture: Node
 }
 
 function describe(verdict: Exclude<StatusVerdict, { kind: 'ok' }>, label: string, kind: RunnerKind): { message: string; hint: string } {
-  const shell = kind === 'script' ? label : kind === 'make' ? `the recipe line of ${label}` : `the step of ${label}`;
+  const shell = kind === 'script' ? label : kind === 'make' ? `the recipe line of ${label}` : kind === 'tox' ? `the command of ${label}` : `the step of ${label}`;
   switch (verdict.kind) {
     case 'dead-capture':
       return {
@@ -103,8 +103,8 @@ export default defineRule({
           report({
             file: shell.file,
             range,
-            message: `${runner.label} runs pytest on \`${suite.name}\` under ${shell.ignoresHow}: ${runner.kind === 'make' ? '`make`' : 'the workflow'} passes when the tests fail`,
-            hint: runner.kind === 'make' ? 'Remove the `-` prefix; to stop the database after a failure, do it on the same line (`pytest ...; status=$$?; docker compose down; exit $$status`).' : 'Remove `continue-on-error`; stop the database in a later step with `if: always()`.',
+            message: `${runner.label} runs pytest on \`${suite.name}\` under ${shell.ignoresHow}: ${runner.kind === 'make' ? '`make`' : runner.kind === 'tox' ? '`tox`' : 'the workflow'} passes when the tests fail`,
+            hint: runner.kind === 'make' ? 'Remove the `-` prefix; to stop the database after a failure, do it on the same line (`pytest ...; status=$$?; docker compose down; exit $$status`).' : runner.kind === 'tox' ? 'Remove the `-` prefix; stop the database in `commands_post`, which tox runs whether the tests pass or not.' : 'Remove `continue-on-error`; stop the database in a later step with `if: always()`.',
           });
         }
         continue;

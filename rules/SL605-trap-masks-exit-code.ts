@@ -94,7 +94,7 @@ export default defineRule({
           report({
             file,
             range,
-            message: `\`${snippet(command.statement.text)}\` in ${where} can fail, and under \`set -e\` its status then replaces the ${runner.kind === 'script' ? "script's" : runner.kind === 'make' ? "recipe line's" : "step's"} exit status (pytest's)`,
+            message: `\`${snippet(command.statement.text)}\` in ${where} can fail, and under \`set -e\` its status then replaces the ${runner.kind === 'script' ? "script's" : runner.kind === 'make' ? "recipe line's" : runner.kind === 'tox' ? "command's" : "step's"} exit status (pytest's)`,
             hint: 'Append `|| true` so that the cleanup is best-effort, or `set +e` at the top of the cleanup function.',
             related: [{ file, range: shell.range(trap.node), message: 'the trap that runs it' }],
             fix,

@@ -43,13 +43,13 @@ export default defineRule({
       if (relation !== 'inside' && !runner.startsDatabase) continue;
       const selection = runSelection(suite, config, run, relation);
       if (selection.kind !== 'none') continue;
-      const passes = runner.kind === 'make' ? '`make` passes' : 'the run passes';
-      const where = runner.kind === 'script' ? 'on the runner\'s command line' : runner.kind === 'make' ? 'in the recipe' : 'in the step';
+      const passes = runner.kind === 'make' ? '`make` passes' : runner.kind === 'tox' ? '`tox` passes' : 'the run passes';
+      const where = runner.kind === 'script' ? 'on the runner\'s command line' : runner.kind === 'make' ? 'in the recipe' : runner.kind === 'tox' ? 'in the command' : 'in the step';
       report({
         file: shell.file,
         range: shell.range(run.command.node),
         message: `${runner.label} runs pytest on \`${suite.name}\`, but ${describe(selection.why, selection.count)}: ${passes} with no integration test run`,
-        hint: selection.why.by === 'mark' && selection.why.source !== 'command' ? `Select the suite explicitly ${where} (\`-m integration\`, or \`-m ""\` to clear the filter).` : `Make the ${runner.kind === 'script' ? 'runner' : runner.kind === 'make' ? 'recipe' : 'step'} select the suite's tests.`,
+        hint: selection.why.by === 'mark' && selection.why.source !== 'command' ? `Select the suite explicitly ${where} (\`-m integration\`, or \`-m ""\` to clear the filter).` : `Make the ${runner.kind === 'script' ? 'runner' : runner.kind === 'make' ? 'recipe' : runner.kind === 'tox' ? 'command' : 'step'} select the suite's tests.`,
       });
     }
     for (const { script, run, suiteTie } of runsOutsideSuite(suite)) {

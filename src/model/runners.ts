@@ -2,11 +2,12 @@
 //
 // A runner is a sequence of shells run in order: a script is one shell; a Makefile target is one shell
 // per recipe line (the whole recipe under `.ONESHELL`), its prerequisites' lines first; a workflow job
-// is one shell per `run:` step. A failing shell ends the runner, except that a shell may ignore its own
-// failure (make's `-` prefix, a step's `continue-on-error`), and a CI step may run after a failure
-// (`if: always()`). Each shell maps the nodes of its text back to the file that defines it, so that the
-// runner rules (SL601-SL603, SL605, SL606) report in the script, the Makefile or the workflow without
-// knowing which. The readers (src/readers/makefile.ts, workflow-runners.ts) build the shells.
+// is one shell per `run:` step; a tox environment one shell per command. A failing shell ends the
+// runner, except that a shell may ignore its own failure (make's and tox's `-` prefix, a step's
+// `continue-on-error`), and a shell may run after a failure (a CI step's `if: always()`, tox's
+// `commands_post`). Each shell maps the nodes of its text back to the file that defines it, so that the
+// runner rules (SL601-SL603, SL605, SL606) report in the script, the Makefile, tox.ini or the workflow
+// without knowing which. The readers (src/readers/makefile.ts, workflow-runners.ts, tox.ts) build the shells.
 import type Parser from 'tree-sitter';
 import type { Range } from '../rule.js';
 import { nodeRange, type SourceFile } from '../source.js';
@@ -16,11 +17,12 @@ import { failureEndsScript, statusVerdict, topStatement, statementsAfter } from 
 import type { Suite } from './suite.js';
 import { makeRunners } from './make-runs.js';
 import { workflowRunners } from '../readers/workflow-runners.js';
+import { toxRunners } from './tox-runs.js';
 import { calledRuns } from './called-runs.js';
 
 type Node = Parser.SyntaxNode;
 
-export type RunnerKind = 'script' | 'make' | 'ci';
+export type RunnerKind = 'script' | 'make' | 'ci' | 'tox';
 
 /** One shell a runner runs: the script itself, a recipe line, a step's `run:`. */
 export interface RunnerShell {
@@ -144,7 +146,7 @@ export function suiteRunners(suite: Suite): SuiteRunners {
     }
     add(runner, runner.shells[0]!, run, relation);
   }
-  for (const found of [...makeRunners(suite), ...workflowRunners(suite)]) {
+  for (const found of [...makeRunners(suite), ...toxRunners(suite), ...workflowRunners(suite)]) {
     runners.push(found.runner);
     for (const { shell, run, relation } of found.runs) add(found.runner, shell, run, relation);
   }

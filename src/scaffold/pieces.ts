@@ -91,8 +91,8 @@ function readText(file: string): string | null {
   }
 }
 
-/** Task files no reader reads yet (just, Taskfile, nox, tox): a runner may hide there, which cannot be told. */
-const UNREAD_TASK_FILES = ['justfile', 'Justfile', '.justfile', 'noxfile.py', 'tox.ini', 'Taskfile.yml', 'Taskfile.yaml'];
+/** Task files no reader reads yet (just, Taskfile, nox): a runner may hide there, which cannot be told. */
+const UNREAD_TASK_FILES = ['justfile', 'Justfile', '.justfile', 'noxfile.py', 'Taskfile.yml', 'Taskfile.yaml'];
 
 /**
  * Might a task file no reader reads run the suite? One at the project root that names pytest and the

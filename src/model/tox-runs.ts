@@ -1,0 +1,106 @@
+// tox environments as runners: the tox.ini files in the project root and in each folder down to the suite,
+// read by src/readers/tox.ts. An environment runs its `commands_pre`, `commands` and `commands_post` in
+// order, each command a shell; a failing command ends the environment, except that a `-` command ignores
+// its own status, `ignore_errors = true` lets the later commands run, and `commands_post` always run.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { offsetRange } from '../source.js';
+import { readTox, type ToxCommand, type ToxConfig, type ToxEnv } from '../readers/tox.js';
+import type { Project, Suite } from './suite.js';
+import { shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
+
+const configs = new WeakMap<Project, Map<string, ToxConfig | null>>();
+
+/** The tox.ini in a folder (absolute), read once per project; null when none. */
+function toxIn(project: Project, dir: string): ToxConfig | null {
+  let byDir = configs.get(project);
+  if (!byDir) configs.set(project, (byDir = new Map()));
+  if (byDir.has(dir)) return byDir.get(dir)!;
+  const file = path.join(dir, 'tox.ini');
+  const source = existsSync(file) ? project.load({ path: file, language: 'shell' }) : null;
+  const config = source && !source.unreadable ? readTox(source, [project.config.gateVariable]) : null;
+  byDir.set(dir, config);
+  return config;
+}
+
+/** The tox.ini files of the folders from the project root down to the suite's folder. */
+function suiteToxConfigs(suite: Suite): ToxConfig[] {
+  const result: ToxConfig[] = [];
+  const relative = path.relative(suite.project.root, suite.dir).split(path.sep).filter(Boolean);
+  for (let length = 0; length <= relative.length; length++) {
+    const config = toxIn(suite.project, path.join(suite.project.root, ...relative.slice(0, length)));
+    if (config) result.push(config);
+  }
+  return result;
+}
+
+const shells = new WeakMap<ToxCommand, Map<string, RunnerShell>>();
+
+/** A command as a runner shell: positions mapped back into tox.ini. */
+function commandShell(config: ToxConfig, command: ToxCommand, role: { always: boolean; ignoresErrors: boolean; how: string | null }): RunnerShell {
+  const key = `${role.always}/${role.ignoresErrors}`;
+  let byRole = shells.get(command);
+  if (!byRole) shells.set(command, (byRole = new Map()));
+  let shell = byRole.get(key);
+  if (!shell) {
+    const file = config.file;
+    shell = {
+      script: command.script,
+      file,
+      range: (node) => {
+        const start = command.toTox(node.startIndex);
+        return offsetRange(file, start, Math.max(start, command.toTox(node.endIndex)));
+      },
+      offsets: (node) => {
+        const start = command.toTox(node.startIndex);
+        const end = start + (node.endIndex - node.startIndex);
+        return file.text.slice(start, end) === node.text ? [start, end] : null;
+      },
+      ignoresErrors: role.ignoresErrors,
+      ignoresHow: role.how,
+      always: role.always,
+    };
+    byRole.set(key, shell);
+  }
+  return shell;
+}
+
+/** The shells an environment runs, in order. */
+function envShells(config: ToxConfig, env: ToxEnv): RunnerShell[] {
+  const dash = 'the `-` prefix of the command, which tells tox to ignore its status';
+  const plain = (command: ToxCommand, always: boolean) =>
+    commandShell(config, command, { always, ignoresErrors: command.ignoreErrors, how: command.ignoreErrors ? dash : null });
+  return [
+    ...env.pre.map((command) => plain(command, false)),
+    // Under `ignore_errors = true` a command after a failing one still runs (the environment still fails).
+    ...env.commands.map((command, index) => plain(command, env.ignoreErrors && index > 0)),
+    ...env.post.map((command) => plain(command, true)),
+  ];
+}
+
+const cache = new WeakMap<Suite, FoundRunner[]>();
+
+/** Each tox environment whose commands run pytest on the suite (themselves or through a project script they call). */
+export function toxRunners(suite: Suite): FoundRunner[] {
+  const cached = cache.get(suite);
+  if (cached) return cached;
+  const result: FoundRunner[] = [];
+  for (const config of suiteToxConfigs(suite)) {
+    for (const env of config.envs) {
+      const list = envShells(config, env);
+      const runs = list.flatMap((shell) => shellRuns(suite, shell));
+      if (runs.length === 0) continue;
+      const where = `\`${suite.project.relative(config.file.path)}\``;
+      const runner = {
+        kind: 'tox' as const,
+        file: config.file,
+        label: env.name === null ? `${where} \`[testenv]\`` : `${where} env \`${env.name}\``,
+        shells: list,
+        startsDatabase: list.some((shell) => shellStartsDatabase(shell.script)),
+      };
+      result.push({ runner, runs });
+    }
+  }
+  cache.set(suite, result);
+  return result;
+}

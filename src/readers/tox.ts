@@ -1,0 +1,312 @@
+// Reads a tox.ini into environments whose commands are shells for the shell model, as makefile.ts does
+// for recipe lines.
+//
+// tox runs an environment's `commands_pre`, `commands` and `commands_post` one line at a time (a line
+// ending in `\` continues on the next), in `changedir` (default: the tox.ini's folder), with an environment
+// of its own: the variables `setenv` sets and those `passenv` lets through from the caller, nothing else.
+// A failing command stops the rest of `commands_pre` and `commands`; `commands_post` run whatever happened
+// (tox's teardown); a `-` prefix ignores a command's status; `ignore_errors = true` runs the rest of
+// `commands` after a failure but still fails the environment. A `[testenv:NAME]` section takes each
+// setting it does not set from `[testenv]`.
+//
+// tox does not hand a command to a shell (it splits it into words and runs the program), so reading it
+// as one reads at most what tox runs. Each command becomes a shell text laid out on its rows of tox.ini,
+// columns kept, so positions map back; row 0 carries a prelude (`cd` to the directory, an `export` per
+// variable), which a command never occupies. Substitutions become text: `{toxinidir}` the folder,
+// `{envpython}` `python`, `{env:X}` `${X}` (`{env:X:d}` `${X:-d}`), `{envname}` the environment's name;
+// `{posargs}` and anything else an unknown variable, so that pytest's targets there are unknown.
+import path from 'node:path';
+import { fromText, type SourceFile } from '../source.js';
+import { shellScript, type ShellScript } from '../model/shell.js';
+
+export interface ToxCommand {
+  script: ShellScript;
+  /** `-` prefix: tox ignores the command's status. */
+  ignoreErrors: boolean;
+  /** Maps an offset of the shell text back to tox.ini (the start of a substitution for text it produced). */
+  toTox(offset: number): number;
+}
+
+export interface ToxEnv {
+  /** `integration` for `[testenv:integration]`; null for `[testenv]` itself. */
+  name: string | null;
+  pre: ToxCommand[];
+  commands: ToxCommand[];
+  post: ToxCommand[];
+  /** `ignore_errors = true`: the commands after a failing one still run. */
+  ignoreErrors: boolean;
+}
+
+export interface ToxConfig {
+  file: SourceFile;
+  /** The `[testenv:NAME]` environments, and `[testenv]` when some environment tox runs has no section of its own (see readTox). */
+  envs: ToxEnv[];
+}
+
+const UNKNOWN = '${__tox_unknown}';
+
+interface IniValue {
+  /** The value's rows: the text after `key =` on the key's row (when any), then each continuation row. */
+  rows: Array<{ row: number; column: number; text: string }>;
+}
+
+type Section = Map<string, IniValue>;
+
+/** The sections of an ini text: keys with their (possibly multi-line) values, each row with its place. */
+function parseIni(text: string): Map<string, Section> {
+  const sections = new Map<string, Section>();
+  const rows = text.split('\n');
+  let section: Section | null = null;
+  let current: IniValue | null = null;
+  for (let row = 0; row < rows.length; row++) {
+    const line = rows[row]!.replace(/\r$/, '');
+    if (/^\s*[#;]/.test(line) || line.trim() === '') {
+      // A blank or comment row does not end a multi-line value (its next indented row continues it).
+      continue;
+    }
+    const header = /^\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      section = new Map();
+      sections.set(header[1]!.trim(), section);
+      current = null;
+      continue;
+    }
+    if (/^[ \t]/.test(line) && current) {
+      const column = line.length - line.trimStart().length;
+      current.rows.push({ row, column, text: line.trimStart() });
+      continue;
+    }
+    const entry = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(line);
+    if (!entry || !section) {
+      current = null;
+      continue;
+    }
+    current = { rows: [] };
+    section.set(entry[1]!.trim().toLowerCase(), current);
+    const value = entry[2]!;
+    if (value.trim() !== '') current.rows.push({ row, column: line.length - value.length, text: value.replace(/\s+$/, '') });
+  }
+  return sections;
+}
+
+/** One shell of the config: its text (prelude, then its rows) and where each piece came from. */
+interface Built {
+  text: string;
+  anchors: Array<[number, number, boolean]>;
+  ignoreErrors: boolean;
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The text a substitution `{...}` stands for. */
+function substitution(inner: string, dir: string, env: string | null): string {
+  if (inner === 'toxinidir' || inner === 'tox_root') return dir;
+  if (inner === 'envpython' || inner === 'env_python') return 'python';
+  if (inner === 'envname' || inner === 'env_name') return env ?? UNKNOWN;
+  if (inner === '/') return '/';
+  if (inner === ':') return ':';
+  const read = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::(.*))?$/s.exec(inner);
+  if (read) return read[2] === undefined ? `\${${read[1]}}` : `\${${read[1]}:-${read[2]}}`;
+  return UNKNOWN; // {posargs}, {envdir}, {[section]key}...
+}
+
+/** A row's text with its substitutions made, and the pieces' origins (offsets into the row). */
+function expand(text: string, dir: string, env: string | null): { text: string; pieces: Array<{ at: number; from: number; literal: boolean }> } {
+  let out = '';
+  const pieces: Array<{ at: number; from: number; literal: boolean }> = [];
+  let literal = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '\\' && (text[i + 1] === '{' || text[i + 1] === '}')) {
+      pieces.push({ at: out.length, from: i, literal: false });
+      out += text[i + 1];
+      literal = false;
+      i++;
+      continue;
+    }
+    if (char === '{') {
+      let level = 0;
+      let close = -1;
+      for (let j = i; j < text.length; j++) {
+        if (text[j] === '{') level++;
+        else if (text[j] === '}' && --level === 0) {
+          close = j;
+          break;
+        }
+      }
+      if (close > i) {
+        pieces.push({ at: out.length, from: i, literal: false });
+        out += substitution(text.slice(i + 1, close), dir, env);
+        literal = false;
+        i = close;
+        continue;
+      }
+    }
+    if (!literal) {
+      pieces.push({ at: out.length, from: i, literal: true });
+      literal = true;
+    }
+    out += char;
+  }
+  return { text: out, pieces };
+}
+
+export interface ToxSetup {
+  /** The directory commands run in, absolute; null when unknown. */
+  cwd: string | null;
+  /** Variables the environment has, in order; null values are unknown (passed from the caller, or not readable). */
+  env: Array<[string, string | null]>;
+}
+
+function prelude(setup: ToxSetup): string {
+  const parts = [setup.cwd === null ? `cd "${UNKNOWN}"` : `cd ${shellQuote(setup.cwd)}`];
+  for (const [name, value] of setup.env) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+    parts.push(value === null || value.includes('${') ? `export ${name}="${UNKNOWN}"` : `export ${name}=${shellQuote(value)}`);
+  }
+  return parts.join('; ');
+}
+
+/** The commands of a value, each (with its `\` continuation rows) one shell. */
+function commandsOf(file: SourceFile, value: IniValue | undefined, setup: ToxSetup, dir: string, env: string | null, cache: Map<string, ToxCommand | null>): ToxCommand[] {
+  if (!value) return [];
+  const groups: Array<IniValue['rows']> = [];
+  let open = false;
+  for (const row of value.rows) {
+    if (open) groups[groups.length - 1]!.push(row);
+    else groups.push([row]);
+    open = row.text.endsWith('\\');
+  }
+  const head = prelude(setup);
+  const result: ToxCommand[] = [];
+  for (const group of groups) {
+    if (group[0]!.row === 0) continue;
+    // An environment that inherits a command with the same prelude runs the same shell: one script for both.
+    const built = buildText(file, group, head, dir, env);
+    if (!cache.has(built.text)) cache.set(built.text, finish(file, group, built));
+    const command = cache.get(built.text);
+    if (command) result.push(command);
+  }
+  return result;
+}
+
+function buildText(file: SourceFile, group: IniValue['rows'], head: string, dir: string, env: string | null): Built {
+  const built: Built = { text: head, anchors: [], ignoreErrors: false };
+  let previousRow = 0;
+  let ignoreErrors = false;
+  group.forEach((row, index) => {
+    built.text += '\n'.repeat(row.row - previousRow);
+    previousRow = row.row;
+    let body = row.text;
+    let column = row.column;
+    if (index === 0) {
+      // tox's `-` prefix: the command's status is ignored.
+      const prefix = /^-\s*/.exec(body);
+      if (prefix) {
+        ignoreErrors = true;
+        column += prefix[0].length;
+        body = body.slice(prefix[0].length);
+      }
+    }
+    built.text += ' '.repeat(column);
+    const expanded = expand(body, dir, env);
+    const rowStart = file.lineStarts[row.row] ?? 0;
+    for (const piece of expanded.pieces) built.anchors.push([built.text.length + piece.at, rowStart + column + piece.from, piece.literal]);
+    built.text += expanded.text;
+  });
+  built.ignoreErrors = ignoreErrors;
+  return built;
+}
+
+function finish(file: SourceFile, group: IniValue['rows'], built: Built): ToxCommand | null {
+  const script = shellScript(fromText(file.path, 'shell', built.text));
+  if (!script) return null;
+  const anchors = built.anchors;
+  return {
+    script,
+    ignoreErrors: built.ignoreErrors,
+    toTox: (offset) => {
+      let best: [number, number, boolean] | null = null;
+      for (const anchor of anchors) if (anchor[0] <= offset) best = anchor;
+      if (!best) return file.lineStarts[group[0]!.row] ?? 0;
+      return best[2] ? best[1] + (offset - best[0]) : best[1];
+    },
+  };
+}
+
+/** The rows of a value as one string per entry (for `setenv`, `passenv`, `envlist`). */
+function entries(value: IniValue | undefined): string[] {
+  return (value?.rows ?? []).flatMap((row) => row.text.split(/[,\n]/)).map((text) => text.trim()).filter(Boolean);
+}
+
+/** Does a `passenv` pattern (`*`, `RUN_*`, a name) let `name` through? */
+function passes(pattern: string, name: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return regex.test(name);
+}
+
+/** The environment names tox runs by default: `envlist`/`env_list` of `[tox]`, factors (`py{311,312}`) expanded. */
+function envList(sections: Map<string, Section>): string[] | null {
+  const value = sections.get('tox')?.get('envlist') ?? sections.get('tox')?.get('env_list');
+  if (!value) return null;
+  const names: string[] = [];
+  for (const entry of value.rows.flatMap((row) => row.text.split(/,(?![^{]*\})/)).map((text) => text.trim()).filter(Boolean)) {
+    const factor = /^(.*)\{([^}]*)\}(.*)$/.exec(entry);
+    if (factor) for (const part of factor[2]!.split(',')) names.push(`${factor[1]}${part.trim()}${factor[3]}`);
+    else names.push(entry);
+  }
+  return names;
+}
+
+/**
+ * Reads a tox.ini; null when it has no test environment. `watched`: variable names whose presence matters
+ * to the caller (the gate): a `passenv` pattern that lets one through makes it unknown rather than unset.
+ * `[testenv]` counts as an environment of its own when tox runs one that has no section (an `envlist`
+ * entry like `py312`, or no `envlist`, where tox runs its default environment); otherwise it is only the
+ * template the named sections inherit from.
+ */
+export function readTox(file: SourceFile, watched: string[]): ToxConfig | null {
+  const sections = parseIni(file.text);
+  const base = sections.get('testenv');
+  const named = [...sections.keys()].filter((key) => key.startsWith('testenv:'));
+  if (!base && named.length === 0) return null;
+  const dir = path.dirname(file.path);
+  const cache = new Map<string, ToxCommand | null>();
+  const list = envList(sections);
+  const baseRuns = base !== undefined && (list === null || list.some((name) => !sections.has(`testenv:${name}`)));
+  const envs: ToxEnv[] = [];
+  for (const key of [...(baseRuns ? ['testenv'] : []), ...named]) {
+    const own = sections.get(key)!;
+    const name = key === 'testenv' ? null : key.slice('testenv:'.length).trim();
+    const setting = (option: string): IniValue | undefined => own.get(option) ?? (key === 'testenv' ? undefined : base?.get(option));
+    const changedir = setting('changedir') ?? setting('change_dir');
+    const changed = changedir ? expand(changedir.rows.map((row) => row.text).join(''), dir, name).text : null;
+    const cwd = changed === null ? dir : changed.includes('${') ? null : path.resolve(dir, changed);
+    const env: Array<[string, string | null]> = [];
+    for (const pattern of [...entries(setting('passenv')), ...entries(setting('pass_env'))]) {
+      for (const variable of watched) if (passes(pattern, variable)) env.push([variable, null]);
+    }
+    for (const entry of [...entries(setting('setenv')), ...entries(setting('set_env'))]) {
+      if (entry.startsWith('file|')) {
+        for (const variable of watched) env.push([variable, null]); // a dotenv file: what it sets is not read here
+        continue;
+      }
+      const eq = entry.indexOf('=');
+      if (eq <= 0) continue;
+      const value = expand(entry.slice(eq + 1).trim(), dir, name).text;
+      env.push([entry.slice(0, eq).trim(), value.includes(UNKNOWN) ? null : value]);
+    }
+    const setup: ToxSetup = { cwd, env };
+    const ignoreErrors = /^(true|1|yes)$/i.test(setting('ignore_errors')?.rows[0]?.text.trim() ?? '');
+    envs.push({
+      name,
+      pre: commandsOf(file, setting('commands_pre'), setup, dir, name, cache),
+      commands: commandsOf(file, setting('commands'), setup, dir, name, cache),
+      post: commandsOf(file, setting('commands_post'), setup, dir, name, cache),
+      ignoreErrors,
+    });
+  }
+  return { file, envs };
+}
