@@ -52,17 +52,43 @@ export class LightTree {
     readonly text: string,
   ) {
     // About one mirrored node per 10 characters of script: sized once, the arrays seldom grow.
-    const capacity = Math.max(1024, Math.ceil(text.length / 10));
-    this.preorder = new Int32Array(capacity);
-    this.typeIds = new Uint16Array(capacity);
-    this.starts = new Int32Array(capacity);
-    this.ends = new Int32Array(capacity);
-    this.fields = new Uint16Array(capacity);
-    this.parents = new Int32Array(capacity);
-    this.firsts = new Int32Array(capacity);
-    this.nexts = new Int32Array(capacity);
-    this.lasts = new Int32Array(capacity);
-    this.deferred = new Uint8Array(capacity);
+    this.preorder = this.typeIds = this.starts = this.ends = this.fields = this.parents = this.firsts = this.nexts = this.lasts = this.deferred = null!;
+    this.allocate(Math.max(MIN_CAPACITY, Math.ceil(text.length / 10)));
+  }
+
+  /**
+   * Gives the slot arrays room for `capacity` nodes, keeping the slots made so far: one buffer holds them
+   * all, since each buffer costs an allocation outside the JavaScript heap (a thousand scripts of a large
+   * tree made ten each).
+   */
+  private allocate(capacity: number): void {
+    const buffer = new ArrayBuffer(capacity * SLOT_BYTES);
+    let offset = 0;
+    const int32 = (old: Int32Array | null): Int32Array<ArrayBuffer> => {
+      const next = new Int32Array(buffer, offset, capacity);
+      offset += capacity * 4;
+      if (old) next.set(old);
+      return next;
+    };
+    const uint16 = (old: Uint16Array | null): Uint16Array<ArrayBuffer> => {
+      const next = new Uint16Array(buffer, offset, capacity);
+      offset += capacity * 2;
+      if (old) next.set(old);
+      return next;
+    };
+    const grown = this.preorder !== null;
+    this.preorder = int32(grown ? this.preorder : null);
+    this.starts = int32(grown ? this.starts : null);
+    this.ends = int32(grown ? this.ends : null);
+    this.parents = int32(grown ? this.parents : null);
+    this.firsts = int32(grown ? this.firsts : null);
+    this.nexts = int32(grown ? this.nexts : null);
+    this.lasts = int32(grown ? this.lasts : null);
+    this.typeIds = uint16(grown ? this.typeIds : null);
+    this.fields = uint16(grown ? this.fields : null);
+    const deferred = new Uint8Array(buffer, offset, capacity);
+    if (grown) deferred.set(this.deferred);
+    this.deferred = deferred;
   }
 
   typeOf(slot: number): string {
@@ -143,28 +169,7 @@ export class LightTree {
   }
 
   private grow(): void {
-    const capacity = this.preorder.length * 2;
-    const int32 = (old: Int32Array): Int32Array<ArrayBuffer> => {
-      const next = new Int32Array(capacity);
-      next.set(old);
-      return next;
-    };
-    this.preorder = int32(this.preorder);
-    this.starts = int32(this.starts);
-    this.ends = int32(this.ends);
-    this.parents = int32(this.parents);
-    this.firsts = int32(this.firsts);
-    this.nexts = int32(this.nexts);
-    this.lasts = int32(this.lasts);
-    const typeIds = new Uint16Array(capacity);
-    typeIds.set(this.typeIds);
-    this.typeIds = typeIds;
-    const fields = new Uint16Array(capacity);
-    fields.set(this.fields);
-    this.fields = fields;
-    const deferred = new Uint8Array(capacity);
-    deferred.set(this.deferred);
-    this.deferred = deferred;
+    this.allocate(this.preorder.length * 2);
   }
 
   /**
@@ -252,6 +257,11 @@ export class LightTree {
     }
   }
 }
+
+/** The fewest slots a mirror starts with (a short script's tree; `grow` doubles them when needed). */
+const MIN_CAPACITY = 128;
+/** Bytes per slot: seven Int32 arrays, two Uint16 arrays and one Uint8 array. */
+const SLOT_BYTES = 7 * 4 + 2 * 2 + 1;
 
 /** Parents whose field names the model reads; other nodes skip the cursor call for their field. */
 const FIELD_PARENTS = new Set(['command', 'variable_assignment', 'function_definition', 'redirected_statement', 'case_statement', 'case_item', 'for_statement', 'select_statement', 'subscript']);
