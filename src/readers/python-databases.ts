@@ -321,12 +321,18 @@ function enclosingFunction(node: Node): number | null {
 
 const cache = new WeakMap<Suite, DbDefinition[]>();
 
+/** Words one of the calls read below must show in the module's text (see isTestcontainers, isPytestPostgresql, isDockerSdkRun). */
+const NAMES_A_DATABASE = /PostgresContainer|PostgreSQLContainer|postgresql_proc|postgresql_noproc|containers/;
+
 /** The databases the suite's Python starts: testcontainers, pytest-postgresql and Docker SDK definitions. */
 export function pythonDatabases(suite: Suite): DbDefinition[] {
   const cached = cache.get(suite);
   if (cached) return cached;
   const result: DbDefinition[] = [];
   for (const file of pythonFiles(suite)) {
+    // Each kind is named in the module's own text (the class or factory, imported or called by name, and
+    // `.containers.run`): a module that names none starts no database, and its calls need not be read.
+    if (!NAMES_A_DATABASE.test(file.text)) continue;
     const module = pyModule(file);
     if (!module) continue;
     const relative = suite.project.relative(file.path);
