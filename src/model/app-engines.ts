@@ -48,12 +48,11 @@ export function suiteAppEngines(suite: Suite): AppEngineUse[] {
   for (const file of suitePythonFiles(suite)) {
     const module = pyModule(file);
     if (!module) continue;
-    let used: Set<string> | null = null;
-    for (const [local, binding] of module.imports) {
-      if (binding.name === undefined || binding.level > 0) continue;
-      if (TEST_MODULE_HEAD.has(binding.module.split('.')[0]!)) continue;
-      used ??= namesUsedOutsideImports(module);
-      if (!used.has(local)) continue;
+    const candidates = [...module.imports].filter(([, binding]) => binding.name !== undefined && binding.level === 0 && !TEST_MODULE_HEAD.has(binding.module.split('.')[0]!));
+    if (candidates.length === 0) continue;
+    const used = namesUsedOutsideImports(module, new Set(candidates.map(([local]) => local)));
+    for (const [local, binding] of candidates) {
+      if (binding.name === undefined || !used.has(local)) continue;
       const target = resolveDotted(suite.project, file, binding.module, 0);
       const targetModule = target ? pyModule(target) : null;
       if (!targetModule || target!.path === file.path) continue;
@@ -129,12 +128,17 @@ function assignsLocally(fn: FunctionInfo, name: string): boolean {
   return fn.node.descendantsOfType('assignment').some((assignment) => assignment.childForFieldName('left')?.text === name);
 }
 
-/** The names the module refers to anywhere but in its import statements (attribute names and keywords excluded). */
-function namesUsedOutsideImports(module: PyModule): Set<string> {
+/**
+ * Which of the `wanted` names the module refers to anywhere but in its import statements (attribute names
+ * and keywords excluded). Only identifiers spelled like a wanted name are looked at: climbing to the
+ * parents of every identifier of the module cost more than the rest of the model.
+ */
+function namesUsedOutsideImports(module: PyModule, wanted: ReadonlySet<string>): Set<string> {
   const names = new Set<string>();
   for (const identifier of nodesOfType(module.file, 'identifier')) {
-    if (names.has(identifier.text) || isDefinitionName(identifier) || inImport(identifier)) continue;
-    names.add(identifier.text);
+    const text = identifier.text;
+    if (!wanted.has(text) || names.has(text) || isDefinitionName(identifier) || inImport(identifier)) continue;
+    names.add(text);
   }
   return names;
 }
