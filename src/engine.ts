@@ -6,6 +6,7 @@ import { allRules } from '../rules/index.js';
 import { codeMatches, discoverConfig, loadConfigFile, type Config } from './config.js';
 import { clearWalkCache, findProjectRoot, isDirectory, isProjectRoot, isWithin, walkProject } from './discover.js';
 import { globMatches } from './glob.js';
+import { findSuiteSpecs } from './model/discovery.js';
 import { readPytestConfig } from './model/pytest-config.js';
 import { buildSuite, Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
@@ -101,6 +102,8 @@ export async function lint(request: LintRequest): Promise<LintReport> {
   for (const [root, targets] of byRoot) {
     const config = explicitConfig ?? discoverConfig(root);
     const project = openProject(root, config, request.overlay);
+    // Found first, and apart, so that the trees read to find them can be freed as it goes.
+    if (!noSuiteReadsAny(project, targets)) await findSuiteSpecs(project);
     const selection = selectSuiteDirs(project, targets);
     suitesFound += selection.dirs.length;
     progress();
@@ -167,11 +170,15 @@ export function selectSuites(project: Project, targets: string[]): Suite[] {
   return selection.dirs.map((dir) => selection.build(dir));
 }
 
+/** Staged files that no suite can read (told from paths and texts): the suites need not be found at all. */
+function noSuiteReadsAny(project: Project, targets: string[]): boolean {
+  return targets.every((target) => !isDirectory(target) && noSuiteCanRead(project, target));
+}
+
 /** The suites the requested paths touch (see selectSuites), as folders: each is built when asked, once. */
 export function selectSuiteDirs(project: Project, targets: string[]): { dirs: string[]; build: (dir: string) => Suite; forget: (dir: string) => void } {
   const built = new Map<string, Suite>();
-  // Staged files that no suite can read (told from paths and texts): the suites need not be found at all.
-  if (targets.every((target) => !isDirectory(target) && noSuiteCanRead(project, target))) return { dirs: [], build: (dir) => buildSuite(project, dir), forget: () => {} };
+  if (noSuiteReadsAny(project, targets)) return { dirs: [], build: (dir) => buildSuite(project, dir), forget: () => {} };
   const suiteDirs = project.suiteDirs();
   const chosen = new Set<string>();
   const looseScripts: string[] = [];

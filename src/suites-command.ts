@@ -24,7 +24,7 @@ function describe(suite: Suite, cwd: string): SuiteListing {
   const evidence = suite.reason.evidence;
   return {
     suite: show(suite.dir),
-    reason: { kind: suite.reason.kind, detail: suite.reason.detail, file: evidence ? show(evidence.resource.file.path) : null, fixture: evidence?.fixture ?? null },
+    reason: { kind: suite.reason.kind, detail: suite.reason.detail, file: evidence ? show(evidence.resource.path) : null, fixture: evidence?.fixture ?? null },
     testModules: suite.testModules.map((file) => show(file.path)),
     fixtureModules: suite.fixtureModules.map((module) => ({ file: show(module.file.path), via: module.via })),
     dbScripts: scripts.dbScripts.map((script) => show(script.file.path)),

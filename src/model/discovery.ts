@@ -5,7 +5,8 @@
 // neither, are never a suite.
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import type { SourceFile } from '../source.js';
+import { releaseDroppedTrees, type SourceFile } from '../source.js';
+import type { DiscoveredFile } from '../discover.js';
 import { isWithin } from '../discover.js';
 import { ConfigError } from '../config.js';
 import { globToRegExp } from '../glob.js';
@@ -19,13 +20,16 @@ import { scriptIndex } from './script-index.js';
 
 type Node = Parser.SyntaxNode;
 
-/** What a piece of code builds that makes the tests using it integration tests. */
+/**
+ * What a piece of code builds that makes the tests using it integration tests. Plain data (the file by
+ * path, no node): the suites found keep it for the whole run, and a tree it held could not be freed.
+ */
 export interface Resource {
   kind: 'client' | 'database';
   /** In words: "builds TestClient(...)", "opens an engine (create_async_engine)". */
   what: string;
-  file: SourceFile;
-  node: Node;
+  /** Absolute path of the module that builds it. */
+  path: string;
 }
 
 /** Why a test module belongs to a suite: the resource, and the fixture that hands it over (if any). */
@@ -46,26 +50,26 @@ export function resourceOfCall(module: PyModule, call: Node): Resource | null {
   const client = clientConstruction(module, call);
   if (client) {
     const what = client.kind === 'testclient' ? 'builds a TestClient on the app' : 'builds an httpx client on the app (ASGI transport)';
-    return { kind: 'client', what, file, node: call };
+    return { kind: 'client', what, path: file.path };
   }
   const callee = calleeName(module, call);
   if (!callee) return null;
   const last = callee.split('.').pop()!;
-  if (last === 'ASGITransport') return { kind: 'client', what: 'serves the app in-process (httpx ASGITransport)', file, node: call };
-  if (last === 'LifespanManager') return { kind: 'client', what: 'runs the app in-process (LifespanManager)', file, node: call };
+  if (last === 'ASGITransport') return { kind: 'client', what: 'serves the app in-process (httpx ASGITransport)', path: file.path };
+  if (last === 'LifespanManager') return { kind: 'client', what: 'runs the app in-process (LifespanManager)', path: file.path };
   const engine = engineCallKind(module, call);
   if (engine) {
     const argument = urlArgument(call, engine);
     const url = argument ? stringValue(module, argument) : null;
     // An SQLite engine is not the PostgreSQL these suites are about.
     if (url !== null && /^sqlite/i.test(url)) return null;
-    return { kind: 'database', what: `opens a database engine (${last})`, file, node: call };
+    return { kind: 'database', what: `opens a database engine (${last})`, path: file.path };
   }
-  if (DB_CONNECT.has(callee)) return { kind: 'database', what: `connects to PostgreSQL (${callee})`, file, node: call };
-  if (last === 'PostgresContainer' || last === 'PostgreSQLContainer') return { kind: 'database', what: `starts PostgreSQL with testcontainers (${last})`, file, node: call };
-  if (runsPostgresThroughDockerSdk(module, call)) return { kind: 'database', what: 'starts PostgreSQL through the Docker SDK (containers.run)', file, node: call };
+  if (DB_CONNECT.has(callee)) return { kind: 'database', what: `connects to PostgreSQL (${callee})`, path: file.path };
+  if (last === 'PostgresContainer' || last === 'PostgreSQLContainer') return { kind: 'database', what: `starts PostgreSQL with testcontainers (${last})`, path: file.path };
+  if (runsPostgresThroughDockerSdk(module, call)) return { kind: 'database', what: 'starts PostgreSQL through the Docker SDK (containers.run)', path: file.path };
   if (/^pytest_postgresql\./.test(callee) || (/^postgresql(_proc|_noproc)?$/.test(last) && /(^|\.)factories\./.test(callee))) {
-    return { kind: 'database', what: `starts PostgreSQL with pytest-postgresql (${last})`, file, node: call };
+    return { kind: 'database', what: `starts PostgreSQL with pytest-postgresql (${last})`, path: file.path };
   }
   return null;
 }
@@ -167,25 +171,31 @@ function requestedFixtures(module: PyModule): string[] {
   return [...names];
 }
 
-/** Memoised one-step fixture-module lookups for one discovery run. */
+/**
+ * Memoised one-step fixture-module lookups for one discovery run. It holds the conftests by path and
+ * loads them through the project, so that `forget` (with the project's releasePython) lets every tree
+ * discovery parsed so far go.
+ */
 class FixtureModuleIndex {
-  /** Folder → its conftest.py, loaded. */
-  private readonly conftests = new Map<string, SourceFile>();
+  /** Folder → its conftest.py. */
+  private readonly conftests: ReadonlyMap<string, DiscoveredFile>;
   private readonly closures = new Map<string, FixtureModule[]>();
 
-  constructor(readonly project: Project) {
-    for (const file of project.discovered) {
-      if (file.language !== 'python' || path.basename(file.path) !== 'conftest.py') continue;
-      const loaded = project.load(file);
-      if (loaded) this.conftests.set(path.dirname(loaded.path), loaded);
-    }
+  constructor(readonly project: Project, conftests: ReadonlyMap<string, DiscoveredFile>) {
+    this.conftests = conftests;
+  }
+
+  /** Drops the closures found so far (they hold loaded files). */
+  forget(): void {
+    this.closures.clear();
   }
 
   /** The conftests that apply to a file, outermost first: those in its folder and the folders above it. */
   conftestsOf(file: string): SourceFile[] {
     const found: SourceFile[] = [];
     for (let dir = path.dirname(file); ; ) {
-      const conftest = this.conftests.get(dir);
+      const discovered = this.conftests.get(dir);
+      const conftest = discovered ? this.project.load(discovered) : null;
       if (conftest) found.push(conftest);
       const parent = path.dirname(dir);
       if (parent === dir) break;
@@ -339,8 +349,37 @@ function isUnder(relative: string, dir: string): boolean {
   return dir === '' || relative === dir || relative.startsWith(dir + '/');
 }
 
+/**
+ * Work done in steps: each `yield` hands out a function that drops what the work loaded so far (it loads
+ * again what it needs later), so that a caller that can let the event loop turn frees those trees
+ * between steps (see releaseDroppedTrees). Run synchronously, nothing is dropped.
+ */
+type Steps<T> = Generator<() => void, T, void>;
+
+/** Runs steps to the end without dropping anything. */
+function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Runs steps, dropping what they loaded and letting dropped trees be freed after each. */
+async function runStepsReleasing<T>(steps: Steps<T>): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    step.value();
+    await releaseDroppedTrees();
+  }
+}
+
 /** The suites by the default rule: folders named like a suite, plus test modules that use the app or the database. */
 export function defaultSuites(project: Project): SuiteSpec[] {
+  return runSteps(defaultSuiteSteps(project));
+}
+
+function* defaultSuiteSteps(project: Project): Steps<SuiteSpec[]> {
   const namedDirs = outermostDirs(project, isDefaultSuiteDir);
   const specs: SuiteSpec[] = namedDirs.map((name) => ({
     name,
@@ -348,7 +387,15 @@ export function defaultSuites(project: Project): SuiteSpec[] {
     reason: { kind: 'name', detail: `folder named \`${path.posix.basename(name)}\` below a tests folder`, evidence: null },
     evidence: new Map(),
   }));
-  const index = new FixtureModuleIndex(project);
+  const conftests = new Map<string, DiscoveredFile>();
+  for (const file of project.discovered) {
+    if (file.language === 'python' && path.basename(file.path) === 'conftest.py') conftests.set(path.dirname(file.path), file);
+  }
+  const index = new FixtureModuleIndex(project, conftests);
+  const release = () => {
+    index.forget();
+    project.releasePython();
+  };
   const byAnchor = new Map<string, Map<string, Evidence>>();
   const named = runnerNamedModules(project);
   // A module is under a named folder when one of its folders is one: a lookup per folder, not a pass over every named folder per module.
@@ -360,11 +407,16 @@ export function defaultSuites(project: Project): SuiteSpec[] {
     }
     return namedSet.has(relative);
   };
+  let lastDir: string | null = null;
   for (const discovered of project.discovered) {
     if (discovered.language !== 'python' || !(isTestModuleName(path.basename(discovered.path)) || named.has(discovered.path))) continue;
     const relative = project.relative(discovered.path);
     if (relative.startsWith('..') || inNamedDir(relative)) continue;
     if (relative.split('/').slice(0, -1).some((part) => UNIT_NAMES.has(part))) continue;
+    // The test modules of one folder share their conftests: what they loaded goes when the next folder starts.
+    const dir = path.dirname(discovered.path);
+    if (lastDir !== null && dir !== lastDir) yield release;
+    lastDir = dir;
     const file = project.load(discovered);
     if (!file) continue;
     const evidence = integrationEvidence(file, index);
@@ -384,8 +436,8 @@ export function defaultSuites(project: Project): SuiteSpec[] {
   for (const [name, evidence] of byAnchor) {
     const first = [...evidence.entries()].sort(([a], [b]) => (a < b ? -1 : 1))[0]![1];
     const detail = first.fixture
-      ? `its tests use fixture \`${first.fixture}\`, which ${first.resource.what} (${project.relative(first.resource.file.path)})`
-      : `${project.relative(first.resource.file.path)} ${first.resource.what}`;
+      ? `its tests use fixture \`${first.fixture}\`, which ${first.resource.what} (${project.relative(first.resource.path)})`
+      : `${project.relative(first.resource.path)} ${first.resource.what}`;
     specs.push({ name, testModules: [...evidence.keys()].sort(), reason: { kind: 'content', detail, evidence: first }, evidence });
   }
   return specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -473,3 +525,16 @@ export function suiteSpecs(project: Project): SuiteSpec[] {
   }
   return specs;
 }
+
+/**
+ * Finds the project's suites (as suiteSpecs, which then answers from the cache) while letting the trees
+ * of the modules already judged be freed: finding suites by content reads every test module and conftest
+ * of the project, which kept all their trees at once.
+ */
+export async function findSuiteSpecs(project: Project): Promise<SuiteSpec[]> {
+  if (!specCache.has(project) && !project.config.suites) {
+    specCache.set(project, await runStepsReleasing(defaultSuiteSteps(project)));
+  }
+  return suiteSpecs(project);
+}
+

@@ -49,7 +49,9 @@ export class Project {
       return source;
     } catch (error) {
       if (error instanceof NativeLoadError) throw error; // the parser itself is missing: no file can be read
-      this.ioErrors.push(error instanceof Error ? error.message : String(error));
+      // Released files are loaded again when asked for: an unreadable one is reported once.
+      const message = error instanceof Error ? error.message : String(error);
+      if (!this.ioErrors.includes(message)) this.ioErrors.push(message);
       return null;
     }
   }
