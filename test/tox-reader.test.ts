@@ -84,3 +84,27 @@ commands = pytest tests/integration
   const fromFile = pytestRuns(read(`[testenv:it]\nsetenv = file|.env\ncommands = pytest tests/integration\n`).envs[0]!.commands[0]!.script)[0]!;
   assert.equal(fromFile.env.get(GATE), null, 'a dotenv file may set it');
 });
+
+test('factor-conditional lines apply to the environments whose name has the factors; for [testenv] they are unknown', () => {
+  const config = read(`[tox]
+envlist = py312, py312-integration
+
+[testenv]
+setenv =
+    integration: ${GATE} = true
+commands =
+    unit,integration: pytest tests/integration
+    pytest tests/unit
+
+[testenv:py312-integration]
+`);
+  const [base, integration] = config.envs;
+  assert.equal(base?.name, null);
+  assert.equal(integration?.name, 'py312-integration');
+  // [testenv] runs for py312 and others: whether `integration:` holds cannot be told there.
+  assert.deepEqual(base!.commands.map((command) => pytestRuns(command.script)[0]!.rawTargets), [['tests/unit']]);
+  assert.equal(pytestRuns(base!.commands[0]!.script)[0]!.env.get(GATE), null);
+  // py312-integration has the factor: the command and the setting hold, written without their condition.
+  assert.deepEqual(integration!.commands.map((command) => pytestRuns(command.script)[0]!.rawTargets), [['tests/integration'], ['tests/unit']]);
+  assert.equal(pytestRuns(integration!.commands[0]!.script)[0]!.env.get(GATE), 'true');
+});

@@ -15,6 +15,9 @@
 // variable), which a command never occupies. Substitutions become text: `{toxinidir}` the folder,
 // `{envpython}` `python`, `{env:X}` `${X}` (`{env:X:d}` `${X:-d}`), `{envname}` the environment's name;
 // `{posargs}` and anything else an unknown variable, so that pytest's targets there are unknown.
+// A factor-conditional line (`integration: pytest ...`) applies where the environment's name has the
+// factors; for `[testenv]`, which runs under several names, it cannot be told: such a command is left
+// out, such a setting makes its variable unknown.
 import path from 'node:path';
 import { fromText, type SourceFile } from '../source.js';
 import { shellScript, type ShellScript } from '../model/shell.js';
@@ -181,8 +184,16 @@ function commandsOf(file: SourceFile, value: IniValue | undefined, setup: ToxSet
   }
   const head = prelude(setup);
   const result: ToxCommand[] = [];
-  for (const group of groups) {
+  for (let group of groups) {
     if (group[0]!.row === 0) continue;
+    const conditional = CONDITION.exec(group[0]!.text);
+    if (conditional) {
+      // A command for some environments only: kept, without its condition, where it holds; dropped where it
+      // does not, or cannot be told.
+      if (holds(conditional[1]!, env) !== true) continue;
+      const first = group[0]!;
+      group = [{ row: first.row, column: first.column + conditional[0].length, text: first.text.slice(conditional[0].length) }, ...group.slice(1)];
+    }
     // An environment that inherits a command with the same prelude runs the same shell: one script for both.
     const built = buildText(file, group, head, dir, env);
     if (!cache.has(built.text)) cache.set(built.text, finish(file, group, built));
@@ -236,9 +247,18 @@ function finish(file: SourceFile, group: IniValue['rows'], built: Built): ToxCom
   };
 }
 
-/** The rows of a value as one string per entry (for `setenv`, `passenv`, `envlist`). */
-function entries(value: IniValue | undefined): string[] {
-  return (value?.rows ?? []).flatMap((row) => row.text.split(/[,\n]/)).map((text) => text.trim()).filter(Boolean);
+/** A factor-conditional line (`integration: pytest ...`, `py311,py312: ...`, `!ci: ...`): its condition and where the rest starts. */
+const CONDITION = /^([!\w.,{}-]+):\s+/;
+
+/**
+ * Does a factor condition hold for an environment? `a,b` is either, `a-b` both, `!a` not a; the factors
+ * of an environment are the parts of its name between dashes. Null when it cannot be told: the name is
+ * not known (`[testenv]` runs for several) or the condition has braces.
+ */
+function holds(condition: string, env: string | null): boolean | null {
+  if (env === null || condition.includes('{')) return null;
+  const factors = new Set(env.split('-'));
+  return condition.split(',').some((alternative) => alternative.split('-').every((factor) => (factor.startsWith('!') ? !factors.has(factor.slice(1)) : factors.has(factor))));
 }
 
 /** Does a `passenv` pattern (`*`, `RUN_*`, a name) let `name` through? */
@@ -285,10 +305,20 @@ export function readTox(file: SourceFile, watched: string[]): ToxConfig | null {
     const changed = changedir ? expand(changedir.rows.map((row) => row.text).join(''), dir, name).text : null;
     const cwd = changed === null ? dir : changed.includes('${') ? null : path.resolve(dir, changed);
     const env: Array<[string, string | null]> = [];
-    for (const pattern of [...entries(setting('passenv')), ...entries(setting('pass_env'))]) {
+    // A conditional entry that holds counts as written; one that may hold makes what it names unknown.
+    // passenv lists names by rows or commas, setenv one assignment a row.
+    const applying = (values: Array<IniValue | undefined>, commas: boolean): Array<{ text: string; sure: boolean }> =>
+      values.flatMap((value) => value?.rows ?? []).flatMap(({ text }) => {
+        const conditional = CONDITION.exec(text);
+        const verdict = conditional ? holds(conditional[1]!, name) : true;
+        if (verdict === false) return [];
+        const rest = conditional ? text.slice(conditional[0].length) : text;
+        return (commas ? rest.split(',') : [rest]).map((part) => part.trim()).filter(Boolean).map((part) => ({ text: part, sure: verdict === true }));
+      });
+    for (const { text: pattern } of applying([setting('passenv'), setting('pass_env')], true)) {
       for (const variable of watched) if (passes(pattern, variable)) env.push([variable, null]);
     }
-    for (const entry of [...entries(setting('setenv')), ...entries(setting('set_env'))]) {
+    for (const { text: entry, sure } of applying([setting('setenv'), setting('set_env')], false)) {
       if (entry.startsWith('file|')) {
         for (const variable of watched) env.push([variable, null]); // a dotenv file: what it sets is not read here
         continue;
@@ -296,7 +326,7 @@ export function readTox(file: SourceFile, watched: string[]): ToxConfig | null {
       const eq = entry.indexOf('=');
       if (eq <= 0) continue;
       const value = expand(entry.slice(eq + 1).trim(), dir, name).text;
-      env.push([entry.slice(0, eq).trim(), value.includes(UNKNOWN) ? null : value]);
+      env.push([entry.slice(0, eq).trim(), value.includes(UNKNOWN) || !sure ? null : value]);
     }
     const setup: ToxSetup = { cwd, env };
     const ignoreErrors = /^(true|1|yes)$/i.test(setting('ignore_errors')?.rows[0]?.text.trim() ?? '');
