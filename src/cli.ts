@@ -2,7 +2,6 @@
 // Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage, configuration or I/O error.
 import path from 'node:path';
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
-import yargs from 'yargs';
 import { allRules, ruleCodes } from '../rules/index.js';
 import { codeMatches, ConfigError } from './config.js';
 import { lint, UsageError, type LintRequest } from './engine.js';
@@ -13,6 +12,7 @@ import { NativeLoadError } from './native.js';
 import { explainUsageFailure } from './usage-errors.js';
 import type { LintProgress, ProgressLine } from './report/progress.js';
 import { suggestCode } from './near-miss.js';
+import { checkArgsOf, PLAIN_CHECK_ARGS, plainPaths, type CheckArgs } from './plain-paths.js';
 
 export const FORMATS = ['pretty', 'concise', 'json', 'json-lines', 'github', 'sarif', 'junit', 'gitlab', 'rdjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -102,8 +102,8 @@ function replaceSummary(text: string, summaryLine: string): string {
   return `${cut < 0 ? '' : body.slice(0, cut + 1)}${summaryLine}\n`;
 }
 
-/** `rules` replaces the registered rules (tests of the fix machinery inject their own). */
-export async function main(argv: string[], io: Io = processIo, options: { rules?: RuleDefinition[] } = {}): Promise<number> {
+/** `rules` replaces the registered rules (tests of the fix machinery inject their own); `alwaysYargs` parses every argv with yargs and `onCheckArgs` is told the check command's arguments (tests compare the plain-paths path with yargs). */
+export async function main(argv: string[], io: Io = processIo, options: { rules?: RuleDefinition[]; alwaysYargs?: boolean; onCheckArgs?: (args: CheckArgs) => void } = {}): Promise<number> {
   let exitCode = 0;
   let progress = null as ProgressLine | null;
   // Set once --baseline or --write-baseline loaded it: only then can a BaselineError be thrown.
@@ -121,6 +121,151 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     }
   };
 
+  /** The exit code and one line on stderr for an error that ended the run. */
+  const failed = (error: unknown): number => {
+    progress?.done();
+    // A configuration error starts with its file (`file:line:col: ...`), shown relative to where the user is.
+    if (error instanceof ConfigError) return fail(error.message.startsWith(io.cwd + path.sep) ? error.message.slice(io.cwd.length + 1) : error.message);
+    if (error instanceof UsageError || error instanceof NativeLoadError || (baselineModule !== null && error instanceof baselineModule.BaselineError)) return fail(error.message);
+    if (error instanceof Error && error.name === 'YError') return fail(error.message);
+    return fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this)`);
+  };
+
+  // The check command, as yargs parses it or as a plain-paths argv gives it (src/plain-paths.ts).
+  const check = async (args: CheckArgs): Promise<void> => {
+    options.onCheckArgs?.(args);
+    // `-` conventionally means stdin (yargs drops it, which linted `.`); smoke-lint checks whole suites on disk.
+    if (argv.includes('-')) throw new UsageError('`-` (stdin) is not supported: smoke-lint checks suites on disk; name files or directories');
+    // An explicit --fail-on decides the exit code; --quiet alone means "errors only", for the exit code too.
+    const failOn = args['fail-on'] ?? (args.quiet ? 'error' : 'warning');
+    const select = splitCodes(args.select);
+    const ignore = splitCodes(args.ignore);
+    // A code that matches no rule would select or ignore nothing, silently: say so, with the likely code.
+    const knownCodes = [...new Set([...ruleCodes(), ...(options.rules ?? []).map((rule) => rule.code)])];
+    for (const [flag, codes] of [['--select', select], ['--ignore', ignore]] as const) {
+      for (const code of codes ?? []) {
+        const guess = suggestCode(code, knownCodes);
+        const hint = guess ? `; did you mean ${guess}?` : '';
+        if (!CODE.test(code)) throw new UsageError(`\`${code}\` is not a rule code or prefix (like SL1 or SL101)${hint}`);
+        if (!knownCodes.some((known) => codeMatches(known, code))) throw new UsageError(`${flag} ${code} matches no rule${hint || ' (see `smoke-lint rules`)'}`);
+      }
+    }
+    // A progress line on a terminal, for humans only: never in a machine format or when stderr is a file or pipe.
+    const forHumans = args.format === 'pretty' || args.format === 'concise';
+    progress = forHumans && io.stderrIsTTY ? new (await import('./report/progress.js')).ProgressLine({ write: io.stderr, now: io.now ?? (() => performance.now()), ...(io.columns ? { columns: io.columns } : {}) }) : null;
+    const request: LintRequest = {
+      paths: args.paths ?? [],
+      cwd: io.cwd,
+      ...(args.config ? { configFile: args.config } : {}),
+      ...(select ? { select } : {}),
+      ...(ignore ? { ignore } : {}),
+      ...(options.rules ? { rules: options.rules } : {}),
+      ...(progress ? { onProgress: (state: LintProgress) => progress?.update(state) } : {}),
+    };
+    if (args['write-baseline'] !== undefined && (args.baseline !== undefined || args.fix || args.diff)) throw new UsageError('--write-baseline records what a plain run finds: it cannot be combined with --baseline, --fix or --diff');
+    const unsafe = args['unsafe-fixes'];
+    if (args.diff) {
+      const { formatNote, formatPlanDiff, isFailureNote, planChanges, unsafeHint } = await import('./fix/report.js');
+      // What --fix would do, as a patch; nothing is written.
+      const { planFixes } = await import('./fix/passes.js');
+      const plan = await planFixes(request, { unsafe });
+      progress?.done();
+      io.stdout(formatPlanDiff(plan, io.cwd));
+      for (const note of plan.notes) io.stderr(`smoke-lint: ${isFailureNote(note) ? 'error' : 'warning'}: ${formatNote(note, io.cwd)}\n`);
+      const changes = planChanges(plan);
+      const hidden = unsafeHint(plan.unsafeHidden);
+      io.stderr(`${changes ? `Would fix ${plural(plan.applied.length, 'problem')}.` : 'No fixes available.'}${hidden ? ` ${hidden}` : ''}\n`);
+      for (const error of plan.report.errors) io.stderr(`smoke-lint: error: ${error}\n`);
+      exitCode = plan.report.errors.length > 0 || plan.notes.some(isFailureNote) ? 2 : changes && !args['exit-zero'] ? 1 : 0;
+      return;
+    }
+    const fixRun = args.fix ? await (await import('./fix/passes.js')).fixProject(request, { unsafe }) : null;
+    const report = fixRun ? fixRun.report : await lint(request);
+    progress?.done();
+    if (args['write-baseline'] !== undefined || args.baseline !== undefined) baselineModule = await import('./baseline.js');
+    if (args['write-baseline'] !== undefined && baselineModule) {
+      const { writeBaseline } = baselineModule;
+      const failure = writeBaseline(path.resolve(io.cwd, args['write-baseline']), report.diagnostics);
+      if (!failure) io.stdout(`Recorded ${plural(report.diagnostics.length, 'finding')} in ${args['write-baseline']}; \`--baseline ${args['write-baseline']}\` now reports only new ones.\n`);
+      for (const error of [...report.errors, ...(failure ? [failure] : [])]) io.stderr(`smoke-lint: error: ${error}\n`);
+      exitCode = failure || report.errors.length > 0 ? 2 : 0;
+      return;
+    }
+    let baselineNote: string | null = null;
+    if (args.baseline !== undefined && baselineModule) {
+      const { applyBaseline, baselineSummary, readBaseline } = baselineModule;
+      const file = path.resolve(io.cwd, args.baseline);
+      const outcome = applyBaseline(file, readBaseline(file), report.diagnostics, report.checkedPaths);
+      report.diagnostics = outcome.kept;
+      baselineNote = baselineSummary(outcome);
+    }
+    const diagnostics = args.quiet ? report.diagnostics.filter((d) => d.severity !== 'info' && SEVERITY_RANK[d.severity] >= SEVERITY_RANK[failOn]) : report.diagnostics;
+    const input: ReportInput = {
+      diagnostics,
+      // Only SARIF lists every rule; the others need just the rules that ran.
+      rules: args.format === 'sarif' ? await loadRules() : report.rules,
+      cwd: io.cwd,
+      filesChecked: report.filesChecked,
+      suitesChecked: report.suitesChecked,
+      color: colorFor(io, args.color),
+    };
+    const format = args.format as Format;
+    let text = args.statistics ? (await import('./report/statistics.js')).formatStatistics(diagnostics, format === 'json') : (await FORMATTERS[format]())(input);
+    const human = (format === 'pretty' || format === 'concise') && !args.statistics;
+    // The fix report: after --fix, or for the hint about unsafe fixes when there are findings to hint at.
+    const fixReport = fixRun || (human && diagnostics.length > 0) ? await import('./fix/report.js') : null;
+    if (fixRun && fixReport) {
+      const { fixSummary, formatFixedList } = fixReport;
+      const fixed = fixRun.outcome.fixed;
+      if (human) {
+        if (fixed.length > 0) text = replaceSummary(text, fixSummary(fixed.length, diagnostics.length, checkedScope(input)));
+        if (args['show-fixes']) text = formatFixedList(fixed, io.cwd) + text;
+      } else if (args['show-fixes']) {
+        io.stderr(formatFixedList(fixed, io.cwd));
+      }
+    }
+    // One place says how many fixes wait for --unsafe-fixes, after a plain lint as after --fix.
+    const hint = human && fixReport ? fixReport.unsafeHint(unsafe ? 0 : diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length) : null;
+    if (hint && diagnostics.length > 0) text += `${hint}\n`;
+    if (baselineNote && human && !args.quiet) text += `${baselineNote}\n`;
+    else if (baselineNote) io.stderr(`smoke-lint: ${baselineNote}\n`);
+    const errors = [...report.errors];
+    if (fixRun && fixReport) {
+      const { formatNote, isFailureNote, outcomeMessages } = fixReport;
+      for (const note of fixRun.plan.notes) {
+        if (isFailureNote(note)) errors.push(formatNote(note, io.cwd));
+        else io.stderr(`smoke-lint: warning: ${formatNote(note, io.cwd)}\n`);
+      }
+      for (const message of outcomeMessages(fixRun.outcome, io.cwd)) {
+        if (message.level === 'error') errors.push(message.text);
+        else io.stderr(`smoke-lint: ${message.level === 'warning' ? 'warning: ' : ''}${message.text}\n`);
+      }
+    }
+    // A run that failed must not end in "All checks passed!".
+    if (human && errors.length > 0 && diagnostics.length === 0 && !(fixRun && fixRun.outcome.fixed.length > 0)) text = replaceSummary(text, `No problems found in what was read, but the run failed: ${plural(errors.length, 'error')} (on stderr).`);
+    if (args['output-file'] !== undefined) {
+      const failure = (await import('./report/output-file.js')).writeOutputFile(path.resolve(io.cwd, args['output-file']), text);
+      if (failure) errors.push(failure);
+    } else if (!(args.quiet && diagnostics.length === 0 && human && errors.length === 0)) io.stdout(text);
+    for (const error of errors) io.stderr(`smoke-lint: error: ${error}\n`);
+    exitCode = fixRun
+      ? fixExitCode(report.diagnostics, errors, failOn, args['exit-zero'], args['exit-non-zero-on-fix'], fixRun.outcome.fixed.length)
+      : exitCodeFor(report.diagnostics, errors, failOn, args['exit-zero']);
+  };
+
+  // yargs (and its help layout) loads only for an argv that is more than plain paths.
+  if (!options.alwaysYargs) {
+    const paths = plainPaths(argv, io.cwd);
+    if (paths) {
+      try {
+        await check({ ...PLAIN_CHECK_ARGS, paths: paths.length > 0 ? paths : undefined });
+        return exitCode;
+      } catch (error) {
+        return failed(error);
+      }
+    }
+  }
+  const { default: yargs } = await import('yargs');
   const parser = yargs(argv)
     .scriptName('smoke-lint')
     .usage('$0 [check] [paths..]\n\nFind the silent mistakes of a FastAPI integration suite run against a throw-away PostgreSQL.')
@@ -161,125 +306,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
           .option('statistics', { type: 'boolean', default: false, describe: 'Print how many findings each code has instead of the findings (JSON with --format json)' })
           .option('baseline', { requiresArg: true, type: 'string', describe: 'Hide the findings recorded in this baseline file (report only new ones)' })
           .option('write-baseline', { requiresArg: true, type: 'string', describe: 'Record the current findings in this baseline file and exit 0' }),
-      async (args) => {
-        // `-` conventionally means stdin (yargs drops it, which linted `.`); smoke-lint checks whole suites on disk.
-        if (argv.includes('-')) throw new UsageError('`-` (stdin) is not supported: smoke-lint checks suites on disk; name files or directories');
-        // An explicit --fail-on decides the exit code; --quiet alone means "errors only", for the exit code too.
-        const failOn = args['fail-on'] ?? (args.quiet ? 'error' : 'warning');
-        const select = splitCodes(args.select);
-        const ignore = splitCodes(args.ignore);
-        // A code that matches no rule would select or ignore nothing, silently: say so, with the likely code.
-        const knownCodes = [...new Set([...ruleCodes(), ...(options.rules ?? []).map((rule) => rule.code)])];
-        for (const [flag, codes] of [['--select', select], ['--ignore', ignore]] as const) {
-          for (const code of codes ?? []) {
-            const guess = suggestCode(code, knownCodes);
-            const hint = guess ? `; did you mean ${guess}?` : '';
-            if (!CODE.test(code)) throw new UsageError(`\`${code}\` is not a rule code or prefix (like SL1 or SL101)${hint}`);
-            if (!knownCodes.some((known) => codeMatches(known, code))) throw new UsageError(`${flag} ${code} matches no rule${hint || ' (see `smoke-lint rules`)'}`);
-          }
-        }
-        // A progress line on a terminal, for humans only: never in a machine format or when stderr is a file or pipe.
-        const forHumans = args.format === 'pretty' || args.format === 'concise';
-        progress = forHumans && io.stderrIsTTY ? new (await import('./report/progress.js')).ProgressLine({ write: io.stderr, now: io.now ?? (() => performance.now()), ...(io.columns ? { columns: io.columns } : {}) }) : null;
-        const request: LintRequest = {
-          paths: args.paths ?? [],
-          cwd: io.cwd,
-          ...(args.config ? { configFile: args.config } : {}),
-          ...(select ? { select } : {}),
-          ...(ignore ? { ignore } : {}),
-          ...(options.rules ? { rules: options.rules } : {}),
-          ...(progress ? { onProgress: (state: LintProgress) => progress?.update(state) } : {}),
-        };
-        if (args['write-baseline'] !== undefined && (args.baseline !== undefined || args.fix || args.diff)) throw new UsageError('--write-baseline records what a plain run finds: it cannot be combined with --baseline, --fix or --diff');
-        const unsafe = args['unsafe-fixes'];
-        if (args.diff) {
-          const { formatNote, formatPlanDiff, isFailureNote, planChanges, unsafeHint } = await import('./fix/report.js');
-          // What --fix would do, as a patch; nothing is written.
-          const { planFixes } = await import('./fix/passes.js');
-          const plan = await planFixes(request, { unsafe });
-          progress?.done();
-          io.stdout(formatPlanDiff(plan, io.cwd));
-          for (const note of plan.notes) io.stderr(`smoke-lint: ${isFailureNote(note) ? 'error' : 'warning'}: ${formatNote(note, io.cwd)}\n`);
-          const changes = planChanges(plan);
-          const hidden = unsafeHint(plan.unsafeHidden);
-          io.stderr(`${changes ? `Would fix ${plural(plan.applied.length, 'problem')}.` : 'No fixes available.'}${hidden ? ` ${hidden}` : ''}\n`);
-          for (const error of plan.report.errors) io.stderr(`smoke-lint: error: ${error}\n`);
-          exitCode = plan.report.errors.length > 0 || plan.notes.some(isFailureNote) ? 2 : changes && !args['exit-zero'] ? 1 : 0;
-          return;
-        }
-        const fixRun = args.fix ? await (await import('./fix/passes.js')).fixProject(request, { unsafe }) : null;
-        const report = fixRun ? fixRun.report : await lint(request);
-        progress?.done();
-        if (args['write-baseline'] !== undefined || args.baseline !== undefined) baselineModule = await import('./baseline.js');
-        if (args['write-baseline'] !== undefined && baselineModule) {
-          const { writeBaseline } = baselineModule;
-          const failure = writeBaseline(path.resolve(io.cwd, args['write-baseline']), report.diagnostics);
-          if (!failure) io.stdout(`Recorded ${plural(report.diagnostics.length, 'finding')} in ${args['write-baseline']}; \`--baseline ${args['write-baseline']}\` now reports only new ones.\n`);
-          for (const error of [...report.errors, ...(failure ? [failure] : [])]) io.stderr(`smoke-lint: error: ${error}\n`);
-          exitCode = failure || report.errors.length > 0 ? 2 : 0;
-          return;
-        }
-        let baselineNote: string | null = null;
-        if (args.baseline !== undefined && baselineModule) {
-          const { applyBaseline, baselineSummary, readBaseline } = baselineModule;
-          const file = path.resolve(io.cwd, args.baseline);
-          const outcome = applyBaseline(file, readBaseline(file), report.diagnostics, report.checkedPaths);
-          report.diagnostics = outcome.kept;
-          baselineNote = baselineSummary(outcome);
-        }
-        const diagnostics = args.quiet ? report.diagnostics.filter((d) => d.severity !== 'info' && SEVERITY_RANK[d.severity] >= SEVERITY_RANK[failOn]) : report.diagnostics;
-        const input: ReportInput = {
-          diagnostics,
-          // Only SARIF lists every rule; the others need just the rules that ran.
-          rules: args.format === 'sarif' ? await loadRules() : report.rules,
-          cwd: io.cwd,
-          filesChecked: report.filesChecked,
-          suitesChecked: report.suitesChecked,
-          color: colorFor(io, args.color),
-        };
-        const format = args.format as Format;
-        let text = args.statistics ? (await import('./report/statistics.js')).formatStatistics(diagnostics, format === 'json') : (await FORMATTERS[format]())(input);
-        const human = (format === 'pretty' || format === 'concise') && !args.statistics;
-        // The fix report: after --fix, or for the hint about unsafe fixes when there are findings to hint at.
-        const fixReport = fixRun || (human && diagnostics.length > 0) ? await import('./fix/report.js') : null;
-        if (fixRun && fixReport) {
-          const { fixSummary, formatFixedList } = fixReport;
-          const fixed = fixRun.outcome.fixed;
-          if (human) {
-            if (fixed.length > 0) text = replaceSummary(text, fixSummary(fixed.length, diagnostics.length, checkedScope(input)));
-            if (args['show-fixes']) text = formatFixedList(fixed, io.cwd) + text;
-          } else if (args['show-fixes']) {
-            io.stderr(formatFixedList(fixed, io.cwd));
-          }
-        }
-        // One place says how many fixes wait for --unsafe-fixes, after a plain lint as after --fix.
-        const hint = human && fixReport ? fixReport.unsafeHint(unsafe ? 0 : diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length) : null;
-        if (hint && diagnostics.length > 0) text += `${hint}\n`;
-        if (baselineNote && human && !args.quiet) text += `${baselineNote}\n`;
-        else if (baselineNote) io.stderr(`smoke-lint: ${baselineNote}\n`);
-        const errors = [...report.errors];
-        if (fixRun && fixReport) {
-          const { formatNote, isFailureNote, outcomeMessages } = fixReport;
-          for (const note of fixRun.plan.notes) {
-            if (isFailureNote(note)) errors.push(formatNote(note, io.cwd));
-            else io.stderr(`smoke-lint: warning: ${formatNote(note, io.cwd)}\n`);
-          }
-          for (const message of outcomeMessages(fixRun.outcome, io.cwd)) {
-            if (message.level === 'error') errors.push(message.text);
-            else io.stderr(`smoke-lint: ${message.level === 'warning' ? 'warning: ' : ''}${message.text}\n`);
-          }
-        }
-        // A run that failed must not end in "All checks passed!".
-        if (human && errors.length > 0 && diagnostics.length === 0 && !(fixRun && fixRun.outcome.fixed.length > 0)) text = replaceSummary(text, `No problems found in what was read, but the run failed: ${plural(errors.length, 'error')} (on stderr).`);
-        if (args['output-file'] !== undefined) {
-          const failure = (await import('./report/output-file.js')).writeOutputFile(path.resolve(io.cwd, args['output-file']), text);
-          if (failure) errors.push(failure);
-        } else if (!(args.quiet && diagnostics.length === 0 && human && errors.length === 0)) io.stdout(text);
-        for (const error of errors) io.stderr(`smoke-lint: error: ${error}\n`);
-        exitCode = fixRun
-          ? fixExitCode(report.diagnostics, errors, failOn, args['exit-zero'], args['exit-non-zero-on-fix'], fixRun.outcome.fixed.length)
-          : exitCodeFor(report.diagnostics, errors, failOn, args['exit-zero']);
-      },
+      async (args) => check(checkArgsOf(args)),
     )
     .command(
       'rule <code>',
@@ -353,11 +380,6 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     if (printed) io.stdout(printed.endsWith('\n') ? printed : `${printed}\n`);
     return exitCode;
   } catch (error) {
-    progress?.done();
-    // A configuration error starts with its file (`file:line:col: ...`), shown relative to where the user is.
-    if (error instanceof ConfigError) return fail(error.message.startsWith(io.cwd + path.sep) ? error.message.slice(io.cwd.length + 1) : error.message);
-    if (error instanceof UsageError || error instanceof NativeLoadError || (baselineModule !== null && error instanceof baselineModule.BaselineError)) return fail(error.message);
-    if (error instanceof Error && error.name === 'YError') return fail(error.message);
-    return fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this)`);
+    return failed(error);
   }
 }

@@ -1,6 +1,6 @@
 // Start-up cost without timing: which modules a run loads. A pre-commit run that names a file outside
 // every suite must not load the rules, the machine report formats, the baseline, the fix machinery, the
-// yaml package or the tree-sitter parser; a whole-suite run with --format json loads them (which shows the probe sees them).
+// yaml package, the tree-sitter parser or yargs; a whole-suite run with --format json loads them (which shows the probe sees them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -42,7 +42,7 @@ function loadedModules(cwd: string, args: string[]): { status: number | null; st
   const probe = probeDir();
   const log = path.join(probe, 'loaded.txt');
   writeFileSync(log, '');
-  const result = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(probe, 'probe.mjs')).href, path.join(repoRoot, 'bin', 'smoke-lint.js'), '--no-color', ...args], {
+  const result = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(probe, 'probe.mjs')).href, path.join(repoRoot, 'bin', 'smoke-lint.js'), ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, LOAD_LOG: log, NO_COLOR: '1' },
@@ -89,6 +89,8 @@ test('a staged file outside every suite loads no rule, machine format, baseline,
   // No suite can read an app module that defines no fixture and sits beside the tests folder: that is told
   // from paths and texts, so nothing is parsed and the native parser is never loaded.
   assert.deepEqual(run.modules.filter((module) => /^node_modules\/tree-sitter(-python|-bash)?\//.test(module)), [], 'the no-suite run loaded tree-sitter');
+  // An argv of plain paths is parsed without yargs (src/plain-paths.ts).
+  assert.deepEqual(run.modules.filter((module) => /^node_modules\/(yargs|yargs-parser|string-width|cliui)\//.test(module)), [], 'the plain-paths run loaded yargs');
 });
 
 test('a whole suite with --format json loads the rules, the json format and yaml for its compose file', () => {
@@ -100,6 +102,7 @@ test('a whole suite with --format json loads the rules, the json format and yaml
     assert.ok(run.modules.some((module) => pattern.test(module)), `the suite run did not load ${what}`);
   }
   assert.ok(run.modules.some((module) => module.startsWith('node_modules/tree-sitter/')), 'the suite run did not load tree-sitter');
+  assert.ok(run.modules.some((module) => module.startsWith('node_modules/yargs/')), 'the run with an option did not load yargs');
 });
 
 test('the CLI runs from the bundle when it is at least as new as the compiled sources, else from dist/src', () => {
