@@ -1,19 +1,15 @@
-import { defineRule, type Fix } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
-import type { DockerRun } from '../src/model/docker.js';
-import type { ShellScript } from '../src/model/shell.js';
-import { rawText, type PostgresRun } from '../src/model/dbscript.js';
-import { imageFacts, mountTargets, OLD_DATA_DIR, pgdataOf } from '../src/model/pgdata.js';
+import { defineRule } from '../src/rule.js';
+import type { DbDefinition } from '../src/model/database.js';
+import { OLD_DATA_DIR } from '../src/model/pgdata.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 /** The default pin: the newest major whose data layout the skill's scripts (tmpfs on /var/lib/postgresql/data) fit. */
 const DEFAULT_MAJOR = 17;
 
-/** The major the rest of the run implies: `/var/lib/postgresql/NN/...` → NN, `/var/lib/postgresql` → 18, the old data dir → 17. */
-function impliedMajor(script: ShellScript, run: DockerRun): { major: number; reason: string | null } {
-  const pgdata = pgdataOf(script, run);
-  const paths = mountTargets(script, run).map((mount) => mount.path).filter((value): value is string => value !== null);
-  if (pgdata.kind === 'explicit') paths.push(pgdata.value);
+/** The major the rest of a run implies: `/var/lib/postgresql/NN/...` → NN, `/var/lib/postgresql` → 18, the old data dir → 17. */
+function impliedMajor(definition: DbDefinition): { major: number; reason: string | null } {
+  const paths = (definition.mounts ?? []).map((mount) => mount.target).filter((value): value is string => value !== null);
+  if (typeof definition.pgdata === 'string') paths.push(definition.pgdata);
   for (const target of paths) {
     const versioned = /^\/var\/lib\/postgresql\/(\d+)(?:\/|$)/.exec(target);
     if (versioned) return { major: Number(versioned[1]), reason: `the data directory ${target}` };
@@ -41,37 +37,21 @@ export default defineRule({
       'Safe: the fix pins the major the rest of the command implies — 18 for a mount on `/var/lib/postgresql` or a `/var/lib/postgresql/18/...` path, 17 for a mount on `/var/lib/postgresql/data` (the layout the script was written for), 17 otherwise — keeping a variant suffix (`alpine` → `17-alpine`). Check that production runs the same major.',
   },
   check({ suite, report }) {
-    const checkRun = ({ script, run }: PostgresRun): void => {
-      const facts = imageFacts(script, run);
-      const image = run.image;
-      if (!facts || !image || !facts.official || facts.pinned) return;
-      const file = script.file;
-      const { major, reason } = impliedMajor(script, run);
-      const raw = rawText(file, image.word);
-      const written = image.word.value!;
-      const pinned = image.tag === null || image.tag === 'latest' ? `${major}` : `${major}-${image.tag}`;
-      let fix: Fix | null = null;
-      if (raw === image.word.text && !raw.includes('$') && image.name !== null) {
-        const nameAt = raw.indexOf(image.name);
-        if (nameAt >= 0) {
-          const start = image.word.node.startIndex + nameAt + image.name.length;
-          const end = image.tag === null ? start : start + 1 + image.tag.length;
-          if (image.tag === null || raw.slice(nameAt + image.name.length, nameAt + image.name.length + 1 + image.tag.length) === `:${image.tag}`) {
-            fix = { applicability: 'safe', message: `Pin \`${image.name}:${pinned}\``, edits: [{ file, start, end, text: `:${pinned}` }] };
-          }
-        }
-      }
-      report({
-        file,
-        range: nodeRange(image.word.node),
-        message: `\`${written}\` has no pinned major: it runs whatever \`latest\` is on the day of the pull (18 now, which moved the data directory), so the suite can break without a change in the repository`,
-        hint: `Pin the major${reason ? ` that ${reason} implies` : ' production runs'}: \`${image.name}:${pinned}\`.`,
-        fix,
-      });
-    };
     for (const definition of suiteDatabases(suite)) {
-      if (definition.run) {
-        checkRun(definition.run);
+      if (definition.kind === 'docker-run') {
+        // A run's image word, and the major its mounts and PGDATA imply.
+        const image = definition.image;
+        if (!image || !image.official || image.pinned) continue;
+        const { major, reason } = impliedMajor(definition);
+        const pinned = image.tag === null || image.tag === 'latest' ? `${major}` : `${major}-${image.tag}`;
+        const span = image.text.span;
+        report({
+          file: definition.file,
+          range: image.text.range,
+          message: `\`${image.text.value}\` has no pinned major: it runs whatever \`latest\` is on the day of the pull (18 now, which moved the data directory), so the suite can break without a change in the repository`,
+          hint: `Pin the major${reason ? ` that ${reason} implies` : ' production runs'}: \`${image.name}:${pinned}\`.`,
+          fix: span ? { applicability: 'safe', message: `Pin \`${image.name}:${pinned}\``, edits: [{ file: definition.file, start: span.start, end: span.end, text: `${image.name}:${pinned}` }] } : null,
+        });
         continue;
       }
       const image = definition.image;
