@@ -66,6 +66,8 @@ function definitionsOf(file: SourceFile): FixtureDef[] {
  */
 function namedRequests(module: PyModule): string[] {
   const names: string[] = [];
+  // Both kinds spell their method in the module (`usefixtures`, `getfixturevalue`): without either, no call is one.
+  if (!/usefixtures|getfixturevalue/.test(module.file.text)) return names;
   for (const call of nodesOfType(module.file, 'call')) {
     const fn = call.childForFieldName('function');
     const isGetValue = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'getfixturevalue';

@@ -305,7 +305,8 @@ function scanEnvReads(module: PyModule, node: Node, viaConstant: boolean, depth:
       const key = node.childForFieldName('subscript');
       out.push({ name: stringValue(module, key), nameNode: key, node, viaConstant });
     }
-  } else if (node.type === 'comparison_operator') {
+  } else if (node.type === 'comparison_operator' && /\bin\b/.test(node.text)) {
+    // Only `in` / `not in` read the environment: a comparison whose text has no `in` word is not split.
     const { values, operators } = comparisonParts(node);
     operators.forEach((operator, index) => {
       if ((operator === 'in' || operator === 'not in') && qualifiedName(module, values[index + 1] ?? null) === 'os.environ') {
@@ -323,6 +324,9 @@ function scanEnvReads(module: PyModule, node: Node, viaConstant: boolean, depth:
     }
     return;
   }
+  // A child one level too deep would return at once: do not fetch the children at all (envVariablesRead
+  // scans each candidate node by itself this way).
+  if (depth + 1 > MAX_SCAN_DEPTH) return;
   for (const child of node.namedChildren) scanEnvReads(module, child, viaConstant, depth + 1, out);
 }
 
@@ -447,7 +451,10 @@ export function envVariablesRead(module: PyModule): Set<string> {
   let names = envReadCache.get(module);
   if (names) return names;
   names = new Set();
-  for (const node of treeNodesOfType(module.root.tree, ['call', 'subscript', 'comparison_operator'])) {
+  // Every read goes through `os.environ` or `os.getenv`, whose name the module itself spells (in the read or
+  // in its import): a module that spells neither reads no variable, and its nodes need not be scanned.
+  const nodes = /environ|getenv/.test(module.file.text) ? treeNodesOfType(module.root.tree, ['call', 'subscript', 'comparison_operator']) : [];
+  for (const node of nodes) {
     const reads: EnvRead[] = [];
     // Each candidate node is looked at by itself (its children are candidates of their own).
     scanEnvReads(module, node, false, MAX_SCAN_DEPTH, reads);
