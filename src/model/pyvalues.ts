@@ -14,6 +14,7 @@ import {
   type PyModule,
   sameNode,
 } from './python.js';
+import { nodesInScope } from './function-scope.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -171,6 +172,8 @@ function isAppImport(binding: ImportBinding | undefined): boolean {
   return true;
 }
 
+const LOCAL_BINDERS = new Set(['assignment', 'augmented_assignment', 'for_statement']);
+
 /** Local bindings of a function that a URL might pass through: names bound exactly once. */
 function localValue(fn: FunctionInfo | null, name: string): Node | null | undefined {
   if (!fn) return undefined;
@@ -178,19 +181,16 @@ function localValue(fn: FunctionInfo | null, name: string): Node | null | undefi
   const body = fn.node.childForFieldName('body');
   if (!body) return undefined;
   let found: Node | null | undefined;
-  const visit = (node: Node): void => {
-    for (const child of node.namedChildren) {
-      if (child.type === 'function_definition' || child.type === 'class_definition' || child.type === 'lambda') continue;
-      if (child.type === 'assignment') {
-        const left = child.childForFieldName('left');
-        if (left?.type === 'identifier' && left.text === name) found = found === undefined ? child.childForFieldName('right') : null;
-      } else if ((child.type === 'augmented_assignment' || child.type === 'for_statement') && child.namedChild(0)?.text === name) {
-        found = null;
-      }
-      visit(child);
+  // The body's own binders, from the tree's node index rather than a walk of the body (nested functions,
+  // classes and lambdas left out, as before).
+  for (const child of nodesInScope(body, LOCAL_BINDERS)) {
+    if (child.type === 'assignment') {
+      const left = child.childForFieldName('left');
+      if (left?.type === 'identifier' && left.text === name) found = found === undefined ? child.childForFieldName('right') : null;
+    } else if (child.namedChild(0)?.text === name) {
+      found = null;
     }
-  };
-  visit(body);
+  }
   return found;
 }
 

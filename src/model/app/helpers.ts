@@ -2,6 +2,7 @@
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
 import { functionInfo, sameNode, type FunctionInfo, type ImportBinding, type PyModule } from '../python.js';
+import { nodesInScope } from '../function-scope.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -62,12 +63,18 @@ export function uniqueFiles(files: SourceFile[]): SourceFile[] {
   return files.filter((file) => (seen.has(file.path) ? false : (seen.add(file.path), true)));
 }
 
-/** An import of `name` inside the functions around `at` (fixtures import the app inside their body). */
+const IMPORT_TYPES = new Set(['import_statement', 'import_from_statement']);
+
+/**
+ * An import of `name` inside the functions around `at` (fixtures import the app inside their body). The
+ * imports are looked up in the tree's node index (`nodesInScope`) rather than by walking each body: a
+ * decorator holds no import, so leaving out nested definitions, decorated or not, finds the same ones.
+ */
 export function localImport(at: Node, name: string): ImportBinding | null {
   for (const definition of enclosingDefinitions(at)) {
     const body = definition.childForFieldName('body');
     if (!body) continue;
-    for (const statement of nodesInOwnScope(body, new Set(['import_statement', 'import_from_statement']))) {
+    for (const statement of nodesInScope(body, IMPORT_TYPES)) {
       const binding = bindingIn(statement, name);
       if (binding) return binding;
     }

@@ -10,7 +10,10 @@ import {
   unparenthesize,
   type PyModule,
 } from '../python.js';
-import { MAX_DEPTH, enclosingDefinitions, nodesInOwnScope } from './helpers.js';
+import { MAX_DEPTH, enclosingDefinitions } from './helpers.js';
+import { nodesInScope } from '../function-scope.js';
+
+const ASSIGNMENT_TYPES = new Set(['assignment']);
 
 type Node = Parser.SyntaxNode;
 
@@ -43,7 +46,8 @@ export function localValue(at: Node, name: string): Node | null | undefined {
     const body = definition.childForFieldName('body');
     if (!body) continue;
     const bound: Node[] = [];
-    for (const assignment of nodesInOwnScope(body, new Set(['assignment']))) {
+    // From the tree's node index (see localImport): a decorator holds no assignment.
+    for (const assignment of nodesInScope(body, ASSIGNMENT_TYPES)) {
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
       if (left?.type === 'identifier' && left.text === name && right) bound.push(right);
