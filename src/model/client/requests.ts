@@ -38,7 +38,8 @@ function readMethodRequests(module: PyModule): ClientRequest[] {
   for (const fn of module.functions) {
     const body = fn.node.childForFieldName('body');
     if (!body) continue;
-    const scope = new FunctionScope(module, fn);
+    // Read on the function's first request: most functions make none, and reading a function's bindings costs a walk.
+    let scope: FunctionScope | null = null;
     for (const call of nodesInScope(body, CALLS)) {
       const callee = call.childForFieldName('function');
       if (callee?.type !== 'attribute') continue;
@@ -49,6 +50,7 @@ function readMethodRequests(module: PyModule): ClientRequest[] {
       if (!receiver) continue;
       const args = callArguments(call);
       const url = method === 'request' || method === 'stream' ? args.positional[1] ?? args.keywords.get('url') ?? null : args.positional[0] ?? args.keywords.get('url') ?? null;
+      scope ??= new FunctionScope(module, fn);
       requests.push({ call, receiver, method, url, fn, scope });
     }
   }
