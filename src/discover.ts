@@ -119,24 +119,28 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
   }
   // Symlinked folders wait until the real tree is walked, so that a folder reached both ways keeps its own path.
   const linked: Array<{ directory: string; layers: IgnoreLayer[] }> = [];
-  const walk = (directory: string, layers: IgnoreLayer[]): void => {
+  const walk = (directory: string, layers: IgnoreLayer[], isRoot = false): void => {
     let real: string;
     try {
-      real = realpathSync(directory);
+      // One realpath(3) call per folder: the JavaScript realpathSync lstat's every component of the path.
+      real = realpathSync.native(directory);
     } catch {
       return;
     }
     if (!isWithin(real, realRoot)) return; // a link out of the project: never walked
     if (visited.has(real)) return; // a symlink loop, or a second way into the same folder
     visited.add(real);
-    const own = loadGitignore(directory);
-    const active = own ? [...layers, own] : layers;
     let entries;
     try {
       entries = readdirSync(directory, { withFileTypes: true });
     } catch {
       return;
     }
+    // A virtualenv (a folder holding pyvenv.cfg) below the root is skipped, seen from its own listing.
+    if (!isRoot && entries.some((entry) => entry.name === 'pyvenv.cfg')) return;
+    // Read a .gitignore only where the listing has one: trying every folder cost a failed read (and its exception) each.
+    const own = entries.some((entry) => entry.name === '.gitignore') ? loadGitignore(directory) : null;
+    const active = own ? [...layers, own] : layers;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const full = path.join(directory, entry.name);
@@ -154,7 +158,7 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
         }
       }
       if (isDir) {
-        if (SKIPPED_DIRECTORIES.has(entry.name) || existsSync(path.join(full, 'pyvenv.cfg'))) continue;
+        if (SKIPPED_DIRECTORIES.has(entry.name)) continue;
         if (ignoredBy(active, full, true)) continue;
         if (entry.isSymbolicLink()) linked.push({ directory: full, layers: active });
         else walk(full, active);
@@ -165,7 +169,7 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
       }
     }
   };
-  walk(root, []);
+  walk(root, [], true);
   for (let next = linked.shift(); next; next = linked.shift()) walk(next.directory, next.layers);
   return found;
 }

@@ -51,7 +51,7 @@ export function gitIndexMode(file: string): string | null {
   let dir: string;
   try {
     // Git sees the real folders: a path through a symlinked folder names the file its target holds.
-    dir = realpathSync(path.dirname(path.resolve(file)));
+    dir = realpathSync.native(path.dirname(path.resolve(file)));
   } catch {
     return null;
   }
