@@ -50,8 +50,19 @@ interface ImportedModule {
   names: string[];
 }
 
-/** The module-level `from ... import ...` statements of a module (star imports included). */
+const fromImportsCache = new WeakMap<PyModule, ImportedModule[]>();
+
+/** The module-level `from ... import ...` statements of a module (star imports included), read once per module. */
 function fromImports(module: PyModule): ImportedModule[] {
+  let found = fromImportsCache.get(module);
+  if (!found) {
+    found = readFromImports(module);
+    fromImportsCache.set(module, found);
+  }
+  return found;
+}
+
+function readFromImports(module: PyModule): ImportedModule[] {
   const found: ImportedModule[] = [];
   for (const statement of module.root.namedChildren) {
     if (statement.type !== 'import_from_statement') continue;
@@ -80,17 +91,37 @@ function searchEntries(project: Project, file: SourceFile): string[] {
   return [...new Set(entries)];
 }
 
+/**
+ * Where each import of a file leads (`level:dotted` → the module's path, null when it has no file), kept
+ * with the file: the fixture-module closures, the DB readers and the app engines each resolve the same
+ * imports of the same modules again, and the answer depends only on the file and the folders.
+ */
+const resolvedPaths = new WeakMap<SourceFile, Map<string, string | null>>();
+
 /** The project file a module imported from `file` stands for (as pytest's sys.path finds it); null when outside the project. */
 export function resolveDotted(project: Project, file: SourceFile, dotted: string, level: number): SourceFile | null {
+  let known = resolvedPaths.get(file);
+  if (!known) {
+    known = new Map();
+    resolvedPaths.set(file, known);
+  }
+  const key = `${level}:${dotted}`;
+  let target = known.get(key);
+  if (target === undefined) {
+    target = resolvedPath(project, file, dotted, level);
+    known.set(key, target);
+  }
+  return target === null ? null : projectPythonFile(project, target);
+}
+
+function resolvedPath(project: Project, file: SourceFile, dotted: string, level: number): string | null {
   if (level > 0) {
     let base = path.dirname(file.path);
     for (let i = 1; i < level; i++) base = path.dirname(base);
-    if (!dotted) return projectPythonFile(project, path.join(base, '__init__.py'));
-    const resolved = resolveModule([base], dotted);
-    return resolved?.file ? projectPythonFile(project, resolved.file) : null;
+    if (!dotted) return path.join(base, '__init__.py');
+    return resolveModule([base], dotted)?.file ?? null;
   }
-  const resolved = resolveModule(searchEntries(project, file), dotted);
-  return resolved?.file ? projectPythonFile(project, resolved.file) : null;
+  return resolveModule(searchEntries(project, file), dotted)?.file ?? null;
 }
 
 function isConftest(file: SourceFile): boolean {
