@@ -18,15 +18,38 @@ type SyntaxNode = Parser.SyntaxNode;
  * on first use (`expand`). The walk (`Walker.walkSlot` in walk.ts) reads slots directly and makes views only for
  * what the model keeps.
  */
+/**
+ * What the mirror knows of a node type or field, by id: the same for every tree of a grammar, so shared by
+ * them (a thousand scripts kept a thousand copies, about 9 KiB each). Filled as types are met.
+ */
+interface TypeTables {
+  typeNames: string[];
+  namedTypes: boolean[];
+  keptTypes: boolean[];
+  /** Per type id: 1 = reads its children's field names, 2 = leaf, 4 = deferrable word, 8 = never has children, 16 = command, 32 = kept only in `${...}`. */
+  typeFlags: number[];
+  fieldNames: Array<string | null | undefined>;
+}
+
+const tablesByLanguage = new WeakMap<object, TypeTables>();
+
+function typeTablesOf(tree: Parser.Tree): TypeTables {
+  const fresh = (): TypeTables => ({ typeNames: [], namedTypes: [], keptTypes: [], typeFlags: [], fieldNames: [''] });
+  // The binding's parse sets the grammar on the tree; ids are only shared within one grammar.
+  const language = (tree as { language?: object }).language;
+  if (!language) return fresh();
+  let tables = tablesByLanguage.get(language);
+  if (!tables) {
+    tables = fresh();
+    tablesByLanguage.set(language, tables);
+  }
+  return tables;
+}
+
 export class LightTree {
   private cursor: Parser.TreeCursor | null = null;
   private readonly materialized = new Map<number, SyntaxNode>();
-  private readonly typeNames: string[] = [];
-  private readonly namedTypes: boolean[] = [];
-  private readonly keptTypes: boolean[] = [];
-  /** Per type id: 1 = reads its children's field names, 2 = leaf, 4 = deferrable word, 8 = never has children, 16 = command, 32 = kept only in `${...}`. */
-  private readonly typeFlags: number[] = [];
-  private readonly fieldNames: Array<string | null | undefined> = [''];
+  private readonly types: TypeTables;
   /** The type id of the node `make` saw last (kept or not). */
   private lastTypeId = 0;
   /** Defer plain commands (see `plainCommandName`); off for trees with errors, whose commands may hold anything. */
@@ -51,6 +74,7 @@ export class LightTree {
     readonly tree: Parser.Tree,
     readonly text: string,
   ) {
+    this.types = typeTablesOf(tree);
     // About one mirrored node per 10 characters of script: sized once, the arrays seldom grow.
     this.preorder = this.typeIds = this.starts = this.ends = this.fields = this.parents = this.firsts = this.nexts = this.lasts = this.deferred = null!;
     this.allocate(Math.max(MIN_CAPACITY, Math.ceil(text.length / 10)));
@@ -92,15 +116,15 @@ export class LightTree {
   }
 
   typeOf(slot: number): string {
-    return this.typeNames[this.typeIds[slot]!]!;
+    return this.types.typeNames[this.typeIds[slot]!]!;
   }
 
   isNamed(slot: number): boolean {
-    return this.namedTypes[this.typeIds[slot]!]!;
+    return this.types.namedTypes[this.typeIds[slot]!]!;
   }
 
   fieldOf(slot: number): string | null {
-    return this.fieldNames[this.fields[slot]!] || null;
+    return this.types.fieldNames[this.fields[slot]!] || null;
   }
 
   view(slot: number): Node {
@@ -144,7 +168,7 @@ export class LightTree {
       const cursor = (this.cursor ??= this.tree.walk());
       cursor.gotoDescendant(this.preorder[slot]!);
       // A command is resolved to expand its words: mirror them now rather than one by one later.
-      this.build(cursor, slot, (this.typeFlags[this.typeIds[slot]!]! & 16) === 0);
+      this.build(cursor, slot, (this.types.typeFlags[this.typeIds[slot]!]! & 16) === 0);
     }
   }
 
@@ -179,23 +203,23 @@ export class LightTree {
   private make(cursor: Parser.TreeCursor, parent: number, preorder: number): number {
     const typeId = cursor.nodeTypeId;
     this.lastTypeId = typeId;
-    let type = this.typeNames[typeId];
+    let type = this.types.typeNames[typeId];
     if (type === undefined) {
       type = cursor.nodeType;
-      this.typeNames[typeId] = type;
-      this.namedTypes[typeId] = cursor.nodeIsNamed;
-      this.keptTypes[typeId] = (this.namedTypes[typeId]! && type !== 'comment') || KEPT_TOKENS.has(type);
-      const terminal = !this.namedTypes[typeId] || (LEAF_TYPES.has(type) && !NONTERMINAL_LEAVES.has(type));
-      this.typeFlags[typeId] = (FIELD_PARENTS.has(type) ? 1 : 0) | (LEAF_TYPES.has(type) ? 2 : 0) | (DEFERRABLE_TYPES.has(type) ? 4 : 0) | (terminal ? 8 : 0) | (type === 'command' ? 16 : 0) | (EXPANSION_TOKENS.has(type) ? 32 : 0);
+      this.types.typeNames[typeId] = type;
+      this.types.namedTypes[typeId] = cursor.nodeIsNamed;
+      this.types.keptTypes[typeId] = (this.types.namedTypes[typeId]! && type !== 'comment') || KEPT_TOKENS.has(type);
+      const terminal = !this.types.namedTypes[typeId] || (LEAF_TYPES.has(type) && !NONTERMINAL_LEAVES.has(type));
+      this.types.typeFlags[typeId] = (FIELD_PARENTS.has(type) ? 1 : 0) | (LEAF_TYPES.has(type) ? 2 : 0) | (DEFERRABLE_TYPES.has(type) ? 4 : 0) | (terminal ? 8 : 0) | (type === 'command' ? 16 : 0) | (EXPANSION_TOKENS.has(type) ? 32 : 0);
     }
-    if (!this.keptTypes[typeId]) return -1;
-    if ((this.typeFlags[typeId]! & 32) !== 0 && (parent < 0 || this.typeOf(parent) !== 'expansion')) return -1;
+    if (!this.types.keptTypes[typeId]) return -1;
+    if ((this.types.typeFlags[typeId]! & 32) !== 0 && (parent < 0 || this.typeOf(parent) !== 'expansion')) return -1;
     if (this.size === this.preorder.length) this.grow();
     const slot = this.size++;
     let fieldId = 0;
-    if (parent >= 0 && (this.typeFlags[this.typeIds[parent]!]! & 1) !== 0) {
+    if (parent >= 0 && (this.types.typeFlags[this.typeIds[parent]!]! & 1) !== 0) {
       fieldId = cursor.currentFieldId;
-      if (fieldId && this.fieldNames[fieldId] === undefined) this.fieldNames[fieldId] = cursor.currentFieldName || null;
+      if (fieldId && this.types.fieldNames[fieldId] === undefined) this.types.fieldNames[fieldId] = cursor.currentFieldName || null;
     }
     this.preorder[slot] = preorder >= 0 ? preorder : cursor.currentDescendantIndex;
     this.typeIds[slot] = typeId;
@@ -228,10 +252,10 @@ export class LightTree {
       const slot = this.make(cursor, parent, next);
       if (slot >= 0) next = this.preorder[slot]!;
       // Anonymous tokens, comments and the leaf types but `number` never have children.
-      let whole = (this.typeFlags[this.lastTypeId]! & 8) !== 0;
+      let whole = (this.types.typeFlags[this.lastTypeId]! & 8) !== 0;
       let descend = false;
       if (slot >= 0) {
-        const flags = this.typeFlags[this.typeIds[slot]!]!;
+        const flags = this.types.typeFlags[this.typeIds[slot]!]!;
         if ((flags & 2) !== 0) descend = false;
         else if (!defer) descend = true;
         else if ((flags & 4) !== 0 && !hasEffects(this.text, this.starts[slot]!, this.ends[slot]!)) {
