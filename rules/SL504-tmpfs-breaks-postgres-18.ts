@@ -1,7 +1,5 @@
-import { defineRule, type Fix } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
-import { rawText, type PostgresRun } from '../src/model/dbscript.js';
-import { breaksPostgres18, imageFacts, OLD_DATA_DIR } from '../src/model/pgdata.js';
+import { defineRule } from '../src/rule.js';
+import { OLD_DATA_DIR } from '../src/model/pgdata.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
@@ -23,38 +21,23 @@ export default defineRule({
       'Safe for an explicit major: the fix mounts `/var/lib/postgresql` instead, which holds the 18 data directory. For an unpinned image (`postgres`, `postgres:latest`) there is no fix here: SL510 pins the major the script was written for (17 for this layout), which is the better repair, and both fixes at once would contradict each other.',
   },
   check({ suite, report }) {
-    const checkRun = ({ script, run }: PostgresRun): void => {
-      const mount = breaksPostgres18(script, run);
-      if (!mount || !run.image) return;
-      const facts = imageFacts(script, run)!;
-      const image = run.image.word.value ?? run.image.word.text;
-      let fix: Fix | null = null;
-      if (facts.pinned) {
-        const raw = rawText(script.file, mount.word);
-        const matches = raw !== mount.word.text ? [] : [...raw.matchAll(/\/var\/lib\/postgresql\/data(?=$|[:,"'\s])/g)];
-        if (matches.length === 1) {
-          const start = mount.word.node.startIndex + matches[0]!.index!;
-          fix = {
-            applicability: 'safe',
-            message: 'Mount `/var/lib/postgresql` instead',
-            edits: [{ file: script.file, start, end: start + OLD_DATA_DIR.length, text: '/var/lib/postgresql' }],
-          };
-        }
-      }
-      const which = facts.pinned ? `postgres ${facts.major}` : `\`${image}\` (currently postgres ${facts.major})`;
-      report({
-        file: script.file,
-        range: nodeRange(mount.word.node),
-        message: `${which} keeps its data in /var/lib/postgresql/${facts.major}/docker and refuses to start with a mount on ${OLD_DATA_DIR} while PGDATA is left at its default: the container exits and every test fails`,
-        hint: facts.pinned
-          ? 'Mount `/var/lib/postgresql` instead (or set `-e PGDATA=/var/lib/postgresql/data` to keep the old layout).'
-          : 'Pin the major the script was written for (`postgres:17`), or mount `/var/lib/postgresql` for 18.',
-        fix,
-      });
-    };
     for (const definition of suiteDatabases(suite)) {
-      if (definition.run) {
-        checkRun(definition.run);
+      if (definition.kind === 'docker-run') {
+        const image = definition.image;
+        if (!image || image.major === null || image.major < 18 || definition.pgdata !== null) continue;
+        const mount = (definition.mounts ?? []).find((candidate) => candidate.target === OLD_DATA_DIR);
+        if (!mount) continue;
+        const span = image.pinned ? mount.targetSpan : null;
+        const which = image.pinned ? `postgres ${image.major}` : `\`${image.text.value}\` (currently postgres ${image.major})`;
+        report({
+          file: definition.file,
+          range: mount.entry.range,
+          message: `${which} keeps its data in /var/lib/postgresql/${image.major}/docker and refuses to start with a mount on ${OLD_DATA_DIR} while PGDATA is left at its default: the container exits and every test fails`,
+          hint: image.pinned
+            ? 'Mount `/var/lib/postgresql` instead (or set `-e PGDATA=/var/lib/postgresql/data` to keep the old layout).'
+            : 'Pin the major the script was written for (`postgres:17`), or mount `/var/lib/postgresql` for 18.',
+          fix: span ? { applicability: 'safe', message: 'Mount `/var/lib/postgresql` instead', edits: [{ file: definition.file, start: span.start, end: span.end, text: '/var/lib/postgresql' }] } : null,
+        });
         continue;
       }
       const image = definition.image;

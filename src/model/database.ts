@@ -68,6 +68,8 @@ export interface DbMount {
   entry: DbValue;
   /** A named or bind volume that keeps data on disk. */
   persistent: boolean;
+  /** Offsets [start, end) of the target path as written in the entry, when it is there once, verbatim (a fix may replace it). */
+  targetSpan?: { start: number; end: number } | null;
 }
 
 export interface DbReadiness {

@@ -108,8 +108,20 @@ function mountsOf({ script, run }: PostgresRun): DbMount[] {
       tmpfs: mount.tmpfs,
       entry: { value: mount.word.value ?? mount.word.text, file: script.file, range: nodeRange(mount.word.node), span: null, via: null },
       persistent: !mount.tmpfs && (volume?.type === 'bind' || (volume?.type === 'volume' && (mount.word.template.includes(':') || mount.word.template.includes('source=') || mount.word.template.includes('src=')))),
+      targetSpan: mount.path === null ? null : pathSpan(script, mount.word, mount.path),
     };
   });
+}
+
+/** Where `target` stands in a word as written (followed by its end, `:`, `,`, a quote or a space), when exactly once. */
+function pathSpan(script: ShellScript, word: ShellWord, target: string): { start: number; end: number } | null {
+  const raw = rawText(script.file, word);
+  if (raw !== word.text) return null;
+  const escaped = target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const matches = [...raw.matchAll(new RegExp(`${escaped}(?=$|[:,"'\\s])`, 'g'))];
+  if (matches.length !== 1) return null;
+  const start = word.node.startIndex + matches[0]!.index!;
+  return { start, end: start + target.length };
 }
 
 /** A `-p` spec: the host port where it is set (the literal, or the assignment of the variable it expands), and the offsets a fix rewrites. */
