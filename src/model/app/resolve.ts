@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { kindOf } from './sys-path.js';
+import { kindOf, namesIn } from './sys-path.js';
 
 export interface Declared {
   names: Set<string>;
@@ -89,6 +89,10 @@ function findIn(searchDirs: string[], name: string): { file: string | null; dirs
   const portions: string[] = [];
   let portionFrom: string | null = null;
   for (const dir of searchDirs) {
+    // Like Python's path finder, read the folder's listing: a name with neither a folder nor a module
+    // there is passed over without a stat of each candidate (most imports are not the project's).
+    const listed = namesIn(dir);
+    if (listed && !listed.has(name) && !listed.has(`${name}.py`)) continue;
     const candidate = path.join(dir, name);
     const isDir = kindOf(candidate) === 'dir';
     if (isDir && kindOf(path.join(candidate, '__init__.py')) === 'file') {

@@ -1,6 +1,6 @@
 // sys.path at test time: pytest's rootdir/basedir insertion, pythonpath settings and the
 // conftest's own sys.path additions.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
@@ -46,9 +46,26 @@ export function kindOf(target: string): 'file' | 'dir' | 'none' {
   return kind;
 }
 
+const listings = new Map<string, ReadonlySet<string> | null>();
+
+/** The names in a folder, read once per run; null when it cannot be listed (missing, not a folder, unreadable). */
+export function namesIn(dir: string): ReadonlySet<string> | null {
+  let names = listings.get(dir);
+  if (names === undefined) {
+    try {
+      names = new Set(readdirSync(dir));
+    } catch {
+      names = null;
+    }
+    listings.set(dir, names);
+  }
+  return names;
+}
+
 /** Forgets what the file system looked like (tests that create files call this). */
 export function clearFileSystemCache(): void {
   fsCache.clear();
+  listings.clear();
 }
 
 /**
