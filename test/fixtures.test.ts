@@ -11,14 +11,14 @@
 // Cases under fixtures/rules/<CODE>/ are named fires-* or silent-*; every rule needs one of each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lint } from '../src/engine.js';
 import { allRules } from '../rules/index.js';
 import { planFixes } from '../src/fix/passes.js';
 import { planChanges } from '../src/fix/report.js';
-import { caseProject, findCases, listFiles, type FixtureCase } from './fixture-case.js';
+import { basesRoot, caseProject, findCases, listFiles, type FixtureCase } from './fixture-case.js';
 
 const cases = findCases();
 
@@ -98,6 +98,11 @@ async function checkCase(fixture: FixtureCase, project: string): Promise<void> {
     rmSync(copy, { recursive: true, force: true });
   }
 }
+
+test('every base in fixtures/bases/ is the base of some case', () => {
+  const used = new Set(cases.map((c) => c.base));
+  assert.deepEqual(readdirSync(basesRoot).filter((name) => !used.has(name)), [], 'bases no case names');
+});
 
 test('every rule has a case where it fires and a near-miss where it stays silent', async () => {
   const rules = await allRules();
