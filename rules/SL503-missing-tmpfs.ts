@@ -1,7 +1,6 @@
-import { defineRule, type Fix } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
-import { insertBeforeImage, type PostgresRun } from '../src/model/dbscript.js';
-import { breaksPostgres18, defaultDataDir, imageFacts, imageVolumePath, mountTargets, pgdataOf, tmpfsCovers, OLD_DATA_DIR } from '../src/model/pgdata.js';
+import { defineRule } from '../src/rule.js';
+import type { DbDefinition } from '../src/model/database.js';
+import { defaultDataDir, imageVolumePath, tmpfsCovers, OLD_DATA_DIR } from '../src/model/pgdata.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 
 export default defineRule({
@@ -24,59 +23,54 @@ export default defineRule({
       'Safe: the fix adds `--tmpfs` on the right path for the image\'s major (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18, or `PGDATA`) before the image, one flag per line when the command is written that way. No fix when a volume is already mounted on that path (two mounts on one path make docker fail).',
   },
   check({ suite, report }) {
-    const checkRun = ({ script, run }: PostgresRun): void => {
-      if (!run.image || !run.optionsKnown) return;
-      const mounts = mountTargets(script, run);
-      if (mounts.some((mount) => mount.path === null)) return;
+    /** A `docker run` of a DB script: its mounts, image and PGDATA as the model reads them, and the fix that adds the tmpfs to the command. */
+    const checkRun = (definition: DbDefinition): void => {
+      const mounts = definition.mounts ?? [];
+      if (!definition.imageAsWritten || !definition.mountsKnown) return;
       const tmpfs = mounts.filter((mount) => mount.tmpfs);
-      const facts = imageFacts(script, run);
-      const pgdata = pgdataOf(script, run);
-      const where = `\`${run.engine} run\` of ${run.image.word.value ?? run.image.word.text}`;
-      if (!facts || facts.major === null || pgdata.kind === 'unknown') {
+      const image = definition.image;
+      const where = `${definition.label} of ${definition.imageAsWritten}`;
+      if (!image || image.major === null || definition.pgdata === undefined) {
         // The data directory is unknown: only a run with no tmpfs at all is surely wrong.
         if (tmpfs.length > 0) return;
         report({
-          file: script.file,
-          range: nodeRange(run.command.node),
+          file: definition.file,
+          range: definition.anchor,
           message: `${where} mounts no tmpfs: the database is written to an anonymous volume on disk that outlives the container`,
           hint: 'Add `--tmpfs` on the image\'s data directory (`/var/lib/postgresql/data` up to postgres 17, `/var/lib/postgresql` from 18).',
         });
         return;
       }
-      if (breaksPostgres18(script, run)) return;
-      const major = facts.major;
-      const explicit = pgdata.kind === 'explicit';
-      const dataDir = explicit ? pgdata.value : defaultDataDir(major);
+      const major = image.major;
+      const explicit = definition.pgdata !== null;
+      if (!explicit && major >= 18 && mounts.some((mount) => mount.target === OLD_DATA_DIR)) return; // SL504
+      const dataDir = definition.pgdata ?? defaultDataDir(major);
       const volumePath = explicit ? null : imageVolumePath(major);
-      if (tmpfs.some((mount) => tmpfsCovers(mount.path!, dataDir, volumePath))) return;
+      if (tmpfs.some((mount) => tmpfsCovers(mount.target!, dataDir, volumePath))) return;
       const target = explicit ? dataDir : imageVolumePath(major);
-      const volume = mounts.find((mount) => !mount.tmpfs && (dataDir === mount.path || dataDir.startsWith(`${mount.path}/`) || mount.path === target));
+      const volume = mounts.find((mount) => !mount.tmpfs && (dataDir === mount.target || dataDir.startsWith(`${mount.target}/`) || mount.target === target));
       const dataSource = explicit ? `PGDATA=${dataDir}` : `postgres ${major} keeps its data in ${dataDir}`;
       let message: string;
       if (volume) {
-        message = `${where}: ${dataSource}, which is mounted from \`${volume.word.text}\`: the data outlives the container and the next run starts on old data`;
+        message = `${where}: ${dataSource}, which is mounted from \`${volume.asWritten ?? volume.entry.value}\`: the data outlives the container and the next run starts on old data`;
       } else if (tmpfs.length > 0) {
-        const paths = tmpfs.map((mount) => mount.path).join(', ');
-        message = `${where}: ${dataSource}, but the tmpfs on ${paths} does not cover it${volumePath && tmpfs.some((mount) => dataDir.startsWith(`${mount.path!}/`)) ? ` (the image's volume on ${volumePath} is mounted over it)` : ''}: the data goes to an anonymous volume that outlives the container`;
+        const paths = tmpfs.map((mount) => mount.target).join(', ');
+        message = `${where}: ${dataSource}, but the tmpfs on ${paths} does not cover it${volumePath && tmpfs.some((mount) => dataDir.startsWith(`${mount.target!}/`)) ? ` (the image's volume on ${volumePath} is mounted over it)` : ''}: the data goes to an anonymous volume that outlives the container`;
       } else {
         message = `${where}: ${dataSource}, and no tmpfs covers it: the data goes to an anonymous volume on disk that outlives the container`;
       }
-      let fix: Fix | null = null;
-      if (!volume) {
-        const edit = insertBeforeImage(script.file, run.image.word, `--tmpfs ${target}`);
-        fix = { applicability: 'safe', message: `Add \`--tmpfs ${target}\``, edits: [{ file: script.file, ...edit }] };
-      }
+      const edit = !volume && definition.insertOption ? definition.insertOption(`--tmpfs ${target}`) : null;
       report({
-        file: script.file,
-        range: nodeRange(run.command.node),
+        file: definition.file,
+        range: definition.anchor,
         message,
         hint: volume ? `Replace the volume with \`--tmpfs ${target}\`.` : `Add \`--tmpfs ${target}\` to the run.`,
-        fix,
+        fix: edit ? { applicability: 'safe', message: `Add \`--tmpfs ${target}\``, edits: [{ file: definition.file, ...edit }] } : null,
       });
     };
     for (const definition of suiteDatabases(suite)) {
-      if (definition.run) {
-        checkRun(definition.run);
+      if (definition.kind === 'docker-run') {
+        checkRun(definition);
         continue;
       }
       const mounts = definition.mounts;

@@ -68,6 +68,8 @@ export interface DbMount {
   entry: DbValue;
   /** A named or bind volume that keeps data on disk. */
   persistent: boolean;
+  /** The entry as written in the file, quotes and all (`"$PWD/pgdata:/var/lib/postgresql/data"`), for messages. */
+  asWritten?: string;
   /** Offsets [start, end) of the target path as written in the entry, when it is there once, verbatim (a fix may replace it). */
   targetSpan?: { start: number; end: number } | null;
 }
@@ -113,6 +115,10 @@ export interface DbDefinition {
    * (`${{ job.services.postgres.ports[5432] }}`), which a random host port needs.
    */
   tests?: { env: Map<string, string | null>; portHandedOver: boolean };
+  /** For a `docker run`: the image word as written (its value, else its text), known or not, for messages. */
+  imageAsWritten?: string | null;
+  /** For a `docker run`: the edit that adds an option to the command (before the image word, on a line of its own when the run is written one flag a line). */
+  insertOption?: ((option: string) => { start: number; end: number; text: string }) | null;
   /**
    * For a `docker run`: the command and its script, for the rules about the script's own commands (a
    * leftover container before the run, a stop after it, a wait on the start path, `--network host`).

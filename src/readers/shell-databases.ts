@@ -10,7 +10,7 @@
 import type Parser from 'tree-sitter';
 import type { DbDefinition, DbImage, DbMount, DbPort, DbValue } from '../model/database.js';
 import { isOfficialPostgresImage } from '../model/docker.js';
-import { armsCompatible, onlyInspectionArms, postgresRuns, rawText, runnersOf, runs, type PostgresRun } from '../model/dbscript.js';
+import { armsCompatible, insertBeforeImage, onlyInspectionArms, postgresRuns, rawText, runnersOf, runs, type PostgresRun } from '../model/dbscript.js';
 import { isReadinessWait } from '../model/readiness.js';
 import { imageFacts, mountTargets, pgdataOf } from '../model/pgdata.js';
 import type { ShellScript, ShellWord } from '../model/shell.js';
@@ -57,6 +57,8 @@ function definitionOf(found: PostgresRun, runnerWaits: boolean, runners: ShellSc
     label: `\`${run.engine} run\``,
     anchor: nodeRange(run.command.node),
     image: imageOfRun(found),
+    imageAsWritten: run.image ? (run.image.word.value ?? run.image.word.text) : null,
+    insertOption: run.image ? (option) => insertBeforeImage(file, run.image!.word, option) : null,
     ports: run.network === 'host' ? null : run.publish.map((publish): DbPort => portOf(script, publish.word, publish.hostPort, publish.containerPort, publish.random, before)),
     portsKnown: !run.publish.some((publish) => publish.containerPort === null || publish.word.multi),
     env,
@@ -107,6 +109,7 @@ function mountsOf({ script, run }: PostgresRun): DbMount[] {
       target: mount.path,
       tmpfs: mount.tmpfs,
       entry: { value: mount.word.value ?? mount.word.text, file: script.file, range: nodeRange(mount.word.node), span: null, via: null },
+      asWritten: mount.word.text,
       persistent: !mount.tmpfs && (volume?.type === 'bind' || (volume?.type === 'volume' && (mount.word.template.includes(':') || mount.word.template.includes('source=') || mount.word.template.includes('src=')))),
       targetSpan: mount.path === null ? null : pathSpan(script, mount.word, mount.path),
     };
