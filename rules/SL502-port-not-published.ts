@@ -1,6 +1,4 @@
 import { defineRule } from '../src/rule.js';
-import { nodeRange } from '../src/source.js';
-import { hasUnknownWords, isKnown, type PostgresRun } from '../src/model/dbscript.js';
 import { isLocalHost, isPostgresDialect, isPostgresUrl, parseDbUrl, suiteDbUrls, targetOf } from '../src/model/dburl.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 import type { Suite } from '../src/model/suite.js';
@@ -44,7 +42,7 @@ export default defineRule({
   fix: 'none',
   docs: {
     whatItDoes:
-      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script that publishes no host port (error), or publishes the container port without a host port, `-p 5432`, which binds a random host port (warning). Reads the `docker run`/`podman run` of the suite\'s DB scripts, the suite\'s docker compose services (`ports:`), the GitHub Actions job services of the job that runs the suite, and a Docker SDK `containers.run(...)` in the suite\'s Python. With `--network host` and no `-p`, it reports an info finding: the server then listens on the host\'s own port 5432.',
+      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script that publishes no host port (error), or publishes the container port without a host port, `-p 5432`, which binds a random host port (warning). Reads the `docker run`/`podman run` of the suite\'s DB scripts, the suite\'s docker compose services (`ports:`), the GitHub Actions job services of the job that runs the suite, and a Docker SDK `containers.run(...)` in the suite\'s Python. With `--network host` it reports an info finding, with or without `-p` (docker discards published ports on the host\'s network): the server then listens on the host\'s own port 5432.',
     whyItMatters:
       'The tests run on the host and connect to `localhost:<port>`. Without a published port, the container\'s 5432 is reachable only from the container network: every test fails to connect (or, worse, connects to a developer database that happens to listen on the port in the URL). A random host port is different on every run, so a URL with a fixed port cannot match it.',
     example: 'docker run -d --name shop-postgres-test --tmpfs /var/lib/postgresql/data postgres:17',
@@ -53,59 +51,30 @@ export default defineRule({
       'For a docker compose service or a Docker SDK container of the suite, only when the suite\'s URL connects to localhost (tests that run inside the container network reach the service by name); for a GitHub Actions job service, unless the job runs in a `container:` (it then reaches the service by name); a CI service on a random host port (`ports: [5432]`) is reported only when the suite\'s URL (in the code, or the value the job sets for the variable the code reads) names a fixed port on localhost and the job never reads the mapped port (`${{ job.services.postgres.ports[5432] }}`). Publish flags whose value cannot be known statically, and argument lists built from unknown arrays, are not reported. `--network host` is only reported as info: the container shares the host\'s network, so PostgreSQL listens on the host\'s port 5432 (the dev port) unless the command changes it.',
   },
   check({ suite, report }) {
-    const checkRun = ({ script, run }: PostgresRun): void => {
-      const command = run.command;
-      if (run.publish.length === 0) {
-        if (hasUnknownWords(command)) return;
-        if (run.publishAll || !run.optionsKnown) return;
-        if (run.network === 'host') {
-          report({
-            file: script.file,
-            range: nodeRange(command.node),
-            severity: 'info',
-            message: `\`${run.engine} run --network host\` publishes no port: PostgreSQL listens directly on the host's port 5432, the dev database's port, unless the command changes it`,
-            hint: 'Prefer the default network with `-p 5433:5432`, or start the server on another port (`postgres -p 5433`) and use that port in the suite\'s URL.',
-          });
-          return;
-        }
-        if (run.network !== null && run.network !== 'bridge' && run.network !== 'default') {
-          // Another container network: the tests might run inside it too; we cannot tell.
-          return;
-        }
-        report({
-          file: script.file,
-          range: nodeRange(command.node),
-          message: `\`${run.engine} run\` of ${run.image?.word.text ?? 'the postgres image'} publishes no port: the tests on the host cannot reach the database`,
-          hint: 'Publish the container\'s 5432 on the test port, e.g. `-p 5433:5432`.',
-        });
-        return;
-      }
-      // Only `-p 5432` (or `-p 127.0.0.1::5432`) written out in full is surely random; an unset variable is not.
-      const random = run.publish.find((publish) => publish.random && isKnown(script, publish.word) && publish.containerPort !== null && /^\d+$/.test(publish.containerPort));
-      if (!random || run.publish.some((publish) => publish !== random && !publish.random)) return;
-      report({
-        file: script.file,
-        range: nodeRange(random.word.node),
-        severity: 'warning',
-        message: `\`-p ${random.word.value}\` publishes container port ${random.containerPort} on a random host port: a database URL with a fixed port cannot match it`,
-        hint: 'Give the host port explicitly, e.g. `-p 5433:5432`.',
-      });
-    };
     for (const definition of suiteDatabases(suite)) {
-      if (definition.run) {
-        checkRun(definition.run);
+      const ports = definition.ports;
+      if (!ports || !definition.portsKnown) continue; // a library's random port, a job in a container, unknown words
+      const network = definition.network ?? null;
+      if (network === 'host') {
+        report({
+          file: definition.file,
+          range: definition.anchor,
+          severity: 'info',
+          message: `${definition.label} on the host's network publishes no port: PostgreSQL listens directly on the host's port 5432, the dev database's port, unless the command changes it`,
+          hint: 'Prefer the default network with `-p 5433:5432`, or start the server on another port (`postgres -p 5433`) and use that port in the suite\'s URL.',
+        });
         continue;
       }
-      const ports = definition.ports;
-      if (!ports || !definition.portsKnown) continue; // a library's random port, a job in a container, another network
-      // A CI job's steps run on the runner's host; compose and Docker SDK tests may run inside the container network, so the URL must say localhost.
-      if (definition.kind !== 'ci-service' && !connectsFromHost(suite)) continue;
+      // Another container network: the tests might run inside it too; we cannot tell.
+      if (network !== null && network !== 'bridge' && network !== 'default') continue;
+      // A CI job's steps and a DB script's callers run on the host; compose and Docker SDK tests may run inside the container network, so the URL must say localhost.
+      if (definition.kind !== 'ci-service' && definition.kind !== 'docker-run' && !connectsFromHost(suite)) continue;
       if (ports.length === 0) {
         report({
           file: definition.file,
           range: definition.anchor,
           message: `${definition.label} publishes no port: the tests${definition.kind === 'ci-service' ? ', which run on the job\'s machine,' : ' on the host'} cannot reach the database`,
-          hint: definition.kind === 'ci-service' ? 'Add `ports: - 5432:5432` to the service (or run the job in a `container:`).' : definition.kind === 'docker-sdk' ? 'Pass `ports={"5432/tcp": 5433}` and use port 5433 in the suite\'s URL.' : 'Add `ports: - "5433:5432"` to the service and use port 5433 in the suite\'s URL.',
+          hint: definition.kind === 'ci-service' ? 'Add `ports: - 5432:5432` to the service (or run the job in a `container:`).' : definition.kind === 'docker-run' ? 'Publish the container\'s 5432 on the test port, e.g. `-p 5433:5432`.' : definition.kind === 'docker-sdk' ? 'Pass `ports={"5432/tcp": 5433}` and use port 5433 in the suite\'s URL.' : 'Add `ports: - "5433:5432"` to the service and use port 5433 in the suite\'s URL.',
         });
         continue;
       }
@@ -128,7 +97,7 @@ export default defineRule({
         range: random.entry.range,
         severity: 'warning',
         message: `${definition.label} publishes container port ${random.container} on a random host port: a database URL with a fixed port cannot match it`,
-        hint: 'Give the host port explicitly, e.g. `"5433:5432"`.',
+        hint: definition.kind === 'docker-run' ? 'Give the host port explicitly, e.g. `-p 5433:5432`.' : 'Give the host port explicitly, e.g. `"5433:5432"`.',
       });
     }
   },

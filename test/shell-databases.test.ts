@@ -118,10 +118,13 @@ docker run -d --env-file .env.test -p "$PORT:5432" postgres:17
   assert.equal(definition.readiness.waited, false);
 });
 
-test('docker run with --network host publishes nothing: its ports do not apply', () => {
-  const text = `#!/usr/bin/env bash
-docker run -d --network host -e POSTGRES_PASSWORD=pw postgres:17
+test('docker run with --network host publishes nothing, even with a -p (docker discards it)', () => {
+  for (const flags of ['--network host', '--network host -p 5433:5432']) {
+    const text = `#!/usr/bin/env bash
+docker run -d ${flags} -e POSTGRES_PASSWORD=pw postgres:17
 `;
-  const [definition] = databases({ 'tests/integration/test_ledger.py': GATED_MODULE, 'tests/integration/scripts/test-db.sh': text });
-  assert.equal(definition?.ports, null);
+    const [definition] = databases({ 'tests/integration/test_ledger.py': GATED_MODULE, 'tests/integration/scripts/test-db.sh': text });
+    assert.deepEqual(definition?.ports, [], flags);
+    assert.equal(definition?.network, 'host', flags);
+  }
 });

@@ -55,6 +55,7 @@ export interface DbPort {
   /** The host port; null when random (`- "5432"`) or unknown. */
   host: DbValue | null;
   container: string | null;
+  /** Surely published on a random host port (`- "5432"`, `-p 5432` written out; not a value that may be unset). */
   random: boolean;
   /** The whole entry (for the finding's range). */
   entry: DbValue;
@@ -95,8 +96,14 @@ export interface DbDefinition {
   image: DbImage | null;
   /** Published ports; null when not applicable (a library maps a random port and hands the URL over). */
   ports: DbPort[] | null;
-  /** Are the ports written out in full (no unknown variables or extra files)? */
+  /** Are the ports written out in full (no unknown variables, extra files, argument arrays or publish-all)? */
   portsKnown: boolean;
+  /**
+   * The network the container joins when the definition names one (`docker run --network host`): with
+   * `host` it shares the host's network and publishes nothing (`ports` is empty); null or absent: its own
+   * default network.
+   */
+  network?: string | null;
   /** POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB as the container gets them (image defaults not applied). */
   env: Map<string, DbValue | null>;
   /** The environment may hold more than what is written (an `env_file` that could not be read). */

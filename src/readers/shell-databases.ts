@@ -10,7 +10,7 @@
 import type Parser from 'tree-sitter';
 import type { DbDefinition, DbImage, DbMount, DbPort, DbValue } from '../model/database.js';
 import { isOfficialPostgresImage } from '../model/docker.js';
-import { armsCompatible, insertBeforeImage, onlyInspectionArms, postgresRuns, rawText, runnersOf, runs, type PostgresRun } from '../model/dbscript.js';
+import { armsCompatible, hasUnknownWords, insertBeforeImage, isKnown, onlyInspectionArms, postgresRuns, rawText, runnersOf, runs, type PostgresRun } from '../model/dbscript.js';
 import { isReadinessWait } from '../model/readiness.js';
 import { imageFacts, mountTargets, pgdataOf } from '../model/pgdata.js';
 import type { ShellScript, ShellWord } from '../model/shell.js';
@@ -59,8 +59,10 @@ function definitionOf(found: PostgresRun, runnerWaits: boolean, runners: ShellSc
     image: imageOfRun(found),
     imageAsWritten: run.image ? (run.image.word.value ?? run.image.word.text) : null,
     insertOption: run.image ? (option) => insertBeforeImage(file, run.image!.word, option) : null,
-    ports: run.network === 'host' ? null : run.publish.map((publish): DbPort => portOf(script, publish.word, publish.hostPort, publish.containerPort, publish.random, before)),
-    portsKnown: !run.publish.some((publish) => publish.containerPort === null || publish.word.multi),
+    // On the host's network docker discards every -p: nothing is published, the server listens on the host's own port.
+    ports: run.network === 'host' ? [] : run.publish.map((publish): DbPort => portOf(script, publish.word, publish.hostPort, publish.containerPort, publish.random && isKnown(script, publish.word), before)),
+    portsKnown: run.optionsKnown && !run.publishAll && !hasUnknownWords(run.command) && !run.publish.some((publish) => publish.containerPort === null || publish.word.multi),
+    network: run.network,
     env,
     envKnown: run.envFiles.length === 0 && run.optionsKnown,
     mounts: mountsOf(found),
