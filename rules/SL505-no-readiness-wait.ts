@@ -23,14 +23,13 @@ export default defineRule({
   check({ suite, report }) {
     for (const definition of suiteDatabases(suite)) {
       if (definition.readiness.waited) continue;
-      if (definition.run) {
+      if (definition.kind === 'docker-run') {
         if (!definition.lifecycle) continue; // a run in a function nothing calls starts nothing
-        const run = definition.run.run;
-        const health = definition.readiness.healthcheck ? ' It sets a `--health-cmd`, but nothing waits for the container to become healthy.' : '';
+                const health = definition.readiness.healthcheck ? ' It sets a `--health-cmd`, but nothing waits for the container to become healthy.' : '';
         report({
           file: definition.file,
           range: definition.anchor,
-          message: `\`${run.engine} run -d\` returns before PostgreSQL accepts connections, and the script never polls readiness: the tests race the server's start-up.${health}`,
+          message: `\`${definition.engine ?? 'docker'} run -d\` returns before PostgreSQL accepts connections, and the script never polls readiness: the tests race the server's start-up.${health}`,
           hint: 'After the run, poll `docker exec <container> pg_isready -h 127.0.0.1` in a bounded loop, and exit 1 with `docker logs` if it never becomes ready.',
         });
         continue;

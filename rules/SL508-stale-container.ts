@@ -28,8 +28,8 @@ export default defineRule({
         ? { applicability: 'safe', message: `Remove a leftover \`${life.name}\` container before the run`, edits: [{ file: life.start.file, ...life.clearEdit }] }
         : null;
       const range = life.nameAt ?? life.start.range;
-      if (definition.run) {
-        const engine = definition.run.run.engine;
+      if (definition.kind === 'docker-run') {
+        const engine = definition.engine ?? 'docker';
         report({
           file: life.start.file,
           range,

@@ -23,8 +23,8 @@ export default defineRule({
     for (const definition of suiteDatabases(suite)) {
       const life = definition.lifecycle;
       if (!life || life.removed) continue;
-      if (definition.run) {
-        const engine = definition.run.run.engine;
+      if (definition.kind === 'docker-run') {
+        const engine = definition.engine ?? 'docker';
         const name = life.name;
         report({
           file: life.start.file,

@@ -45,7 +45,7 @@ test('a docker run is a definition of the suite, each value located where it is 
   assert.equal(definition.kind, 'docker-run');
   assert.equal(definition.label, '`docker run`');
   assert.equal(definition.service, 'ledger-postgres-test');
-  assert.ok(definition.run, 'the run stays reachable for the rules about the script');
+  assert.equal(definition.engine, 'docker');
 
   assert.equal(definition.image?.name, 'postgres');
   assert.equal(definition.image?.major, 16);

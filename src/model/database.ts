@@ -21,7 +21,6 @@
 import type { Range } from '../rule.js';
 import type { SourceFile } from '../source.js';
 import { isOfficialPostgresImage, isPostgresImage } from './docker.js';
-import type { PostgresRun } from './dbscript.js';
 
 export type DbKind = 'docker-run' | 'compose' | 'ci-service' | 'testcontainers' | 'pytest-postgresql' | 'docker-sdk';
 
@@ -126,11 +125,8 @@ export interface DbDefinition {
   imageAsWritten?: string | null;
   /** For a `docker run`: the edit that adds an option to the command (before the image word, on a line of its own when the run is written one flag a line). */
   insertOption?: ((option: string) => { start: number; end: number; text: string }) | null;
-  /**
-   * For a `docker run`: the command and its script, for the rules about the script's own commands (a
-   * leftover container before the run, a stop after it, a wait on the start path, `--network host`).
-   */
-  run?: PostgresRun;
+  /** For a `docker run`: the engine that runs it (`docker`, `podman`), for messages and hints. */
+  engine?: string;
   /**
    * The container's life where the suite manages it: a `docker run` of a DB script (that runs at all), a
    * compose service a script or Makefile target of the suite starts with a detached `up`, a Docker SDK

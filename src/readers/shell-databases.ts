@@ -5,8 +5,7 @@
 // `-p "$DB_PORT:5432"`), with the exact offsets a fix rewrites.
 //
 // The container's life (a leftover cleared before the run, a removal after the tests) is read by
-// shell-lifecycle.ts. The definition also keeps the run and its script (`DbDefinition.run`) for the rules
-// that judge the command itself (a wait on the start path, `--network host`, fixes that edit its flags).
+// shell-lifecycle.ts.
 import type Parser from 'tree-sitter';
 import type { DbDefinition, DbImage, DbMount, DbPort, DbValue } from '../model/database.js';
 import { isOfficialPostgresImage } from '../model/docker.js';
@@ -74,7 +73,7 @@ function definitionOf(found: PostgresRun, runnerWaits: boolean, runners: ShellSc
     },
     pgdata: pgdata.kind === 'default' ? null : pgdata.kind === 'explicit' ? pgdata.value : undefined,
     ephemeralHost: false,
-    run: found,
+    engine: run.engine,
     lifecycle: runLifecycle(found, runners),
   };
 }
