@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { discoverConfig, loadConfigFile } from './config.js';
-import { openProject, projectRootFor, selectSuites, UsageError } from './engine.js';
+import { openProject, projectRootFor, UsageError } from './engine.js';
+import { selectSuites } from './suite-lint.js';
 import { suiteScripts } from './model/scripts.js';
 import type { Suite } from './model/suite.js';
 

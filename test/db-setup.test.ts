@@ -3,7 +3,8 @@
 // containers. The SL506/SL507/SL509 rules read only these facts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openProject, selectSuites } from '../src/engine.js';
+import { openProject } from '../src/engine.js';
+import { selectSuites } from '../src/suite-lint.js';
 import { suiteDbSetup } from '../src/readers/suite-databases.js';
 import type { DbSetup } from '../src/model/database.js';
 import { makeTempProject, GATED_MODULE } from './project.js';

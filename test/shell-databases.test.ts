@@ -2,7 +2,8 @@
 // is set, with the offsets a fix edits, and the kinds beside them in one list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openProject, selectSuites } from '../src/engine.js';
+import { openProject } from '../src/engine.js';
+import { selectSuites } from '../src/suite-lint.js';
 import { suiteDatabases } from '../src/readers/suite-databases.js';
 import type { DbDefinition } from '../src/model/database.js';
 import { makeTempProject, GATED_MODULE } from './project.js';

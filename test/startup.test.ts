@@ -1,6 +1,7 @@
 // Start-up cost without timing: which modules a run loads. A pre-commit run that names a file outside
 // every suite must not load the rules, the machine report formats, the baseline, the fix machinery, the
-// yaml package, the tree-sitter parser or yargs; a whole-suite run with --format json loads them (which shows the probe sees them).
+// yaml package, the suite models, the tree-sitter parser or yargs; a whole-suite run with --format json
+// loads them (which shows the probe sees them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -75,7 +76,16 @@ const HEAVY: Array<[string, RegExp]> = [
   ['the yaml package', /^node_modules\/yaml\//],
 ];
 
-test('a staged file outside every suite loads no rule, machine format, baseline, fix machinery or yaml', () => {
+/** The suite models: discovery, the suite, the Python and shell models (src/suite-lint.ts and what it imports). */
+const MODELS: Array<[string, RegExp]> = [
+  ['the suite linting', /^dist\/src\/suite-lint\.js$/],
+  ['suite discovery', /^dist\/src\/model\/discovery[^/]*\.js$/],
+  ['the suite model', /^dist\/src\/model\/suite\.js$/],
+  ['the Python model', /^dist\/src\/model\/python\.js$/],
+  ['the shell model', /^dist\/src\/model\/shell\//],
+];
+
+test('a staged file outside every suite loads no rule, machine format, baseline, fix machinery, yaml or suite model', () => {
   const project = copyFixture('fixtures/clean/project');
   writeFileSync(path.join(project, 'backend', 'util.py'), 'def double(value):\n    return value * 2\n');
   const run = loadedModules(project, ['backend/util.py']);
@@ -86,6 +96,11 @@ test('a staged file outside every suite loads no rule, machine format, baseline,
   for (const [what, pattern] of HEAVY) {
     assert.deepEqual(run.modules.filter((module) => pattern.test(module)), [], `the no-suite run loaded ${what}`);
   }
+  // Nor any suite model: the project, its files and the verdict from paths and texts are held apart from them.
+  assert.ok(run.modules.includes('dist/src/model/project.js'), run.modules.join('\n'));
+  for (const [what, pattern] of MODELS) {
+    assert.deepEqual(run.modules.filter((module) => pattern.test(module)), [], `the no-suite run loaded ${what}`);
+  }
   // No suite can read an app module that defines no fixture and sits beside the tests folder: that is told
   // from paths and texts, so nothing is parsed and the native parser is never loaded.
   assert.deepEqual(run.modules.filter((module) => /^node_modules\/tree-sitter(-python|-bash)?\//.test(module)), [], 'the no-suite run loaded tree-sitter');
@@ -93,12 +108,15 @@ test('a staged file outside every suite loads no rule, machine format, baseline,
   assert.deepEqual(run.modules.filter((module) => /^node_modules\/(yargs|yargs-parser|string-width|cliui)\//.test(module)), [], 'the plain-paths run loaded yargs');
 });
 
-test('a whole suite with --format json loads the rules, the json format and yaml for its compose file', () => {
+test('a whole suite with --format json loads the rules, the suite models, the json format and yaml for its compose file', () => {
   const project = copyFixture('fixtures/rules/SL510/fires-compose-latest/project');
   const run = loadedModules(project, ['--format', 'json', '.']);
   assert.equal(run.status, 1);
   assert.match(run.stdout, /"SL510"/);
   for (const [what, pattern] of HEAVY.filter(([what]) => what !== 'the baseline' && what !== 'the fix machinery')) {
+    assert.ok(run.modules.some((module) => pattern.test(module)), `the suite run did not load ${what}`);
+  }
+  for (const [what, pattern] of MODELS) {
     assert.ok(run.modules.some((module) => pattern.test(module)), `the suite run did not load ${what}`);
   }
   assert.ok(run.modules.some((module) => module.startsWith('node_modules/tree-sitter/')), 'the suite run did not load tree-sitter');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { openProject } from '../src/engine.js';
-import { buildSuite } from '../src/model/suite.js';
+import { buildSuite, projectSuiteDirs } from '../src/model/suite.js';
 import { noSuiteCanRead } from '../src/model/suite-reach.js';
 import { repoRoot } from './helpers.js';
 import { makeTempProject } from './project.js';
@@ -15,7 +15,7 @@ import { makeTempProject } from './project.js';
 function filesSuitesRead(root: string): Set<string> {
   const project = openProject(root);
   const read = new Set<string>();
-  for (const dir of project.suiteDirs()) {
+  for (const dir of projectSuiteDirs(project)) {
     const suite = buildSuite(project, dir);
     for (const file of [...suite.files, ...suite.outerConftests, ...suite.fixtureModules.map((module) => module.file)]) read.add(file.path);
   }
@@ -23,9 +23,11 @@ function filesSuitesRead(root: string): Set<string> {
 }
 
 /** The discovered files the pre-filter calls unread (on a project of its own, so no cache is shared). */
-function filesCalledUnread(root: string): string[] {
+async function filesCalledUnread(root: string): Promise<string[]> {
   const project = openProject(root);
-  return project.discovered.map((file) => file.path).filter((file) => noSuiteCanRead(project, file));
+  const unread: string[] = [];
+  for (const file of project.discovered) if (await noSuiteCanRead(project, file.path)) unread.push(file.path);
+  return unread;
 }
 
 function fixtureProjects(): string[] {
@@ -35,7 +37,7 @@ function fixtureProjects(): string[] {
   return roots;
 }
 
-test('on every fixture project, a file called unread is read by no suite that discovery finds', () => {
+test('on every fixture project, a file called unread is read by no suite that discovery finds', async () => {
   let unread = 0;
   let projects = 0;
   for (const root of fixtureProjects()) {
@@ -46,7 +48,7 @@ test('on every fixture project, a file called unread is read by no suite that di
       continue; // a broken configuration: the run stops with its error either way
     }
     projects++;
-    for (const file of filesCalledUnread(root)) {
+    for (const file of await filesCalledUnread(root)) {
       unread++;
       assert.ok(!read.has(file), `${path.relative(repoRoot, file)} is read by a suite, but was called unread`);
     }
@@ -59,46 +61,46 @@ const CONFTEST = 'import pytest\nfrom fastapi.testclient import TestClient\nfrom
 const TEST = 'def test_health(client):\n    assert client.get("/health").status_code == 200\n';
 const APP = 'def double(value):\n    return value * 2\n';
 
-function verdict(files: Record<string, string>, target: string): { unread: boolean; read: boolean } {
+async function verdict(files: Record<string, string>, target: string): Promise<{ unread: boolean; read: boolean }> {
   const root = makeTempProject(files);
   const project = openProject(root);
-  return { unread: noSuiteCanRead(project, path.join(root, target)), read: filesSuitesRead(root).has(path.join(root, target)) };
+  return { unread: await noSuiteCanRead(project, path.join(root, target)), read: filesSuitesRead(root).has(path.join(root, target)) };
 }
 
-test('an app module beside a tests folder is unread, without parsing', () => {
-  assert.deepEqual(verdict({ 'tests/integration/conftest.py': CONFTEST, 'tests/integration/test_api.py': TEST, 'app/util.py': APP }, 'app/util.py'), { unread: true, read: false });
+test('an app module beside a tests folder is unread, without parsing', async () => {
+  assert.deepEqual(await verdict({ 'tests/integration/conftest.py': CONFTEST, 'tests/integration/test_api.py': TEST, 'app/util.py': APP }, 'app/util.py'), { unread: true, read: false });
 });
 
-test('a module a pytest_plugins entry names is read, and so is not called unread', () => {
+test('a module a pytest_plugins entry names is read, and so is not called unread', async () => {
   const files = { 'tests/integration/conftest.py': 'pytest_plugins = ["app." + "util"]\n' + CONFTEST, 'tests/integration/test_api.py': TEST, 'app/util.py': APP };
-  assert.deepEqual(verdict(files, 'app/util.py'), { unread: false, read: true });
+  assert.deepEqual(await verdict(files, 'app/util.py'), { unread: false, read: true });
 });
 
-test('a module that defines fixtures may be imported by a suite: not called unread', () => {
+test('a module that defines fixtures may be imported by a suite: not called unread', async () => {
   const files = { 'tests/integration/conftest.py': 'from app.fixtures import *\n', 'tests/integration/test_api.py': TEST, 'app/fixtures.py': CONFTEST };
-  assert.deepEqual(verdict(files, 'app/fixtures.py'), { unread: false, read: true });
+  assert.deepEqual(await verdict(files, 'app/fixtures.py'), { unread: false, read: true });
 });
 
-test('a module in the folder of a test module outside any tests folder is in that suite', () => {
+test('a module in the folder of a test module outside any tests folder is in that suite', async () => {
   const files = { 'api/test_api.py': 'from fastapi.testclient import TestClient\nfrom api.main import app\n\ndef test_health():\n    assert TestClient(app).get("/").status_code == 200\n', 'api/util.py': APP };
-  assert.deepEqual(verdict(files, 'api/util.py'), { unread: false, read: true });
+  assert.deepEqual(await verdict(files, 'api/util.py'), { unread: false, read: true });
 });
 
-test('a module below a root conftest is not called unread', () => {
+test('a module below a root conftest is not called unread', async () => {
   const files = { 'conftest.py': CONFTEST, 'checks/test_api.py': TEST, 'checks/util.py': APP };
-  assert.equal(verdict(files, 'checks/util.py').unread, false);
+  assert.equal((await verdict(files, 'checks/util.py')).unread, false);
 });
 
-test('a module a script hands to pytest by name, or by a built name, is not called unread', () => {
+test('a module a script hands to pytest by name, or by a built name, is not called unread', async () => {
   const suite = 'from fastapi.testclient import TestClient\nfrom api.main import app\n\ndef test_health():\n    assert TestClient(app).get("/").status_code == 200\n';
-  const named = verdict({ 'api/checks.py': suite, 'api/util.py': APP, 'scripts/run.sh': '#!/bin/bash\npytest api/checks.py\n' }, 'api/util.py');
+  const named = await verdict({ 'api/checks.py': suite, 'api/util.py': APP, 'scripts/run.sh': '#!/bin/bash\npytest api/checks.py\n' }, 'api/util.py');
   assert.deepEqual(named, { unread: false, read: true });
-  const built = verdict({ 'api/checks.py': suite, 'api/util.py': APP, 'scripts/run.sh': '#!/bin/bash\nNAME=checks\npytest "api/${NAME}.py"\n' }, 'api/util.py');
+  const built = await verdict({ 'api/checks.py': suite, 'api/util.py': APP, 'scripts/run.sh': '#!/bin/bash\nNAME=checks\npytest "api/${NAME}.py"\n' }, 'api/util.py');
   assert.equal(built.unread, false);
 });
 
-test('a YAML file or a file discovery did not find is read by no suite', () => {
+test('a YAML file or a file discovery did not find is read by no suite', async () => {
   const files = { 'tests/integration/conftest.py': CONFTEST, 'tests/integration/test_api.py': TEST, 'tests/integration/compose.yml': 'services: {}\n', 'README.md': '# demo\n' };
-  assert.equal(verdict(files, 'tests/integration/compose.yml').unread, true);
-  assert.equal(verdict(files, 'README.md').unread, true);
+  assert.equal((await verdict(files, 'tests/integration/compose.yml')).unread, true);
+  assert.equal((await verdict(files, 'README.md')).unread, true);
 });

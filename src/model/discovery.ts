@@ -17,6 +17,9 @@ import { directFixtureModules, fixtureModuleClosure, projectFunction, type Fixtu
 import { runsPostgresThroughDockerSdk } from '../readers/python-databases.js';
 import type { Project } from './suite.js';
 import { scriptIndex } from './script-index.js';
+import { isTestModuleName, TEST_ROOT_NAMES } from './file-names.js';
+
+export { isTestModuleName, TEST_ROOT_NAMES };
 
 type Node = Parser.SyntaxNode;
 
@@ -267,13 +270,9 @@ export { FixtureModuleIndex };
 // Suites of a project
 
 export const DEFAULT_SUITE_NAMES = new Set(['integration', 'smoke', 'smoketest', 'smoketests', 'e2e']);
-export const TEST_ROOT_NAMES = new Set(['tests', 'test']);
 /** Folders a project names as its unit tests: what is in them is not found as a suite by content. */
 const UNIT_NAMES = new Set(['unit', 'units', 'unit_tests', 'unittests', 'unit-tests']);
 
-export function isTestModuleName(base: string): boolean {
-  return (base.startsWith('test_') && base.endsWith('.py')) || (base.endsWith('_test.py') && base !== '_test.py');
-}
 
 /** Why a folder (or a set of modules) is a suite. */
 export interface SuiteReason {

@@ -6,7 +6,7 @@ import { isWithin } from '../discover.js';
 import { shellScript, type ShellScript } from './shell.js';
 import { isDbScript, pytestRuns, resolveTargets, scriptCalls, type PytestRun, type ScriptCall } from './scripts.js';
 import { inferStarts, startOf, type ScriptStart } from './script-cwd.js';
-import type { Project } from './suite.js';
+import { projectSuiteDirs, type Project } from './suite.js';
 
 export interface ScriptIndex {
   /** Every parsed shell script of the project, in discovery order. */
@@ -153,7 +153,7 @@ function buildIndex(project: Project): ScriptIndex {
     },
     outsideSuites: () => {
       outside ??= (() => {
-        const suiteDirs = project.suiteDirs().map((dir) => path.join(project.root, dir));
+        const suiteDirs = projectSuiteDirs(project).map((dir) => path.join(project.root, dir));
         return all.filter((script) => !suiteDirs.some((dir) => isWithin(script.file.path, dir)) && isDbScript(script));
       })();
       return outside;

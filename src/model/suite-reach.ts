@@ -7,9 +7,8 @@
 // found as before, so this never changes which suites a run checks or what it reports.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { MAKEFILE_NAMES } from '../readers/makefile.js';
-import { isTestModuleName, suiteSpecs, TEST_ROOT_NAMES } from './discovery.js';
-import type { Project } from './suite.js';
+import { isTestModuleName, MAKEFILE_NAMES, TEST_ROOT_NAMES } from './file-names.js';
+import type { Project } from './project.js';
 
 /** What the whole project allows, read once: every text discovery might read, as plain text. */
 interface ProjectTexts {
@@ -76,9 +75,11 @@ function isUnder(relative: string, dir: string): boolean {
 
 /**
  * True only when no suite of the project can read the file (absolute path): then the suites need not be
- * found to know that a run naming it checks nothing. False means "maybe": find the suites.
+ * found to know that a run naming it checks nothing. False means "maybe": find the suites. Asynchronous
+ * because configured suites are read with the suite models, loaded only then: the verdict from paths and
+ * texts loads none of them.
  */
-export function noSuiteCanRead(project: Project, target: string): boolean {
+export async function noSuiteCanRead(project: Project, target: string): Promise<boolean> {
   const file = project.files.get(target);
   // Suites read discovered files only, and YAML files only through readers, never as their own.
   if (!file || file.language === 'yaml') return true;
@@ -94,6 +95,7 @@ export function noSuiteCanRead(project: Project, target: string): boolean {
   if (relative.startsWith('..')) return false;
   if (project.config.suites) {
     // Configured suites are found without parsing: is the file in one's folder, or one of its modules?
+    const { suiteSpecs } = await import('./discovery.js');
     if (suiteSpecs(project).some((spec) => isUnder(relative, spec.name) || spec.testModules?.includes(target))) return false;
   } else {
     // A suite found by name or by content is a folder at or below a tests folder, or the folder of its

@@ -12,6 +12,9 @@ import type Parser from 'tree-sitter';
 import type { Range } from '../rule.js';
 import { fromText, positionAt, type SourceFile } from '../source.js';
 import { shellScript, type ShellScript } from '../model/shell.js';
+import { MAKEFILE_NAMES } from '../model/file-names.js';
+
+export { MAKEFILE_NAMES };
 
 export interface RecipeLine {
   /** The shell that runs the line (the whole recipe under `.ONESHELL`). */
@@ -265,4 +268,3 @@ export function makefileRange(makefile: Makefile, line: RecipeLine, node: Parser
 }
 
 /** The Makefiles make would read in these folders (GNUmakefile, makefile, Makefile, the first found). */
-export const MAKEFILE_NAMES = ['GNUmakefile', 'makefile', 'Makefile'];

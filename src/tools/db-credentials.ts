@@ -15,7 +15,8 @@ import path from 'node:path';
 import { ConfigError } from '../config.js';
 import { findProjectRoot, isDirectory } from '../discover.js';
 import { postgresRuns, type PostgresRun } from '../model/dbscript.js';
-import { openProject, selectSuites } from '../engine.js';
+import { openProject } from '../engine.js';
+import { selectSuites } from '../suite-lint.js';
 import type { Project } from '../model/suite.js';
 
 const KEYS = ['PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGPORT'] as const;

@@ -1,0 +1,111 @@
+// A project as every command sees it: its root, configuration and discovered files, each loaded (read
+// and parsed) once when asked for. Which folders are suites is the suite model's (projectSuiteDirs in
+// src/model/suite.ts): a run that decides from paths and texts alone loads this file without the models.
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config.js';
+import { fromText, loadSource, type SourceFile } from '../source.js';
+import { NativeLoadError } from '../native.js';
+import type { DiscoveredFile } from '../discover.js';
+import type { PytestConfig } from './pytest-config.js';
+import { FileIndex } from './file-index.js';
+
+export class Project {
+  readonly root: string;
+  readonly config: Config;
+  readonly pytest: PytestConfig;
+  readonly discovered: DiscoveredFile[];
+  private readonly loaded = new Map<string, SourceFile>();
+  private fileIndex: FileIndex | null = null;
+  /** One-line I/O errors met while loading files. */
+  readonly ioErrors: string[] = [];
+  /** Texts that replace the disk's (absolute path → text, a BOM as U+FEFF): the fix passes' files in memory. */
+  private readonly overlay: ReadonlyMap<string, string> | undefined;
+
+  constructor(root: string, config: Config, pytest: PytestConfig, discovered: DiscoveredFile[], overlay?: ReadonlyMap<string, string>) {
+    this.root = root;
+    this.config = config;
+    this.pytest = pytest;
+    this.discovered = discovered;
+    this.overlay = overlay;
+  }
+
+  /** Loads (once) a discovered file; null when it cannot be read at all (the error is recorded). */
+  load(file: DiscoveredFile): SourceFile | null {
+    const cached = this.loaded.get(file.path);
+    if (cached) return cached;
+    const overlaid = this.overlay?.get(file.path);
+    if (overlaid !== undefined) {
+      const source = fromText(file.path, file.language, overlaid);
+      this.loaded.set(file.path, source);
+      return source;
+    }
+    try {
+      const source = loadSource(file.path, file.language);
+      this.loaded.set(file.path, source);
+      return source;
+    } catch (error) {
+      if (error instanceof NativeLoadError) throw error; // the parser itself is missing: no file can be read
+      // Released files are loaded again when asked for: an unreadable one is reported once.
+      const message = error instanceof Error ? error.message : String(error);
+      if (!this.ioErrors.includes(message)) this.ioErrors.push(message);
+      return null;
+    }
+  }
+
+  /**
+   * A file's text as this run sees it (the overlay's, else the disk's), read without parsing and without
+   * recording an error; null when it cannot be read (then whoever needs the file loads it and reports).
+   */
+  peekText(filePath: string): string | null {
+    const loaded = this.loaded.get(filePath);
+    if (loaded) return loaded.unreadable ? null : loaded.text;
+    const overlaid = this.overlay?.get(filePath);
+    if (overlaid !== undefined) return overlaid;
+    try {
+      return readFileSync(filePath, 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Every file loaded so far (by discovery and by the rules: test modules, DB scripts, runners, CI files). */
+  loadedFiles(): SourceFile[] {
+    return [...this.loaded.values()];
+  }
+
+  /**
+   * Forgets every loaded Python file (once a suite's rules ran), so that their trees and the models cached
+   * on them can be freed: peak memory is then bounded by the largest suite, not by the tree. A file asked
+   * for again is read and parsed again (a module shared by suites is parsed once per suite). Shell and
+   * YAML files stay: the project-wide script index and the readers share them between suites.
+   */
+  releasePython(): void {
+    for (const [filePath, file] of this.loaded) if (file.language === 'python') this.loaded.delete(filePath);
+  }
+
+  /** Path relative to the project root, `/`-separated. */
+  relative(target: string): string {
+    return path.relative(this.root, target).split(path.sep).join('/');
+  }
+
+  /** The discovered files by path, folder and language (built once, on first use). */
+  get files(): FileIndex {
+    this.fileIndex ??= new FileIndex(this.discovered);
+    return this.fileIndex;
+  }
+
+  /** Shell scripts anywhere in the project (DB scripts and runners need not live inside the suite). */
+  shellFiles(): SourceFile[] {
+    return this.files.ofLanguage('shell').map((file) => this.load(file)).filter(isPresent);
+  }
+
+  /** YAML files anywhere in the project whose path passes `keep` (compose files, CI workflows), loaded on demand. */
+  yamlFiles(keep: (absolutePath: string) => boolean = () => true): SourceFile[] {
+    return this.files.ofLanguage('yaml').filter((file) => keep(file.path)).map((file) => this.load(file)).filter(isPresent);
+  }
+}
+
+function isPresent<T>(value: T | null): value is T {
+  return value !== null;
+}
