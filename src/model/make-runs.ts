@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceFile } from '../source.js';
-import { MAKEFILE_NAMES, makefileRange, readMakefile, type MakeTarget, type Makefile, type RecipeLine } from '../readers/makefile.js';
+import { MAKEFILE_NAMES, readMakefile, type MakeTarget, type Makefile, type RecipeLine } from '../readers/makefile.js';
 import type { Project, Suite } from './suite.js';
-import { shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
+import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
 
 const makefiles = new WeakMap<Project, Map<string, Makefile | null>>();
 
@@ -40,19 +40,11 @@ const shells = new WeakMap<RecipeLine, RunnerShell>();
 function lineShell(makefile: Makefile, line: RecipeLine): RunnerShell {
   let shell = shells.get(line);
   if (!shell) {
-    shell = {
-      script: line.script,
-      file: makefile.file,
-      range: (node) => makefileRange(makefile, line, node),
-      offsets: (node) => {
-        const start = line.toMakefile(node.startIndex);
-        const end = start + (node.endIndex - node.startIndex);
-        return makefile.file.text.slice(start, end) === node.text ? [start, end] : null;
-      },
+    shell = embeddedShell(line.script, makefile.file, line.toMakefile, {
       ignoresErrors: line.ignoreErrors,
       ignoresHow: line.ignoreErrors ? 'the `-` prefix of its recipe line, which tells make to ignore its failure' : null,
       always: false,
-    };
+    });
     shells.set(line, shell);
   }
   return shell;

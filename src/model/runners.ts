@@ -10,7 +10,7 @@
 // without knowing which. The readers (src/readers/makefile.ts, workflow-runners.ts, tox.ts) build the shells.
 import type Parser from 'tree-sitter';
 import type { Range } from '../rule.js';
-import { nodeRange, type SourceFile } from '../source.js';
+import { nodeRange, offsetRange, type SourceFile } from '../source.js';
 import type { ShellCommand, ShellScript } from './shell.js';
 import { isDbScript, pytestRuns, scriptCalls, suiteRelation, suiteScripts, type PytestRun, type SuiteRelation } from './scripts.js';
 import { failureEndsScript, statusVerdict, topStatement, statementsAfter } from './runner.js';
@@ -68,6 +68,28 @@ export interface SuiteRunners {
   runs: RunnerRun[];
   /** Every runner's own runs, a run that several runners share in each of them. */
   runsOf: Map<Runner, RunnerRun[]>;
+}
+
+/**
+ * A shell written inside another file (a Makefile recipe line, a workflow step's `run:`, a tox command):
+ * `toOuter` maps an offset of the shell's text to the file's; a node's text may be edited only where it
+ * stands in the file verbatim (no make `$$`, no YAML folding in between).
+ */
+export function embeddedShell(script: ShellScript, file: SourceFile, toOuter: (offset: number) => number, role: Pick<RunnerShell, 'ignoresErrors' | 'ignoresHow' | 'always'>): RunnerShell {
+  return {
+    script,
+    file,
+    range: (node) => {
+      const start = toOuter(node.startIndex);
+      return offsetRange(file, start, Math.max(start, toOuter(node.endIndex)));
+    },
+    offsets: (node) => {
+      const start = toOuter(node.startIndex);
+      const end = start + (node.endIndex - node.startIndex);
+      return file.text.slice(start, end) === node.text ? [start, end] : null;
+    },
+    ...role,
+  };
 }
 
 /** A shell script as its own file: positions are the file's. */

@@ -4,10 +4,9 @@
 // its own status, `ignore_errors = true` lets the later commands run, and `commands_post` always run.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { offsetRange } from '../source.js';
 import { readTox, type ToxCommand, type ToxConfig, type ToxEnv } from '../readers/tox.js';
 import type { Project, Suite } from './suite.js';
-import { shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
+import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
 
 const configs = new WeakMap<Project, Map<string, ToxConfig | null>>();
 
@@ -43,23 +42,7 @@ function commandShell(config: ToxConfig, command: ToxCommand, role: { always: bo
   if (!byRole) shells.set(command, (byRole = new Map()));
   let shell = byRole.get(key);
   if (!shell) {
-    const file = config.file;
-    shell = {
-      script: command.script,
-      file,
-      range: (node) => {
-        const start = command.toTox(node.startIndex);
-        return offsetRange(file, start, Math.max(start, command.toTox(node.endIndex)));
-      },
-      offsets: (node) => {
-        const start = command.toTox(node.startIndex);
-        const end = start + (node.endIndex - node.startIndex);
-        return file.text.slice(start, end) === node.text ? [start, end] : null;
-      },
-      ignoresErrors: role.ignoresErrors,
-      ignoresHow: role.how,
-      always: role.always,
-    };
+    shell = embeddedShell(command.script, config.file, command.toTox, { ignoresErrors: role.ignoresErrors, ignoresHow: role.how, always: role.always });
     byRole.set(key, shell);
   }
   return shell;

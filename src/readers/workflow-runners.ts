@@ -4,11 +4,11 @@
 // A job is a runner of the suite when one of its steps runs pytest on it, itself or through a project
 // script it calls (`poetry run ./scripts/test`): that run is reported in the script, as the step runs it.
 import path from 'node:path';
-import { offsetRange, type SourceFile } from '../source.js';
+import type { SourceFile } from '../source.js';
 import { isPostgresImage } from '../model/docker.js';
 import type { ShellScript } from '../model/shell.js';
 import type { Project, Suite } from '../model/suite.js';
-import { shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
+import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 import { stepShell, type StepSetup } from './workflow-shell.js';
 
@@ -121,22 +121,11 @@ export function workflowJobs(project: Project): WorkflowJob[] {
         const built = stepShell(yaml, runNode, setup);
         if (!built) continue;
         const stepIgnores = isTrue(yaml, yaml.get(step, 'continue-on-error'));
-        const shell: RunnerShell = {
-          script: built.script,
-          file,
-          range: (node) => {
-            const start = built.toWorkflow(node.startIndex);
-            return offsetRange(file, start, Math.max(start, built.toWorkflow(node.endIndex)));
-          },
-          offsets: (node) => {
-            const start = built.toWorkflow(node.startIndex);
-            const end = start + (node.endIndex - node.startIndex);
-            return file.text.slice(start, end) === node.text ? [start, end] : null;
-          },
+        const shell = embeddedShell(built.script, file, built.toWorkflow, {
           ignoresErrors: stepIgnores || jobIgnores,
           ignoresHow: stepIgnores ? 'the step\'s `continue-on-error: true`, which lets the job pass when the step fails' : jobIgnores ? 'the job\'s `continue-on-error: true`, which lets the workflow pass when the job fails' : null,
           always: runsAfterFailure(yaml.text(yaml.get(step, 'if'))),
-        };
+        });
         shells.push(shell);
         written.push(...githubEnvWrites(built.script));
       }
