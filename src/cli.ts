@@ -288,22 +288,22 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       (command) =>
         command
           .positional('paths', { type: 'string', array: true, describe: 'Files or directories to check' })
-          .option('format', { requiresArg: true, choices: FORMATS, default: 'pretty' as Format, describe: 'Output format' })
+          .option('format', { requiresArg: true, choices: FORMATS, default: PLAIN_CHECK_ARGS.format as Format, describe: 'Output format' })
           // One value each (comma-separated, or the option repeated): a greedy list would swallow the paths after it.
           .option('select', { requiresArg: true, type: 'string', describe: 'Only these rule codes or prefixes (comma-separated), replacing the configured selection' })
           .option('ignore', { requiresArg: true, type: 'string', describe: 'Also ignore these rule codes or prefixes (comma-separated)' })
           .option('config', { requiresArg: true, type: 'string', describe: 'Use this configuration file instead of the discovered one' })
           .option('fail-on', { requiresArg: true, choices: ['error', 'warning'] as const, describe: 'Lowest severity that makes the exit code 1 (info never does) [default: warning, or error with --quiet]' })
-          .option('exit-zero', { type: 'boolean', default: false, describe: 'Exit 0 even when there are findings' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Report only what fails: errors, or what an explicit --fail-on names' })
+          .option('exit-zero', { type: 'boolean', default: PLAIN_CHECK_ARGS['exit-zero'], describe: 'Exit 0 even when there are findings' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: PLAIN_CHECK_ARGS['quiet'], describe: 'Report only what fails: errors, or what an explicit --fail-on names' })
           .option('color', { type: 'boolean', describe: 'Colour the output (--no-color to disable; NO_COLOR and FORCE_COLOR are honoured)' })
-          .option('fix', { type: 'boolean', default: false, describe: 'Apply the safe fixes, then report what remains' })
-          .option('unsafe-fixes', { type: 'boolean', default: false, describe: 'With --fix or --diff, apply the unsafe fixes too' })
-          .option('diff', { type: 'boolean', default: false, describe: 'Print a unified diff of what --fix would change and change nothing (exit 1 when there is something to fix)' })
-          .option('show-fixes', { type: 'boolean', default: false, describe: 'With --fix, list the problems that were fixed' })
-          .option('exit-non-zero-on-fix', { type: 'boolean', default: false, describe: 'With --fix, exit 1 when something was fixed, even if nothing remains' })
+          .option('fix', { type: 'boolean', default: PLAIN_CHECK_ARGS['fix'], describe: 'Apply the safe fixes, then report what remains' })
+          .option('unsafe-fixes', { type: 'boolean', default: PLAIN_CHECK_ARGS['unsafe-fixes'], describe: 'With --fix or --diff, apply the unsafe fixes too' })
+          .option('diff', { type: 'boolean', default: PLAIN_CHECK_ARGS['diff'], describe: 'Print a unified diff of what --fix would change and change nothing (exit 1 when there is something to fix)' })
+          .option('show-fixes', { type: 'boolean', default: PLAIN_CHECK_ARGS['show-fixes'], describe: 'With --fix, list the problems that were fixed' })
+          .option('exit-non-zero-on-fix', { type: 'boolean', default: PLAIN_CHECK_ARGS['exit-non-zero-on-fix'], describe: 'With --fix, exit 1 when something was fixed, even if nothing remains' })
           .option('output-file', { requiresArg: true, alias: 'o', type: 'string', describe: 'Write the report to this file instead of stdout' })
-          .option('statistics', { type: 'boolean', default: false, describe: 'Print how many findings each code has instead of the findings (JSON with --format json)' })
+          .option('statistics', { type: 'boolean', default: PLAIN_CHECK_ARGS['statistics'], describe: 'Print how many findings each code has instead of the findings (JSON with --format json)' })
           .option('baseline', { requiresArg: true, type: 'string', describe: 'Hide the findings recorded in this baseline file (report only new ones)' })
           .option('write-baseline', { requiresArg: true, type: 'string', describe: 'Record the current findings in this baseline file and exit 0' }),
       async (args) => check(checkArgsOf(args)),

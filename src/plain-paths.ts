@@ -30,7 +30,7 @@ export interface CheckArgs {
   'write-baseline': string | undefined;
 }
 
-/** The check command's arguments when no option is given (the defaults of its yargs options, src/cli.ts). */
+/** The check command's arguments when no option is given: its yargs options take their defaults from here (src/cli.ts). */
 export const PLAIN_CHECK_ARGS: Readonly<CheckArgs> = Object.freeze({
   paths: undefined,
   format: 'pretty',
