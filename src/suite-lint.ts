@@ -50,6 +50,8 @@ export async function lintProjectSuites(run: ProjectRun): Promise<void> {
   // Each suite is built, checked and released in turn: only its suppressions (by file) outlive it.
   const checkedSuppressions = new Map<string, Suppression[]>();
   let firstSuite: Suite | null = null;
+  // The scripts and CI files the rules read (DB scripts, runners, workflows) are checked too: noted before each release.
+  const readFiles = new Set<string>();
   for (const dir of selection.dirs) {
     const suite = selection.build(dir);
     firstSuite ??= suite;
@@ -59,14 +61,14 @@ export async function lintProjectSuites(run: ProjectRun): Promise<void> {
       if (!checkedSuppressions.has(file.path)) checkedSuppressions.set(file.path, suppressionsOf(file));
     }
     selection.forget(dir);
-    project.releasePython();
+    for (const file of project.loadedFiles()) if (file.language !== 'python') readFiles.add(file.path);
+    project.releaseSuiteFiles();
     run.progress();
     await releaseDroppedTrees();
   }
-  // The scripts and CI files the rules read (DB scripts, runners, workflows) were checked too; Python
-  // files loaded only to discover suites were not (released Python files were never kept).
+  // Python files loaded only to discover suites were not checked (released Python files were never noted).
   const checkedFiles = new Set(checkedSuppressions.keys());
-  if (firstSuite) for (const file of project.loadedFiles()) if (file.language !== 'python') checkedFiles.add(file.path);
+  for (const file of readFiles) checkedFiles.add(file);
   // Suppressions are judged once per project, after every suite ran: a conftest shared by two
   // suites may hold a suppression that only the second suite's findings use.
   if (firstSuite) runSuppressionRules(suiteRules, firstSuite, [...checkedSuppressions.values()].flat(), config, request).forEach(run.add);

@@ -132,4 +132,28 @@ describe('the start directory of a script', () => {
     assert.equal(placedCwd(script, script.commands[0]!.node.startIndex), root);
     assert.equal(placedCwd(script, script.commands[2]!.node.startIndex), path.join(root, 'api'));
   });
+
+  it('keeps what it inferred by path when the project releases its scripts between suites', () => {
+    const { project: built, root } = project({
+      'api/tests/test_it.py': TEST,
+      'compose.it.yml': 'services: {}\n',
+      'scripts/run-it.sh': '#!/bin/bash\ndocker compose -f compose.it.yml up -d --wait\n(cd api && pytest tests/test_it.py)\n',
+      'scripts/ci.sh': '#!/bin/bash\ncd "$(dirname "$0")/.."\nbash scripts/run-it.sh\n',
+    });
+    const index = scriptIndex(built);
+    const runner = path.join(root, 'scripts/run-it.sh');
+    const before = index.byPath.get(runner)!;
+    assert.equal(index.byPath.get(runner), before, 'one model per file while the suite runs');
+    built.releaseSuiteFiles();
+    const after = index.byPath.get(runner)!;
+    assert.notEqual(after, before, 'a fresh model after the release');
+    assert.deepEqual(index.startOf(after), index.startOf(before));
+    assert.deepEqual(index.runsOf(after)[0]!.targets, [path.join(root, 'api/tests/test_it.py')]);
+    assert.equal(placedCwd(after, after.commands[0]!.node.startIndex), root);
+    const calls = index.callsTo(runner);
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]!.script.file.path, path.join(root, 'scripts/ci.sh'));
+    assert.deepEqual(index.mayRun(path.join(root, 'api/tests')), [after]);
+    assert.equal(index.byPath.get(path.join(root, 'api/tests/test_it.py')), undefined, 'no script there');
+  });
 });

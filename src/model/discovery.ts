@@ -323,15 +323,8 @@ export function outermostDirs(project: Project, accept: (relativeDir: string) =>
  * Python files a project script hands to pytest by name (`pytest tests.py`): pytest collects a file
  * named on its command line whatever its name, so these are test modules too.
  */
-function runnerNamedModules(project: Project): Set<string> {
-  const found = new Set<string>();
-  const index = scriptIndex(project);
-  for (const script of index.all) {
-    for (const run of index.runsOf(script)) {
-      for (const target of run.targets) if (target.endsWith('.py')) found.add(target.split('::')[0]!);
-    }
-  }
-  return found;
+function runnerNamedModules(project: Project): ReadonlySet<string> {
+  return scriptIndex(project).namedPythonTargets;
 }
 
 /** The folder a content-found test module's suite is named after: its outermost tests/ folder, else its outermost conftest's folder, else its own. */

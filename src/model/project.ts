@@ -77,11 +77,24 @@ export class Project {
   /**
    * Forgets every loaded Python file (once a suite's rules ran), so that their trees and the models cached
    * on them can be freed: peak memory is then bounded by the largest suite, not by the tree. A file asked
-   * for again is read and parsed again (a module shared by suites is parsed once per suite). Shell and
-   * YAML files stay: the project-wide script index and the readers share them between suites.
+   * for again is read and parsed again (a module shared by suites is parsed once per suite). Discovery
+   * releases these alone: the suites it found are built from the same shell files.
    */
   releasePython(): void {
-    for (const [filePath, file] of this.loaded) if (file.language === 'python') this.loaded.delete(filePath);
+    this.release((file) => file.language === 'python');
+  }
+
+  /**
+   * Forgets every loaded Python and shell file once a suite's rules ran: the project's script index keeps
+   * plain facts by path (src/model/script-index.ts), and the next suite loads the scripts it reads again.
+   * YAML files stay (the readers of compose files and CI workflows share them between suites).
+   */
+  releaseSuiteFiles(): void {
+    this.release((file) => file.language !== 'yaml');
+  }
+
+  private release(drop: (file: SourceFile) => boolean): void {
+    for (const [filePath, file] of this.loaded) if (drop(file)) this.loaded.delete(filePath);
   }
 
   /** Path relative to the project root, `/`-separated. */

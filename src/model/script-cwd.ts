@@ -23,6 +23,7 @@ import { isWithin } from '../discover.js';
 import { effectiveCommand, type ShellScript } from './shell.js';
 import { pytestRuns, scriptCalls, type ScriptCall } from './scripts.js';
 import type { Project } from './suite.js';
+import type { ScriptLookup } from './script-index.js';
 import { makefileIn } from './make-runs.js';
 import { workflowJobs } from '../readers/workflow-runners.js';
 
@@ -49,7 +50,7 @@ export interface Site {
 const MAX_ROUNDS = 8;
 
 /** The start of every script of the project (see the file comment). */
-export function inferStarts(project: Project, scripts: readonly ShellScript[], byPath: ReadonlyMap<string, ShellScript>): Map<ShellScript, ScriptStart> {
+export function inferStarts(project: Project, scripts: readonly ShellScript[], byPath: ScriptLookup): Map<ShellScript, ScriptStart> {
   const fixed = callerShells(project, scripts);
   const exists = existence();
   const fallback = new Map<ShellScript, string | null>();
@@ -91,7 +92,11 @@ export function inferStarts(project: Project, scripts: readonly ShellScript[], b
     starts = next;
     if (stable) break;
   }
-  for (const [script, start] of starts) if (start.dir !== null) inferred.set(script, start.dir);
+  for (const script of scripts) {
+    const dir = starts.get(script)?.dir ?? null;
+    if (dir !== null) inferred.set(script.file.path, dir);
+    else inferred.delete(script.file.path);
+  }
   return starts;
 }
 
@@ -99,8 +104,12 @@ export function startOf(starts: ReadonlyMap<ShellScript, ScriptStart>, script: S
   return starts.get(script) ?? UNKNOWN_START;
 }
 
-/** The start directories inferred so far, by script (a script belongs to one project). */
-const inferred = new WeakMap<ShellScript, string>();
+/**
+ * The start directories inferred so far, by the script's absolute path: by path, since a suite reads models
+ * built again after the previous suite's release (see script-index.ts); each inference sets or clears the
+ * entries of its project's scripts.
+ */
+const inferred = new Map<string, string>();
 
 /**
  * The working directory at an offset: the script's own when a `cd` makes it absolute, else its start
@@ -110,7 +119,7 @@ const inferred = new WeakMap<ShellScript, string>();
 export function placedCwd(script: ShellScript, offset: number): string | null {
   const cwd = script.cwdAt(offset);
   if (cwd !== null) return cwd;
-  const start = inferred.get(script);
+  const start = inferred.get(script.file.path);
   const relative = start === undefined ? null : script.cwdFromStart(offset);
   return relative === null ? null : path.resolve(start!, relative);
 }
@@ -133,7 +142,7 @@ function callerShells(project: Project, scripts: readonly ShellScript[]): ShellS
 }
 
 /** The project scripts a shell calls, each with the directory and environment it hands them. */
-export function callSites(caller: ShellScript, start: ScriptStart | undefined, byPath: ReadonlyMap<string, ShellScript>): Site[] {
+export function callSites(caller: ShellScript, start: ScriptStart | undefined, byPath: ScriptLookup): Site[] {
   const sites: Site[] = [];
   const startDir = start?.dir ?? null;
   for (const call of scriptCalls(caller)) {

@@ -8,10 +8,19 @@ import { isDbScript, pytestRuns, resolveTargets, scriptCalls, type PytestRun, ty
 import { inferStarts, startOf, type ScriptStart } from './script-cwd.js';
 import { projectSuiteDirs, type Project } from './suite.js';
 
+/** Looks a project script up by absolute path. */
+export interface ScriptLookup {
+  get(scriptPath: string): ShellScript | undefined;
+}
+
 export interface ScriptIndex {
-  /** Every parsed shell script of the project, in discovery order. */
-  all: ShellScript[];
-  byPath: Map<string, ShellScript>;
+  /** The paths of the project's parsed shell scripts, in discovery order. */
+  paths: readonly string[];
+  /**
+   * The script at a path: its model, built from the file the project has loaded (after a suite's
+   * release, loaded and built again); undefined when the path is no parsed script of the project.
+   */
+  byPath: ScriptLookup;
   /** Scripts inside the folder (absolute), in discovery order. */
   under(dir: string): ShellScript[];
   /** Scripts with a pytest run whose target, or working directory, is inside, at or above the folder: a superset of its runners, in discovery order. */
@@ -26,6 +35,8 @@ export interface ScriptIndex {
   runsOf(script: ShellScript): PytestRun[];
   /** The script's calls, relative paths resolved from its start directory when it is known. */
   callsOf(script: ShellScript): ScriptCall[];
+  /** Python files the scripts hand to pytest by name (`pytest tests.py`), placed in their start directories. */
+  namedPythonTargets: ReadonlySet<string>;
   /** Puts scripts back in discovery order. */
   inOrder(scripts: Iterable<ShellScript>): ShellScript[];
 }
@@ -57,32 +68,46 @@ export function placeRun(run: PytestRun, start: ScriptStart): PytestRun {
   return { ...run, cwd, cwdFromStart: cwd === null ? run.cwdFromStart : null, targets: resolveTargets(run.rawTargets, cwd), env };
 }
 
+/**
+ * The index keeps plain facts by path (where each script starts, which folders its runs reach, whom it
+ * calls, which Python files it names) and no model: the models of a thousand scripts, their trees and what
+ * the rules expand in them held about 80 MiB on the bench's 500-suite tree for the whole run. Models are
+ * built from the files the project has loaded; the engine releases those after each suite (see
+ * `Project.releaseSuiteFiles`), so a suite reads fresh models of the scripts it needs, and identity holds
+ * within a suite (the same file, the same model).
+ */
 function buildIndex(project: Project): ScriptIndex {
-  const all: ShellScript[] = [];
+  const paths: string[] = [];
+  const order = new Map<string, number>();
+  const byPath: ScriptLookup = {
+    get(scriptPath) {
+      if (!order.has(scriptPath)) return undefined;
+      const discovered = project.files.get(scriptPath);
+      const file = discovered ? project.load(discovered) : null;
+      return (file && shellScript(file)) ?? undefined;
+    },
+  };
+  const inOrder = (scripts: Iterable<ShellScript>): ShellScript[] => {
+    const unique = new Map<string, ShellScript>();
+    for (const script of scripts) if (!unique.has(script.file.path)) unique.set(script.file.path, script);
+    return [...unique.values()].sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
+  };
+  const scriptsAt = (found: Iterable<string>): ShellScript[] => inOrder([...found].flatMap((scriptPath) => byPath.get(scriptPath) ?? []));
+
+  // Built once, with every model at hand: the starts need the callers of each script.
+  const models: ShellScript[] = [];
   for (const file of project.shellFiles()) {
     const script = shellScript(file);
-    if (script) all.push(script);
+    if (!script) continue;
+    order.set(file.path, models.length);
+    paths.push(file.path);
+    models.push(script);
   }
-  const order = new Map(all.map((script, position) => [script, position]));
-  const byPath = new Map(all.map((script) => [script.file.path, script]));
-  const inOrder = (scripts: Iterable<ShellScript>): ShellScript[] => [...new Set(scripts)].sort((a, b) => order.get(a)! - order.get(b)!);
+  const starts = new Map<string, ScriptStart>();
+  for (const [script, start] of inferStarts(project, models, new Map(models.map((script) => [script.file.path, script])))) starts.set(script.file.path, start);
+  const startOfScript = (script: ShellScript): ScriptStart => starts.get(script.file.path) ?? startOf(new Map(), script);
 
-  // A run reaches a folder when one of its targets is inside it (key: the target and each folder above it),
-  // when a target is the folder or above it (key: the target), or when it has no target and runs in or above
-  // it (key: its working directory). Keys are exact paths, so a lookup walks up from the suite folder.
-  const below = new Map<string, Set<ShellScript>>();
-  const at = new Map<string, Set<ShellScript>>();
-  const add = (map: Map<string, Set<ShellScript>>, key: string, script: ShellScript): void => {
-    const set = map.get(key);
-    if (set) set.add(script);
-    else map.set(key, new Set([script]));
-  };
-  let starts: Map<ShellScript, ScriptStart> | null = null;
-  const startOfScript = (script: ShellScript): ScriptStart => {
-    starts ??= inferStarts(project, all, byPath);
-    return startOf(starts, script);
-  };
-  const placedRuns = new Map<ShellScript, PytestRun[]>();
+  const placedRuns = new WeakMap<ShellScript, PytestRun[]>();
   const runsOf = (script: ShellScript): PytestRun[] => {
     let runs = placedRuns.get(script);
     if (!runs) {
@@ -92,7 +117,7 @@ function buildIndex(project: Project): ScriptIndex {
     }
     return runs;
   };
-  const placedCalls = new Map<ShellScript, ScriptCall[]>();
+  const placedCalls = new WeakMap<ShellScript, ScriptCall[]>();
   const callsOf = (script: ShellScript): ScriptCall[] => {
     let calls = placedCalls.get(script);
     if (!calls) {
@@ -103,60 +128,69 @@ function buildIndex(project: Project): ScriptIndex {
     return calls;
   };
 
-  let indexed = false;
-  const indexRuns = (): void => {
-    if (indexed) return;
-    indexed = true;
-    for (const script of all) {
-      for (const run of runsOf(script)) {
-        const targets = [...run.targets];
-        if (run.cwd !== null) targets.push(run.cwd);
-        for (const target of targets) {
-          add(at, target, script);
-          for (const dir of ancestorsOrSelf(target)) add(below, dir, script);
-        }
+  // A run reaches a folder when one of its targets is inside it (key: the target and each folder above it),
+  // when a target is the folder or above it (key: the target), or when it has no target and runs in or above
+  // it (key: its working directory). Keys are exact paths, so a lookup walks up from the suite folder.
+  const below = new Map<string, Set<string>>();
+  const at = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, key: string, scriptPath: string): void => {
+    const set = map.get(key);
+    if (set) set.add(scriptPath);
+    else map.set(key, new Set([scriptPath]));
+  };
+  const namedPythonTargets = new Set<string>();
+  // The callers of each script (absolute path), in discovery order.
+  const callers = new Map<string, string[]>();
+  for (const script of models) {
+    const scriptPath = script.file.path;
+    for (const run of runsOf(script)) {
+      const targets = [...run.targets];
+      for (const target of run.targets) if (target.endsWith('.py')) namedPythonTargets.add(target.split('::')[0]!);
+      if (run.cwd !== null) targets.push(run.cwd);
+      for (const target of targets) {
+        add(at, target, scriptPath);
+        for (const dir of ancestorsOrSelf(target)) add(below, dir, scriptPath);
       }
     }
-  };
-
-  let calls: Map<string, Array<{ script: ShellScript; call: ScriptCall }>> | null = null;
-  const callsTo = (target: string) => {
-    if (!calls) {
-      calls = new Map();
-      for (const script of all) {
-        for (const call of callsOf(script)) {
-          if (call.path === null) continue;
-          const list = calls.get(call.path);
-          if (list) list.push({ script, call });
-          else calls.set(call.path, [{ script, call }]);
-        }
-      }
+    for (const call of callsOf(script)) {
+      if (call.path === null) continue;
+      const list = callers.get(call.path);
+      if (!list) callers.set(call.path, [scriptPath]);
+      else if (list[list.length - 1] !== scriptPath) list.push(scriptPath);
     }
-    return calls.get(target) ?? [];
-  };
+  }
 
-  let outside: ShellScript[] | null = null;
+  let outside: string[] | null = null;
   return {
-    all,
+    paths,
     byPath,
     inOrder,
-    callsTo,
+    namedPythonTargets,
+    callsTo: (target) =>
+      (callers.get(target) ?? []).flatMap((callerPath) => {
+        const script = byPath.get(callerPath);
+        return script ? callsOf(script).filter((call) => call.path === target).map((call) => ({ script, call })) : [];
+      }),
     startOf: startOfScript,
     runsOf,
     callsOf,
-    under: (dir) => project.files.under(dir).flatMap((file) => byPath.get(file.path) ?? []),
+    under: (dir) => scriptsAt(project.files.under(dir).map((file) => file.path)),
     mayRun: (dir) => {
-      indexRuns();
-      const found: ShellScript[] = [...(below.get(dir) ?? [])];
+      const found: string[] = [...(below.get(dir) ?? [])];
       for (const above of ancestorsOrSelf(dir)) found.push(...(at.get(above) ?? []));
-      return inOrder(found);
+      return scriptsAt(found);
     },
     outsideSuites: () => {
+      // Asked by a suite that found no DB script of its own: read once, then kept as paths.
       outside ??= (() => {
         const suiteDirs = projectSuiteDirs(project).map((dir) => path.join(project.root, dir));
-        return all.filter((script) => !suiteDirs.some((dir) => isWithin(script.file.path, dir)) && isDbScript(script));
+        return paths.filter((scriptPath) => {
+          if (suiteDirs.some((dir) => isWithin(scriptPath, dir))) return false;
+          const script = byPath.get(scriptPath);
+          return script !== undefined && isDbScript(script);
+        });
       })();
-      return outside;
+      return scriptsAt(outside);
     },
   };
 }
