@@ -93,3 +93,26 @@ test('`smoke-lint suites` lists each suite with why it is one, its modules, DB s
   assert.match(formatSuites(listings), /^tests {2}\(content: its tests use fixture `engine`/);
   assert.equal(formatSuites(listSuites([], project({ 'pyproject.toml': '', 'tests/test_a.py': 'def test_a():\n    pass\n' }))), 'No integration suite found.\n');
 });
+
+test('finding suites lets the script models go: the script index keeps plain facts, and a suite reads its scripts again', async () => {
+  const root = project({
+    'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n',
+    'tests/integration/test_it.py': 'def test_it():\n    pass\n',
+    'tests/unit/test_u.py': 'def test_u():\n    pass\n',
+    'scripts/test-integration.sh': '#!/bin/bash\ncd "$(dirname "$0")/.."\npytest tests/integration\n',
+  });
+  const { Project } = await import('../src/model/project.js');
+  const { defaultConfig } = await import('../src/config.js');
+  const { readPytestConfig } = await import('../src/model/pytest-config.js');
+  const { walkProject } = await import('../src/discover.js');
+  const { findSuiteSpecs } = await import('../src/model/discovery.js');
+  const { scriptIndex } = await import('../src/model/script-index.js');
+  const built = new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  const specs = await findSuiteSpecs(built);
+  assert.deepEqual(specs.map((spec) => spec.name), ['tests/integration']);
+  assert.deepEqual(built.loadedFiles().filter((file) => file.language === 'shell'), [], 'no script stays loaded after discovery');
+  const runner = path.join(root, 'scripts/test-integration.sh');
+  assert.deepEqual(scriptIndex(built).paths, [runner]);
+  const script = scriptIndex(built).byPath.get(runner)!;
+  assert.deepEqual(scriptIndex(built).runsOf(script)[0]!.targets, [path.join(root, 'tests/integration')]);
+});

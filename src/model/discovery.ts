@@ -390,6 +390,8 @@ function* defaultSuiteSteps(project: Project): Steps<SuiteSpec[]> {
   };
   const byAnchor = new Map<string, Map<string, Evidence>>();
   const named = runnerNamedModules(project);
+  // The script index keeps plain facts: the models of every project script it was built from can go now.
+  yield () => project.releaseScripts();
   // A module is under a named folder when one of its folders is one: a lookup per folder, not a pass over every named folder per module.
   const namedSet = new Set(namedDirs);
   const inNamedDir = (relative: string): boolean => {

@@ -93,6 +93,11 @@ export class Project {
     this.release((file) => file.language !== 'yaml');
   }
 
+  /** Forgets every loaded shell file: discovery lets the script models its index was built from go before the first suite. */
+  releaseScripts(): void {
+    this.release((file) => file.language === 'shell');
+  }
+
   private release(drop: (file: SourceFile) => boolean): void {
     for (const [filePath, file] of this.loaded) if (drop(file)) this.loaded.delete(filePath);
   }
