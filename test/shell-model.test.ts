@@ -437,6 +437,12 @@ esac
     assert.deepEqual(names, ['docker', 'true', 'docker', 'cleanup']);
   });
 
+  it('reads an inline trap action once: every rule asking gets the same commands', () => {
+    const first = model.trapCommands(model.traps[2]!);
+    assert.deepEqual(first.map((command) => command.name), ['echo']);
+    assert.equal(model.trapCommands(model.traps[2]!)[0], first[0]);
+  });
+
   it('finds commands by node', () => {
     const first = model.commands[0]!;
     assert.equal(model.commandFor(first.node), first);

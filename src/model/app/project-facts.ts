@@ -32,7 +32,12 @@ const pythonPathSet = new WeakMap<Project, boolean>();
 export function scriptsSetPythonPath(project: Project): boolean {
   let found = pythonPathSet.get(project);
   if (found === undefined) {
-    found = project.shellFiles().filter((shell) => /\bPYTHONPATH\b/.test(shell.text) || /\bpython[0-9.]*\s+-m\s+pytest\b/.test(shell.text)).length > 0;
+    // The texts alone: parsing every script of the project again (the script index let their models go) cost
+    // more than the rest of the question.
+    found = project.files.ofLanguage('shell').some((shell) => {
+      const text = project.peekText(shell.path);
+      return text !== null && (/\bPYTHONPATH\b/.test(text) || /\bpython[0-9.]*\s+-m\s+pytest\b/.test(text));
+    });
     pythonPathSet.set(project, found);
   }
   return found;

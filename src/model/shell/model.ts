@@ -60,6 +60,7 @@ class ScriptModel implements ShellScript, CommandHost {
   private callIndex: Map<string, ShellCommand[]> | null = null;
   private readonly definitions: FunctionDefinition[];
   private graph: CallGraph | null = null;
+  private readonly trapScripts = new Map<ShellTrap, ShellScript | null>();
 
   constructor(file: SourceFile, tree: Parser.Tree) {
     this.file = file;
@@ -293,7 +294,12 @@ class ScriptModel implements ShellScript, CommandHost {
     const result: ShellCommand[] = [];
     for (const fn of trap.functions) result.push(...this.commandsIn(fn));
     if (trap.action !== null && trap.action.trim() !== '' && trap.action.trim() !== '-') {
-      const inline = shellScript(fromText(`${this.file.path}#trap@${trap.command.index}`, 'shell', trap.action));
+      // Parsed once per trap: several rules read the same trap's commands.
+      let inline = this.trapScripts.get(trap);
+      if (inline === undefined) {
+        inline = shellScript(fromText(`${this.file.path}#trap@${trap.command.index}`, 'shell', trap.action));
+        this.trapScripts.set(trap, inline);
+      }
       if (inline) result.push(...inline.commands);
     }
     return result;

@@ -1,0 +1,33 @@
+// Project-wide facts the app model asks once per project: answered from the files' texts, without
+// parsing every script of the project again.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, it } from 'node:test';
+import { defaultConfig } from '../src/config.js';
+import { walkProject } from '../src/discover.js';
+import { readPytestConfig } from '../src/model/pytest-config.js';
+import { Project } from '../src/model/project.js';
+import { scriptsSetPythonPath } from '../src/model/app/project-facts.js';
+
+const made: string[] = [];
+after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function project(files: Record<string, string>): Project {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-project-facts-'));
+  made.push(root);
+  for (const [name, text] of Object.entries({ 'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n', ...files })) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+}
+
+it('tells whether a script sets PYTHONPATH or runs `python -m pytest`, reading texts only', () => {
+  const setting = project({ 'scripts/a.sh': '#!/bin/bash\necho hi\n', 'scripts/b.sh': '#!/bin/bash\nexport PYTHONPATH=.\npytest\n' });
+  assert.equal(scriptsSetPythonPath(setting), true);
+  assert.deepEqual(setting.loadedFiles(), [], 'no script parsed for it');
+  assert.equal(scriptsSetPythonPath(project({ 'run.sh': '#!/bin/sh\npython3 -m pytest tests\n' })), true);
+  assert.equal(scriptsSetPythonPath(project({ 'run.sh': '#!/bin/sh\npytest tests  # no PYTHON_PATH here\n' })), false);
+});
