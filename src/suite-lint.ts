@@ -125,6 +125,9 @@ export function selectSuiteDirs(project: Project, targets: string[]): { dirs: st
       if ([...dbScripts, ...runners].some((script) => looseScripts.includes(script.file.path))) chosen.add(dir);
     }
   }
+  // Suites built only to tell whether they read a requested file, and not chosen, are let go now: they held
+  // their files' trees for the whole run.
+  for (const dir of built.keys()) if (!chosen.has(dir)) built.delete(dir);
   return { dirs: [...chosen].sort(), build: suiteAt, forget: (dir) => built.delete(dir) };
 }
 

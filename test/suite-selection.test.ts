@@ -1,0 +1,48 @@
+// Selecting the suites a requested file belongs to builds every suite to ask whether it reads the file;
+// the suites not chosen must not stay alive (with their files' trees) for the rest of the run.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import vm from 'node:vm';
+import { after, it } from 'node:test';
+import { defaultConfig } from '../src/config.js';
+import { walkProject } from '../src/discover.js';
+import { readPytestConfig } from '../src/model/pytest-config.js';
+import { Project } from '../src/model/project.js';
+import { findSuiteSpecs } from '../src/model/discovery.js';
+import { selectSuiteDirs } from '../src/suite-lint.js';
+
+setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const made: string[] = [];
+after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+it('lets the suites built only to test a requested file go', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-selection-'));
+  made.push(root);
+  const files: Record<string, string> = {
+    'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n',
+    'a/tests/integration/test_a.py': 'def test_a():\n    pass\n',
+    'b/tests/integration/test_b.py': 'def test_b():\n    pass\n',
+  };
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  const project = new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  await findSuiteSpecs(project);
+  const selection = selectSuiteDirs(project, [path.join(root, 'a/tests/integration/test_a.py')]);
+  assert.deepEqual(selection.dirs, ['a/tests/integration']);
+  // The file the unchosen suite was built from, as the project still holds it (the same object the suite holds).
+  const held = new WeakRef(project.load(project.files.get(path.join(root, 'b/tests/integration/test_b.py'))!)!);
+  project.releasePython();
+  for (let turn = 0; turn < 3; turn++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(held.deref(), undefined, 'the unchosen suite kept its files');
+  assert.equal(selection.build('a/tests/integration').dir, path.join(root, 'a/tests/integration'));
+});
