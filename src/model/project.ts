@@ -78,7 +78,7 @@ export class Project {
    * Forgets every loaded Python file (once a suite's rules ran), so that their trees and the models cached
    * on them can be freed: peak memory is then bounded by the largest suite, not by the tree. A file asked
    * for again is read and parsed again (a module shared by suites is parsed once per suite). Discovery
-   * releases these alone: the suites it found are built from the same shell files.
+   * and suite-dir finding release these as they go; shell files go with `releaseScripts`.
    */
   releasePython(): void {
     this.release((file) => file.language === 'python');

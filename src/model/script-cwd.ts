@@ -100,8 +100,9 @@ export function inferStarts(project: Project, scripts: readonly ShellScript[], b
   return starts;
 }
 
-export function startOf(starts: ReadonlyMap<ShellScript, ScriptStart>, script: ShellScript): ScriptStart {
-  return starts.get(script) ?? UNKNOWN_START;
+/** The script's start among starts kept by path (the index keeps them so: models are built again per suite). */
+export function startOf(starts: ReadonlyMap<string, ScriptStart>, script: ShellScript): ScriptStart {
+  return starts.get(script.file.path) ?? UNKNOWN_START;
 }
 
 /**

@@ -92,7 +92,12 @@ function buildIndex(project: Project): ScriptIndex {
     for (const script of scripts) if (!unique.has(script.file.path)) unique.set(script.file.path, script);
     return [...unique.values()].sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
   };
-  const scriptsAt = (found: Iterable<string>): ShellScript[] => inOrder([...found].flatMap((scriptPath) => byPath.get(scriptPath) ?? []));
+  // Paths put in order first, so that each script is looked up (and, after a release, loaded) once.
+  const scriptsAt = (found: Iterable<string>): ShellScript[] =>
+    [...new Set(found)]
+      .filter((scriptPath) => order.has(scriptPath))
+      .sort((a, b) => order.get(a)! - order.get(b)!)
+      .flatMap((scriptPath) => byPath.get(scriptPath) ?? []);
 
   // Built once, with every model at hand: the starts need the callers of each script.
   const models: ShellScript[] = [];
@@ -105,7 +110,7 @@ function buildIndex(project: Project): ScriptIndex {
   }
   const starts = new Map<string, ScriptStart>();
   for (const [script, start] of inferStarts(project, models, new Map(models.map((script) => [script.file.path, script])))) starts.set(script.file.path, start);
-  const startOfScript = (script: ShellScript): ScriptStart => starts.get(script.file.path) ?? startOf(new Map(), script);
+  const startOfScript = (script: ShellScript): ScriptStart => startOf(starts, script);
 
   const placedRuns = new WeakMap<ShellScript, PytestRun[]>();
   const runsOf = (script: ShellScript): PytestRun[] => {
