@@ -5,12 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultConfig } from '../src/config.js';
-import { walkProject } from '../src/discover.js';
 import { calledRuns } from '../src/model/called-runs.js';
-import { readPytestConfig } from '../src/model/pytest-config.js';
-import { Project } from '../src/model/suite.js';
 import { workflowJobs } from '../src/readers/workflow-runners.js';
+import { projectModel } from './project.js';
 
 const roots: string[] = [];
 after(() => {
@@ -26,7 +23,7 @@ function runsOfStep(files: Record<string, string>): Array<{ script: string; cwd:
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text, { mode: 0o755 });
   }
-  const project = new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  const project = projectModel(root);
   const step = workflowJobs(project)[0]!.shells[0]!;
   return calledRuns(project, step.script).map(({ script, run }) => ({
     script: project.relative(script.file.path),

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigError } from '../src/config.js';
 import { lint } from '../src/engine.js';
+import { findSuiteSpecs } from '../src/model/discovery.js';
+import { scriptIndex } from '../src/model/script-index.js';
+import { projectModel } from './project.js';
 
 const made: string[] = [];
 after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -101,13 +104,7 @@ test('finding suites lets the script models go: the script index keeps plain fac
     'tests/unit/test_u.py': 'def test_u():\n    pass\n',
     'scripts/test-integration.sh': '#!/bin/bash\ncd "$(dirname "$0")/.."\npytest tests/integration\n',
   });
-  const { Project } = await import('../src/model/project.js');
-  const { defaultConfig } = await import('../src/config.js');
-  const { readPytestConfig } = await import('../src/model/pytest-config.js');
-  const { walkProject } = await import('../src/discover.js');
-  const { findSuiteSpecs } = await import('../src/model/discovery.js');
-  const { scriptIndex } = await import('../src/model/script-index.js');
-  const built = new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  const built = projectModel(root);
   const specs = await findSuiteSpecs(built);
   assert.deepEqual(specs.map((spec) => spec.name), ['tests/integration']);
   assert.deepEqual(built.loadedFiles().filter((file) => file.language === 'shell'), [], 'no script stays loaded after discovery');

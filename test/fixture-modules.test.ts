@@ -4,10 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultConfig } from '../src/config.js';
-import { walkProject } from '../src/discover.js';
-import { readPytestConfig } from '../src/model/pytest-config.js';
 import { buildSuite, Project } from '../src/model/suite.js';
+import { projectModel } from './project.js';
 
 const made: string[] = [];
 after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -19,7 +17,7 @@ function project(files: Record<string, string>): Project {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     writeFileSync(path.join(root, name), text);
   }
-  return new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  return projectModel(root);
 }
 
 const FIXTURE = (name: string) => `import pytest\n\n@pytest.fixture\ndef ${name}():\n    yield 1\n`;

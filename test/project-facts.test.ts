@@ -5,11 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { defaultConfig } from '../src/config.js';
-import { walkProject } from '../src/discover.js';
-import { readPytestConfig } from '../src/model/pytest-config.js';
-import { Project } from '../src/model/project.js';
 import { scriptsSetPythonPath } from '../src/model/app/project-facts.js';
+import type { Project } from '../src/model/project.js';
+import { projectModel } from './project.js';
 
 const made: string[] = [];
 after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -21,7 +19,7 @@ function project(files: Record<string, string>): Project {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     writeFileSync(path.join(root, name), text);
   }
-  return new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  return projectModel(root);
 }
 
 it('tells whether a script sets PYTHONPATH or runs `python -m pytest`, reading texts only', () => {

@@ -3,6 +3,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main, type Io } from '../src/cli.js';
+import { defaultConfig } from '../src/config.js';
+import { walkProject } from '../src/discover.js';
+import { Project } from '../src/model/project.js';
+import { readPytestConfig } from '../src/model/pytest-config.js';
 import type { RuleDefinition } from '../src/rule.js';
 
 /** A project root (with a pyproject.toml that turns SL704 off unless `files` brings its own) holding `files`. */
@@ -15,6 +19,11 @@ export function makeTempProject(files: Record<string, string | Buffer>, prefix =
     writeFileSync(path.join(root, relative), content);
   }
   return root;
+}
+
+/** The project model of a folder on disk, with the default configuration, as the models' tests read it. */
+export function projectModel(root: string): Project {
+  return new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
 }
 
 export interface CliRun {

@@ -5,12 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultConfig } from '../src/config.js';
-import { walkProject } from '../src/discover.js';
-import { readPytestConfig } from '../src/model/pytest-config.js';
-import { Project } from '../src/model/suite.js';
 import { scriptIndex } from '../src/model/script-index.js';
 import { placedCwd } from '../src/model/script-cwd.js';
+import type { Project } from '../src/model/project.js';
+import { projectModel } from './project.js';
 
 function project(files: Record<string, string>): { project: Project; root: string; start(relative: string): { dir: string | null; how: string; env: Record<string, string | null> | null } } {
   const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-script-cwd-'));
@@ -20,7 +18,7 @@ function project(files: Record<string, string>): { project: Project; root: strin
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text, { mode: 0o755 });
   }
-  const built = new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  const built = projectModel(root);
   const index = scriptIndex(built);
   return {
     project: built,

@@ -4,14 +4,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultConfig } from '../src/config.js';
-import { walkProject } from '../src/discover.js';
-import { readPytestConfig } from '../src/model/pytest-config.js';
-import { buildSuite, Project } from '../src/model/suite.js';
+import { buildSuite } from '../src/model/suite.js';
 import { shellScript, type ShellScript } from '../src/model/shell.js';
 import { pytestRuns, scriptCalls, suiteRelation, suiteScripts } from '../src/model/scripts.js';
 import { fromText } from '../src/source.js';
 import { SKILL_TEST_DB, SKILL_RUNNER } from './skill-scripts.js';
+import { projectModel } from './project.js';
 
 
 
@@ -200,7 +198,7 @@ describe('suite scripts', () => {
   write('services/api/tests/e2e/test_e2e.py', 'def test_y():\n    pass\n');
   write('services/api/run-e2e.sh', '#!/usr/bin/env bash\nset -euo pipefail\nHERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"\nbash "$HERE/../../tools/pg.sh" up\nRUN_INTEGRATION_TESTS=true uv run pytest "$HERE/tests/e2e"\n');
   write('tools/pg.sh', '#!/bin/sh\ndocker run -d --rm --name e2e-db -p 5434:5432 postgres:16\n');
-  const project = new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  const project = projectModel(root);
 
   it('pairs the skill layout', () => {
     const suite = buildSuite(project, 'backend/tests/integration');
@@ -244,7 +242,7 @@ describe('suite scripts', () => {
       put('tests/integration/test_a.py', 'def test_a():\n    pass\n');
       put('scripts/db.sh', '#!/bin/bash\ndocker run -d -p 5433:5432 postgres:17\n');
       put('scripts/redis.sh', '#!/bin/bash\ndocker run -d redis:7\n');
-      const otherProject = new Project(other, defaultConfig(), readPytestConfig(other), walkProject(other));
+      const otherProject = projectModel(other);
       const scripts = suiteScripts(buildSuite(otherProject, 'tests/integration'));
       assert.deepEqual(scripts.dbScripts.map((script) => otherProject.relative(script.file.path)), ['scripts/db.sh']);
       assert.deepEqual(scripts.runners, []);

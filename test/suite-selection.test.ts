@@ -7,12 +7,9 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
 import { after, it } from 'node:test';
-import { defaultConfig } from '../src/config.js';
-import { walkProject } from '../src/discover.js';
-import { readPytestConfig } from '../src/model/pytest-config.js';
-import { Project } from '../src/model/project.js';
 import { findSuiteSpecs } from '../src/model/discovery.js';
 import { selectSuiteDirs } from '../src/suite-lint.js';
+import { projectModel } from './project.js';
 
 setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -32,7 +29,7 @@ it('lets the suites built only to test a requested file go', async () => {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     writeFileSync(path.join(root, name), text);
   }
-  const project = new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+  const project = projectModel(root);
   await findSuiteSpecs(project);
   const selection = selectSuiteDirs(project, [path.join(root, 'a/tests/integration/test_a.py')]);
   assert.deepEqual(selection.dirs, ['a/tests/integration']);
