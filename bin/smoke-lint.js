@@ -2,8 +2,24 @@
 // Thin launcher: the CLI lives in the compiled sources (built by `npm ci` through the `postinstall` script).
 // It runs from the bundle (dist/bundle/, scripts/bundle.js), which starts several times faster, when the
 // bundle is at least as new as the compiled sources; after a `tsc` alone it runs from dist/src/.
-import { statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+//
+//
+// The launcher is a CommonJS script (bin/package.json says so): started as an ES module, node loads its
+// ES module loader first, and that loads fs/promises, readline and the streams, about 10 ms a run for
+// nothing when the bundle is CommonJS too.
+'use strict';
+const { statSync } = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+// node's modules load from a cache compiled into node, which V8 takes only under the flags it was made
+// with: after the setFlagsFromString below, each of them would be compiled from source (about 6 ms for
+// these). So the ones the CLI uses are loaded first.
+require('node:child_process');
+require('node:os');
+require('node:tty');
+require('node:vm');
+const { setFlagsFromString } = require('node:v8');
 
 // Peak memory (issue 13): tree-sitter's trees live outside V8's heap and are freed only when V8 collects
 // their small JavaScript wrappers, and V8, which does not count that memory, grows its heap a long way
@@ -13,16 +29,31 @@ import { setFlagsFromString } from 'node:v8';
 // and rejected: `--optimize-for-size` (182 MiB, but about 30% more CPU: V8 favours size over speed there
 // beyond the collector), a forced collection whenever the RSS grew 32 or 64 MiB (each collection ~0.5 s), growth 20%
 // (more memory at 1,000 suites for no less CPU). Set before the CLI's modules load; the flag only steers
-// V8's heuristics, never results.
+// V8's heuristics, never results. (V8 takes a code cache only under the flags it was made with: the
+// build's training run goes through this launcher, so the bundle's cache is made under this one.)
 setFlagsFromString('--heap-growing-percent=10');
 
-const bundle = new URL('../dist/bundle/cli.js', import.meta.url);
-const compiled = new URL('../dist/src/cli.js', import.meta.url);
-const modified = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? null;
-const bundled = modified(bundle);
-const built = modified(compiled);
-const { main } = await import(bundled !== null && (built === null || bundled >= built) ? bundle.href : compiled.href);
+const dist = path.join(__dirname, '..', 'dist');
+const modified = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? null;
+const bundled = modified(path.join(dist, 'bundle', 'cli.cjs'));
+const built = modified(path.join(dist, 'src', 'cli.js'));
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+async function start() {
+  if (bundled !== null && (built === null || bundled >= built)) {
+    const { createLoader } = require('./load-bundle.cjs');
+    const loader = createLoader(path.join(dist, 'bundle'));
+    // Which chunks took their code cache, for test/code-cache.test.ts.
+    globalThis[Symbol.for('smoke-lint.bundle-loader')] = loader;
+    // The build's training run (scripts/bundle.js) asks for the code cache of what this run compiled.
+    const cacheOut = process.env.SMOKE_LINT_BUILD_CODE_CACHE;
+    if (cacheOut) process.on('exit', () => loader.writeCache(cacheOut));
+    return loader.load('cli').main;
+  }
+  return (await import(pathToFileURL(path.join(dist, 'src', 'cli.js')).href)).main;
+}
+
+start()
+  .then((main) => main(process.argv.slice(2)))
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -15,7 +15,8 @@
 //
 // bin/smoke-lint.js loads the bundle when it is at least as new as dist/src/cli.js, else the compiled
 // modules: a `tsc` run alone (without this script) never leaves the CLI on a stale bundle.
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,6 +64,9 @@ const staticRules = {
   },
 };
 
+// CommonJS packages in an ES module bundle call `require` for node's own modules; removed again below.
+const BANNER = "import { createRequire as __smokeLintRequire } from 'node:module'; const require = __smokeLintRequire(import.meta.url);";
+
 rmSync(outdir, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: { cli: path.join(dist, 'src', 'cli.js') },
@@ -73,17 +77,55 @@ const result = await esbuild.build({
   platform: 'node',
   target: 'node20',
   external: ['tree-sitter', 'tree-sitter-python', 'tree-sitter-bash', 'yaml'],
-  // CommonJS packages in an ES module bundle call `require` for node's own modules.
-  banner: { js: "import { createRequire as __smokeLintRequire } from 'node:module'; const require = __smokeLintRequire(import.meta.url);" },
+  banner: { js: BANNER },
   chunkNames: 'chunk-[hash]',
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [staticRules],
 });
+
+// Each ES module chunk becomes a CommonJS function body, dist/bundle/<chunk>.cjs, which bin/load-bundle.cjs
+// compiles with V8's code cache (Node 20 has no code cache for ES modules). esbuild's own CommonJS output
+// cannot split code, so the split ES module build is converted chunk by chunk: `import` becomes `require`
+// of the sibling chunk (a lazy `import()` a `require` in a promise, still lazy), and `import.meta` the
+// object the loader passes in. The banner's `require` is the loader's, so it goes.
 const chunks = {};
 for (const [output, meta] of Object.entries(result.metafile.outputs)) {
+  const file = path.resolve(root, output);
+  const source = readFileSync(file, 'utf8');
+  if (!source.startsWith(BANNER)) throw new Error(`bundle: ${output} does not start with the banner`);
+  const converted = esbuild.transformSync(source.slice(BANNER.length).replace(/(["'])\.\/((?:chunk-)?[\w-]+)\.js\1/g, '$1./$2.cjs$1'), {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    define: { 'import.meta': '__smokeLintImportMeta' },
+    // A lazy `import()` of a chunk becomes a `require` in a promise: `vm.Script` code cannot import.
+    supported: { 'dynamic-import': false },
+    logLevel: 'error',
+  });
+  const name = path.basename(output).replace(/\.js$/, '.cjs');
+  writeFileSync(path.join(outdir, name), converted.code);
+  rmSync(file);
   // Compiled modules as dist/..., packages as node_modules/<package>/... (node_modules may be a link).
-  chunks[path.basename(output)] = Object.keys(meta.inputs).map((input) => path.relative(root, path.resolve(input)).split(path.sep).join('/').replace(/^.*\/node_modules\//, 'node_modules/'));
+  chunks[name] = Object.keys(meta.inputs).map((input) => path.relative(root, path.resolve(input)).split(path.sep).join('/').replace(/^.*\/node_modules\//, 'node_modules/'));
 }
 writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(chunks, null, 1) + '\n');
+
+// V8's code cache for the chunks (bin/load-bundle.cjs), recorded after a training run through the
+// launcher itself, so under its V8 flags: whole-suite runs on the bundled sample projects (one correct,
+// one with findings), as pre-commit and CI run it. What the run compiled is cached; what it did not is
+// compiled on first use as before. A cache that V8 rejects later (another node) costs nothing but the read.
+const cacheDir = path.join(outdir, 'cache');
+const training = ['fixtures/clean/project', 'fixtures/skill-verbatim'].filter((dir) => existsSync(path.join(root, dir)));
+if (training.length > 0) {
+  const run = spawnSync(process.execPath, [path.join(root, 'bin', 'smoke-lint.js'), '--no-color', ...training], {
+    cwd: root,
+    env: { ...process.env, SMOKE_LINT_BUILD_CODE_CACHE: cacheDir },
+    encoding: 'utf8',
+  });
+  if (run.status !== 0 && run.status !== 1) {
+    console.error(`bundle: the training run for the code cache failed (exit ${run.status}):\n${run.stderr}`);
+    process.exit(1);
+  }
+}

@@ -13,10 +13,14 @@ test('the package ships the CLI and rules, no dev tools, no source maps, and pac
   const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
   const files = pack!.files.map((file) => file.path);
   assert.ok(files.includes('bin/smoke-lint.js'));
+  // The launcher is CommonJS by this file, and loads the bundle through this one.
+  assert.ok(files.includes('bin/package.json'));
+  assert.ok(files.includes('bin/load-bundle.cjs'));
   assert.ok(files.includes('dist/src/cli.js'));
-  // The bundle the launcher starts from (built by `npm test` before this runs), without its build record.
-  assert.ok(files.includes('dist/bundle/cli.js'), 'the bundle is not shipped (run scripts/bundle.js)');
-  assert.ok(files.some((file) => /^dist\/bundle\/chunk-\w+\.js$/.test(file)));
+  // The bundle the launcher starts from (built by `npm test` before this runs) with its code cache, without its build record.
+  assert.ok(files.includes('dist/bundle/cli.cjs'), 'the bundle is not shipped (run scripts/bundle.js)');
+  assert.ok(files.some((file) => /^dist\/bundle\/chunk-\w+\.cjs$/.test(file)));
+  assert.ok(files.includes('dist/bundle/cache/cli.bin'), 'the code cache is not shipped');
   assert.ok(!files.includes('dist/bundle/meta.json'));
   assert.ok(files.some((file) => file.startsWith('dist/rules/SL101')));
   assert.ok(files.includes('scripts/build-on-install.js'), 'postinstall needs its script in the tarball');

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './helpers.js';
 
-// An ES module loader hook logs every module the loader loads (ours and the packages we import); at exit
-// the CommonJS cache adds what `createRequire` loaded lazily (the yaml package, the native parser).
+// An ES module loader hook logs every module the loader loads (the compiled sources, when the CLI runs
+// from dist/src); at exit the CommonJS cache adds the rest: the bundle's chunks (bin/load-bundle.cjs
+// registers each there) and what was loaded with `require` (the yaml package, the native parser).
 const HOOKS = `import { appendFileSync } from 'node:fs';
 let out = '';
 export function initialize(data) { out = data.out; }
@@ -127,7 +128,7 @@ test('the CLI runs from the bundle when it is at least as new as the compiled so
   const project = copyFixture('fixtures/clean/project');
   const run = loadedModules(project, ['.']);
   assert.equal(run.status, 0);
-  const bundle = statSync(path.join(repoRoot, 'dist', 'bundle', 'cli.js'), { throwIfNoEntry: false });
+  const bundle = statSync(path.join(repoRoot, 'dist', 'bundle', 'cli.cjs'), { throwIfNoEntry: false });
   const fresh = bundle !== undefined && bundle.mtimeMs >= statSync(path.join(repoRoot, 'dist', 'src', 'cli.js')).mtimeMs;
   // From the bundle no compiled module loads one by one; from dist/src no chunk does.
   const own = run.loaded.filter((module) => module.startsWith('dist/'));

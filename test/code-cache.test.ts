@@ -1,0 +1,86 @@
+// The bundle's V8 code cache (bin/load-bundle.cjs, recorded by scripts/bundle.js): the launcher takes it
+// on a run like the build's training run, and a cache V8 rejects, or none at all, changes nothing a run
+// prints or returns. Which chunks took their cache is read from the launcher's loader at exit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot } from './helpers.js';
+
+const PROBE = `process.on('exit', () => {
+  const loader = globalThis[Symbol.for('smoke-lint.bundle-loader')];
+  require('node:fs').writeFileSync(process.env.CACHE_LOG, JSON.stringify(loader ? loader.cacheUse() : null));
+});
+`;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Per chunk loaded: true (cache taken), false (rejected), null (no cache); null if the run was not from the bundle. */
+  cacheUse: Record<string, boolean | null> | null;
+}
+
+function run(launcher: string, cwd: string, args: string[]): Run {
+  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-cache-probe-'));
+  writeFileSync(path.join(dir, 'probe.cjs'), PROBE);
+  const log = path.join(dir, 'cache.json');
+  const result = spawnSync(process.execPath, ['-r', path.join(dir, 'probe.cjs'), launcher, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, CACHE_LOG: log, NO_COLOR: '1' },
+  });
+  const use = JSON.parse(readFileSync(log, 'utf8')) as Record<string, boolean | undefined> | null;
+  rmSync(dir, { recursive: true, force: true });
+  // JSON drops undefined: a chunk without a cache is listed as null.
+  const cacheUse = use === null ? null : Object.fromEntries(Object.entries(use).map(([name, taken]) => [name, taken ?? null]));
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, cacheUse };
+}
+
+const LAUNCHER = path.join(repoRoot, 'bin', 'smoke-lint.js');
+const CLEAN = path.join(repoRoot, 'fixtures', 'clean', 'project');
+const FINDINGS = path.join(repoRoot, 'fixtures', 'skill-verbatim', 'project');
+
+/** The launcher and the bundle alone, in a folder of their own whose cache can be spoiled. */
+function launcherCopy(): { launcher: string; cache: string } {
+  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-cache-copy-'));
+  cpSync(path.join(repoRoot, 'bin'), path.join(root, 'bin'), { recursive: true });
+  cpSync(path.join(repoRoot, 'dist', 'bundle'), path.join(root, 'dist', 'bundle'), { recursive: true });
+  cpSync(path.join(repoRoot, 'package.json'), path.join(root, 'package.json'));
+  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  return { launcher: path.join(root, 'bin', 'smoke-lint.js'), cache: path.join(root, 'dist', 'bundle', 'cache') };
+}
+
+test('a whole-suite run from the bundle takes the code cache of every chunk it loads', () => {
+  const result = run(LAUNCHER, CLEAN, ['.']);
+  assert.equal(result.status, 0, result.stderr);
+  assert.ok(result.cacheUse, 'the run did not start from the bundle');
+  const chunks = Object.keys(result.cacheUse);
+  assert.ok(chunks.includes('cli') && chunks.length > 3, chunks.join(', '));
+  assert.deepEqual(
+    Object.entries(result.cacheUse).filter(([, taken]) => taken !== true),
+    [],
+    'chunks whose cache was missing (null) or rejected by V8 (false): is the cache made under the launcher\'s V8 flags?',
+  );
+});
+
+test('a code cache V8 rejects, or none at all, changes nothing a run prints or returns', () => {
+  const expected = run(LAUNCHER, FINDINGS, ['.']);
+  assert.equal(expected.status, 1, expected.stderr);
+  assert.match(expected.stdout, /SL\d{3}/);
+
+  const spoiled = launcherCopy();
+  for (const name of readdirSync(spoiled.cache)) writeFileSync(path.join(spoiled.cache, name), Buffer.from('not a V8 code cache, but bytes of the right kind of nonsense'));
+  const rejected = run(spoiled.launcher, FINDINGS, ['.']);
+  assert.deepEqual([rejected.status, rejected.stdout, rejected.stderr], [expected.status, expected.stdout, expected.stderr]);
+  assert.ok(rejected.cacheUse && Object.keys(rejected.cacheUse).length > 3);
+  assert.deepEqual(Object.values(rejected.cacheUse).filter((taken) => taken !== false), [], 'V8 took a spoiled cache');
+
+  const missing = launcherCopy();
+  rmSync(missing.cache, { recursive: true });
+  const uncached = run(missing.launcher, FINDINGS, ['.']);
+  assert.deepEqual([uncached.status, uncached.stdout, uncached.stderr], [expected.status, expected.stdout, expected.stderr]);
+  assert.deepEqual(Object.values(uncached.cacheUse ?? {}).filter((taken) => taken !== null), []);
+});
