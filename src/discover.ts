@@ -119,11 +119,13 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
   }
   // Symlinked folders wait until the real tree is walked, so that a folder reached both ways keeps its own path.
   const linked: Array<{ directory: string; layers: IgnoreLayer[] }> = [];
-  const walk = (directory: string, layers: IgnoreLayer[], isRoot = false): void => {
+  // `knownReal` is the folder's real path when its parent's is known and the entry itself is no symlink
+  // (then it is the parent's real path and the name): only the root and symlinked folders need realpath(3).
+  const walk = (directory: string, layers: IgnoreLayer[], isRoot = false, knownReal: string | null = null): void => {
     let real: string;
     try {
-      // One realpath(3) call per folder: the JavaScript realpathSync lstat's every component of the path.
-      real = realpathSync.native(directory);
+      // One realpath(3) call per such folder: the JavaScript realpathSync lstat's every component of the path.
+      real = knownReal ?? realpathSync.native(directory);
     } catch {
       return;
     }
@@ -161,7 +163,7 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
         if (SKIPPED_DIRECTORIES.has(entry.name)) continue;
         if (ignoredBy(active, full, true)) continue;
         if (entry.isSymbolicLink()) linked.push({ directory: full, layers: active });
-        else walk(full, active);
+        else walk(full, active, false, path.join(real, entry.name));
       } else if (isFile) {
         if (ignoredBy(active, full, false)) continue;
         const picked = pick(full, false);

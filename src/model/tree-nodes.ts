@@ -36,6 +36,27 @@ export function nodesOfType(file: SourceFile, type: string): Node[] {
 }
 
 /**
+ * The identifiers spelled `name` in the file, in document order, found where its text spells the name:
+ * asking the tree for every identifier of a module costs a wrapper each, and two calls into the binding
+ * for each one's text, when a reader wants the few that spell one name. Each place the text holds the
+ * name is looked up in the tree; one inside a comment, a string or a longer name is no identifier of
+ * exactly that span, and every identifier spelled so starts at one of those places.
+ */
+export function identifiersNamed(file: SourceFile, name: string): Node[] {
+  if (!file.tree) return [];
+  // An empty name is spelled everywhere: only the tree knows its (zero-width, missing) identifiers.
+  if (name === '') return nodesOfType(file, 'identifier').filter((identifier) => identifier.text === '');
+  const root = file.tree.rootNode;
+  const found: Node[] = [];
+  for (let at = file.text.indexOf(name); at >= 0; at = file.text.indexOf(name, at + 1)) {
+    const end = at + name.length;
+    const node = root.descendantForIndex(at, end);
+    if (node.type === 'identifier' && node.startIndex === at && node.endIndex === end) found.push(node);
+  }
+  return found;
+}
+
+/**
  * The kinds of node the models ask about most, fetched together: `descendantsOfType` costs a walk of
  * the whole tree on the native side whatever it looks for, so one walk serves them all, and a request
  * for some of them filters its result (the same nodes, in the same order, as a walk of their own).

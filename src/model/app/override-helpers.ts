@@ -8,7 +8,7 @@ import { callArguments, fixtureDecorator, pyModule, sameNode, unparenthesize, ty
 import { suitePythonFiles } from '../suite-modules.js';
 import { nodesInOwnScope } from './helpers.js';
 import type { AppModel, OverrideSet } from './types.js';
-import { nodesOfType } from '../tree-nodes.js';
+import { identifiersNamed } from '../tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -89,9 +89,8 @@ export function overrideKeys(model: AppModel, set: OverrideSet): OverrideKey[] |
   const keys: OverrideKey[] = [];
   for (const file of suitePythonFiles(model.suite)) {
     const module = pyModule(file);
-    if (!module || !file.text.includes(helper.name)) continue;
-    for (const use of nodesOfType(module.file, 'identifier')) {
-      if (use.text !== helper.name) continue;
+    if (!module) continue;
+    for (const use of identifiersNamed(module.file, helper.name)) {
       const parent = use.parent;
       if (!parent) continue;
       if (parent.type === 'function_definition' && sameNode(parent.childForFieldName('name') ?? parent, use)) continue;

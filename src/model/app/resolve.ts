@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { kindOf, namesIn } from './sys-path.js';
+import { kindOf, namesIn, readOnce } from './sys-path.js';
 
 export interface Declared {
   names: Set<string>;
@@ -17,7 +17,12 @@ function normalizeDistName(name: string): string {
   return name.toLowerCase().replace(/[-.]+/g, '_');
 }
 
+/** The packages a pyproject.toml declares (read once per run: see readOnce); null when there is none or it does not parse. Do not modify. */
 export function readDeclared(file: string): Declared | null {
+  return readOnce(readDeclaredFile, file);
+}
+
+function readDeclaredFile(file: string): Declared | null {
   if (kindOf(file) !== 'file') return null;
   let data: Record<string, unknown>;
   try {

@@ -62,10 +62,27 @@ export function namesIn(dir: string): ReadonlySet<string> | null {
   return names;
 }
 
+const readings = new Map<(file: string) => unknown, Map<string, unknown>>();
+
+/**
+ * What `read` makes of a file, read once per run: every suite's app model asks about the same few
+ * configuration files (the root pyproject.toml at every suite), and parsing them again each time cost
+ * more than the rest of the question. The answer is shared: callers must not modify it.
+ */
+export function readOnce<T>(read: (file: string) => T, file: string): T {
+  let byFile = readings.get(read);
+  if (!byFile) readings.set(read, (byFile = new Map()));
+  if (byFile.has(file)) return byFile.get(file) as T;
+  const value = read(file);
+  byFile.set(file, value);
+  return value;
+}
+
 /** Forgets what the file system looked like (tests that create files call this). */
 export function clearFileSystemCache(): void {
   fsCache.clear();
   listings.clear();
+  readings.clear();
 }
 
 /**
