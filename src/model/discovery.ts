@@ -304,8 +304,9 @@ export function isDefaultSuiteDir(relativeDir: string): boolean {
 /** Outermost directories (relative) that satisfy `accept`, among the folders of the project's files. */
 export function outermostDirs(project: Project, accept: (relativeDir: string) => boolean): string[] {
   const candidates = new Set<string>();
-  for (const file of project.discovered) {
-    const relativeDir = project.relative(path.dirname(file.path));
+  // Each folder that holds files once, not once per file: the answer is a set of folders.
+  for (const dir of project.files.dirs()) {
+    const relativeDir = project.relative(dir);
     if (!relativeDir || relativeDir.startsWith('..')) continue;
     const parts = relativeDir.split('/');
     for (let length = 1; length <= parts.length; length++) {
