@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, r
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { Language } from './source.js';
+import { clearListings, recordListing } from './folder-listings.js';
 
 const SKIPPED_DIRECTORIES = new Set([
   '.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '.env', '__pycache__', '.mypy_cache', '.pytest_cache',
@@ -138,6 +139,8 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
     } catch {
       return;
     }
+    // Kept for the models' existence questions about project folders (src/folder-listings.ts).
+    recordListing(directory, entries.map((entry) => entry.name));
     // A virtualenv (a folder holding pyvenv.cfg) below the root is skipped, seen from its own listing.
     if (!isRoot && entries.some((entry) => entry.name === 'pyvenv.cfg')) return;
     // Read a .gitignore only where the listing has one: trying every folder cost a failed read (and its exception) each.
@@ -194,6 +197,7 @@ export function walkedFiles(root: string): ReadonlyArray<{ file: string; danglin
 /** Forgets the walks: a new run must see the folders as they are now. */
 export function clearWalkCache(): void {
   walks.clear();
+  clearListings();
 }
 
 /** All Python, shell and YAML files under `root`, sorted by path (always a fresh walk). */

@@ -8,7 +8,7 @@ import { globMatches } from './glob.js';
 import { findSuiteSpecs } from './model/discovery.js';
 import { buildSuite, projectSuiteDirs, type Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
-import { clearFileSystemCache } from './model/app/sys-path.js';
+import { forgetFileSystemAnswers } from './model/app/sys-path.js';
 import { clearDocumentCache } from './model/documents.js';
 import { clearModeCache } from './model/git-index.js';
 import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
@@ -18,7 +18,8 @@ import { isRuleEnabled, type LintReport, type LintRequest } from './engine.js';
 
 /** The models' caches are keyed by path: each run starts from what is on disk now (see forgetDiskCaches in engine.ts). */
 export function forgetModelCaches(): void {
-  clearFileSystemCache();
+  // The walk of this run, just made, stays: its listings are what the disk holds now.
+  forgetFileSystemAnswers();
   clearModeCache();
   clearDocumentCache();
 }

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { certainlyMissing } from '../folder-listings.js';
 
 /** Work-tree root → (absolute path → mode), or null when git could not be read there. */
 const repositories = new Map<string, Map<string, string> | null>();
@@ -16,7 +17,8 @@ function workTreeRoot(dir: string): string | null {
   const known = rootOfDir.get(dir);
   if (known !== undefined) return known;
   const parent = path.dirname(dir);
-  const found = existsSync(path.join(dir, '.git')) ? dir : parent === dir ? null : workTreeRoot(parent);
+  const marker = path.join(dir, '.git');
+  const found = !certainlyMissing(marker) && existsSync(marker) ? dir : parent === dir ? null : workTreeRoot(parent);
   rootOfDir.set(dir, found);
   return found;
 }

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceFile } from '../source.js';
+import { certainlyMissing } from '../folder-listings.js';
 import { MAKEFILE_NAMES, readMakefile, type MakeTarget, type Makefile, type RecipeLine } from '../readers/makefile.js';
 import type { Project, Suite } from './suite.js';
 import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
@@ -16,7 +17,7 @@ export function makefileIn(project: Project, dir: string): Makefile | null {
   let byDir = makefiles.get(project);
   if (!byDir) makefiles.set(project, (byDir = new Map()));
   if (byDir.has(dir)) return byDir.get(dir)!;
-  const name = MAKEFILE_NAMES.find((candidate) => existsSync(path.join(dir, candidate)));
+  const name = MAKEFILE_NAMES.find((candidate) => !certainlyMissing(path.join(dir, candidate)) && existsSync(path.join(dir, candidate)));
   const file: SourceFile | null = name ? project.load({ path: path.join(dir, name), language: 'shell' }) : null;
   const makefile = file && !file.unreadable ? readMakefile(file) : null;
   byDir.set(dir, makefile);

@@ -4,6 +4,7 @@
 // its own status, `ignore_errors = true` lets the later commands run, and `commands_post` always run.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { certainlyMissing } from '../folder-listings.js';
 import { readTox, type ToxCommand, type ToxConfig, type ToxEnv } from '../readers/tox.js';
 import type { Project, Suite } from './suite.js';
 import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
@@ -16,7 +17,7 @@ function toxIn(project: Project, dir: string): ToxConfig | null {
   if (!byDir) configs.set(project, (byDir = new Map()));
   if (byDir.has(dir)) return byDir.get(dir)!;
   const file = path.join(dir, 'tox.ini');
-  const source = existsSync(file) ? project.load({ path: file, language: 'shell' }) : null;
+  const source = !certainlyMissing(file) && existsSync(file) ? project.load({ path: file, language: 'shell' }) : null;
   const config = source && !source.unreadable ? readTox(source, [project.config.gateVariable]) : null;
   byDir.set(dir, config);
   return config;

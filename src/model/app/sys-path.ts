@@ -7,6 +7,7 @@ import type { SourceFile } from '../../source.js';
 import { callArguments, calleeName, pyModule, type PyModule } from '../python.js';
 import { nodesOfType } from '../tree-nodes.js';
 import { evaluatePath, type ParentChain, type PathValue } from './paths.js';
+import { certainlyMissing, clearListings, listedNames } from '../../folder-listings.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -34,6 +35,11 @@ const fsCache = new Map<string, 'file' | 'dir' | 'none'>();
 export function kindOf(target: string): 'file' | 'dir' | 'none' {
   let kind = fsCache.get(target);
   if (kind) return kind;
+  if (certainlyMissing(target)) {
+    // The walk listed the folder, and no such name is in it.
+    fsCache.set(target, 'none');
+    return 'none';
+  }
   try {
     // Most paths asked about do not exist (each folder of sys.path is tried for each module): a missing
     // path answers undefined instead of throwing, since building the exception cost more than the stat.
@@ -53,7 +59,7 @@ export function namesIn(dir: string): ReadonlySet<string> | null {
   let names = listings.get(dir);
   if (names === undefined) {
     try {
-      names = new Set(readdirSync(dir));
+      names = listedNames(dir) ?? new Set(readdirSync(dir));
     } catch {
       names = null;
     }
@@ -78,11 +84,17 @@ export function readOnce<T>(read: (file: string) => T, file: string): T {
   return value;
 }
 
-/** Forgets what the file system looked like (tests that create files call this). */
-export function clearFileSystemCache(): void {
+/** Forgets what the models learnt of the file system (a new run, whose walk's listings are its own). */
+export function forgetFileSystemAnswers(): void {
   fsCache.clear();
   listings.clear();
   readings.clear();
+}
+
+/** Forgets what the file system looked like (tests and fixes that create files call this), the walk's listings too. */
+export function clearFileSystemCache(): void {
+  forgetFileSystemAnswers();
+  clearListings();
 }
 
 /**
