@@ -6,7 +6,7 @@
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
 import type { Suite } from './suite.js';
-import { calleeName, unparenthesize, type FunctionInfo, type PyModule, pyModule } from './python.js';
+import { calleeName, sameNode, unparenthesize, type FunctionInfo, type PyModule, pyModule } from './python.js';
 import { fixtureScope, type FixtureScope } from './fixtures.js';
 import { ownNodes } from './function-scope.js';
 import { suitePythonFiles } from './suite-modules.js';
@@ -61,7 +61,11 @@ function enclosingWithValues(node: Node): Node[] {
     if (current.type === 'function_definition' || current.type === 'lambda' || current.type === 'class_definition') break;
     if (current.type !== 'with_statement') continue;
     for (const item of current.descendantsOfType('with_item')) {
-      if (item.parent?.parent !== current && item.parent !== current) continue;
+      // Wrappers of one node are not always the same object (tree-sitter makes new ones once the old are
+      // collected), so the item's place is compared by position, never with `===`.
+      const parent = item.parent;
+      const grandparent = parent?.parent ?? null;
+      if (!(parent && sameNode(parent, current)) && !(grandparent && sameNode(grandparent, current))) continue;
       const value = item.childForFieldName('value');
       if (value) values.push(value);
     }
