@@ -2,10 +2,11 @@
 // the container and whom they ask, the wait loops and how they end, and the compose commands that start
 // containers. The SL506/SL507/SL509 rules read only these facts.
 import { test } from 'node:test';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { openProject } from '../src/engine.js';
 import { selectSuites } from '../src/suite-lint.js';
-import { suiteDbSetup } from '../src/readers/suite-databases.js';
+import { suiteDatabases, suiteDbSetup } from '../src/readers/suite-databases.js';
 import type { DbSetup } from '../src/model/database.js';
 import { makeTempProject, GATED_MODULE } from './project.js';
 
@@ -84,4 +85,19 @@ docker compose down
     found.composeStarts.map((start) => `${start.tool} ${start.action} @${start.range.start.line}`),
     ['docker-compose up @2', 'podman compose start @3'],
   );
+});
+
+test('a compose file a script names relative to where its project starts it is read from there', () => {
+  // The runner sits in scripts/ but runs from the root: `(cd api && pytest ...)` fits no other folder.
+  const root = makeTempProject({
+    'api/tests/integration/test_orders.py': GATED_MODULE,
+    'compose.it.yml': 'services:\n  db:\n    image: postgres:17\n    ports: ["5433:5432"]\n',
+    'scripts/run-it.sh': '#!/usr/bin/env bash\ndocker compose -f compose.it.yml up -d --wait\n(cd api && RUN_INTEGRATION_TESTS=true pytest tests/integration)\ndocker compose -f compose.it.yml down\n',
+  });
+  const project = openProject(root);
+  const [suite] = selectSuites(project, [root]);
+  assert.ok(suite, 'the suite is found');
+  const compose = suiteDatabases(suite).filter((definition) => definition.kind === 'compose');
+  assert.deepEqual(compose.map((definition) => [definition.service, definition.file.path]), [['db', path.join(root, 'compose.it.yml')]]);
+  assert.ok(compose[0]!.lifecycle?.removed, 'the `down` on the same file is seen');
 });

@@ -126,9 +126,11 @@ describe('the start directory of a script', () => {
     });
     const index = scriptIndex(built);
     const script = index.byPath.get(path.join(root, 'scripts/run-it.sh'))!;
-    index.startOf(script);
-    assert.equal(placedCwd(script, script.commands[0]!.node.startIndex), root);
-    assert.equal(placedCwd(script, script.commands[2]!.node.startIndex), path.join(root, 'api'));
+    const startDir = index.startOf(script).dir;
+    assert.equal(startDir, root);
+    assert.equal(placedCwd(script, script.commands[0]!.node.startIndex, startDir), root);
+    assert.equal(placedCwd(script, script.commands[2]!.node.startIndex, startDir), path.join(root, 'api'));
+    assert.equal(placedCwd(script, script.commands[0]!.node.startIndex, null), null, 'no start known, no cd of its own');
   });
 
   it('keeps what it inferred by path when the project releases its scripts between suites', () => {
@@ -147,7 +149,7 @@ describe('the start directory of a script', () => {
     assert.notEqual(after, before, 'a fresh model after the release');
     assert.deepEqual(index.startOf(after), index.startOf(before));
     assert.deepEqual(index.runsOf(after)[0]!.targets, [path.join(root, 'api/tests/test_it.py')]);
-    assert.equal(placedCwd(after, after.commands[0]!.node.startIndex), root);
+    assert.equal(placedCwd(after, after.commands[0]!.node.startIndex, index.startOf(after).dir), root);
     const calls = index.callsTo(runner);
     assert.equal(calls.length, 1);
     assert.equal(calls[0]!.script.file.path, path.join(root, 'scripts/ci.sh'));

@@ -92,11 +92,6 @@ export function inferStarts(project: Project, scripts: readonly ShellScript[], b
     starts = next;
     if (stable) break;
   }
-  for (const script of scripts) {
-    const dir = starts.get(script)?.dir ?? null;
-    if (dir !== null) inferred.set(script.file.path, dir);
-    else inferred.delete(script.file.path);
-  }
   return starts;
 }
 
@@ -106,23 +101,16 @@ export function startOf(starts: ReadonlyMap<string, ScriptStart>, script: ShellS
 }
 
 /**
- * The start directories inferred so far, by the script's absolute path: by path, since a suite reads models
- * built again after the previous suite's release (see script-index.ts); each inference sets or clears the
- * entries of its project's scripts.
- */
-const inferred = new Map<string, string>();
-
-/**
  * The working directory at an offset: the script's own when a `cd` makes it absolute, else its start
- * directory (once the project's script index inferred it) moved by its relative `cd`s; null when unknown.
- * For readers of a script's other relative paths (compose `-f` files).
+ * directory (`startDir`: what the project's script index inferred, `ScriptIndex.startOf`; null when
+ * unknown) moved by its relative `cd`s; null when unknown. For readers of a script's other relative paths
+ * (compose `-f` files).
  */
-export function placedCwd(script: ShellScript, offset: number): string | null {
+export function placedCwd(script: ShellScript, offset: number, startDir: string | null): string | null {
   const cwd = script.cwdAt(offset);
   if (cwd !== null) return cwd;
-  const start = inferred.get(script.file.path);
-  const relative = start === undefined ? null : script.cwdFromStart(offset);
-  return relative === null ? null : path.resolve(start!, relative);
+  const relative = startDir === null ? null : script.cwdFromStart(offset);
+  return relative === null ? null : path.resolve(startDir!, relative);
 }
 
 /** The shells that may call project scripts from a known directory: Makefile recipe lines and CI steps. */

@@ -27,14 +27,19 @@ const ACTION_VALUE = new Set(['--scale', '-t', '--timeout', '--wait-timeout', '-
 /** The default compose files compose looks for in a directory, in its order. */
 export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
-/** A path as compose reads it: against the script's working directory (its inferred start, see script-cwd.ts), else its folder. */
-function resolveFrom(script: ShellScript, value: string, offset: number): string {
-  return path.isAbsolute(value) ? path.normalize(value) : path.resolve(placedCwd(script, offset) ?? script.dir, value);
+/** A path as compose reads it: against the script's working directory (from its start, see script-cwd.ts), else its folder. */
+function resolveFrom(script: ShellScript, startDir: string | null, value: string, offset: number): string {
+  return path.isAbsolute(value) ? path.normalize(value) : path.resolve(placedCwd(script, offset, startDir) ?? script.dir, value);
 }
 
 const cache = new WeakMap<ShellScript, ComposeInvocation[]>();
 
-export function composeInvocations(script: ShellScript): ComposeInvocation[] {
+/**
+ * The script's compose commands. `startDir` is the directory the script starts in as its project's script
+ * index inferred it (`ScriptIndex.startOf`), null when unknown; a script's start is fixed for its model's
+ * life, so the answer is kept per model.
+ */
+export function composeInvocations(script: ShellScript, startDir: string | null): ComposeInvocation[] {
   const cached = cache.get(script);
   if (cached) return cached;
   const result: ComposeInvocation[] = [];
@@ -66,9 +71,9 @@ export function composeInvocations(script: ShellScript): ComposeInvocation[] {
         if (GLOBAL_VALUE.has(flag) && eq < 0) i++;
         if (flag === '-f' || flag === '--file') {
           if (argument === null) filesKnown = false;
-          else named.push(resolveFrom(script, argument, offset));
+          else named.push(resolveFrom(script, startDir, argument, offset));
         }
-        if (flag === '--project-directory' && argument !== null) projectDirectory = resolveFrom(script, argument, offset);
+        if (flag === '--project-directory' && argument !== null) projectDirectory = resolveFrom(script, startDir, argument, offset);
         continue;
       }
       if (value === '--wait' || value.startsWith('--wait-timeout')) wait = true;
@@ -82,7 +87,7 @@ export function composeInvocations(script: ShellScript): ComposeInvocation[] {
     }
     let files: string[] | null = named.length > 0 ? named : null;
     if (files === null && filesKnown) {
-      const dir = projectDirectory ?? placedCwd(script, offset) ?? script.dir;
+      const dir = projectDirectory ?? placedCwd(script, offset, startDir) ?? script.dir;
       const found = DEFAULT_COMPOSE_FILES.map((name) => path.join(dir, name)).find((file) => existsSync(file));
       files = found ? [found] : null;
     }

@@ -12,7 +12,9 @@ import type { Suite } from '../model/suite.js';
 import { suiteRunners } from '../model/runners.js';
 import { isWithin } from '../discover.js';
 import { composeDatabases, dependedOnHealthy, dependenciesOf, isComposeFileName } from './compose.js';
-import { composeInvocations, composeStartsIn, type ComposeInvocation } from './shell-compose.js';
+import { composeInvocations as scriptComposeInvocations, composeStartsIn, type ComposeInvocation } from './shell-compose.js';
+import { scriptIndex } from '../model/script-index.js';
+import type { ShellScript } from '../model/shell.js';
 import { containerChecks, waitLoops } from './shell-readiness.js';
 import { workflowDatabases, workflowFiles } from './workflow-services.js';
 import type { SourceFile } from '../source.js';
@@ -51,10 +53,15 @@ export function suiteDbSetup(suite: Suite): DbSetup {
   return result;
 }
 
+/** A script's compose commands, its relative paths read from where the suite's project starts it. */
+function composeInvocations(suite: Suite, script: ShellScript): ComposeInvocation[] {
+  return scriptComposeInvocations(script, scriptIndex(suite.project).startOf(script).dir);
+}
+
 /** The compose commands of the suite's scripts and of its runners of every kind (a Makefile target's recipe lines, a CI job's steps). */
 function suiteComposeInvocations(suite: Suite): ComposeInvocation[] {
   const shells = [...allSuiteScripts(suite), ...suiteRunners(suite).runners.filter((runner) => runner.kind !== 'script').flatMap((runner) => runner.shells.map((shell) => shell.script))];
-  return [...new Set(shells)].flatMap((script) => composeInvocations(script));
+  return [...new Set(shells)].flatMap((script) => composeInvocations(suite, script));
 }
 
 /** The compose files the suite's definitions may come from: those its scripts name with `-f`, else those near it. */
@@ -144,10 +151,10 @@ function detached(invocation: ComposeInvocation): boolean {
  */
 function composeLifecycle(suite: Suite, file: string, service: string): DbLifecycle | null {
   const starts: Array<{ invocation: ComposeInvocation; file: SourceFile; range: Range }> = [];
-  for (const script of allSuiteScripts(suite)) for (const invocation of composeInvocations(script)) starts.push({ invocation, file: script.file, range: nodeRange(invocation.command.node) });
+  for (const script of allSuiteScripts(suite)) for (const invocation of composeInvocations(suite, script)) starts.push({ invocation, file: script.file, range: nodeRange(invocation.command.node) });
   for (const runner of suiteRunners(suite).runners) {
     if (runner.kind !== 'make') continue;
-    for (const shell of runner.shells) for (const invocation of composeInvocations(shell.script)) starts.push({ invocation, file: shell.file, range: shell.range(invocation.command.node) });
+    for (const shell of runner.shells) for (const invocation of composeInvocations(suite, shell.script)) starts.push({ invocation, file: shell.file, range: shell.range(invocation.command.node) });
   }
   // Only a detached `up` leaves the service running once the command returns; a foreground `up` stops it on exit.
   const start = starts.find(({ invocation }) => invocation.action === 'up' && detached(invocation) && (invocation.files ?? []).includes(file) && (invocation.services.length === 0 || invocation.services.includes(service)));
@@ -155,7 +162,7 @@ function composeLifecycle(suite: Suite, file: string, service: string): DbLifecy
   const shells = [...allSuiteScripts(suite), ...suiteMakefiles(suite).flatMap((makefile) => [...makefile.targets.values()].flatMap((target) => target.lines.map((line) => line.script)))];
   const removed = shells.some((script) => {
     const removes = (invocation: ComposeInvocation) => invocation.action === null || (REMOVING.has(invocation.action) && (invocation.files === null || invocation.files.includes(file)));
-    if (composeInvocations(script).some(removes)) return true;
+    if (composeInvocations(suite, script).some(removes)) return true;
     // An inline trap action is a script of its own: its commands are judged one by one.
     return script.traps.some((trap) => script.trapCommands(trap).some((command) => {
       const docker = parseDockerCommand(command);
@@ -167,5 +174,5 @@ function composeLifecycle(suite: Suite, file: string, service: string): DbLifecy
 
 /** Does the suite start its compose services from a script, with `up` and no `--wait` (where a fix could add it)? */
 export function composeStarts(suite: Suite): ComposeInvocation[] {
-  return allSuiteScripts(suite).flatMap((script) => composeInvocations(script)).filter((invocation) => invocation.action === 'up');
+  return allSuiteScripts(suite).flatMap((script) => composeInvocations(suite, script)).filter((invocation) => invocation.action === 'up');
 }
