@@ -614,3 +614,53 @@ test('a creation outside the project root is refused, by the passes and by the w
   assert.equal(read(root, 'deep/er/run.sh'), '#!/bin/sh\n');
   assert.deepEqual(readdirSync(path.join(root, 'deep', 'er')), ['run.sh']);
 });
+
+test('a fix that a created file makes possible is written by the same --fix, so a second one changes nothing', async () => {
+  const root = makeProject({ [`${SUITE}/test_a.py`]: '# MAKE\n' });
+  const target = path.join(root, SUITE, 'NEW.txt');
+  // SL908 creates NEW.txt for a module that says MAKE; SL909, once NEW.txt exists, turns MAKE into DONE.
+  const make = synthetic(
+    'SL908',
+    (context) => reportEach(context, context.suite.testModules, /MAKE/, () => ({ applicability: 'safe', message: 'Write NEW.txt', edits: [], creates: [{ path: target, text: 'new\n', executable: false }] })),
+  );
+  const done = synthetic('SL909', (context) => {
+    if (!existsSync(target)) return;
+    reportEach(context, context.suite.testModules, /MAKE/, (file, at) => ({ applicability: 'safe', message: 'Say DONE', edits: [{ file, start: at.start, end: at.end, text: 'DONE' }] }));
+  });
+  const run = await fix(root, [make, done]);
+  assert.equal(read(root, 'NEW.txt'.replace(/^/, `${SUITE}/`)), 'new\n');
+  assert.equal(read(root, `${SUITE}/test_a.py`), '# DONE\n', 'the second round wrote the fix the new file made possible');
+  assert.deepEqual(run.outcome.fixed.map((fixed) => fixed.code).sort(), ['SL908', 'SL909']);
+  assert.deepEqual(run.report.diagnostics, []);
+  const again = await planFixes(requestFor(root), { unsafe: false, rules: [make, done] });
+  assert.equal(again.applied.length, 0);
+});
+
+test('--fix --unsafe-fixes on a suite without its DB script writes the script and then matches the URL to it', async () => {
+  // The conftest's URL is on 5432; SL704 writes a DB script that publishes 5433, and SL201 then moves the URL.
+  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-rounds-'));
+  writeFileSync(path.join(root, 'pyproject.toml'), '[project]\nname = "shop"\nversion = "0.1.0"\n');
+  mkdirSync(path.join(root, 'shop'));
+  writeFileSync(path.join(root, 'shop/__init__.py'), '');
+  writeFileSync(
+    path.join(root, 'shop/main.py'),
+    'from fastapi import Depends, FastAPI\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.orm import Session\n\nengine = create_engine("postgresql+psycopg://shop:shop@localhost:5432/shop")\napp = FastAPI()\n\n\ndef get_session():\n    with Session(engine) as session:\n        yield session\n\n\n@app.get("/ping")\ndef ping(session: Session = Depends(get_session)):\n    return {"ok": True}\n',
+  );
+  mkdirSync(path.join(root, SUITE), { recursive: true });
+  writeFileSync(
+    path.join(root, SUITE, 'conftest.py'),
+    'import pytest\nfrom fastapi.testclient import TestClient\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.orm import Session\n\nfrom shop.main import app, get_session\n\nTEST_DATABASE_URL = "postgresql+psycopg://shop:shop@localhost:5432/shop_test"\n\n\n@pytest.fixture(scope="session")\ndef engine():\n    engine = create_engine(TEST_DATABASE_URL)\n    yield engine\n    engine.dispose()\n\n\n@pytest.fixture(scope="session")\ndef client(engine):\n    def override():\n        with Session(engine) as session:\n            yield session\n\n    app.dependency_overrides[get_session] = override\n    with TestClient(app) as client:\n        yield client\n    app.dependency_overrides.clear()\n',
+  );
+  writeFileSync(
+    path.join(root, SUITE, 'test_ping.py'),
+    'import os\n\nimport pytest\n\npytestmark = pytest.mark.skipif(os.getenv("RUN_INTEGRATION_TESTS") != "true", reason="integration tests need RUN_INTEGRATION_TESTS=true")\n\n\ndef test_ping(client):\n    assert client.get("/ping").status_code == 200\n',
+  );
+  clearFileSystemCache();
+  const rules = await allRules();
+  const run = await fixProject(requestFor(root), { unsafe: true, rules });
+  const codes = run.outcome.fixed.map((fixed) => fixed.code);
+  assert.ok(codes.includes('SL704') && codes.includes('SL201'), codes.join(', '));
+  assert.match(read(root, `${SUITE}/conftest.py`), /localhost:5433\//);
+  const again = await planFixes(requestFor(root), { unsafe: true, rules });
+  assert.deepEqual(again.applied.map((fixed) => `${fixed.code} ${fixed.message}`), [], 'a second --fix would change files');
+});

@@ -308,16 +308,44 @@ export interface FixRun {
   report: LintReport;
 }
 
-/** `--fix`: plan every pass, write, and lint what remains. */
+/**
+ * Rounds of plan-and-write in one `--fix`. The passes of a plan see text edits only: new files and modes
+ * exist on disk once written, so a fix they make possible (SL201 matching a URL to the DB script SL704 just
+ * created) is planned by a round after them. A later round runs only when the one before created a file or
+ * changed a mode and wrote everything it planned; without it, a second `--fix` would still change files.
+ */
+export const MAX_FIX_ROUNDS = 3;
+
+/** `--fix`: plan every pass, write, again while the writes created files or changed modes, and lint what remains. */
 export async function fixProject(request: LintRequest, options: FixOptions, hooks: CommitHooks = {}): Promise<FixRun> {
-  const plan = await planFixes(request, options);
-  const outcome = commitPlan(plan, hooks);
-  // Mode fixes and new files are seen only on disk, and a failed write leaves the disk as it was: lint the disk again then.
-  const stale = outcome.failures.length > 0 || plan.modes.size > 0 || plan.creates.size > 0;
-  // The layout rules cache git index modes for the process; the index may just have changed.
-  if (plan.modes.size > 0 || plan.creates.size > 0) clearModeCache();
-  // What exists on disk is cached too (module resolution); new files change it.
-  if (plan.creates.size > 0) clearFileSystemCache();
-  const report = stale ? await lint({ ...request, rules: plan.rules }) : plan.report;
-  return { plan, outcome, report };
+  const outcome: CommitOutcome = { written: [], created: [], modesSet: [], failures: [], fixed: [] };
+  const notes: FixNote[] = [];
+  const noted = new Set<string>();
+  let plan: FixPlan | null = null;
+  let stale = false;
+  for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
+    plan = await planFixes(request, options);
+    for (const note of plan.notes) {
+      if (noted.has(noteKey(note))) continue;
+      noted.add(noteKey(note));
+      notes.push(note);
+    }
+    const step = commitPlan(plan, round === 0 ? hooks : {});
+    for (const written of step.written) if (!outcome.written.includes(written)) outcome.written.push(written);
+    outcome.created.push(...step.created);
+    outcome.modesSet.push(...step.modesSet);
+    outcome.failures.push(...step.failures);
+    outcome.fixed.push(...step.fixed);
+    // Mode fixes and new files are seen only on disk, and a failed write leaves the disk as it was.
+    stale = step.failures.length > 0 || plan.modes.size > 0 || plan.creates.size > 0;
+    // The layout rules cache git index modes for the process; the index may just have changed.
+    if (plan.modes.size > 0 || plan.creates.size > 0) clearModeCache();
+    // What exists on disk is cached too (module resolution); new files change it.
+    if (plan.creates.size > 0) clearFileSystemCache();
+    const diskChanged = step.created.length > 0 || step.modesSet.some((mode) => mode.changed);
+    if (step.failures.length > 0 || !diskChanged) break;
+  }
+  const last = plan!;
+  const report = stale ? await lint({ ...request, rules: last.rules }) : last.report;
+  return { plan: { ...last, notes }, outcome, report };
 }
