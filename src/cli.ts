@@ -165,13 +165,14 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     if (args['write-baseline'] !== undefined && (args.baseline !== undefined || args.fix || args.diff)) throw new UsageError('--write-baseline records what a plain run finds: it cannot be combined with --baseline, --fix or --diff');
     const unsafe = args['unsafe-fixes'];
     if (args.diff) {
-      const { formatNote, formatPlanDiff, isFailureNote, planChanges, unsafeHint } = await import('./fix/report.js');
+      const { formatNote, formatPlanDiff, formatUnwritable, isFailureNote, planChanges, unsafeHint } = await import('./fix/report.js');
       // What --fix would do, as a patch; nothing is written.
       const { planFixes } = await import('./fix/passes.js');
       const plan = await planFixes(request, { unsafe });
       progress?.done();
       io.stdout(formatPlanDiff(plan, io.cwd));
       for (const note of plan.notes) io.stderr(`smoke-lint: ${isFailureNote(note) ? 'error' : 'warning'}: ${formatNote(note, io.cwd)}\n`);
+      for (const line of formatUnwritable(plan, io.cwd)) io.stderr(`smoke-lint: warning: ${line}\n`);
       const changes = planChanges(plan);
       const hidden = unsafeHint(plan.unsafeHidden);
       io.stderr(`${changes ? `Would fix ${plural(plan.applied.length, 'problem')}.` : 'No fixes available.'}${hidden ? ` ${hidden}` : ''}\n`);

@@ -2,13 +2,16 @@
 // run), passes that run out, and read-only files. Synthetic rules stand in for buggy real ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fixProject, planFixes } from '../src/fix/passes.js';
 import { formatNote, outcomeMessages } from '../src/fix/report.js';
 import { plural } from '../src/report/common.js';
 import { defineRule, type RuleContext, type RuleDefinition } from '../src/rule.js';
 import { makeTempProject, runCli } from './project.js';
+import { repoRoot } from './helpers.js';
+import { clearFileSystemCache } from '../src/model/app.js';
 
 const SUITE = 'tests/integration';
 
@@ -151,4 +154,38 @@ test('a fix spanning two files is not half-written when one of them is read-only
     'error: not fixing tests/integration/test_c.py: it is read-only (mode 0444); make it writable to let --fix change it',
   ]);
   assert.deepEqual(run.outcome.fixed.map((applied) => applied.code), ['SL912']);
+});
+
+/** The bundled clean project with its DB script and the conftest's URL both on the dev port 5432. */
+function devPortProject(): { root: string; script: string; conftest: string } {
+  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-readonly-chain-'));
+  cpSync(path.join(repoRoot, 'fixtures', 'clean', 'project'), root, { recursive: true });
+  const script = path.join(root, 'backend/tests/integration/scripts/test-db.sh');
+  const conftest = path.join(root, 'backend/tests/integration/conftest.py');
+  writeFileSync(script, readFileSync(script, 'utf8').replace('DB_PORT="5433"', 'DB_PORT="5432"'));
+  writeFileSync(conftest, readFileSync(conftest, 'utf8').replace('@localhost:5433/', '@localhost:5432/'));
+  clearFileSystemCache();
+  return { root, script, conftest };
+}
+
+test('no fix builds on a change to a read-only file: the URL keeps matching the DB script that could not be fixed', async () => {
+  // Writable: SL501 moves the script to 5433, and SL201 then moves the URL with it.
+  const open = devPortProject();
+  await fixProject({ paths: [], cwd: open.root }, { unsafe: true });
+  assert.match(readFileSync(open.script, 'utf8'), /DB_PORT="5433"/);
+  assert.match(readFileSync(open.conftest, 'utf8'), /@localhost:5433\//);
+
+  // Read-only script: nothing moves, and the script is named once.
+  const locked = devPortProject();
+  chmodSync(locked.script, 0o555);
+  const before = readFileSync(locked.conftest, 'utf8');
+  const run = await fixProject({ paths: [], cwd: locked.root }, { unsafe: true });
+  assert.match(readFileSync(locked.script, 'utf8'), /DB_PORT="5432"/);
+  assert.equal(readFileSync(locked.conftest, 'utf8'), before, 'the URL was moved to a port the script does not publish');
+  assert.deepEqual(outcomeMessages(run.outcome, locked.root).map((message) => `${message.level}: ${message.text}`), [
+    'error: not fixing backend/tests/integration/scripts/test-db.sh: it is read-only (mode 0555); make it writable to let --fix change it',
+  ]);
+  const diff = await runCli(['--diff', '--unsafe-fixes'], locked.root);
+  assert.doesNotMatch(diff.stdout, /conftest\.py/);
+  assert.match(diff.stderr, /^smoke-lint: warning: --fix would not change backend\/tests\/integration\/scripts\/test-db\.sh: it is read-only \(mode 0555\)/m);
 });

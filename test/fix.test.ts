@@ -615,20 +615,24 @@ test('a creation outside the project root is refused, by the passes and by the w
   assert.deepEqual(readdirSync(path.join(root, 'deep', 'er')), ['run.sh']);
 });
 
-test('a fix that a created file makes possible is written by the same --fix, so a second one changes nothing', async () => {
-  const root = makeProject({ [`${SUITE}/test_a.py`]: '# MAKE\n' });
-  const target = path.join(root, SUITE, 'NEW.txt');
-  // SL908 creates NEW.txt for a module that says MAKE; SL909, once NEW.txt exists, turns MAKE into DONE.
-  const make = synthetic(
-    'SL908',
-    (context) => reportEach(context, context.suite.testModules, /MAKE/, () => ({ applicability: 'safe', message: 'Write NEW.txt', edits: [], creates: [{ path: target, text: 'new\n', executable: false }] })),
+/** SL908 creates `target` for a module that says MAKE; SL909, once `target` exists on disk, turns MAKE into DONE. */
+function makeThenDone(target: string): [RuleDefinition, RuleDefinition] {
+  const make = synthetic('SL908', (context) =>
+    reportEach(context, context.suite.testModules, /MAKE/, () => ({ applicability: 'safe', message: 'Write NEW.txt', edits: [], creates: [{ path: target, text: 'new\n', executable: false }] })),
   );
   const done = synthetic('SL909', (context) => {
     if (!existsSync(target)) return;
     reportEach(context, context.suite.testModules, /MAKE/, (file, at) => ({ applicability: 'safe', message: 'Say DONE', edits: [{ file, start: at.start, end: at.end, text: 'DONE' }] }));
   });
+  return [make, done];
+}
+
+test('a fix that a created file makes possible is written by the same --fix, so a second one changes nothing', async () => {
+  const root = makeProject({ [`${SUITE}/test_a.py`]: '# MAKE\n' });
+  const target = path.join(root, SUITE, 'NEW.txt');
+  const [make, done] = makeThenDone(target);
   const run = await fix(root, [make, done]);
-  assert.equal(read(root, 'NEW.txt'.replace(/^/, `${SUITE}/`)), 'new\n');
+  assert.equal(read(root, `${SUITE}/NEW.txt`), 'new\n');
   assert.equal(read(root, `${SUITE}/test_a.py`), '# DONE\n', 'the second round wrote the fix the new file made possible');
   assert.deepEqual(run.outcome.fixed.map((fixed) => fixed.code).sort(), ['SL908', 'SL909']);
   assert.deepEqual(run.report.diagnostics, []);
@@ -663,4 +667,21 @@ test('--fix --unsafe-fixes on a suite without its DB script writes the script an
   assert.match(read(root, `${SUITE}/conftest.py`), /localhost:5433\//);
   const again = await planFixes(requestFor(root), { unsafe: true, rules });
   assert.deepEqual(again.applied.map((fixed) => `${fixed.code} ${fixed.message}`), [], 'a second --fix would change files');
+});
+
+test('the next round leaves alone a file an earlier one could not write, and says so once', async () => {
+  const root = makeProject({ [`${SUITE}/test_a.py`]: '# MAKE\n', [`${SUITE}/test_b.py`]: '# FIXME\n' });
+  const readOnly = path.join(root, SUITE, 'test_b.py');
+  chmodSync(readOnly, 0o444);
+  const target = path.join(root, SUITE, 'NEW.txt');
+  const [make, done] = makeThenDone(target);
+  const fixme = synthetic('SL910', (context) =>
+    reportEach(context, context.suite.testModules, /FIXME/, (file, at) => ({ applicability: 'safe', message: 'Say FIXED', edits: [{ file, start: at.start, end: at.end, text: 'FIXED' }] })),
+  );
+  const run = await fix(root, [make, done, fixme]);
+  assert.equal(read(root, `${SUITE}/test_a.py`), '# DONE\n', 'the round after the creation ran despite the read-only file');
+  assert.equal(read(root, `${SUITE}/test_b.py`), '# FIXME\n');
+  assert.deepEqual(run.outcome.failures.map((failure) => path.relative(root, failure.path)), [path.join(SUITE, 'test_b.py')]);
+  assert.deepEqual(run.outcome.fixed.map((fixed) => fixed.code).sort(), ['SL908', 'SL909']);
+  assert.deepEqual(run.report.diagnostics.map((diagnostic) => diagnostic.code), ['SL910'], 'the read-only file keeps its finding');
 });

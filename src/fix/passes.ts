@@ -23,6 +23,8 @@ export interface FixOptions {
   /** The rules to run (default: every registered rule). */
   rules?: RuleDefinition[];
   maxPasses?: number;
+  /** Files no fix may change (those an earlier round of `fixProject` could not write). */
+  untouchable?: ReadonlySet<string>;
 }
 
 /** One fix taken by a pass. */
@@ -77,6 +79,12 @@ export interface FixPlan {
   modes: Map<string, PlannedMode>;
   /** New files, each path once (the first fix to create it wins). */
   creates: Map<string, PlannedCreate>;
+  /**
+   * Files a fix would have changed that cannot be written, and why: read-only files, and the other files of a
+   * fix that also changes one. Such a fix is never taken, so no later pass builds on a change that cannot be
+   * written (SL201 matching a URL to the port SL501 would have given a read-only DB script).
+   */
+  unwritable: Map<string, string>;
   applied: AppliedFix[];
   notes: FixNote[];
   /** The lint of the final state (in memory: the disk is untouched so far). */
@@ -124,7 +132,28 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
     notes.push(note);
   };
   // Files whose fixes do not converge: back to their text on disk, and no fix may touch them again.
-  const dropped = new Set<string>();
+  const dropped = new Set<string>(options.untouchable);
+  const unwritable = new Map<string, string>();
+  const readOnlyReasons = new Map<string, string | null>();
+  const readOnlyReason = (file: string): string | null => {
+    if (!readOnlyReasons.has(file)) {
+      const failure = readOnlyFailure(file, roots);
+      readOnlyReasons.set(file, failure && !failure.ok ? failure.reason : null);
+    }
+    return readOnlyReasons.get(file)!;
+  };
+  /** A fix that edits a read-only file is held back whole: noted for the report, never applied in memory. */
+  const writable = (candidate: Candidate): boolean => {
+    const edited = [...new Set(candidate.fix.edits.map((edit) => edit.file.path))];
+    const locked = edited.filter((file) => readOnlyReason(file) !== null);
+    if (locked.length === 0) return true;
+    for (const file of locked) unwritable.set(file, readOnlyReason(file)!);
+    for (const file of edited) {
+      if (locked.includes(file) || unwritable.has(file)) continue;
+      unwritable.set(file, `a fix that changes it also changes ${path.relative(path.dirname(file), locked[0]!).split(path.sep).join('/')}, which is read-only`);
+    }
+    return false;
+  };
   const drop = (culprits: Candidate[], why: string) => {
     const named = new Map<string, string>();
     for (const candidate of culprits) for (const file of filesOf(candidate)) if (!named.has(file)) named.set(file, candidate.diagnostic.code);
@@ -154,7 +183,7 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
       continue; // lint again without the dropped files' changes
     }
     if (exhausted) break;
-    const offered = candidatesOf(report, options.unsafe, modes, creates, addNote).filter((candidate) => !filesOf(candidate).some((file) => dropped.has(file)));
+    const offered = candidatesOf(report, options.unsafe, modes, creates, addNote).filter((candidate) => !filesOf(candidate).some((file) => dropped.has(file)) && writable(candidate));
     const selection = selectPass(offered, roots);
     selection.notes.forEach(addNote);
     const changedTexts = [...selection.texts].filter(([, { file, text }]) => text !== file.text);
@@ -196,7 +225,7 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
     }
   }
   const unsafeHidden = options.unsafe ? 0 : report.diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length;
-  return { texts, modes, creates, applied, notes, report, passes, unsafeHidden, roots, request, rules };
+  return { texts, modes, creates, unwritable, applied, notes, report, passes, unsafeHidden, roots, request, rules };
 }
 
 export interface WriteFailure {
@@ -251,6 +280,13 @@ export function commitPlan(plan: FixPlan, hooks: CommitHooks = {}): CommitOutcom
   hooks.beforeWrite?.();
   const outcome: CommitOutcome = { written: [], created: [], modesSet: [], failures: [], fixed: [] };
   const failed = new Set<string>();
+  // Fixes held back by the passes (read-only files): said once per file, unless other fixes write the file.
+  for (const [file, reason] of [...plan.unwritable].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const planned = plan.texts.get(file);
+    if (planned && planned.text !== planned.original) continue;
+    failed.add(file);
+    outcome.failures.push({ path: file, reason, refused: false });
+  }
   const held = heldBack(plan);
   for (const planned of [...plan.texts.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     if (planned.text === planned.original) continue;
@@ -312,7 +348,8 @@ export interface FixRun {
  * Rounds of plan-and-write in one `--fix`. The passes of a plan see text edits only: new files and modes
  * exist on disk once written, so a fix they make possible (SL201 matching a URL to the DB script SL704 just
  * created) is planned by a round after them. A later round runs only when the one before created a file or
- * changed a mode and wrote everything it planned; without it, a second `--fix` would still change files.
+ * changed a mode, and leaves alone the files an earlier round could not write (read-only, changed on disk
+ * meanwhile), so each is reported once; without it, a second `--fix` would still change files.
  */
 export const MAX_FIX_ROUNDS = 3;
 
@@ -321,10 +358,11 @@ export async function fixProject(request: LintRequest, options: FixOptions, hook
   const outcome: CommitOutcome = { written: [], created: [], modesSet: [], failures: [], fixed: [] };
   const notes: FixNote[] = [];
   const noted = new Set<string>();
+  const unwritten = new Set<string>();
   let plan: FixPlan | null = null;
   let stale = false;
   for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
-    plan = await planFixes(request, options);
+    plan = await planFixes(request, round === 0 ? options : { ...options, untouchable: unwritten });
     for (const note of plan.notes) {
       if (noted.has(noteKey(note))) continue;
       noted.add(noteKey(note));
@@ -335,6 +373,7 @@ export async function fixProject(request: LintRequest, options: FixOptions, hook
     outcome.created.push(...step.created);
     outcome.modesSet.push(...step.modesSet);
     outcome.failures.push(...step.failures);
+    for (const failure of step.failures) unwritten.add(failure.path);
     outcome.fixed.push(...step.fixed);
     // Mode fixes and new files are seen only on disk, and a failed write leaves the disk as it was.
     stale = step.failures.length > 0 || plan.modes.size > 0 || plan.creates.size > 0;
@@ -343,7 +382,7 @@ export async function fixProject(request: LintRequest, options: FixOptions, hook
     // What exists on disk is cached too (module resolution); new files change it.
     if (plan.creates.size > 0) clearFileSystemCache();
     const diskChanged = step.created.length > 0 || step.modesSet.some((mode) => mode.changed);
-    if (step.failures.length > 0 || !diskChanged) break;
+    if (!diskChanged) break;
   }
   const last = plan!;
   const report = stale ? await lint({ ...request, rules: last.rules }) : last.report;
