@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { defineRule, type Fix } from '../src/rule.js';
-import { plannedPieceFiles } from '../src/scaffold/init.js';
+import { plannedPieceFiles, runnerWithoutScript } from '../src/scaffold/init.js';
+import { suiteScripts } from '../src/model/scripts.js';
 import { missingPieces, practicePath, type PieceKind } from '../src/scaffold/pieces.js';
 import type { Suite } from '../src/model/suite.js';
 import { offsetRange, type SourceFile } from '../src/source.js';
@@ -62,18 +63,22 @@ export default defineRule({
     exceptions:
       'Silent for a directory without test modules; for the client fixture when a conftest cannot be parsed or loads `pytest_plugins`, or when a test module or conftest defines a fixture named like a client or building one; for the DB script when the suite starts PostgreSQL from Python (testcontainers, pytest-postgresql, the Docker SDK, pytest-docker) or through `docker compose` (SL509 speaks about that); for the runner when a shell script runs pytest on the suite, or a Makefile target or GitHub Actions job runs it on a path inside the suite, or on a folder above it with a database started (a job service, a compose `up`) or with the gate variable set for the run (a step that runs pytest through a project script, `poetry run ./scripts/test`, counts), or a `.gitlab-ci.yml` job that runs pytest on the suite (inside it, with a database service, or with the gate among its `variables:`), or a tox environment read the same way (`tox.ini`), or when a task file no reader reads yet (justfile, noxfile, Taskfile) names pytest and the gate variable. A project that does without a piece on purpose turns the finding off with `per-file-ignores` for the suite (`"backend/tests/integration/*" = ["SL704"]`) or `ignore = ["SL704"]`; a `# smoke-lint: ignore[SL704]` comment on line 1 of the reported file works too.',
     fixSafety:
-      'The fix is unsafe: it writes a new file (the conftest, the DB script or the runner) from the practice\'s templates, filled with the project\'s names, exactly as `smoke-lint init` would, so it must be read before it is trusted (the database dependency to override, the routes smoke-tested, the ports). It never overwrites a file: when the practice\'s path is taken (a conftest.py without the client fixture), no fix is offered and the fixture must be added by hand. Scripts are written executable (mode 0755). `smoke-lint init --dry-run` shows the same files.',
+      'The fix is unsafe: it writes a new file (the conftest, the DB script or the runner) from the practice\'s templates, filled with the project\'s names, exactly as `smoke-lint init` would, so it must be read before it is trusted (the database dependency to override, the routes smoke-tested, the ports). It never overwrites a file: when the practice\'s path is taken (a conftest.py without the client fixture), no fix is offered and the fixture must be added by hand. Scripts are written executable (mode 0755). The runner template starts and removes a DB script, so a suite whose database is defined otherwise (a compose service, a CI job\'s service) and that has no DB script gets no runner fix, only a hint saying what to write: a runner calling a script that does not exist would fail (SL604), and starting a compose service from a template could start the development stack. `smoke-lint init --dry-run` shows the same files.',
   },
   check({ suite, report }) {
     for (const piece of missingPieces(suite)) {
       const file = anchorFile(suite, piece);
       const fix = scaffoldFix(suite, piece);
       const command = fix ? '`smoke-lint init` (or `smoke-lint --fix --unsafe-fixes`)' : '`smoke-lint init`';
+      // The practice's runner calls a DB script: with none to call, init writes no runner, and the hint says what to write instead.
+      const noTemplate = piece === 'runner' ? runnerWithoutScript(suite, missingPieces(suite), suiteScripts(suite).dbScripts[0]?.file.path ?? null) : null;
       report({
         file,
         range: firstLine(file),
         message: describe(suite, piece),
-        hint: `Run ${command} to write the missing pieces (${practicePath(suite, piece)}), filled with the project's names.`,
+        hint: noTemplate
+          ? `Write a runner that starts the suite's database (${noTemplate}), runs pytest on the suite with \`${gateSetting(suite.project.config)}\` and removes it: the practice's runner (${practicePath(suite, piece)}) starts a DB script, which this suite does not have, so \`smoke-lint init\` writes none.`
+          : `Run ${command} to write the missing pieces (${practicePath(suite, piece)}), filled with the project's names.`,
         fix,
       });
     }

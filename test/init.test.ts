@@ -284,3 +284,28 @@ test('init --dir puts the suite where it is told, completes a suite already ther
   assert.equal(outside.code, 2);
   assert.match(outside.stderr, /^smoke-lint: error: --dir .* is not a folder inside the project .*\n$/);
 });
+
+test('a suite whose database is a compose service gets no runner that would call a DB script it does not have', async () => {
+  const root = copyClean([`${SUITE}/scripts`, 'scripts/test-integration.sh']);
+  writeFileSync(
+    path.join(root, 'docker-compose.test.yml'),
+    'services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_USER: notes\n      POSTGRES_PASSWORD: notes-test-password\n      POSTGRES_DB: notes_test\n    ports:\n      - "5433:5432"\n    tmpfs:\n      - /var/lib/postgresql/data\n    healthcheck:\n      test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "notes"]\n',
+  );
+  clearFileSystemCache();
+  const report = await lint({ paths: [root], cwd: root, select: ['SL704'] });
+  assert.deepEqual(report.diagnostics.map((d) => d.message.split(':')[0]), ['integration suite `backend/tests/integration` has no runner']);
+  const [runner] = report.diagnostics;
+  assert.equal(runner!.fix, null, 'no fix: the template would call a DB script that does not exist');
+  assert.match(runner!.hint ?? '', /^Write a runner that starts the suite's database \(compose service `db` \(docker-compose\.test\.yml\)\), runs pytest on the suite with `RUN_INTEGRATION_TESTS=true` and removes it/);
+
+  const planned = await initProject(root, { dryRun: true });
+  assert.deepEqual(planned.written, []);
+  assert.deepEqual(planned.unwritten, [`${SUITE}: runner`]);
+  assert.match(planned.notes.join('\n'), /^no runner written for backend\/tests\/integration: .*compose service `db`/m);
+
+  // And --fix --unsafe-fixes writes nothing that smoke-lint itself would then report (SL604: a runner calling a missing script).
+  const run = await main(['--fix', '--unsafe-fixes', '--format', 'concise', '--no-color', '.'], { stdout: () => {}, stderr: () => {}, cwd: root, env: {}, isTTY: false });
+  assert.equal(run, 1);
+  assert.ok(!existsSync(path.join(root, 'scripts/test-integration.sh')));
+  assert.deepEqual((await findings(root)).filter((finding) => / SL604 /.test(finding)), []);
+});

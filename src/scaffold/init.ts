@@ -2,12 +2,13 @@
 // project's names. Never overwrites a file; a dry run returns the same plan and writes nothing.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { discoverConfig } from '../config.js';
+import { discoverConfig, gateSetting } from '../config.js';
 import { findProjectRoot, walkProject } from '../discover.js';
 import { postgresRuns } from '../model/dbscript.js';
 import { suiteDbUrls } from '../model/dburl.js';
 import { readPytestConfig } from '../model/pytest-config.js';
 import { suiteScripts } from '../model/scripts.js';
+import { suiteDatabases } from '../readers/suite-databases.js';
 import { buildSuite, findSuiteDirs, Project, type Suite } from '../model/suite.js';
 import { projectFacts, type ProjectFacts } from './facts.js';
 import { lackingPieces, practicePath, type PieceKind } from './pieces.js';
@@ -45,6 +46,8 @@ export interface InitResult {
   notes: string[];
   /** The suite directories completed or created, relative to the root. */
   suites: string[];
+  /** Pieces a suite lacks that init has no template for (`tests: runner`); a note says why. */
+  unwritten: string[];
   dryRun: boolean;
 }
 
@@ -138,6 +141,18 @@ function suiteSlug(relative: string): string {
   return relative.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'suite';
 }
 
+/**
+ * For a suite that lacks a runner the practice's template cannot serve: its database, as messages name it
+ * (null when the template serves). The template starts and removes a DB script; a suite whose database is
+ * defined otherwise (a compose service, a CI job's service) and that has no DB script would get a runner
+ * calling a script that does not exist (SL604), and starting its compose service from a template could
+ * start the development stack instead.
+ */
+export function runnerWithoutScript(suite: Suite | null, pieces: readonly InitPiece[], existingDb: string | null): string | null {
+  if (!suite || !pieces.includes('runner') || pieces.includes('db-script') || existingDb !== null) return null;
+  return suiteDatabases(suite)[0]?.label ?? 'started without a DB script';
+}
+
 /** Plans the files of one suite directory (existing or new). */
 function planSuite(
   project: Project,
@@ -146,16 +161,25 @@ function planSuite(
   suite: Suite | null,
   runnerTaken: Set<string>,
   notes: string[],
+  unwritten: string[],
 ): InitFile[] {
   const root = project.root;
   const config = project.config;
   const suiteName = toPosix(path.relative(root, suiteDirAbs));
   const pieces: InitPiece[] = suite ? lackingPieces(suite) : ['client', 'db-script', 'runner'];
   if (!suite || suite.testModules.length === 0) pieces.push('test-module');
-  if (pieces.length === 0) return [];
-
   const scripts = suite ? suiteScripts(suite) : null;
   const existingDb = scripts?.dbScripts[0]?.file.path ?? null;
+  const database = runnerWithoutScript(suite, pieces, existingDb);
+  if (database !== null) {
+    pieces.splice(pieces.indexOf('runner'), 1);
+    unwritten.push(`${suiteName}: runner`);
+    notes.push(
+      `no runner written for ${suiteName}: the practice's runner starts and removes a DB script, and the suite's database is ${database}; write a runner that starts it, runs pytest on the suite with ${gateSetting(project.config)} and removes it`,
+    );
+  }
+  if (pieces.length === 0) return [];
+
   const dbScript = existingDb ? toPosix(path.relative(root, existingDb)) : practicePath({ name: suiteName }, 'db-script');
   let runner = scripts?.runners[0] ? toPosix(path.relative(root, scripts.runners[0].file.path)) : practicePath({ name: suiteName }, 'runner');
   if (pieces.includes('runner') && runnerTaken.has(runner)) runner = `scripts/test-integration-${suiteSlug(suiteName)}.sh`;
@@ -211,6 +235,8 @@ export interface InitPlan {
   notes: string[];
   /** The suite directories completed or created, relative to the root. */
   suites: string[];
+  /** Pieces a suite lacks that init has no template for (`tests: runner`); a note says why. */
+  unwritten: string[];
 }
 
 /**
@@ -222,6 +248,7 @@ export function planProject(project: Project, dir?: string): InitPlan | null {
   const facts = projectFacts(project);
   if (!facts) return null;
   const notes: string[] = [];
+  const unwritten: string[] = [];
   const runnerTaken = new Set<string>();
   const files: InitFile[] = [];
   const suites: string[] = [];
@@ -236,16 +263,16 @@ export function planProject(project: Project, dir?: string): InitPlan | null {
   if (suiteDirs.length === 0) {
     const dir = chosen === null ? newSuiteDir(facts) : path.join(project.root, chosen);
     suites.push(toPosix(path.relative(project.root, dir)));
-    files.push(...planSuite(project, facts, dir, null, runnerTaken, notes));
+    files.push(...planSuite(project, facts, dir, null, runnerTaken, notes, unwritten));
   } else {
     for (const relative of suiteDirs) {
       const suite = buildSuite(project, relative);
       suites.push(relative);
-      files.push(...planSuite(project, facts, suite.dir, suite, runnerTaken, notes));
+      files.push(...planSuite(project, facts, suite.dir, suite, runnerTaken, notes, unwritten));
     }
   }
   const unique = files.filter((file, index) => files.findIndex((other) => other.path === file.path) === index);
-  return { root: project.root, files: unique, notes, suites };
+  return { root: project.root, files: unique, notes, suites, unwritten };
 }
 
 /**
@@ -283,7 +310,7 @@ export async function initProject(target: string, options: InitOptions = {}): Pr
     // The umask may have taken bits away: scripts must be executable whatever it is.
     if (file.executable) chmodSync(file.path, 0o755);
   }
-  return { root, written, skipped, files: plan.files, reasons, notes: plan.notes, suites: plan.suites, dryRun };
+  return { root, written, skipped, files: plan.files, reasons, notes: plan.notes, suites: plan.suites, unwritten: plan.unwritten, dryRun };
 }
 
 /** The report `smoke-lint init` prints: what was (or would be) written and skipped, relative to `cwd`. */
@@ -309,7 +336,8 @@ export function formatInitResult(result: InitResult, cwd: string): string {
   for (const note of result.notes) lines.push(`Note: ${note}`);
   const count = result.written.length;
   const files = `${count} file${count === 1 ? '' : 's'}`;
-  if (count === 0 && result.skipped.length === 0) lines.push(`Nothing to write: ${result.suites.map((suite) => `\`${suite}\``).join(', ')} ${result.suites.length === 1 ? 'has' : 'have'} every piece of the practice.`);
+  if (count === 0 && result.skipped.length === 0 && result.unwritten.length > 0) lines.push('Nothing to write: what is missing has no template here (see the note above).');
+  else if (count === 0 && result.skipped.length === 0) lines.push(`Nothing to write: ${result.suites.map((suite) => `\`${suite}\``).join(', ')} ${result.suites.length === 1 ? 'has' : 'have'} every piece of the practice.`);
   else lines.push(result.dryRun ? `Would write ${files} (dry run: nothing was written).` : `Wrote ${files}.`);
   return `${lines.join('\n')}\n`;
 }
