@@ -8,6 +8,8 @@ import { globMatches } from './glob.js';
 import { findSuiteSpecs } from './model/discovery.js';
 import { buildSuite, projectSuiteDirs, type Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
+import { suiteRunners } from './model/runners.js';
+import { suiteDatabases } from './readers/suite-databases.js';
 import { forgetFileSystemAnswers } from './model/app/sys-path.js';
 import { clearDocumentCache } from './model/documents.js';
 import { clearModeCache } from './model/git-index.js';
@@ -79,8 +81,9 @@ export async function lintProjectSuites(run: ProjectRun): Promise<void> {
 
 /**
  * The suites the requested paths touch: suites under a requested folder, the suite around a requested
- * file, and the suites whose DB script or runner a requested shell file is (pre-commit names the
- * staged `scripts/test-integration.sh`, which lives outside every suite folder).
+ * file, the suites whose DB script or runner a requested shell file is (pre-commit names the staged
+ * `scripts/test-integration.sh`, which lives outside every suite folder), and the suites whose database or
+ * runner a requested YAML file defines (a compose file, a CI workflow).
  */
 export function selectSuites(project: Project, targets: string[]): Suite[] {
   const selection = selectSuiteDirs(project, targets);
@@ -93,6 +96,7 @@ export function selectSuiteDirs(project: Project, targets: string[]): { dirs: st
   const suiteDirs = projectSuiteDirs(project);
   const chosen = new Set<string>();
   const looseScripts: string[] = [];
+  const looseSetups: string[] = [];
   const suiteAt = (dir: string): Suite => {
     let suite = built.get(dir);
     if (!suite) {
@@ -118,6 +122,15 @@ export function selectSuiteDirs(project: Project, targets: string[]): { dirs: st
       }
     }
     if (!matched && project.files.get(target)?.language === 'shell') looseScripts.push(target);
+    if (!matched && project.files.get(target)?.language === 'yaml') looseSetups.push(target);
+  }
+  if (looseSetups.length > 0) {
+    for (const dir of suiteDirs) {
+      if (chosen.has(dir)) continue;
+      const suite = suiteAt(dir);
+      const files = [...suiteDatabases(suite).map((definition) => definition.file.path), ...suiteRunners(suite).runners.map((runner) => runner.file.path)];
+      if (files.some((file) => looseSetups.includes(file))) chosen.add(dir);
+    }
   }
   if (looseScripts.length > 0) {
     for (const dir of suiteDirs) {

@@ -99,8 +99,30 @@ test('a module a script hands to pytest by name, or by a built name, is not call
   assert.equal(built.unread, false);
 });
 
-test('a YAML file or a file discovery did not find is read by no suite', async () => {
-  const files = { 'tests/integration/conftest.py': CONFTEST, 'tests/integration/test_api.py': TEST, 'tests/integration/compose.yml': 'services: {}\n', 'README.md': '# demo\n' };
-  assert.equal((await verdict(files, 'tests/integration/compose.yml')).unread, true);
+/** A suite by name, its conftest building a client. */
+const A_SUITE = { 'tests/integration/conftest.py': CONFTEST, 'tests/integration/test_api.py': TEST };
+
+test('a YAML file that cannot set a suite up, or a file discovery did not find, is read by no suite', async () => {
+  const files = {
+    ...A_SUITE,
+    'mkdocs.yml': 'site_name: demo\nnav:\n  - index.md\n',
+    '.pre-commit-config.yaml': 'repos: []\n',
+    'README.md': '# demo\n',
+  };
+  assert.equal((await verdict(files, 'mkdocs.yml')).unread, true);
+  assert.equal((await verdict(files, '.pre-commit-config.yaml')).unread, true);
   assert.equal((await verdict(files, 'README.md')).unread, true);
+});
+
+test('a compose file, a file with compose services, a workflow or a GitLab CI file may set a suite up', async () => {
+  const files = {
+    ...A_SUITE,
+    'tests/integration/compose.yml': 'services: {}\n',
+    'docker/test-db.yml': 'services:\n  db:\n    image: postgres:17\n',
+    '.github/workflows/ci.yml': 'on: push\njobs: {}\n',
+    '.gitlab-ci.yml': 'stages: [test]\n',
+  };
+  for (const file of ['tests/integration/compose.yml', 'docker/test-db.yml', '.github/workflows/ci.yml', '.gitlab-ci.yml']) {
+    assert.equal((await verdict(files, file)).unread, false, file);
+  }
 });

@@ -43,3 +43,23 @@ it('lets the suites built only to test a requested file go', async () => {
   assert.equal(held.deref(), undefined, 'the unchosen suite kept its files');
   assert.equal(selection.build('a/tests/integration').dir, path.join(root, 'a/tests/integration'));
 });
+
+it('a staged compose file or workflow checks the suites it sets up, and reports what is wrong in it', async () => {
+  const { caseProject, readCase, fixturesRoot } = await import('./fixture-case.js');
+  const { runCli } = await import('./project.js');
+  const cases: Array<[string, string, RegExp]> = [
+    ['rules/SL501/fires-compose-dev-port', 'docker-compose.test.yml', /^docker-compose\.test\.yml:10:9: SL501 /m],
+    ['rules/SL502/fires-ci-service-no-ports', '.github/workflows/integration.yml', /^\.github\/workflows\/integration\.yml:7:7: SL502 /m],
+  ];
+  for (const [name, staged, finding] of cases) {
+    const { project, dispose } = caseProject(readCase(path.join(fixturesRoot, name)));
+    try {
+      const whole = await runCli(['--format', 'concise', '--no-color', '.'], project);
+      assert.match(whole.stdout, finding, `${name}: the whole run`);
+      const hook = await runCli(['--format', 'concise', '--no-color', staged], project);
+      assert.match(hook.stdout, finding, `${name}: the run naming ${staged} alone, as pre-commit does`);
+    } finally {
+      dispose();
+    }
+  }
+});

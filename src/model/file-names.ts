@@ -10,5 +10,21 @@ export function isTestModuleName(base: string): boolean {
   return (base.startsWith('test_') && base.endsWith('.py')) || (base.endsWith('_test.py') && base !== '_test.py');
 }
 
+/** Is this file name one compose picks up by itself, or one named like a compose file? */
+export function isComposeFileName(base: string): boolean {
+  return /^(docker-)?compose([.-][\w.-]*)?\.ya?ml$/.test(base);
+}
+
+/**
+ * May a YAML file define a suite's database or runner: a compose file (by its name, or any file with
+ * `services:`, which `docker compose -f` may name), a GitHub Actions workflow, a GitLab CI file? Told from
+ * the path and the text alone.
+ */
+export function mayDefineSuiteSetup(relative: string, text: string | null): boolean {
+  const base = relative.slice(relative.lastIndexOf('/') + 1);
+  if (isComposeFileName(base) || base === '.gitlab-ci.yml' || base === '.gitlab-ci.yaml' || relative.startsWith('.github/workflows/')) return true;
+  return text === null || /^\s*services\s*:/m.test(text);
+}
+
 /** The names GNU make looks for, in its order. */
 export const MAKEFILE_NAMES = ['GNUmakefile', 'makefile', 'Makefile'];

@@ -7,7 +7,7 @@
 // found as before, so this never changes which suites a run checks or what it reports.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isTestModuleName, MAKEFILE_NAMES, TEST_ROOT_NAMES } from './file-names.js';
+import { isTestModuleName, MAKEFILE_NAMES, mayDefineSuiteSetup, TEST_ROOT_NAMES } from './file-names.js';
 import type { Project } from './project.js';
 
 /** What the whole project allows, read once: every text discovery might read, as plain text. */
@@ -81,8 +81,10 @@ function isUnder(relative: string, dir: string): boolean {
  */
 export async function noSuiteCanRead(project: Project, target: string): Promise<boolean> {
   const file = project.files.get(target);
-  // Suites read discovered files only, and YAML files only through readers, never as their own.
-  if (!file || file.language === 'yaml') return true;
+  // Suites read discovered files only. A YAML file is read through the readers, as a suite's compose
+  // database or CI runner: a staged compose file or workflow selects the suites it sets up.
+  if (!file) return true;
+  if (file.language === 'yaml') return !mayDefineSuiteSetup(project.relative(target), project.peekText(target));
   // A shell file may be a suite's DB script or runner wherever it lives.
   if (file.language !== 'python') return false;
   const base = path.basename(target);

@@ -8,10 +8,7 @@ import { imageOf } from '../model/database.js';
 import type { SourceFile } from '../source.js';
 import { isScalar, readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 
-/** Is this file name one compose picks up by itself, or one named like a compose file? */
-export function isComposeFileName(base: string): boolean {
-  return /^(docker-)?compose([.-][\w.-]*)?\.ya?ml$/.test(base);
-}
+export { isComposeFileName } from '../model/file-names.js';
 
 /** KEY=VALUE lines of an env file as compose reads them (quotes dropped, comments and `export ` ignored). */
 export function readEnvFile(file: string): Map<string, string> | null {
