@@ -9,6 +9,7 @@ import { findSuiteSpecs } from './model/discovery.js';
 import { buildSuite, projectSuiteDirs, type Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
 import { suiteRunners } from './model/runners.js';
+import { isTaskFileName } from './model/file-names.js';
 import { suiteDatabases } from './readers/suite-databases.js';
 import { forgetFileSystemAnswers } from './model/app/sys-path.js';
 import { clearDocumentCache } from './model/documents.js';
@@ -83,7 +84,7 @@ export async function lintProjectSuites(run: ProjectRun): Promise<void> {
  * The suites the requested paths touch: suites under a requested folder, the suite around a requested
  * file, the suites whose DB script or runner a requested shell file is (pre-commit names the staged
  * `scripts/test-integration.sh`, which lives outside every suite folder), and the suites whose database or
- * runner a requested YAML file defines (a compose file, a CI workflow).
+ * runner a requested YAML file, Makefile or tox.ini defines (a compose file, a CI workflow, a make target).
  */
 export function selectSuites(project: Project, targets: string[]): Suite[] {
   const selection = selectSuiteDirs(project, targets);
@@ -122,7 +123,7 @@ export function selectSuiteDirs(project: Project, targets: string[]): { dirs: st
       }
     }
     if (!matched && project.files.get(target)?.language === 'shell') looseScripts.push(target);
-    if (!matched && project.files.get(target)?.language === 'yaml') looseSetups.push(target);
+    if (!matched && (project.files.get(target)?.language === 'yaml' || isTaskFileName(path.basename(target)))) looseSetups.push(target);
   }
   if (looseSetups.length > 0) {
     for (const dir of suiteDirs) {

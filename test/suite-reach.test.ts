@@ -114,15 +114,17 @@ test('a YAML file that cannot set a suite up, or a file discovery did not find, 
   assert.equal((await verdict(files, 'README.md')).unread, true);
 });
 
-test('a compose file, a file with compose services, a workflow or a GitLab CI file may set a suite up', async () => {
+test('a compose file, a file with compose services, a workflow, a GitLab CI file, a Makefile or tox.ini may set a suite up', async () => {
   const files = {
     ...A_SUITE,
     'tests/integration/compose.yml': 'services: {}\n',
     'docker/test-db.yml': 'services:\n  db:\n    image: postgres:17\n',
     '.github/workflows/ci.yml': 'on: push\njobs: {}\n',
     '.gitlab-ci.yml': 'stages: [test]\n',
+    Makefile: 'test:\n\tpytest tests\n',
+    'tox.ini': '[testenv]\ncommands = pytest tests\n',
   };
-  for (const file of ['tests/integration/compose.yml', 'docker/test-db.yml', '.github/workflows/ci.yml', '.gitlab-ci.yml']) {
+  for (const file of ['tests/integration/compose.yml', 'docker/test-db.yml', '.github/workflows/ci.yml', '.gitlab-ci.yml', 'Makefile', 'tox.ini']) {
     assert.equal((await verdict(files, file)).unread, false, file);
   }
 });

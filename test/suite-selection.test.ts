@@ -44,12 +44,14 @@ it('lets the suites built only to test a requested file go', async () => {
   assert.equal(selection.build('a/tests/integration').dir, path.join(root, 'a/tests/integration'));
 });
 
-it('a staged compose file or workflow checks the suites it sets up, and reports what is wrong in it', async () => {
+it('a staged compose file, workflow, Makefile or tox.ini checks the suites it sets up, and reports what is wrong in it', async () => {
   const { caseProject, readCase, fixturesRoot } = await import('./fixture-case.js');
   const { runCli } = await import('./project.js');
   const cases: Array<[string, string, RegExp]> = [
     ['rules/SL501/fires-compose-dev-port', 'docker-compose.test.yml', /^docker-compose\.test\.yml:10:9: SL501 /m],
     ['rules/SL502/fires-ci-service-no-ports', '.github/workflows/integration.yml', /^\.github\/workflows\/integration\.yml:7:7: SL502 /m],
+    ['rules/SL601/fires-makefile-target-without-gate', 'Makefile', /^Makefile:13:2: SL601 /m],
+    ['rules/SL601/fires-tox-env-without-gate', 'tox.ini', /^tox\.ini:15:5: SL601 /m],
   ];
   for (const [name, staged, finding] of cases) {
     const { project, dispose } = caseProject(readCase(path.join(fixturesRoot, name)));

@@ -28,3 +28,8 @@ export function mayDefineSuiteSetup(relative: string, text: string | null): bool
 
 /** The names GNU make looks for, in its order. */
 export const MAKEFILE_NAMES = ['GNUmakefile', 'makefile', 'Makefile'];
+
+/** A file whose recipes or commands may be a suite's runner, read only through its reader: a Makefile, `tox.ini`. */
+export function isTaskFileName(base: string): boolean {
+  return MAKEFILE_NAMES.includes(base) || base === 'tox.ini';
+}

@@ -7,7 +7,7 @@
 // found as before, so this never changes which suites a run checks or what it reports.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isTestModuleName, MAKEFILE_NAMES, mayDefineSuiteSetup, TEST_ROOT_NAMES } from './file-names.js';
+import { isTaskFileName, isTestModuleName, MAKEFILE_NAMES, mayDefineSuiteSetup, TEST_ROOT_NAMES } from './file-names.js';
 import type { Project } from './project.js';
 
 /** What the whole project allows, read once: every text discovery might read, as plain text. */
@@ -82,8 +82,8 @@ function isUnder(relative: string, dir: string): boolean {
 export async function noSuiteCanRead(project: Project, target: string): Promise<boolean> {
   const file = project.files.get(target);
   // Suites read discovered files only. A YAML file is read through the readers, as a suite's compose
-  // database or CI runner: a staged compose file or workflow selects the suites it sets up.
-  if (!file) return true;
+  // database or CI runner, and a Makefile or tox.ini as a runner: a staged one selects the suites it sets up.
+  if (!file) return !isTaskFileName(path.basename(target));
   if (file.language === 'yaml') return !mayDefineSuiteSetup(project.relative(target), project.peekText(target));
   // A shell file may be a suite's DB script or runner wherever it lives.
   if (file.language !== 'python') return false;
