@@ -84,7 +84,8 @@ export async function lintProjectSuites(run: ProjectRun): Promise<void> {
  * The suites the requested paths touch: suites under a requested folder, the suite around a requested
  * file, the suites whose DB script or runner a requested shell file is (pre-commit names the staged
  * `scripts/test-integration.sh`, which lives outside every suite folder), and the suites whose database or
- * runner a requested YAML file, Makefile or tox.ini defines (a compose file, a CI workflow, a make target).
+ * runner a requested YAML file, Makefile or tox.ini defines (a compose file, a CI workflow, a make target);
+ * every suite for the project's pytest or smoke-lint configuration file.
  */
 export function selectSuites(project: Project, targets: string[]): Suite[] {
   const selection = selectSuiteDirs(project, targets);
@@ -113,6 +114,11 @@ export function selectSuiteDirs(project: Project, targets: string[]): { dirs: st
   for (const target of targets) {
     let matched = false;
     const isFile = !isDirectory(target);
+    // The pytest or smoke-lint configuration (pyproject.toml, pytest.ini...) bears on every suite.
+    if (isFile && project.isConfigFile(target)) {
+      suiteDirs.forEach((dir) => chosen.add(dir));
+      continue;
+    }
     for (const dir of suiteDirs) {
       const absolute = path.join(project.root, dir);
       const suiteInsideTarget = !isFile && (absolute === target || absolute.startsWith(target + path.sep));

@@ -102,6 +102,16 @@ test('a module a script hands to pytest by name, or by a built name, is not call
 /** A suite by name, its conftest building a client. */
 const A_SUITE = { 'tests/integration/conftest.py': CONFTEST, 'tests/integration/test_api.py': TEST };
 
+test('the pytest or smoke-lint configuration is read for every suite; a pyproject.toml with neither is not', async () => {
+  const withPytest = { ...A_SUITE, 'pyproject.toml': '[project]\nname = "demo"\nversion = "0.1.0"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n' };
+  assert.equal((await verdict(withPytest, 'pyproject.toml')).unread, false);
+  // pytest.ini wins over pyproject.toml, which holds no smoke-lint table either here.
+  const withIni = { ...A_SUITE, 'pytest.ini': '[pytest]\naddopts = -q\n', 'setup.cfg': '[metadata]\nname = demo\n', 'pyproject.toml': '[project]\nname = "demo"\nversion = "0.1.0"\n' };
+  assert.equal((await verdict(withIni, 'pytest.ini')).unread, false);
+  assert.equal((await verdict(withIni, 'setup.cfg')).unread, true);
+  assert.equal((await verdict(withIni, 'pyproject.toml')).unread, true);
+});
+
 test('a YAML file that cannot set a suite up, or a file discovery did not find, is read by no suite', async () => {
   const files = {
     ...A_SUITE,

@@ -22,6 +22,14 @@ export class Project {
   /** Texts that replace the disk's (absolute path → text, a BOM as U+FEFF): the fix passes' files in memory. */
   private readonly overlay: ReadonlyMap<string, string> | undefined;
 
+  /**
+   * Is the file (absolute) where the project's pytest configuration or smoke-lint configuration comes from?
+   * Every suite depends on it: `addopts` can deselect a suite, `suites` or the ports change what is checked.
+   */
+  isConfigFile(file: string): boolean {
+    return [this.pytest.source, this.config.source].some((source) => source !== null && path.resolve(this.root, source) === file);
+  }
+
   constructor(root: string, config: Config, pytest: PytestConfig, discovered: DiscoveredFile[], overlay?: ReadonlyMap<string, string>) {
     this.root = root;
     this.config = config;
