@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { defineRule, type Fix } from '../src/rule.js';
 import { plannedPieceFiles, runnerWithoutScript } from '../src/scaffold/init.js';
-import { suiteScripts } from '../src/model/scripts.js';
 import { missingPieces, practicePath, type PieceKind } from '../src/scaffold/pieces.js';
 import type { Suite } from '../src/model/suite.js';
 import { offsetRange, type SourceFile } from '../src/source.js';
@@ -66,12 +65,13 @@ export default defineRule({
       'The fix is unsafe: it writes a new file (the conftest, the DB script or the runner) from the practice\'s templates, filled with the project\'s names, exactly as `smoke-lint init` would, so it must be read before it is trusted (the database dependency to override, the routes smoke-tested, the ports). It never overwrites a file: when the practice\'s path is taken (a conftest.py without the client fixture), no fix is offered and the fixture must be added by hand. Scripts are written executable (mode 0755). The runner template starts and removes a DB script, so a suite whose database is defined otherwise (a compose service, a CI job\'s service) and that has no DB script gets no runner fix, only a hint saying what to write: a runner calling a script that does not exist would fail (SL604), and starting a compose service from a template could start the development stack. `smoke-lint init --dry-run` shows the same files.',
   },
   check({ suite, report }) {
-    for (const piece of missingPieces(suite)) {
+    const pieces = missingPieces(suite);
+    for (const piece of pieces) {
       const file = anchorFile(suite, piece);
       const fix = scaffoldFix(suite, piece);
       const command = fix ? '`smoke-lint init` (or `smoke-lint --fix --unsafe-fixes`)' : '`smoke-lint init`';
       // The practice's runner calls a DB script: with none to call, init writes no runner, and the hint says what to write instead.
-      const noTemplate = piece === 'runner' ? runnerWithoutScript(suite, missingPieces(suite), suiteScripts(suite).dbScripts[0]?.file.path ?? null) : null;
+      const noTemplate = piece === 'runner' ? runnerWithoutScript(suite, pieces) : null;
       report({
         file,
         range: firstLine(file),

@@ -128,23 +128,23 @@ export function selectSuiteDirs(project: Project, targets: string[]): { dirs: st
         matched = true;
       }
     }
-    if (!matched && project.files.get(target)?.language === 'shell') looseScripts.push(target);
-    if (!matched && (project.files.get(target)?.language === 'yaml' || isTaskFileName(path.basename(target)))) looseSetups.push(target);
+    if (matched) continue;
+    const language = project.files.get(target)?.language;
+    if (language === 'shell') looseScripts.push(target);
+    else if (language === 'yaml' || isTaskFileName(path.basename(target))) looseSetups.push(target);
   }
-  if (looseSetups.length > 0) {
-    for (const dir of suiteDirs) {
-      if (chosen.has(dir)) continue;
-      const suite = suiteAt(dir);
-      const files = [...suiteDatabases(suite).map((definition) => definition.file.path), ...suiteRunners(suite).runners.map((runner) => runner.file.path)];
-      if (files.some((file) => looseSetups.includes(file))) chosen.add(dir);
+  // Files that name no suite's folder: the suites whose scripts, databases or runners they are or define.
+  const setsUp = (suite: Suite): boolean => {
+    if (looseScripts.length > 0) {
+      const { dbScripts, runners } = suiteScripts(suite);
+      if ([...dbScripts, ...runners].some((script) => looseScripts.includes(script.file.path))) return true;
     }
-  }
-  if (looseScripts.length > 0) {
-    for (const dir of suiteDirs) {
-      if (chosen.has(dir)) continue;
-      const { dbScripts, runners } = suiteScripts(suiteAt(dir));
-      if ([...dbScripts, ...runners].some((script) => looseScripts.includes(script.file.path))) chosen.add(dir);
-    }
+    if (looseSetups.length === 0) return false;
+    const files = [...suiteDatabases(suite).map((definition) => definition.file.path), ...suiteRunners(suite).runners.map((runner) => runner.file.path)];
+    return files.some((file) => looseSetups.includes(file));
+  };
+  if (looseScripts.length > 0 || looseSetups.length > 0) {
+    for (const dir of suiteDirs) if (!chosen.has(dir) && setsUp(suiteAt(dir))) chosen.add(dir);
   }
   // Suites built only to tell whether they read a requested file, and not chosen, are let go now: they held
   // their files' trees for the whole run.

@@ -80,9 +80,10 @@ export interface FixPlan {
   /** New files, each path once (the first fix to create it wins). */
   creates: Map<string, PlannedCreate>;
   /**
-   * Files a fix would have changed that cannot be written, and why: read-only files, and the other files of a
-   * fix that also changes one. Such a fix is never taken, so no later pass builds on a change that cannot be
-   * written (SL201 matching a URL to the port SL501 would have given a read-only DB script).
+   * Files left as they are because a fix for them cannot be written, and why: read-only files, and the other
+   * files of a fix that also changes one (unless other fixes change them). Such a fix is never taken, so no
+   * later pass builds on a change that cannot be written (SL201 matching a URL to the port SL501 would have
+   * given a read-only DB script).
    */
   unwritable: Map<string, string>;
   applied: AppliedFix[];
@@ -225,6 +226,11 @@ export async function planFixes(request: LintRequest, options: FixOptions): Prom
     }
   }
   const unsafeHidden = options.unsafe ? 0 : report.diagnostics.filter((d) => d.fix?.applicability === 'unsafe').length;
+  // A file other fixes change is written after all: only the files left as they are stay listed.
+  for (const file of [...unwritable.keys()]) {
+    const planned = texts.get(file);
+    if (planned && planned.text !== planned.original) unwritable.delete(file);
+  }
   return { texts, modes, creates, unwritable, applied, notes, report, passes, unsafeHidden, roots, request, rules };
 }
 
@@ -280,10 +286,8 @@ export function commitPlan(plan: FixPlan, hooks: CommitHooks = {}): CommitOutcom
   hooks.beforeWrite?.();
   const outcome: CommitOutcome = { written: [], created: [], modesSet: [], failures: [], fixed: [] };
   const failed = new Set<string>();
-  // Fixes held back by the passes (read-only files): said once per file, unless other fixes write the file.
+  // Fixes held back by the passes (read-only files): said once per file.
   for (const [file, reason] of [...plan.unwritable].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const planned = plan.texts.get(file);
-    if (planned && planned.text !== planned.original) continue;
     failed.add(file);
     outcome.failures.push({ path: file, reason, refused: false });
   }

@@ -25,15 +25,7 @@ export function formatPlanDiff(plan: FixPlan, cwd: string): string {
 
 /** `--diff`: the files --fix would leave alone because a fix for them cannot be written (read-only). */
 export function formatUnwritable(plan: FixPlan, cwd: string): string[] {
-  return [...plan.unwritable]
-    .filter(([file]) => !planChangesText(plan, file))
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([file, reason]) => `--fix would not change ${displayPath(file, cwd)}: ${reason}`);
-}
-
-function planChangesText(plan: FixPlan, file: string): boolean {
-  const planned = plan.texts.get(file);
-  return planned !== undefined && planned.text !== planned.original;
+  return [...plan.unwritable].sort(([a], [b]) => (a < b ? -1 : 1)).map(([file, reason]) => `--fix would not change ${displayPath(file, cwd)}: ${reason}`);
 }
 
 /** Does the plan change anything at all? */

@@ -8,8 +8,6 @@ import { imageOf } from '../model/database.js';
 import type { SourceFile } from '../source.js';
 import { isScalar, readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 
-export { isComposeFileName } from '../model/file-names.js';
-
 /** KEY=VALUE lines of an env file as compose reads them (quotes dropped, comments and `export ` ignored). */
 export function readEnvFile(file: string): Map<string, string> | null {
   let text: string;

@@ -148,8 +148,8 @@ function suiteSlug(relative: string): string {
  * calling a script that does not exist (SL604), and starting its compose service from a template could
  * start the development stack instead.
  */
-export function runnerWithoutScript(suite: Suite | null, pieces: readonly InitPiece[], existingDb: string | null): string | null {
-  if (!suite || !pieces.includes('runner') || pieces.includes('db-script') || existingDb !== null) return null;
+export function runnerWithoutScript(suite: Suite | null, pieces: readonly InitPiece[]): string | null {
+  if (!suite || !pieces.includes('runner') || pieces.includes('db-script') || suiteScripts(suite).dbScripts.length > 0) return null;
   return suiteDatabases(suite)[0]?.label ?? 'started without a DB script';
 }
 
@@ -170,7 +170,7 @@ function planSuite(
   if (!suite || suite.testModules.length === 0) pieces.push('test-module');
   const scripts = suite ? suiteScripts(suite) : null;
   const existingDb = scripts?.dbScripts[0]?.file.path ?? null;
-  const database = runnerWithoutScript(suite, pieces, existingDb);
+  const database = runnerWithoutScript(suite, pieces);
   if (database !== null) {
     pieces.splice(pieces.indexOf('runner'), 1);
     unwritten.push(`${suiteName}: runner`);
