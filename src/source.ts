@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import { createRequire } from 'node:module';
-import { natives } from './native.js';
+import { leanNodeClasses, natives } from './native.js';
 import type { Position, Range } from './rule.js';
 
 /** Languages smoke-lint parses with tree-sitter. */
@@ -33,28 +33,13 @@ function parserFor(language: TreeLanguage): Parser {
   if (!parser) {
     const loaded = natives();
     parser = new loaded.Parser();
-    const grammar = (language === 'python' ? loaded.python : loaded.bash) as { nodeSubclasses?: unknown[] };
-    plainNodeClasses(grammar, loaded.Parser);
+    const grammar = language === 'python' ? loaded.python : loaded.bash;
+    leanNodeClasses(grammar, loaded.Parser);
     // The grammar packages' typings describe a looser object than Parser.Language.
     parser.setLanguage(grammar as Parser.Language);
     parsers.set(language, parser);
   }
   return parser;
-}
-
-/**
- * Makes the binding hand out every node of the grammar as a plain `SyntaxNode`. On a grammar's first
- * `setLanguage`, tree-sitter's JavaScript layer builds a subclass per named node type (about 300 for
- * both grammars), only to add getters for the type's fields (`node.nameNode`), which smoke-lint never
- * reads (it asks `childForFieldName`); building them cost 5-12 ms of every run that parses both
- * languages, a tenth of starting node. The layer takes the classes from the grammar's `nodeSubclasses`
- * (indexed by type id, a 16-bit number; the error type is always `SyntaxNode`) when it is set already, so
- * setting it first skips the build. An unknown binding without `SyntaxNode` keeps its classes.
- * (test/parse.test.ts checks that nodes come out plain.)
- */
-function plainNodeClasses(grammar: { nodeSubclasses?: unknown[] }, binding: typeof Parser): void {
-  const SyntaxNode = (binding as unknown as { SyntaxNode?: unknown }).SyntaxNode;
-  if (grammar.nodeSubclasses === undefined && typeof SyntaxNode === 'function') grammar.nodeSubclasses = new Array<unknown>(0x10000).fill(SyntaxNode);
 }
 
 export function parseText(language: TreeLanguage, text: string): Parser.Tree {

@@ -1,13 +1,17 @@
-// The parser hands out plain SyntaxNodes (src/source.ts, plainNodeClasses): tree-sitter's per-type node
-// subclasses are never built. Without it, an identifier comes out as an `IdentifierNode` and a call as a
-// `CallNode`; with it, the fields smoke-lint reads (`childForFieldName`) still answer.
+// The node classes smoke-lint gives each grammar (src/native.ts, leanNodeClasses) instead of the ones
+// tree-sitter's JavaScript layer builds: every named node's type is read off its class's prototype, as
+// with the layer's own classes, and never through a call into the binding; nodes are as the layer's own
+// build would make them in every other respect smoke-lint reads (type, fields through childForFieldName).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type Parser from 'tree-sitter';
 import { parseText } from '../src/source.js';
 
-const { SyntaxNode } = createRequire(import.meta.url)('tree-sitter') as { SyntaxNode: Function };
+const require = createRequire(import.meta.url);
+const { SyntaxNode } = require('tree-sitter') as { SyntaxNode: Function };
 
 function everyNode(root: Parser.SyntaxNode): Parser.SyntaxNode[] {
   const nodes: Parser.SyntaxNode[] = [];
@@ -25,20 +29,60 @@ function everyNode(root: Parser.SyntaxNode): Parser.SyntaxNode[] {
   return nodes;
 }
 
-test('every node of a Python and of a shell tree is a plain SyntaxNode, named and anonymous, errors included', () => {
-  const python = parseText('python', 'import os\n\ndef f(x: int) -> str:\n    return os.environ.get("A", x)\n\nclass C(Base):\n    y = [1, 2]\n(\n');
-  const shell = parseText('shell', 'set -e\nf() { docker run -p 5433:5432 "$@"; }\nX=${Y:-1} pytest tests/ || exit 1\nif [ -n "$X" ]; then echo ok; fi\n');
-  for (const tree of [python, shell]) {
-    const nodes = everyNode(tree.rootNode);
+const PYTHON = 'import os\n\ndef f(x: int) -> str:\n    yield os.environ.get("A", x)\n\nclass C(Base):\n    y = [1, 2]\n(\n';
+const SHELL = 'set -e\nf() { docker run -p 5433:5432 "$@"; }\nX=${Y:-1} pytest tests/ || exit 1\nif [ -n "$X" ]; then echo ok; fi\n';
+
+/** Each node as `type named class-has-own-type`, in tree order, from a tree parsed by `parse`. */
+function describe(nodes: Parser.SyntaxNode[]): string[] {
+  return nodes.map((node) => `${node.type} ${node.isNamed} ${Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(node), 'type')}`);
+}
+
+test('a named node type is read off its class (no call into the binding); anonymous tokens and errors are plain SyntaxNodes', () => {
+  for (const [language, text] of [['python', PYTHON], ['shell', SHELL]] as const) {
+    const nodes = everyNode(parseText(language, text).rootNode);
     assert.ok(nodes.length > 40);
-    const kinds = new Set(nodes.map((node) => node.constructor));
-    assert.deepEqual([...kinds], [SyntaxNode], `classes seen: ${[...kinds].map((kind) => kind.name).join(', ')}`);
+    for (const node of nodes) {
+      const own = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(node), 'type');
+      if (node.isNamed && node.type !== 'ERROR') {
+        assert.equal(own?.value, node.type, `${language}: ${node.type} reads its type from its class`);
+        assert.notEqual(node.constructor, SyntaxNode);
+        // smoke-lint's classes, not the layer's: those also list the type's fields and have a getter for each.
+        assert.equal(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(node), 'fields'), undefined, `${language}: ${node.type} has the layer's class`);
+      } else if (!['yield'].includes(node.type)) {
+        assert.equal(node.constructor, SyntaxNode, `${language}: ${node.type}`);
+      }
+    }
   }
+  const python = parseText('python', PYTHON);
   assert.ok(python.rootNode.hasError, 'the Python sample ends in a syntax error');
   const call = python.rootNode.descendantsOfType('call')[0]!;
-  assert.equal(call.constructor, SyntaxNode);
   assert.equal(call.childForFieldName('function')?.text, 'os.environ.get');
   assert.equal(call.childForFieldName('arguments')?.namedChildCount, 2);
-  const fn = shell.rootNode.descendantsOfType('function_definition')[0]!;
+  const fn = parseText('shell', SHELL).rootNode.descendantsOfType('function_definition')[0]!;
   assert.equal(fn.childForFieldName('name')?.text, 'f');
+});
+
+test("the nodes' types and classes' type names are those of tree-sitter's own classes", () => {
+  // tree-sitter's own build, in a process of its own: it runs only for a grammar without classes.
+  const script = `
+    const Parser = require('tree-sitter');
+    const out = {};
+    for (const [name, grammar, text] of [['python', require('tree-sitter-python'), ${JSON.stringify(PYTHON)}], ['shell', require('tree-sitter-bash'), ${JSON.stringify(SHELL)}]]) {
+      const parser = new Parser();
+      parser.setLanguage(grammar);
+      const nodes = [];
+      const cursor = parser.parse(text).walk();
+      for (let more = true; more; ) {
+        nodes.push(cursor.currentNode);
+        if (cursor.gotoFirstChild()) continue;
+        while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) { more = false; break; }
+      }
+      out[name] = nodes.map((node) => node.type + ' ' + node.isNamed + ' ' + Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(node), 'type'));
+    }
+    console.log(JSON.stringify(out));`;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: path.dirname(require.resolve('tree-sitter/package.json')), encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const theirs = JSON.parse(run.stdout) as Record<string, string[]>;
+  assert.deepEqual(describe(everyNode(parseText('python', PYTHON).rootNode)), theirs.python);
+  assert.deepEqual(describe(everyNode(parseText('shell', SHELL).rootNode)), theirs.shell);
 });
