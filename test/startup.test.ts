@@ -135,3 +135,38 @@ test('the CLI runs from the bundle when it is at least as new as the compiled so
   assert.ok(own.length > 0);
   assert.deepEqual(own.filter((module) => !module.startsWith(fresh ? 'dist/bundle/' : 'dist/src/') && !(fresh ? false : module.startsWith('dist/rules/'))), []);
 });
+
+/** Runs the CLI from the bundle with `args`; how many `Intl.Segmenter`s the run made. */
+function segmentersMade(cwd: string, args: string[]): { status: number | null; stdout: string; made: number } {
+  const probe = mkdtempSync(path.join(tmpdir(), 'smoke-lint-segmenter-'));
+  const log = path.join(probe, 'made.txt');
+  writeFileSync(
+    path.join(probe, 'count.cjs'),
+    `const { appendFileSync } = require('node:fs');
+const Real = Intl.Segmenter;
+let made = 0;
+Intl.Segmenter = class extends Real { constructor(...args) { super(...args); made++; } };
+process.on('exit', () => appendFileSync(${JSON.stringify(log)}, String(made)));
+`,
+  );
+  const result = spawnSync(process.execPath, ['--require', path.join(probe, 'count.cjs'), path.join(repoRoot, 'bin', 'smoke-lint.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: result.status, stdout: result.stdout, made: Number(readFileSync(log, 'utf8')) };
+}
+
+test('a run with options loads yargs without what its help layout measures text with; --help does measure', () => {
+  // `string-width` builds an Intl.Segmenter (and an emoji pattern) when it loads: the bundle loads it on first use (scripts/bundle.js).
+  assert.ok(existsSync(BUNDLE_META), 'the bundle is built (npm test builds it)');
+  const project = copyFixture('fixtures/clean/project');
+  const run = segmentersMade(project, ['--format', 'json', '--no-color', '.']);
+  assert.equal(run.status, 0);
+  assert.match(run.stdout, /"diagnostics": \[\]/);
+  assert.equal(run.made, 0);
+  const help = segmentersMade(project, ['--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--format/);
+  assert.ok(help.made > 0, 'the help layout measured text');
+});
