@@ -2,8 +2,9 @@
 // least a tree-sitter linter must do (the parse floor: read and parse every .py/.sh once), next to an
 // ast-grep pack of six single-pattern checks, and next to starting node at all (`node -e 0`), all measured
 // in this run on trees the bench builds itself (src/tools/bench/tree.ts). Every case runs as its own
-// process under GNU time: CPU (user+sys), wall time and peak RSS. Ratios compare across machines; seconds
-// do not. Nothing here is a test: the numbers are printed, never asserted.
+// process under GNU time (wall time, peak RSS) and bash's `times` (CPU, user+sys, to the millisecond).
+// Ratios compare across machines; seconds do not. Nothing here is a test: the numbers are printed, never
+// asserted.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,20 +42,34 @@ if (!existsSync(TIME)) {
 
 const work = mkdtempSync(path.join(tmpdir(), 'smoke-lint-bench-'));
 
-/** Runs one command under GNU time; the median round by CPU. */
+/**
+ * Runs one command under GNU time (wall time, peak RSS), inside a bash that reads the command's CPU time
+ * with its `times` builtin: GNU time prints CPU seconds to two decimals, a tenth of `node -e 0`, where
+ * `times` gives milliseconds. The median round by CPU.
+ */
 function measure(command: string[], cwd: string, times = 1): Measure {
   const results: Measure[] = [];
   for (let round = 0; round < times; round++) {
     const timing = path.join(work, 'time.txt');
+    const cpuFile = path.join(work, 'cpu.txt');
     const outFile = path.join(work, 'out.txt');
     const out = openSync(outFile, 'w');
-    const run = spawnSync(TIME, ['-f', '%e %U %S %M', '-o', timing, ...command], { cwd, stdio: ['ignore', out, 'ignore'] });
+    const inBash = ['bash', '-c', '"$@"; status=$?; times > "$BENCH_TIMES"; exit $status', 'bench', ...command];
+    const run = spawnSync(TIME, ['-f', '%e %M', '-o', timing, ...inBash], { cwd, stdio: ['ignore', out, 'ignore'], env: { ...process.env, BENCH_TIMES: cpuFile } });
     closeSync(out);
     if (run.error) throw run.error;
-    const [wall, user, sys, rssKiB] = readFileSync(timing, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-    results.push({ cpu: user! + sys!, wall: wall!, rssMiB: rssKiB! / 1024, output: readFileSync(outFile, 'utf8') });
+    const [wall, rssKiB] = readFileSync(timing, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    results.push({ cpu: childCpu(readFileSync(cpuFile, 'utf8')), wall: wall!, rssMiB: rssKiB! / 1024, output: readFileSync(outFile, 'utf8') });
   }
   return results.sort((a, b) => a.cpu - b.cpu)[Math.floor(results.length / 2)]!;
+}
+
+/** User plus system seconds of the shell's children, from bash's `times` (its second line: `0m0.073s 0m0.035s`). */
+function childCpu(output: string): number {
+  const line = output.trim().split('\n')[1] ?? '';
+  const seconds = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((match) => Number(match[1]) * 60 + Number(match[2]));
+  if (seconds.length !== 2 || seconds.some(Number.isNaN)) throw new Error(`bench: cannot read CPU time from bash's times: ${JSON.stringify(output)}`);
+  return seconds[0]! + seconds[1]!;
 }
 
 const lintCommand = (paths: string[]) => [process.execPath, CLI, '--format', 'concise', '--no-color', ...paths];
@@ -62,7 +77,7 @@ const lintCommand = (paths: string[]) => [process.execPath, CLI, '--format', 'co
 const hookCommand = (paths: string[]) => [process.execPath, CLI, ...paths];
 const findings = (result: Measure) => result.output.split('\n').filter((line) => /: SL\d{3} |^(error|warning|info)\[SL\d{3}\]/.test(line)).length;
 const row = (label: string, result: Measure, extra = '') =>
-  console.log(`  ${label.padEnd(34)} ${result.cpu.toFixed(2).padStart(7)} ${result.wall.toFixed(2).padStart(7)} ${result.rssMiB.toFixed(0).padStart(8)}  ${extra}`);
+  console.log(`  ${label.padEnd(34)} ${result.cpu.toFixed(3).padStart(7)} ${result.wall.toFixed(2).padStart(7)} ${result.rssMiB.toFixed(0).padStart(8)}  ${extra}`);
 const header = () => console.log(`  ${''.padEnd(34)} ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)} ${'peak MiB'.padStart(8)}  ratios`);
 const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
 
