@@ -12,9 +12,9 @@ function gateOnPath(script: ShellScript, run: ShellRun, variable: string): strin
   }
   const top = run.via[0];
   if (!top || top.name === 'trap') return undefined;
-  const state = script.exportStateAt(variable, top.node.startIndex);
+  const state = script.exportStateAt(variable, top.start);
   if (state === 'maybe') return null;
-  return state === 'yes' ? script.valueOf(variable, top.node.startIndex) : undefined;
+  return state === 'yes' ? script.valueOf(variable, top.start) : undefined;
 }
 
 export default defineRule({

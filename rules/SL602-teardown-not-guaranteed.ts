@@ -10,7 +10,7 @@ function insertionOffset(script: ShellScript, pytest: ShellCommand): number {
   const root = file.tree!.rootNode;
   let after: number | null = null;
   for (const command of script.commands) {
-    if (command.name !== 'set' || command.functionName || command.node.startIndex > pytest.node.startIndex) continue;
+    if (command.name !== 'set' || command.functionName || command.start > pytest.start) continue;
     if (topStatement(command.node)?.parent?.id !== root.id) continue;
     if (command.args.some((arg) => arg.value !== null && (/^-[a-zA-Z]*e/.test(arg.value) || arg.value === 'errexit'))) after = command.statement.endIndex;
   }
@@ -111,7 +111,7 @@ export default defineRule({
       // Top-level stops after a top-level pytest first (their statements tell the most), then stops reached through functions.
       const topLevel = pytest.functionName === null;
       const stops = script.commands.filter(
-        (command) => command.functionName === null && !command.inSubstitution && topLevel && command.node.startIndex > pytest.node.endIndex && isStopCommand(script, command),
+        (command) => command.functionName === null && !command.inSubstitution && topLevel && command.start > pytest.end && isStopCommand(script, command),
       );
       const inFunctions = script.commands.filter(
         (command) => !command.inSubstitution && (command.functionName !== null || !topLevel) && isStopCommand(script, command),

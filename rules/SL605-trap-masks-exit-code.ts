@@ -12,7 +12,7 @@ function snippet(text: string): string {
 /** Is errexit switched off (`set +e`, `set +o errexit`) inside an inline action before this command? */
 function afterSetPlusE(action: string, command: ShellCommand): boolean {
   let off = false;
-  for (const match of action.slice(0, command.node.startIndex).matchAll(/\bset\s+([-+])(?:[a-zA-Z]*e[a-zA-Z]*\b|o\s+errexit\b)/g)) off = match[1] === '+';
+  for (const match of action.slice(0, command.start).matchAll(/\bset\s+([-+])(?:[a-zA-Z]*e[a-zA-Z]*\b|o\s+errexit\b)/g)) off = match[1] === '+';
   return off;
 }
 
@@ -43,7 +43,7 @@ function findings(script: ShellScript): Finding[] {
         if (command.name !== null && trap.functions.includes(command.name)) continue;
       }
       if (!canFail(script, command)) continue;
-      const key = inFunction ? `f${command.node.id}` : `i${trap.node.id}:${command.node.startIndex}`;
+      const key = inFunction ? `f${command.node.id}` : `i${trap.node.id}:${command.start}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (inFunction) {

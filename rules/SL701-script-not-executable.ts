@@ -31,7 +31,7 @@ export default defineRule({
       const firstLineEnd = script.file.lineStarts[1] !== undefined ? script.file.lineStarts[1] - 1 : script.file.text.length;
       const related = found.directFromScripts.slice(0, 3).map(({ script: caller, call }) => ({
         file: caller.file,
-        range: offsetRange(caller.file, call.command.node.startIndex, call.command.node.endIndex),
+        range: offsetRange(caller.file, call.command.start, call.command.end),
         message: `runs \`${relative}\` by its path`,
       }));
       report({

@@ -149,7 +149,7 @@ export type StatusVerdict =
 function exitUsesVariable(script: ShellScript, after: number, variable: string): boolean {
   const pattern = new RegExp(`\\$\\{?${variable}\\b`);
   const exits = script.commands.some(
-    (command) => command.node.startIndex >= after && (command.name === 'exit' || command.name === 'return') && command.args.some((arg) => pattern.test(arg.text)),
+    (command) => command.start >= after && (command.name === 'exit' || command.name === 'return') && command.args.some((arg) => pattern.test(arg.text)),
   );
   // A test of the variable (`[ "$rc" -ne 0 ] && exit 1`) hands the decision to the script: trust it.
   return exits || testsVariable(script, after, variable);
@@ -341,11 +341,11 @@ export function within(node: Node, ancestor: Node): boolean {
  * pytest's statement (`pytest || exit 1`, `if ! pytest; then exit 1; fi`); or `pytest && stop`.
  */
 export function failureSkips(script: ShellScript, pytest: ShellCommand, stop: ShellCommand): string | null {
-  if (stop.node.startIndex < pytest.node.endIndex) return null;
+  if (stop.start < pytest.end) return null;
   if (failureEndsScript(pytest)) return 'errexit (`set -e`) ends the script as soon as pytest fails';
   const statement = topStatement(pytest.node);
   if (!statement) return null;
-  const exits = script.commands.some((command) => command.name === 'exit' && within(command.node, statement) && command.node.startIndex > pytest.node.startIndex);
+  const exits = script.commands.some((command) => command.name === 'exit' && within(command.node, statement) && command.start > pytest.start);
   if (exits && !within(stop.node, statement)) return 'the script exits when pytest fails';
   // `pytest && stop`: the smallest list holding both joins them with &&.
   let list: Node | null = stop.statement.parent;

@@ -140,7 +140,7 @@ export function callSites(caller: ShellScript, start: ScriptStart | undefined, b
     else if (call.fromStart !== null && startDir !== null) target = path.resolve(startDir, call.fromStart);
     const callee = target === null ? undefined : byPath.get(target);
     if (!callee || callee === caller) continue;
-    const offset = call.command.node.startIndex;
+    const offset = call.command.start;
     let cwd = caller.cwdAt(offset);
     if (cwd === null && startDir !== null) {
       const relative = caller.cwdFromStart(offset);
@@ -224,7 +224,7 @@ function startPaths(script: ShellScript): Array<{ relative: string; kind: Kind }
   }
   for (const command of script.commands) {
     if (command.name !== 'cd' && command.name !== 'pushd') continue;
-    const relative = script.cwdFromStart(command.node.endIndex);
+    const relative = script.cwdFromStart(command.end);
     if (relative !== null && relative !== '.') result.push({ relative, kind: 'dir' });
   }
   for (const call of scriptCalls(script)) if (call.fromStart !== null) result.push({ relative: call.fromStart, kind: 'file' });

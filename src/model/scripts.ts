@@ -116,7 +116,7 @@ export function pytestRuns(script: ShellScript): PytestRun[] {
     if (!effective.name || !mayLaunchName(effective.name) || !effective.nameWord || !mayLaunchPytest(effective.nameWord)) continue;
     const found = findPytest([effective.nameWord, ...effective.args], 0);
     if (!found) continue;
-    const offset = command.node.startIndex;
+    const offset = command.start;
     let cwd = script.cwdAt(offset);
     let cwdFromStart = cwd === null ? script.cwdFromStart(offset) : null;
     if (effective.chdir) {
@@ -371,8 +371,7 @@ function scriptCall(script: ShellScript, command: ShellCommand): ScriptCall | nu
   }
   if (!head) return null;
   const make = (target: ShellWord | null, via: ScriptCall['via'], args: ShellWord[]): ScriptCall => {
-    // Read here, not for every command: `.node` materializes a tree-sitter node.
-    const offset = command.node.startIndex;
+    const offset = command.start;
     const written = target && !target.multi ? target.value : null;
     const cwdKnown = script.cwdAt(offset) !== null;
     const absolute = written !== null && path.isAbsolute(written);

@@ -51,7 +51,7 @@ export function composeInvocations(script: ShellScript, startDir: string | null)
     let action: string | null = null;
     const services: string[] = [];
     let wait = false;
-    const offset = docker.command.node.startIndex;
+    const offset = docker.command.start;
     const args = docker.args;
     for (let i = 0; i < args.length; i++) {
       const word = args[i]!;
@@ -107,7 +107,7 @@ export function composeStartsIn(script: ShellScript): DbComposeStart[] {
     if (docker.subcommand !== 'compose') continue;
     const action = docker.args.find((word) => word.value !== null && STARTING.has(word.value));
     if (!action) continue;
-    const head = script.file.text.slice(docker.command.node.startIndex, action.node.startIndex);
+    const head = script.file.text.slice(docker.command.start, action.node.startIndex);
     const tool = /\b(docker-compose|podman-compose)\b/.exec(head)?.[1] ?? `${docker.engine} compose`;
     result.push({ file: script.file, range: nodeRange(docker.command.node), tool, action: action.value! });
   }

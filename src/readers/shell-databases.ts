@@ -35,7 +35,7 @@ export function shellDatabases(suite: Suite): DbDefinition[] {
 function definitionOf(found: PostgresRun, runnerWaits: boolean, runners: ShellScript[]): DbDefinition {
   const { script, run } = found;
   const file = script.file;
-  const before = run.command.node.startIndex;
+  const before = run.command.start;
   const env = new Map<string, DbValue | null>();
   for (const [key, entry] of run.env) {
     if (entry.value === null) {

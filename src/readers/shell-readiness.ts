@@ -128,10 +128,10 @@ function loopsOf(shell: RunnerShell): DbWaitLoop[] {
   return [...loops.values()].map((loop) => {
     const keyword = loop.child(0) ?? loop;
     const scope = scopeOf(loop);
-    const after = script.commands.filter((command) => command.node.startIndex >= loop.startIndex && command.node.endIndex <= scope.endIndex);
+    const after = script.commands.filter((command) => command.start >= loop.startIndex && command.end <= scope.endIndex);
     const failsWhenOut =
       after.some((command) => exitsNonZero(script, command)) ||
-      after.some((command) => command.node.startIndex >= loop.endIndex && command.errexit && !command.inCondition && isReadinessCommand(script, command));
+      after.some((command) => command.start >= loop.endIndex && command.errexit && !command.inCondition && isReadinessCommand(script, command));
     return {
       file: shell.file,
       range: shell.range(keyword),

@@ -90,9 +90,12 @@ export class Command implements ShellCommand {
     return light.text.slice(light.starts[this.statementSlot]!, light.ends[this.statementSlot]!);
   }
 
-  /** The offset where the command starts. */
   get start(): number {
     return this.model.light.starts[this.slot]!;
+  }
+
+  get end(): number {
+    return this.model.light.ends[this.slot]!;
   }
 
   get statementSource(): Node {

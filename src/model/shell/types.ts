@@ -34,6 +34,9 @@ export interface CaseArm {
 export interface ShellCommand {
   /** The `command` node. */
   node: SyntaxNode;
+  /** Where the `command` node starts and ends (offsets into the text), read without materializing it. */
+  start: number;
+  end: number;
   /** The node that spans the command with its redirections (a `redirected_statement`, or the command itself). */
   statement: SyntaxNode;
   /** The source text of `statement`, read without materializing the node (cheap to ask of every command). */
