@@ -137,7 +137,11 @@ function assignsLocally(fn: FunctionInfo, name: string): boolean {
 function namesUsedOutsideImports(module: PyModule, wanted: ReadonlySet<string>): Set<string> {
   const names = new Set<string>();
   for (const name of wanted) {
-    if (identifiersNamed(module.file, name).some((identifier) => !isDefinitionName(identifier) && !inImport(identifier))) names.add(name);
+    for (const identifier of identifiersNamed(module.file, name)) {
+      if (isDefinitionName(identifier) || inImport(identifier)) continue;
+      names.add(name);
+      break;
+    }
   }
   return names;
 }

@@ -42,18 +42,20 @@ export function nodesOfType(file: SourceFile, type: string): Node[] {
  * name is looked up in the tree; one inside a comment, a string or a longer name is no identifier of
  * exactly that span, and every identifier spelled so starts at one of those places.
  */
-export function identifiersNamed(file: SourceFile, name: string): Node[] {
-  if (!file.tree) return [];
+export function* identifiersNamed(file: SourceFile, name: string): Generator<Node, void, undefined> {
+  if (!file.tree) return;
   // An empty name is spelled everywhere: only the tree knows its (zero-width, missing) identifiers.
-  if (name === '') return nodesOfType(file, 'identifier').filter((identifier) => identifier.text === '');
+  if (name === '') {
+    yield* nodesOfType(file, 'identifier').filter((identifier) => identifier.text === '');
+    return;
+  }
   const root = file.tree.rootNode;
-  const found: Node[] = [];
+  // Looked up one place at a time: a reader that stops at the first identifier it wants makes no node for the others.
   for (let at = file.text.indexOf(name); at >= 0; at = file.text.indexOf(name, at + 1)) {
     const end = at + name.length;
     const node = root.descendantForIndex(at, end);
-    if (node.type === 'identifier' && node.startIndex === at && node.endIndex === end) found.push(node);
+    if (node.type === 'identifier' && node.startIndex === at && node.endIndex === end) yield node;
   }
-  return found;
 }
 
 /**
