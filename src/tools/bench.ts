@@ -67,7 +67,8 @@ function measure(command: string[], cwd: string, times = 1): Measure {
 /** User plus system seconds of the shell's children, from bash's `times` (its second line: `0m0.073s 0m0.035s`). */
 function childCpu(output: string): number {
   const line = output.trim().split('\n')[1] ?? '';
-  const seconds = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((match) => Number(match[1]) * 60 + Number(match[2]));
+  // bash writes the seconds with the locale's decimal mark (`0m0,073s` under a German LC_NUMERIC).
+  const seconds = [...line.matchAll(/(\d+)m(\d+[.,]?\d*)s/g)].map((match) => Number(match[1]) * 60 + Number(match[2]!.replace(',', '.')));
   if (seconds.length !== 2 || seconds.some(Number.isNaN)) throw new Error(`bench: cannot read CPU time from bash's times: ${JSON.stringify(output)}`);
   return seconds[0]! + seconds[1]!;
 }
