@@ -40,7 +40,7 @@ export function natives(): Natives {
  * into the binding) and a getter per field (`node.nameNode`; smoke-lint asks `childForFieldName`). Its build
  * compiles a class per type from source and searches the grammar's node-type list once per type: 5-12 ms
  * of every run that parses both languages, about a tenth of starting node. The layer takes the classes from
- * the grammar's `nodeSubclasses` (by type id) when that is set already; these are made here in well under a
+ * the grammar's `nodeSubclasses` (by type id) when that is set already; these are made here in about a
  * millisecond, with `type` on each prototype as before. When the binding is not the one expected (no
  * `SyntaxNode`, no list of type names), nothing is set and the layer builds its own.
  * (test/node-classes.test.ts checks the classes and that a node's type reads as before.)
