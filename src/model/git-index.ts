@@ -1,11 +1,16 @@
-// The git index, read once per repository: `git ls-files --stage` over the whole work tree, one spawn,
-// kept as a map from absolute path to mode. SL701 asks for one script at a time; asking git once per
-// script cost a process per file. Git is run as a program (never through a shell), and any failure (no
-// git, not a repository, a repository git refuses) means "the index has nothing to say".
-import { execFileSync } from 'node:child_process';
+// The git index, read once per repository, kept as a map from absolute path to mode. SL701 asks for one
+// script at a time; asking git once per script cost a process per file. The index file itself is read
+// when it is a plain one (src/model/git-index-file.ts); otherwise, and whenever the environment points git
+// elsewhere (a commit hook runs with GIT_INDEX_FILE set to the index being committed), git is asked:
+// `git ls-files --stage`, run as a program (never through a shell), and any failure (no git, not a
+// repository, a repository git refuses) means "the index has nothing to say".
+import { createRequire } from 'node:module';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { certainlyMissing } from '../folder-listings.js';
+import { readGitIndexFile } from './git-index-file.js';
+
+const require = createRequire(import.meta.url);
 
 /** Work-tree root → (absolute path → mode), or null when git could not be read there. */
 const repositories = new Map<string, Map<string, string> | null>();
@@ -23,7 +28,21 @@ function workTreeRoot(dir: string): string | null {
   return found;
 }
 
+/** Variables that make git read another repository, work tree or index than the folder's own. */
+const REDIRECTING = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR'];
+
 function readIndex(root: string): Map<string, string> | null {
+  if (!REDIRECTING.some((name) => process.env[name] !== undefined)) {
+    const read = readGitIndexFile(root);
+    if (read !== undefined) return read;
+  }
+  return gitListedModes(root);
+}
+
+/** The index as `git ls-files --stage` lists it in the work tree at `root`; null when git cannot be run there. */
+export function gitListedModes(root: string): Map<string, string> | null {
+  // Loaded only here: node's child_process (and the streams it loads) cost a run that never spawns about 8 ms.
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   let output: string;
   try {
     output = execFileSync('git', ['ls-files', '--stage', '-z'], {
