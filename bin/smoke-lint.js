@@ -16,8 +16,8 @@ const { pathToFileURL } = require('node:url');
 // with: after the setFlagsFromString below, each of them would be compiled from source (about 6 ms for
 // these). So the ones the CLI uses are loaded first. `child_process` (with the streams and sockets it
 // loads, about 8 ms) only when the run will likely spawn git: the git index is read from its file unless
-// the environment points git at another index or repository, as in a commit hook (src/model/git-index.ts).
-if (['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR'].some((name) => process.env[name] !== undefined)) require('node:child_process');
+// the environment points git at another repository or work tree (src/model/git-index.ts).
+if (['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'].some((name) => process.env[name] !== undefined)) require('node:child_process');
 require('node:os');
 require('node:tty');
 require('node:vm');

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readGitIndexFile } from '../src/model/git-index-file.js';
-import { gitListedModes } from '../src/model/git-index.js';
+import { clearModeCache, gitIndexMode, gitListedModes } from '../src/model/git-index.js';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,4 +93,28 @@ test('a split index is left to git, and a folder outside any repository has no i
   assert.equal(readGitIndexFile(dir), undefined);
   assert.ok(gitListedModes(dir)!.has(path.join(dir, 'after-split.sh')));
   assert.equal(readGitIndexFile(mkdtempSync(path.join(tmpdir(), 'smoke-lint-no-repo-'))), undefined);
+});
+
+test('GIT_INDEX_FILE, as a commit hook has it, names the index read, as it does for git', () => {
+  const dir = repository();
+  populate(dir);
+  git(dir, 'commit', '-qm', 'base');
+  const script = path.join(dir, 'scripts', 'test-integration.sh');
+  // Another index (as `git commit` prepares one for its hooks) where the script is executable; the repository's own says it is not.
+  execFileSync('cp', [path.join(dir, '.git', 'index'), path.join(dir, '.git', 'next-index')]);
+  execFileSync('git', ['update-index', '--chmod=+x', 'scripts/test-integration.sh'], { cwd: dir, env: { ...process.env, GIT_INDEX_FILE: '.git/next-index' } });
+  const saved = process.env.GIT_INDEX_FILE;
+  try {
+    clearModeCache();
+    assert.equal(gitIndexMode(script), '100644');
+    process.env.GIT_INDEX_FILE = '.git/next-index';
+    clearModeCache();
+    assert.equal(gitIndexMode(script), '100755', 'the named index is read');
+    assert.equal(gitListedModes(dir)!.get(script), '100755', 'as git reads it');
+    assert.deepEqual([...readGitIndexFile(dir, path.join(dir, '.git', 'next-index'))!.entries()], [...gitListedModes(dir)!.entries()]);
+  } finally {
+    if (saved === undefined) delete process.env.GIT_INDEX_FILE;
+    else process.env.GIT_INDEX_FILE = saved;
+    clearModeCache();
+  }
 });

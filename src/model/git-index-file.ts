@@ -44,19 +44,20 @@ const STAT_BYTES = 40;
 const TREE_MODE = 0o040000;
 
 /**
- * The index of the work tree at `workTree`: absolute path → mode as `git ls-files --stage` prints it
- * (`100644`, `100755`, `120000`, `160000`); the first entry of a path wins, as in the spawned reading.
- * An empty map for a repository without an index (nothing added yet); undefined when the index is not
- * one this reader reads (the caller then asks git).
+ * The index of the work tree at `workTree` (or the index file `indexFile` of its repository, as
+ * GIT_INDEX_FILE names one): absolute path → mode as `git ls-files --stage` prints it (`100644`, `100755`,
+ * `120000`, `160000`); the first entry of a path wins, as in the spawned reading. An empty map for a
+ * repository without an index (nothing added yet); undefined when the index is not one this reader reads
+ * (the caller then asks git).
  */
-export function readGitIndexFile(workTree: string): Map<string, string> | undefined {
+export function readGitIndexFile(workTree: string, indexFile?: string): Map<string, string> | undefined {
   const gitDir = gitDirOf(workTree);
   if (gitDir === null) return undefined;
   // SHA-256 repositories have longer object names in every entry.
   if (/^\s*objectformat\s*=\s*(?!sha1\b)/im.test(configText(gitDir))) return undefined;
   let data: Buffer;
   try {
-    data = readFileSync(path.join(gitDir, 'index'));
+    data = readFileSync(indexFile ?? path.join(gitDir, 'index'));
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? new Map() : undefined;
   }

@@ -1,9 +1,10 @@
 // The git index, read once per repository, kept as a map from absolute path to mode. SL701 asks for one
 // script at a time; asking git once per script cost a process per file. The index file itself is read
-// when it is a plain one (src/model/git-index-file.ts); otherwise, and whenever the environment points git
-// elsewhere (a commit hook runs with GIT_INDEX_FILE set to the index being committed), git is asked:
-// `git ls-files --stage`, run as a program (never through a shell), and any failure (no git, not a
-// repository, a repository git refuses) means "the index has nothing to say".
+// when it is a plain one (src/model/git-index-file.ts): the repository's, or the one GIT_INDEX_FILE names
+// (a commit hook runs with it set to the index being committed). Otherwise, and whenever the environment
+// points git at another repository or work tree, git is asked: `git ls-files --stage`, run as a program
+// (never through a shell), and any failure (no git, not a repository, a repository git refuses) means
+// "the index has nothing to say".
 import { createRequire } from 'node:module';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -28,12 +29,14 @@ function workTreeRoot(dir: string): string | null {
   return found;
 }
 
-/** Variables that make git read another repository, work tree or index than the folder's own. */
-const REDIRECTING = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR'];
+/** Variables that make git read another repository or work tree than the folder's own (bin/smoke-lint.js lists them too). */
+const REDIRECTING = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'];
 
 function readIndex(root: string): Map<string, string> | null {
   if (!REDIRECTING.some((name) => process.env[name] !== undefined)) {
-    const read = readGitIndexFile(root);
+    // git, run in `root`, reads a relative GIT_INDEX_FILE from there.
+    const named = process.env.GIT_INDEX_FILE;
+    const read = readGitIndexFile(root, named ? path.resolve(root, named) : undefined);
     if (read !== undefined) return read;
   }
   return gitListedModes(root);
