@@ -97,8 +97,6 @@ const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
 
 try {
   const config = writeAstGrepPack(path.join(work, 'ast-grep'));
-  const nodeZero = measure([process.execPath, '-e', '0'], work, rounds * 2);
-  console.log(`node -e 0: CPU ${nodeZero.cpu.toFixed(3)} s, wall ${nodeZero.wall.toFixed(3)} s, peak ${nodeZero.rssMiB.toFixed(0)} MiB (median of ${rounds * 2})`);
 
   const byScale = new Map<number, Measure>();
   for (const scale of scales) {
@@ -138,7 +136,7 @@ try {
   const single = path.join(work, 'single');
   const [copy] = buildTree(single, 1);
   const staging = ['init -q', 'add -A'].every((args) => spawnSync('git', args.split(' '), { cwd: copy!, stdio: 'ignore' }).status === 0);
-  const [nodeZeroHere, staged, suite] = measureInTurn(
+  const [nodeZero, staged, suite] = measureInTurn(
     [
       { command: [process.execPath, '-e', '0'], cwd: copy! },
       { command: hookCommand(['backend/services/service_0.py']), cwd: copy! },
@@ -148,9 +146,9 @@ try {
   ) as [Measure, Measure, Measure];
   console.log(`\none copy, run as pre-commit runs it (\`smoke-lint PATH\`${staging ? ', in a git repository with every file staged' : ', no git: not in a repository'}; median of ${rounds * 2}, the three run in turn)`);
   header();
-  row('node -e 0', nodeZeroHere);
-  row('one staged file outside any suite', staged, `${(staged.cpu / nodeZeroHere.cpu).toFixed(2)}x node -e 0 CPU (target <= 2x: ${verdict(staged.cpu <= 2 * nodeZeroHere.cpu)})`);
-  row('one whole suite', suite, `${(suite.cpu / nodeZeroHere.cpu).toFixed(2)}x node -e 0 CPU (target <= 3x: ${verdict(suite.cpu <= 3 * nodeZeroHere.cpu)}); ${findings(suite)} findings`);
+  row('node -e 0', nodeZero);
+  row('one staged file outside any suite', staged, `${(staged.cpu / nodeZero.cpu).toFixed(2)}x node -e 0 CPU (target <= 2x: ${verdict(staged.cpu <= 2 * nodeZero.cpu)})`);
+  row('one whole suite', suite, `${(suite.cpu / nodeZero.cpu).toFixed(2)}x node -e 0 CPU (target <= 3x: ${verdict(suite.cpu <= 3 * nodeZero.cpu)}); ${findings(suite)} findings`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
