@@ -35,6 +35,16 @@ const { setFlagsFromString } = require('node:v8');
 // build's training run goes through this launcher, so the bundle's cache is made under this one.)
 setFlagsFromString('--heap-growing-percent=10');
 
+// CPU (issue 13): V8 hands a function to its optimizing compiler (TurboFan, on background threads whose
+// CPU counts as much as the main thread's) after it has run about 66 KB of bytecode. smoke-lint's models
+// are many large functions, each hot for a while, so on the bench tree of 500 suites TurboFan compiled
+// 550 of them at about 8 ms each: 2.5-3 s of the run's 11-13 s CPU went to compiling code that ran a
+// few milliseconds more. A 15x budget optimizes only what stays hot; measured (per-thread CPU, runs in
+// turn): 500 suites 11.1-13.0 -> 9.2-10.7 s, 100 suites 3.26 -> 2.52 s, one suite 287 -> 266 ms, the
+// main thread no slower. 0.6 M and 2.4 M measured the same within the noise; 0.3 M kept half the
+// compiling. Like the flag above it steers V8's heuristics only, never results.
+setFlagsFromString('--interrupt-budget=1000000');
+
 const dist = path.join(__dirname, '..', 'dist');
 const modified = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? null;
 const bundled = modified(path.join(dist, 'bundle', 'cli.cjs'));
