@@ -61,16 +61,23 @@ export class FileReadError extends Error {}
 
 /** Reads and parses a file. Throws FileReadError only for I/O failures; bad content is recorded. */
 export function loadSource(filePath: string, language: Language): SourceFile {
-  let bytes: Buffer;
+  let text: string;
+  let bytes: Buffer | undefined;
   try {
     const stat = statSync(filePath);
     if (stat.size > MAX_FILE_BYTES) {
       return makeUnreadable(filePath, language, `file is ${Math.round(stat.size / 1024 / 1024)} MiB, over the ${MAX_FILE_BYTES / 1024 / 1024} MiB limit`);
     }
-    bytes = readFileSync(filePath);
+    // Most files are plain UTF-8 text: read straight into a string (one call into node, no Buffer, no
+    // second decoding). Only a text that shows a sign of bytes that are not UTF-8 text (a U+FFFD, which
+    // is also what invalid bytes decode to, or a NUL near the start) is read again as bytes and judged
+    // exactly below. (Bench tree of 500 suites, in a --cpu-prof: reading its 8,000 files, 0.97 -> 0.47 s.)
+    text = readFileSync(filePath, 'utf8');
+    if (text.includes('\uFFFD') || text.lastIndexOf('\0', BINARY_PROBE_BYTES - 1) !== -1) bytes = readFileSync(filePath);
   } catch (error) {
     throw new FileReadError(`cannot read ${filePath}: ${describeIoError(error)}`);
   }
+  if (bytes === undefined) return fromText(filePath, language, text);
   const decoded = decodeUtf8(bytes);
   if (typeof decoded !== 'string') return makeUnreadable(filePath, language, decoded.problem);
   return fromText(filePath, language, decoded);
@@ -108,8 +115,11 @@ export function describeIoError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A file with a NUL byte among its first this many bytes is binary. */
+const BINARY_PROBE_BYTES = 8192;
+
 function decodeUtf8(bytes: Buffer): string | { problem: string } {
-  const probe = bytes.subarray(0, 8192);
+  const probe = bytes.subarray(0, BINARY_PROBE_BYTES);
   if (probe.includes(0)) return { problem: 'binary file (contains NUL bytes)' };
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
