@@ -331,12 +331,16 @@ function buildModel(suite: Suite): AppModel {
   // --- database dependencies
   const dbDependencies: DbDependency[] = [];
   const seen = new Set<string>();
+  // Each dependency is judged once, found or not: an app's routes name the same few (`get_current_user`)
+  // in dozens of `Depends`, and judging one walks its body.
+  const judged = new Set<string>();
   const factoryNames = sessionFactoryNames(packageModules);
   for (const use of depends) {
     const target = use.target;
     if (!target || target.kind !== 'function' || !target.fn || !target.module) continue;
     const key = symbolKey(target);
-    if (seen.has(key)) continue;
+    if (judged.has(key)) continue;
+    judged.add(key);
     const reason = dbReason(target.module, target.fn, factoryNames) ?? (project.config.dbDependencies.includes(target.name) ? `is named in db-dependencies` : null);
     if (!reason) continue;
     seen.add(key);
