@@ -330,7 +330,6 @@ function buildModel(suite: Suite): AppModel {
 
   // --- database dependencies
   const dbDependencies: DbDependency[] = [];
-  const seen = new Set<string>();
   // Each dependency is judged once, found or not: an app's routes name the same few (`get_current_user`)
   // in dozens of `Depends`, and judging one walks its body.
   const judged = new Set<string>();
@@ -343,12 +342,12 @@ function buildModel(suite: Suite): AppModel {
     judged.add(key);
     const reason = dbReason(target.module, target.fn, factoryNames) ?? (project.config.dbDependencies.includes(target.name) ? `is named in db-dependencies` : null);
     if (!reason) continue;
-    seen.add(key);
     dbDependencies.push({ symbol: target, reason });
   }
   let dbFromApp = true;
   if (!app) {
     dbFromApp = false;
+    const seen = new Set<string>();
     for (const file of conftests) {
       const module = pyModule(file);
       if (!module) continue;
