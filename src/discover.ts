@@ -18,8 +18,20 @@ export interface DiscoveredFile {
   language: Language;
 }
 
+/**
+ * A path's tail that normalizing would change: a `.` or `..` segment, an empty one or a trailing slash
+ * (and, to keep `path.relative`'s answer for names starting `..`, any `/..`).
+ */
+const UNPLAIN_TAIL = /\/\.\.|\/\.(?:\/|$)|\/\/|\/$/;
+
 /** Is `child` the folder `parent` or inside it (no symlinks resolved)? */
 export function isWithin(child: string, parent: string): boolean {
+  // Most questions are a folder's own path against a longer path built from it: answered from the strings
+  // alone, which `path.relative` (two resolves and their allocations) costs many times over.
+  if (path.sep === '/' && parent.length > 0 && child.startsWith(parent)) {
+    if (child.length === parent.length) return true;
+    if (child.charCodeAt(parent.length) === 47 && !UNPLAIN_TAIL.test(child.slice(parent.length))) return true;
+  }
   const relative = path.relative(parent, child);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
@@ -93,9 +105,21 @@ function loadGitignore(directory: string): IgnoreLayer | null {
   return { base: directory, rules: ignore().add(text) };
 }
 
+/**
+ * `path.relative(base, target)`, `/`-separated. The walk's paths are joined from the folders' own, so a path
+ * below a folder is mostly the tail of the string: then that, without two resolves and their allocations.
+ */
+export function relativePath(base: string, target: string): string {
+  if (target === base) return '';
+  if (path.sep === '/' && base.length > 0 && target.length > base.length && target.startsWith(base) && target.charCodeAt(base.length) === 47 && !UNPLAIN_TAIL.test(target.slice(base.length))) {
+    return target.slice(base.length + 1);
+  }
+  return path.relative(base, target).split(path.sep).join('/');
+}
+
 function ignoredBy(layers: IgnoreLayer[], target: string, isDir: boolean): boolean {
   for (const layer of layers) {
-    const relative = path.relative(layer.base, target).split(path.sep).join('/');
+    const relative = relativePath(layer.base, target);
     if (!relative || relative.startsWith('..')) continue;
     if (layer.rules.ignores(isDir ? `${relative}/` : relative)) return true;
   }

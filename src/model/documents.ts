@@ -4,7 +4,7 @@
 // documents per script made the layout rules quadratic in the size of the tree).
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { walkedFiles } from '../discover.js';
+import { relativePath, walkedFiles } from '../discover.js';
 
 export interface TextCall {
   /** Absolute path of the document. */
@@ -46,7 +46,7 @@ function documentsOf(root: string): Documents {
   if (cached) return cached;
   // The same walk as the linted files (.gitignore, skipped folders, symlink loops), keeping documents.
   const paths = walkedFiles(root)
-    .filter(({ file, dangling }) => !dangling && isDocument(path.relative(root, file).split(path.sep).join('/')))
+    .filter(({ file, dangling }) => !dangling && isDocument(relativePath(root, file)))
     .map(({ file }) => file);
   const texts: Array<{ file: string; text: string }> = [];
   for (const file of paths.slice(0, MAX_DOCUMENTS)) {
