@@ -21,7 +21,7 @@ export function nodesInScope(root: Node, types: Set<string>): Node[] {
   for (let i = lowerBound(boundaries.starts, start); i < boundaries.nodes.length && boundaries.starts[i]! <= end; i++) {
     if (boundaries.ends[i]! <= end) fences.push({ start: boundaries.starts[i]!, end: boundaries.ends[i]!, type: boundaries.nodes[i]!.type });
   }
-  const candidates = typedNodeIndex(root.tree, [...types]);
+  const candidates = typedNodeIndex(root.tree, typeList(types));
   const found: Node[] = [];
   for (let i = lowerBound(candidates.starts, start); i < candidates.nodes.length && candidates.starts[i]! <= end; i++) {
     const nodeStart = candidates.starts[i]!;
@@ -41,6 +41,18 @@ export function nodesInScope(root: Node, types: Set<string>): Node[] {
 }
 
 const SCOPE_BOUNDARY_TYPES = [...SCOPE_BOUNDARIES];
+
+/** The set's types as a list, the same list for the same set: the per-tree index keys its answers by list (tree-nodes.ts). */
+const typeLists = new WeakMap<Set<string>, string[]>();
+
+function typeList(types: Set<string>): string[] {
+  let list = typeLists.get(types);
+  if (!list) {
+    list = [...types];
+    typeLists.set(types, list);
+  }
+  return list;
+}
 
 /** Nodes of the given types in a function's own body (not in nested functions, classes, lambdas). */
 export function ownNodes(fn: FunctionInfo, types: string[]): Node[] {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { fromText, loadSource, type SourceFile } from '../source.js';
 import { NativeLoadError } from '../native.js';
-import type { DiscoveredFile } from '../discover.js';
+import { relativePath, type DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
 import { FileIndex } from './file-index.js';
 
@@ -107,12 +107,15 @@ export class Project {
   }
 
   private release(drop: (file: SourceFile) => boolean): void {
-    for (const [filePath, file] of this.loaded) if (drop(file)) this.loaded.delete(filePath);
+    // forEach, not for-of over entries: called after every discovery step and suite, and each entry pair is an allocation.
+    this.loaded.forEach((file, filePath) => {
+      if (drop(file)) this.loaded.delete(filePath);
+    });
   }
 
   /** Path relative to the project root, `/`-separated. */
   relative(target: string): string {
-    return path.relative(this.root, target).split(path.sep).join('/');
+    return relativePath(this.root, target);
   }
 
   /** The discovered files by path, folder and language (built once, on first use). */

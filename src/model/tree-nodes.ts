@@ -105,8 +105,17 @@ function nodesOf(tree: Parser.Tree): TreeNodes {
   return entry;
 }
 
+/** Keys of the type lists asked for, by list: most callers ask with the same constant list every time. */
+const typeKeys = new WeakMap<readonly string[], string>();
+
 function typeKey(types: readonly string[]): string {
-  return types.length === 1 ? types[0]! : [...types].sort().join(',');
+  if (types.length === 1) return types[0]!;
+  let key = typeKeys.get(types);
+  if (key === undefined) {
+    key = [...types].sort().join(',');
+    typeKeys.set(types, key);
+  }
+  return key;
 }
 
 /** Exactly `tree.rootNode.descendantsOfType(types)`, cached; do not modify the array. */
