@@ -84,11 +84,17 @@ function readFromImports(module: PyModule): ImportedModule[] {
   return found;
 }
 
-/** Where a module imported from `file` is searched: pytest's rootdir insertion, the project root, `pythonpath`. */
+const entriesByFile = new WeakMap<SourceFile, string[]>();
+
+/** Where a module imported from `file` is searched: pytest's rootdir insertion, the project root, `pythonpath` (once per file; do not modify). */
 function searchEntries(project: Project, file: SourceFile): string[] {
-  const configDir = project.pytest.source ? path.dirname(project.pytest.source) : project.root;
-  const entries = [pytestBasedir(file.path), project.root, ...project.pytest.pythonpath.map((entry) => path.resolve(configDir, entry))];
-  return [...new Set(entries)];
+  let entries = entriesByFile.get(file);
+  if (!entries) {
+    const configDir = project.pytest.source ? path.dirname(project.pytest.source) : project.root;
+    entries = [...new Set([pytestBasedir(file.path), project.root, ...project.pytest.pythonpath.map((entry) => path.resolve(configDir, entry))])];
+    entriesByFile.set(file, entries);
+  }
+  return entries;
 }
 
 /**

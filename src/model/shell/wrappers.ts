@@ -50,6 +50,33 @@ const WRAPPERS: Record<string, WrapperSpec> = {
 
 const effectiveCache = new WeakMap<ShellCommand, EffectiveCommand>();
 
+/**
+ * A command no wrapper runs: the command itself, whose arguments need not be expanded before someone reads
+ * them. A class rather than an object literal with getters: most commands are plain, and a literal's
+ * getters are two closures made per command.
+ */
+class PlainCommand implements EffectiveCommand {
+  readonly name: string | null;
+  readonly wrappers: string[] = [];
+  readonly chdir = null;
+  private argsRead: ShellWord[] | null = null;
+
+  constructor(
+    private readonly command: ShellCommand,
+    readonly env: Map<string, ShellWord>,
+  ) {
+    this.name = command.name;
+  }
+
+  get nameWord(): ShellWord | null {
+    return this.command.nameWord;
+  }
+
+  get args(): ShellWord[] {
+    return (this.argsRead ??= this.command.args.slice());
+  }
+}
+
 /** Peels wrappers off a command: `sudo -E env X=1 timeout 60 pytest -x` → pytest, ['-x'], env X=1. */
 export function effectiveCommand(command: ShellCommand): EffectiveCommand {
   const cached = effectiveCache.get(command);
@@ -58,20 +85,7 @@ export function effectiveCommand(command: ShellCommand): EffectiveCommand {
   const wrappers: string[] = [];
   let chdir: ShellWord | null = null;
   if (command.name !== null && !WRAPPERS[path.posix.basename(command.name)]) {
-    // No wrapper: the command itself, whose arguments need not be expanded before someone reads them.
-    let args: ShellWord[] | null = null;
-    const plain: EffectiveCommand = {
-      name: command.name,
-      get nameWord(): ShellWord | null {
-        return command.nameWord;
-      },
-      get args(): ShellWord[] {
-        return (args ??= command.args.slice());
-      },
-      env,
-      wrappers,
-      chdir,
-    };
+    const plain = new PlainCommand(command, env);
     effectiveCache.set(command, plain);
     return plain;
   }
