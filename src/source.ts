@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import { createRequire } from 'node:module';
-import { leanNodeClasses, natives } from './native.js';
+import { checkNodeFields, leanNodeClasses, natives } from './native.js';
 import type { Position, Range } from './rule.js';
 
 /** Languages smoke-lint parses with tree-sitter. */
@@ -28,6 +28,12 @@ export interface SourceFile {
 
 const parsers = new Map<TreeLanguage, Parser>();
 
+/** Small texts whose nodes start after and inside non-ASCII text (two UTF-16 units too), for checkNodeFields. */
+const FIELD_CHECK_SAMPLES: Record<TreeLanguage, string> = {
+  python: 'é = "ü€"\nif é:\n    f(x="😀", y=[1, "ß"])\n',
+  shell: 'é=ü\necho "😀 $é" | grep ß && f() { echo €; }\n',
+};
+
 function parserFor(language: TreeLanguage): Parser {
   let parser = parsers.get(language);
   if (!parser) {
@@ -37,6 +43,7 @@ function parserFor(language: TreeLanguage): Parser {
     leanNodeClasses(grammar, loaded.Parser);
     // The grammar packages' typings describe a looser object than Parser.Language.
     parser.setLanguage(grammar as Parser.Language);
+    checkNodeFields(grammar, parser.parse(FIELD_CHECK_SAMPLES[language]));
     parsers.set(language, parser);
   }
   return parser;
