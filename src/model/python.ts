@@ -2,7 +2,7 @@
 // fixtures; plus the small evaluator that resolves names and strings the way a reader would.
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../source.js';
-import { nodeSpan, nodeText } from './tree-nodes.js';
+import { nodeText } from './tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -163,7 +163,7 @@ const NOT_PLAIN = new Set([
 function plainHeader(definition: Node): { name: string; parameters: string[]; isAsync: boolean } | null {
   const input = (definition.tree as { input?: unknown }).input;
   if (typeof input !== 'string' || treeHasError(definition.tree)) return null;
-  PLAIN_HEADER.lastIndex = nodeSpan(definition)[0];
+  PLAIN_HEADER.lastIndex = definition.startIndex;
   const match = PLAIN_HEADER.exec(input);
   if (!match) return null;
   const name = match[2]!;

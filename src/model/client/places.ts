@@ -34,7 +34,7 @@ function functionsByStart(module: PyModule): Map<number, FunctionInfo> {
   if (!byStart) {
     byStart = new Map();
     for (const fn of module.functions) {
-      const start = nodeSpan(fn.node)[0];
+      const start = fn.node.startIndex;
       if (!byStart.has(start)) byStart.set(start, fn);
     }
     functionStarts.set(module, byStart);

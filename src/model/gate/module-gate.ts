@@ -4,7 +4,7 @@ import type Parser from 'tree-sitter';
 import type { Config } from '../../config.js';
 import { parseText } from '../../source.js';
 import { callArguments, calleeName, isTestFunction, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
-import { nodeSpan, treeNodesOfType } from '../tree-nodes.js';
+import { treeNodesOfType } from '../tree-nodes.js';
 import { UNKNOWN_VERDICT, classifyCondition, operands, type ConditionVerdict } from './condition.js';
 
 type Node = Parser.SyntaxNode;
@@ -188,7 +188,7 @@ function computeModuleGate(module: PyModule, config: Config): ModuleGate {
   // target, a call with its callee's object): other nodes are not asked about.
   const markOffsets = new Set<number>();
   for (let at = module.file.text.indexOf('pytestmark'); at >= 0; at = module.file.text.indexOf('pytestmark', at + 1)) markOffsets.add(at);
-  const atMark = (node: Node): boolean => markOffsets.size > 0 && markOffsets.has(nodeSpan(node)[0]);
+  const atMark = (node: Node): boolean => markOffsets.size > 0 && markOffsets.has(node.startIndex);
   const bindings = treeNodesOfType(module.root.tree, ['assignment', 'augmented_assignment']).filter((node) => {
     if (!atMark(node)) return false;
     if (node.childForFieldName('left')?.text !== 'pytestmark') return false;
