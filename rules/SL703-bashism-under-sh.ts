@@ -101,7 +101,7 @@ export default defineRule({
       const facts = modeFacts(script.file.path);
       const executable = facts.disk === true || facts.index === '100755';
       const runs = invocations(project, script);
-      const direct = runs.directFromScripts.length + runs.directFromDocuments.length;
+      const direct = runs.directFromScripts.length + runs.directFromDocuments.count;
       if (!executable && direct === 0 && runs.throughInterpreter > 0) continue;
       const file = script.file;
       const relative = project.relative(file.path);

@@ -175,18 +175,33 @@ function indexCalls(calls: TextCall[]): CallIndex {
   return { byPath };
 }
 
-function callsNaming(index: CallIndex, root: string, scriptPath: string): TextCall[] {
-  const scriptParts = path.relative(root, scriptPath).split(path.sep);
-  const found: Array<{ order: number; call: TextCall }> = [];
+/** The document lines that name a script: how many, and the first in document order (for messages). */
+export interface DocumentedRuns {
+  count: number;
+  first: TextCall | null;
+}
+
+function callsNaming(index: CallIndex, root: string, scriptPath: string): DocumentedRuns {
+  // Counted, not listed: a tree of many copies of one project has every copy's README naming every copy's
+  // `scripts/x.sh` (each path tail is a key), and listing them all for every script was quadratic.
+  const scriptParts = relativePath(root, scriptPath).split('/');
+  const runs: DocumentedRuns = { count: 0, first: null };
+  let firstOrder = Infinity;
   for (let start = scriptParts.length - 1; start >= 0; start--) {
     const named = index.byPath.get(scriptParts.slice(start).join('/'));
-    if (named) found.push(...named);
+    if (!named) continue;
+    runs.count += named.length;
+    // Each list is in document order, and no call is under two keys.
+    if (named[0]!.order < firstOrder) {
+      firstOrder = named[0]!.order;
+      runs.first = named[0]!.call;
+    }
   }
-  return found.sort((a, b) => a.order - b.order).map((entry) => entry.call);
+  return runs;
 }
 
 /** Lines of the project's documents that run the script directly (`./path`, `path args`). */
-export function documentedDirectRuns(root: string, scriptPath: string): TextCall[] {
+export function documentedDirectRuns(root: string, scriptPath: string): DocumentedRuns {
   const documents = documentsOf(root);
   documents.direct ??= indexCalls(
     documents.texts.flatMap((document) =>
@@ -197,7 +212,7 @@ export function documentedDirectRuns(root: string, scriptPath: string): TextCall
 }
 
 /** Does a document run the script through an interpreter (`bash path`)? */
-export function documentedInterpreterRuns(root: string, scriptPath: string): TextCall[] {
+export function documentedInterpreterRuns(root: string, scriptPath: string): DocumentedRuns {
   const documents = documentsOf(root);
   documents.interpreter ??= indexCalls(
     documents.texts.flatMap((document) => {

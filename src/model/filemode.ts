@@ -11,7 +11,7 @@ import type { ShellScript } from './shell.js';
 import { suiteScripts, type ScriptCall } from './scripts.js';
 import { scriptIndex } from './script-index.js';
 
-import { clearDocumentCache, directRunWords, documentedDirectRuns, documentedInterpreterRuns, wordNamesScript, type TextCall } from './documents.js';
+import { clearDocumentCache, directRunWords, documentedDirectRuns, documentedInterpreterRuns, wordNamesScript, type DocumentedRuns, type TextCall } from './documents.js';
 
 export { clearModeCache, gitIndexMode, clearDocumentCache, directRunWords, wordNamesScript, type TextCall };
 
@@ -57,7 +57,7 @@ export interface Invocations {
   /** Scripts that run it by path (`./x.sh`, `"$DIR/x.sh" start`): they need its exec bit and shebang. */
   directFromScripts: Array<{ script: ShellScript; call: ScriptCall }>;
   /** Document lines that run it by path. */
-  directFromDocuments: TextCall[];
+  directFromDocuments: DocumentedRuns;
   /** Places that run it through an interpreter (`bash x.sh`), scripts and documents together. */
   throughInterpreter: number;
 }
@@ -72,7 +72,7 @@ export function invocations(project: Project, target: ShellScript): Invocations 
     else if (call.via !== 'source') throughInterpreter++;
   }
   const directFromDocuments = documentedDirectRuns(project.root, target.file.path);
-  throughInterpreter += documentedInterpreterRuns(project.root, target.file.path).length;
+  throughInterpreter += documentedInterpreterRuns(project.root, target.file.path).count;
   return { directFromScripts, directFromDocuments, throughInterpreter };
 }
 
@@ -91,7 +91,7 @@ export function describeDirectRun(project: Project, found: Invocations): string 
     const line = fromScript.call.command.node.startPosition.row + 1;
     return `\`${project.relative(fromScript.script.file.path)}\` (line ${line}) runs it directly`;
   }
-  const fromDocument = found.directFromDocuments[0];
+  const fromDocument = found.directFromDocuments.first;
   if (fromDocument) return `\`${project.relative(fromDocument.file)}\` (line ${fromDocument.line}) runs it as \`${fromDocument.word}\``;
   return null;
 }
