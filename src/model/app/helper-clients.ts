@@ -3,7 +3,7 @@
 // one of the suite's modules; the client counts all the same, where the helper builds it.
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
-import { fixtureDecorator, pyModule, unparenthesize } from '../python.js';
+import { fixtureDecorator, pyModule, unparenthesize, type ImportBinding } from '../python.js';
 import { nodesOfType } from '../tree-nodes.js';
 import { clientOf } from './clients.js';
 import { nodesInOwnScope } from './helpers.js';
@@ -25,6 +25,10 @@ export function helperClients(suiteFiles: SourceFile[], projectTops: Set<string>
     if (!module || module.imports.size === 0) continue;
     const resolvedHere = new Map<string, SymbolRef | null>();
     for (const call of nodesOfType(file, 'call')) {
+      // Most calls name a builtin, a local or a third-party import by their first word: told from the text
+      // at the call's start before asking the tree for the callee (which then finds the same word).
+      const first = nameAt(file.text, call.startIndex);
+      if (first !== null && !isProjectBinding(module.imports.get(first), projectTops)) continue;
       const callee = call.childForFieldName('function');
       if (!callee) continue;
       const expression = unparenthesize(callee);
@@ -34,7 +38,7 @@ export function helperClients(suiteFiles: SourceFile[], projectTops: Set<string>
       while (head.type === 'attribute') head = head.childForFieldName('object') ?? head;
       const binding = head.type === 'identifier' ? module.imports.get(head.text) : undefined;
       // Only an import of the project's own modules (`pytest.mark`, `httpx.get` lead elsewhere).
-      if (!binding || (binding.level === 0 && !projectTops.has(binding.module.split('.')[0]!))) continue;
+      if (!isProjectBinding(binding, projectTops)) continue;
       const text = expression.text;
       if (!resolvedHere.has(text)) resolvedHere.set(text, resolveName(file, expression));
       const symbol = resolvedHere.get(text);
@@ -52,4 +56,21 @@ export function helperClients(suiteFiles: SourceFile[], projectTops: Set<string>
     }
   }
   return found;
+}
+
+function isProjectBinding(binding: ImportBinding | undefined, projectTops: Set<string>): boolean {
+  return binding !== undefined && (binding.level !== 0 || projectTops.has(binding.module.split('.')[0]!));
+}
+
+const NAME_AT = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+/**
+ * The ASCII name written at `at`; null when none starts there, or when a non-ASCII character follows it
+ * (Python names may go on in other scripts: then only the tree can tell where the name ends).
+ */
+function nameAt(text: string, at: number): string | null {
+  NAME_AT.lastIndex = at;
+  const match = NAME_AT.exec(text);
+  if (!match) return null;
+  return text.charCodeAt(at + match[0].length) >= 128 ? null : match[0];
 }
