@@ -7,6 +7,7 @@ import { shellScript, type ShellScript } from './shell.js';
 import { isDbScript, pytestRuns, resolveTargets, scriptCalls, type PytestRun, type ScriptCall } from './scripts.js';
 import { inferStarts, startOf, type ScriptStart } from './script-cwd.js';
 import { projectSuiteDirs, type Project } from './suite.js';
+import { scriptsSetPythonPath } from './app/project-facts.js';
 
 /** Looks a project script up by absolute path. */
 export interface ScriptLookup {
@@ -108,6 +109,9 @@ function buildIndex(project: Project): ScriptIndex {
     paths.push(file.path);
     models.push(script);
   }
+  // Asked by every suite's app model, from the scripts' texts: answered now, while every text is loaded
+  // (after the release below, each script would be read from disk again for it).
+  scriptsSetPythonPath(project);
   const starts = new Map<string, ScriptStart>();
   for (const [script, start] of inferStarts(project, models, new Map(models.map((script) => [script.file.path, script])))) starts.set(script.file.path, start);
   const startOfScript = (script: ShellScript): ScriptStart => startOf(starts, script);

@@ -1,6 +1,5 @@
 // Building the app model of a suite: sys.path, the imports of its conftests, its clients and
 // overrides, the app they run and the dependencies its routes use, followed through imports.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
@@ -17,7 +16,7 @@ import {
 } from '../python.js';
 import { nodesOfType, treeNodesOfType } from '../tree-nodes.js';
 import { MAX_DEPTH, MAX_PACKAGE_FILES, enclosingFunctionOf, localImport, uniqueFiles } from './helpers.js';
-import { kindOf, pytestBasedir, sysPathAdditions, type OpaqueEntry, type PathEntry } from './sys-path.js';
+import { configText, kindOf, pytestBasedir, sysPathAdditions, type OpaqueEntry, type PathEntry } from './sys-path.js';
 import { STDLIB, absoluteName, isDeclared, readDeclared, resolveModule, type Declared, type ResolvedModule } from './resolve.js';
 import { symbolKey, type AppModel, type ClientUse, type DbDependency, type DependsUse, type ModuleRef, type OverrideReset, type OverrideSet, type ProjectImport, type SymbolRef } from './types.js';
 import { clientOf } from './clients.js';
@@ -109,11 +108,8 @@ function buildModel(suite: Suite): AppModel {
     for (const name of ['pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg']) {
       const candidate = path.join(dir, name);
       if (kindOf(candidate) !== 'file') continue;
-      try {
-        if (/pythonpath/.test(readFileSync(candidate, 'utf8'))) pathUnknown = true;
-      } catch {
-        pathUnknown = true;
-      }
+      const text = configText(candidate);
+      if (text === null || /pythonpath/.test(text)) pathUnknown = true;
     }
   }
 

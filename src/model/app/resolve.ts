@@ -1,10 +1,9 @@
 // Where an import leads: packages a pyproject.toml declares (installed, importable from anywhere),
 // module resolution as Python's path finder does it, and the standard library names most likely to
 // collide with a project folder.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { kindOf, namesIn, readOnce } from './sys-path.js';
+import { configText, kindOf, namesIn, readOnce } from './sys-path.js';
 
 export interface Declared {
   names: Set<string>;
@@ -24,9 +23,11 @@ export function readDeclared(file: string): Declared | null {
 
 function readDeclaredFile(file: string): Declared | null {
   if (kindOf(file) !== 'file') return null;
+  const text = configText(file);
+  if (text === null) return null;
   let data: Record<string, unknown>;
   try {
-    data = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    data = parseToml(text) as Record<string, unknown>;
   } catch {
     return null;
   }
