@@ -1,4 +1,5 @@
-// `npm run bench [-- --scales 100,500,1000 | --quick] [--rounds N]`: what smoke-lint costs next to the
+// `npm run bench [-- --scales 100,500,1000 | --quick] [--rounds N]` (N rounds per scale, default 3, and
+// twice as many for the start-up rows): what smoke-lint costs next to the
 // least a tree-sitter linter must do (the parse floor: read and parse every .py/.sh once), next to an
 // ast-grep pack of six single-pattern checks, and next to starting node at all (`node -e 0`), all measured
 // in this run on trees the bench builds itself (src/tools/bench/tree.ts). Every case runs as its own
@@ -62,11 +63,6 @@ function runOnce(command: string[], cwd: string): Measure {
 
 const median = (results: Measure[]): Measure => [...results].sort((a, b) => a.cpu - b.cpu)[Math.floor(results.length / 2)]!;
 
-/** The median round by CPU of one command. */
-function measure(command: string[], cwd: string, times = 1): Measure {
-  return median(Array.from({ length: times }, () => runOnce(command, cwd)));
-}
-
 /**
  * The median round of each command, run in turn (one of each per round): a ratio between them is then not
  * skewed by the machine getting busier or quieter between one command's rounds and the next's.
@@ -102,12 +98,18 @@ try {
   for (const scale of scales) {
     const root = path.join(work, `tree-${scale}`);
     const copies = buildTree(root, scale);
-    const floor = measure([process.execPath, FLOOR, root], root);
-    const one = measure(lintCommand(['.']), root);
-    const perCopy = measure(lintCommand(copies.map((dir) => path.relative(root, dir))), root);
-    const astGrep = measure([AST_GREP, 'scan', '--config', config, root], root);
+    // In turn, round after round: on a shared machine one run of each moved a ratio by a tenth or more.
+    const [floor, one, perCopy, astGrep] = measureInTurn(
+      [
+        { command: [process.execPath, FLOOR, root], cwd: root },
+        { command: lintCommand(['.']), cwd: root },
+        { command: lintCommand(copies.map((dir) => path.relative(root, dir))), cwd: root },
+        { command: [AST_GREP, 'scan', '--config', config, root], cwd: root },
+      ],
+      rounds,
+    ) as [Measure, Measure, Measure, Measure];
     byScale.set(scale, one);
-    console.log(`\n${scale} suites, ${floor.output.trim()} .py/.sh files`);
+    console.log(`\n${scale} suites, ${floor.output.trim()} .py/.sh files${rounds > 1 ? ` (median of ${rounds}, the four run in turn)` : ''}`);
     header();
     row('parse floor', floor);
     row('ast-grep pack (6 checks)', astGrep);
