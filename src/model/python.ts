@@ -308,11 +308,12 @@ export function calleeName(module: PyModule, call: Node): string | null {
   return memo(calleeNames, module, call, () => qualifiedName(module, call.childForFieldName('function')));
 }
 
+/** A call's arguments, read once per call node and shared by every reader: do not modify. */
 export interface CallArguments {
-  positional: Node[];
-  keywords: Map<string, Node>;
+  readonly positional: readonly Node[];
+  readonly keywords: ReadonlyMap<string, Node>;
   /** `*args` or `**kwargs` present: the argument list cannot be read completely. */
-  hasSplat: boolean;
+  readonly hasSplat: boolean;
 }
 
 export function callArguments(call: Node): CallArguments {
@@ -321,8 +322,7 @@ export function callArguments(call: Node): CallArguments {
     read = readCallArguments(call);
     callArgumentsMemo.set(call, read);
   }
-  // Each caller gets its own lists.
-  return { positional: [...read.positional], keywords: new Map(read.keywords), hasSplat: read.hasSplat };
+  return read;
 }
 
 const callArgumentsMemo = new WeakMap<Node, CallArguments>();
@@ -330,7 +330,7 @@ const callArgumentsMemo = new WeakMap<Node, CallArguments>();
 const KEYWORD_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/y;
 
 function readCallArguments(call: Node): CallArguments {
-  const result: CallArguments = { positional: [], keywords: new Map(), hasSplat: false };
+  const result = { positional: [] as Node[], keywords: new Map<string, Node>(), hasSplat: false };
   const list = call.childForFieldName('arguments');
   if (!list || list.type !== 'argument_list') return result;
   const input = (call.tree as { input?: unknown }).input;

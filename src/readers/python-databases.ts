@@ -83,7 +83,7 @@ function assignedBefore(module: PyModule, name: string, at: Node): Node | null {
 }
 
 /** The keyword arguments of a call, `**name` of a dict literal merged in; `known` false when some cannot be read. */
-function keywordsOf(module: PyModule, call: Node): { keywords: Map<string, Node>; positional: Node[]; known: boolean } {
+function keywordsOf(module: PyModule, call: Node): { keywords: Map<string, Node>; positional: readonly Node[]; known: boolean } {
   const args = callArguments(call);
   const keywords = new Map(args.keywords);
   let known = true;
