@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { scriptsSetPythonPath } from '../src/model/app/project-facts.js';
+import { projectTopNames, scriptsSetPythonPath } from '../src/model/app/project-facts.js';
 import type { Project } from '../src/model/project.js';
 import { projectModel } from './project.js';
 
@@ -28,4 +28,17 @@ it('tells whether a script sets PYTHONPATH or runs `python -m pytest`, reading t
   assert.deepEqual(setting.loadedFiles(), [], 'no script parsed for it');
   assert.equal(scriptsSetPythonPath(project({ 'run.sh': '#!/bin/sh\npython3 -m pytest tests\n' })), true);
   assert.equal(scriptsSetPythonPath(project({ 'run.sh': '#!/bin/sh\npytest tests  # no PYTHON_PATH here\n' })), false);
+});
+
+it("names every folder and module of the project's Python files, and nothing outside the project", () => {
+  const facts = project({
+    'app.py': '',
+    'backend/api/routes.py': '',
+    'backend/api/deps.py': '',
+    'backend/db/__init__.py': '',
+    'tests/integration/test_api.py': '',
+    'docs/readme.md': '',
+    'scripts/run.sh': '#!/bin/sh\n',
+  });
+  assert.deepEqual([...projectTopNames(facts)].sort(), ['__init__', 'api', 'app', 'backend', 'db', 'deps', 'integration', 'routes', 'test_api', 'tests']);
 });

@@ -234,16 +234,14 @@ export function qualifiedName(module: PyModule, node: Node | null): string | nul
 const calleeNames = new WeakMap<PyModule, WeakMap<Node, string | null>>();
 const stringValues = new WeakMap<PyModule, WeakMap<Node, string | null>>();
 
-function memo<T>(store: WeakMap<PyModule, WeakMap<Node, T>>, module: PyModule, node: Node, compute: () => T): T {
+/** The module's memo of one kind (its answers are never undefined: undefined in it means not asked yet). */
+function memoOf<T>(store: WeakMap<PyModule, WeakMap<Node, T>>, module: PyModule): WeakMap<Node, T> {
   let byNode = store.get(module);
   if (!byNode) {
     byNode = new WeakMap();
     store.set(module, byNode);
   }
-  if (byNode.has(node)) return byNode.get(node)!;
-  const value = compute();
-  byNode.set(node, value);
-  return value;
+  return byNode;
 }
 
 function readQualifiedName(module: PyModule, node: Node): string | null {
@@ -305,7 +303,14 @@ export function dottedText(node: Node): string | null {
 /** The call's callee name as `qualifiedName` resolves it. */
 export function calleeName(module: PyModule, call: Node): string | null {
   if (call.type !== 'call') return null;
-  return memo(calleeNames, module, call, () => qualifiedName(module, call.childForFieldName('function')));
+  // Looked up before anything is made: asked for every call by many readers, most of them a second time.
+  const byNode = memoOf(calleeNames, module);
+  let name = byNode.get(call);
+  if (name === undefined) {
+    name = qualifiedName(module, call.childForFieldName('function'));
+    byNode.set(call, name);
+  }
+  return name;
 }
 
 /** A call's arguments, read once per call node and shared by every reader: do not modify. */
@@ -369,7 +374,15 @@ export function unparenthesize(node: Node): Node {
 export function stringValue(module: PyModule, node: Node | null, depth = 0): string | null {
   if (!node || depth > 20) return null;
   // The depth limit makes only the outermost call a function of the node alone.
-  if (depth === 0) return memo(stringValues, module, node, () => readStringValue(module, node, 0));
+  if (depth === 0) {
+    const byNode = memoOf(stringValues, module);
+    let value = byNode.get(node);
+    if (value === undefined) {
+      value = readStringValue(module, node, 0);
+      byNode.set(node, value);
+    }
+    return value;
+  }
   return readStringValue(module, node, depth);
 }
 

@@ -17,11 +17,19 @@ export function projectTopNames(project: Project): Set<string> {
 
 function readProjectTopNames(project: Project): Set<string> {
   const names = new Set<string>();
+  // Each folder's names once, not once per module in it.
+  const seenDirs = new Set<string>();
   for (const file of project.discovered) {
     if (file.language !== 'python') continue;
-    const parts = project.relative(file.path).split('/');
-    if (parts[0] === '..') continue;
-    for (const [index, part] of parts.entries()) names.add(index === parts.length - 1 ? part.replace(/\.py$/, '') : part);
+    const relative = project.relative(file.path);
+    if (relative === '..' || relative.startsWith('../')) continue;
+    const slash = relative.lastIndexOf('/');
+    names.add(relative.slice(slash + 1).replace(/\.py$/, ''));
+    if (slash < 0) continue;
+    const dir = relative.slice(0, slash);
+    if (seenDirs.has(dir)) continue;
+    seenDirs.add(dir);
+    for (const part of dir.split('/')) names.add(part);
   }
   return names;
 }
