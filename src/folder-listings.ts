@@ -41,8 +41,11 @@ export function certainlyMissing(file: string): boolean {
 }
 
 function fold(name: string): string {
-  return name.normalize('NFC').toLowerCase();
+  // An ASCII name is its own composed form: only lower-cased (normalize goes through ICU for every name).
+  return NON_ASCII.test(name) ? name.normalize('NFC').toLowerCase() : name.toLowerCase();
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Forgets the listings (a new walk, or files created since). */
 export function clearListings(): void {
