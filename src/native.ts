@@ -75,8 +75,8 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
  * A node's start offset, read off the fields the binding hands every node object: the node's id (two
  * words), then its start in bytes of the UTF-16 text the binding parses, so twice the string offset (the
  * binding's own getter answers `ts_node_start_byte(node) / 2` through a call into it). Offsets are asked
- * for about 200,000 times in a 100-suite run, each call into the binding costing more than the rest of
- * the question. `checkNodeFields` keeps this only where the binding's own getter agrees.
+ * for about 100,000 times in a 100-suite run (`.text` asks too), each call into the binding costing more than
+ * the rest of the question. `checkNodeFields` keeps this only where the binding's own getter agrees.
  */
 function startIndexFromFields(this: Record<number, number>): number {
   return this[2]! >>> 1;
