@@ -2,7 +2,8 @@
 // uv.lock, Pipfile.lock: the exact version) or its declarations (requirements*.txt, pyproject.toml
 // in PEP 508 or Poetry form, Pipfile), nearest the suite first. Rules use it to give advice that the
 // installed version understands (pytest-asyncio's `loop_scope=` exists from 0.24 on).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readTextFile } from '../source.js';
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 
@@ -99,17 +100,9 @@ export function parseSpecifier(spec: string, source: string): VersionRange | nul
 
 const norm = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
 
-function read(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /** The exact version a lock file pins, or null. */
 function fromLock(file: string, name: string): VersionRange | null {
-  const text = read(file);
+  const text = readTextFile(file);
   if (text === null) return null;
   if (path.basename(file) === 'Pipfile.lock') {
     const match = new RegExp(`"${name.replace(/-/g, '[-_]')}"\\s*:\\s*\\{[^}]*?"version"\\s*:\\s*"([^"]+)"`, 'i').exec(text);
@@ -127,7 +120,7 @@ function fromLock(file: string, name: string): VersionRange | null {
 
 /** The specifier a declaration file gives, or null (an unpinned mention gives an open range). */
 function fromDeclaration(file: string, name: string): VersionRange | null {
-  const text = read(file);
+  const text = readTextFile(file);
   if (text === null) return null;
   const namePattern = name.replace(/-/g, '[-_.]');
   const base = path.basename(file);

@@ -4,7 +4,6 @@
 // is missing only when nothing could stand in for it.
 import { suiteDatabases } from '../readers/suite-databases.js';
 import { gitlabJobs } from '../readers/gitlab-services.js';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { clientOf } from '../model/app.js';
 import { dockerCommands } from '../model/docker.js';
@@ -14,7 +13,7 @@ import { suiteScripts } from '../model/scripts.js';
 import { suiteRunners } from '../model/runners.js';
 import { shellScript } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
-import { hasParseError, type SourceFile } from '../source.js';
+import { hasParseError, readTextFile, type SourceFile } from '../source.js';
 
 export type PieceKind = 'client' | 'db-script' | 'runner';
 
@@ -83,14 +82,6 @@ function startsDatabaseWithCompose(suite: Suite): boolean {
   return false;
 }
 
-function readText(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /** Task files no reader reads yet (just, Taskfile, nox): a runner may hide there, which cannot be told. */
 const UNREAD_TASK_FILES = ['justfile', 'Justfile', '.justfile', 'noxfile.py', 'Taskfile.yml', 'Taskfile.yaml'];
 
@@ -101,7 +92,7 @@ const UNREAD_TASK_FILES = ['justfile', 'Justfile', '.justfile', 'noxfile.py', 'T
 function unreadTaskFileMayRun(suite: Suite): boolean {
   const gate = suite.project.config.gateVariable;
   return UNREAD_TASK_FILES.some((name) => {
-    const text = readText(path.join(suite.project.root, name));
+    const text = readTextFile(path.join(suite.project.root, name));
     return text !== null && text.includes(gate) && /\bpytest\b/.test(text);
   });
 }

@@ -1,9 +1,9 @@
 // sys.path at test time: pytest's rootdir/basedir insertion, pythonpath settings and the
 // conftest's own sys.path additions.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import type { SourceFile } from '../../source.js';
+import { readTextFile, type SourceFile } from '../../source.js';
 import { callArguments, calleeName, pyModule, type PyModule } from '../python.js';
 import { nodesOfType } from '../tree-nodes.js';
 import { evaluatePath, type ParentChain, type PathValue } from './paths.js';
@@ -84,17 +84,9 @@ export function readOnce<T>(read: (file: string) => T, file: string): T {
   return value;
 }
 
-function readText(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /** A configuration file's text, read once per run (pyproject.toml is read for its packages and for a `pythonpath`); null when it cannot be read. */
 export function configText(file: string): string | null {
-  return readOnce(readText, file);
+  return readOnce(readTextFile, file);
 }
 
 /** Forgets what the models learnt of the file system (a new run, whose walk's listings are its own). */
