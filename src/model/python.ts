@@ -234,14 +234,23 @@ export function qualifiedName(module: PyModule, node: Node | null): string | nul
 const calleeNames = new WeakMap<PyModule, WeakMap<Node, string | null>>();
 const stringValues = new WeakMap<PyModule, WeakMap<Node, string | null>>();
 
-/** The module's memo of one kind (its answers are never undefined: undefined in it means not asked yet). */
-function memoOf<T>(store: WeakMap<PyModule, WeakMap<Node, T>>, module: PyModule): WeakMap<Node, T> {
+/**
+ * The module's memo of one kind: `compute` is a function of the module and node alone (no closure made per
+ * question, since most questions are asked again), and never answers undefined (undefined in the memo means
+ * not asked yet).
+ */
+function memo<T>(store: WeakMap<PyModule, WeakMap<Node, T>>, module: PyModule, node: Node, compute: (module: PyModule, node: Node) => T): T {
   let byNode = store.get(module);
   if (!byNode) {
     byNode = new WeakMap();
     store.set(module, byNode);
   }
-  return byNode;
+  let value = byNode.get(node);
+  if (value === undefined) {
+    value = compute(module, node);
+    byNode.set(node, value);
+  }
+  return value;
 }
 
 function readQualifiedName(module: PyModule, node: Node): string | null {
@@ -303,14 +312,11 @@ export function dottedText(node: Node): string | null {
 /** The call's callee name as `qualifiedName` resolves it. */
 export function calleeName(module: PyModule, call: Node): string | null {
   if (call.type !== 'call') return null;
-  // Looked up before anything is made: asked for every call by many readers, most of them a second time.
-  const byNode = memoOf(calleeNames, module);
-  let name = byNode.get(call);
-  if (name === undefined) {
-    name = qualifiedName(module, call.childForFieldName('function'));
-    byNode.set(call, name);
-  }
-  return name;
+  return memo(calleeNames, module, call, readCalleeName);
+}
+
+function readCalleeName(module: PyModule, call: Node): string | null {
+  return qualifiedName(module, call.childForFieldName('function'));
 }
 
 /** A call's arguments, read once per call node and shared by every reader: do not modify. */
@@ -374,16 +380,12 @@ export function unparenthesize(node: Node): Node {
 export function stringValue(module: PyModule, node: Node | null, depth = 0): string | null {
   if (!node || depth > 20) return null;
   // The depth limit makes only the outermost call a function of the node alone.
-  if (depth === 0) {
-    const byNode = memoOf(stringValues, module);
-    let value = byNode.get(node);
-    if (value === undefined) {
-      value = readStringValue(module, node, 0);
-      byNode.set(node, value);
-    }
-    return value;
-  }
+  if (depth === 0) return memo(stringValues, module, node, readOuterStringValue);
   return readStringValue(module, node, depth);
+}
+
+function readOuterStringValue(module: PyModule, node: Node): string | null {
+  return readStringValue(module, node, 0);
 }
 
 function readStringValue(module: PyModule, node: Node, depth: number): string | null {
