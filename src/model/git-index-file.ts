@@ -23,7 +23,7 @@ function gitDirOf(workTree: string): string | null {
 }
 
 /** The repository's config text (a worktree's lives in the common folder); '' when unreadable. */
-function configText(gitDir: string): string {
+function repositoryConfigText(gitDir: string): string {
   let common = gitDir;
   try {
     common = path.resolve(gitDir, readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim());
@@ -54,7 +54,7 @@ export function readGitIndexFile(workTree: string, indexFile?: string): Map<stri
   const gitDir = gitDirOf(workTree);
   if (gitDir === null) return undefined;
   // SHA-256 repositories have longer object names in every entry.
-  if (/^\s*objectformat\s*=\s*(?!sha1\b)/im.test(configText(gitDir))) return undefined;
+  if (/^\s*objectformat\s*=\s*(?!sha1\b)/im.test(repositoryConfigText(gitDir))) return undefined;
   let data: Buffer;
   try {
     data = readFileSync(indexFile ?? path.join(gitDir, 'index'));
