@@ -44,6 +44,18 @@ if (!existsSync(TIME)) {
 const work = mkdtempSync(path.join(tmpdir(), 'smoke-lint-bench-'));
 
 /**
+ * Variables that change what every node process does at start, whichever command it runs, and are no
+ * part of either: removed from the environment of every measured command. NODE_EXTRA_CA_CERTS makes node
+ * parse a certificate bundle before it runs anything (on the machine these targets were set on, a 214 KiB
+ * bundle took `node -e 0` from 43 to 85 ms of CPU), which adds the same to `node -e 0` and to smoke-lint and
+ * brings every start-up ratio closer to 1; NODE_OPTIONS and NODE_V8_COVERAGE add flags, preloads or coverage.
+ */
+const NODE_START_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_V8_COVERAGE'];
+const removedVariables = NODE_START_VARIABLES.filter((name) => process.env[name] !== undefined);
+const measuredEnv: NodeJS.ProcessEnv = { ...process.env };
+for (const name of removedVariables) delete measuredEnv[name];
+
+/**
  * Runs one command under GNU time (wall time, peak RSS), inside a bash that reads the command's CPU time
  * with its `times` builtin: GNU time prints CPU seconds to two decimals, a tenth of `node -e 0`, where
  * `times` gives milliseconds.
@@ -54,7 +66,7 @@ function runOnce(command: string[], cwd: string): Measure {
   const outFile = path.join(work, 'out.txt');
   const out = openSync(outFile, 'w');
   const inBash = ['bash', '-c', '"$@"; status=$?; times > "$BENCH_TIMES"; exit $status', 'bench', ...command];
-  const run = spawnSync(TIME, ['-f', '%e %M', '-o', timing, ...inBash], { cwd, stdio: ['ignore', out, 'ignore'], env: { ...process.env, BENCH_TIMES: cpuFile } });
+  const run = spawnSync(TIME, ['-f', '%e %M', '-o', timing, ...inBash], { cwd, stdio: ['ignore', out, 'ignore'], env: { ...measuredEnv, BENCH_TIMES: cpuFile } });
   closeSync(out);
   if (run.error) throw run.error;
   const [wall, rssKiB] = readFileSync(timing, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
@@ -92,6 +104,7 @@ const header = () => console.log(`  ${''.padEnd(34)} ${'CPU s'.padStart(7)} ${'w
 const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
 
 try {
+  if (removedVariables.length > 0) console.log(`(${removedVariables.join(', ')} removed from every measured command's environment: each adds the same start-up work to every node process)`);
   const config = writeAstGrepPack(path.join(work, 'ast-grep'));
 
   const byScale = new Map<number, Measure>();
