@@ -114,6 +114,17 @@ const result = await esbuild.build({
   plugins: [staticRules, lazyStringWidth],
 });
 
+/**
+ * The chunk's code with every character outside ASCII written as a `\u` escape. esbuild already escapes
+ * them in strings, templates, regular expressions and names (its default `charset`), but keeps comments as
+ * written, and one `→` in a comment made node read a whole chunk as a two-byte string: `readFileSync`
+ * decoding a 357 KB chunk took 6 ms instead of 0.05 ms, on every run. Outside the places esbuild escaped
+ * already, such a character can only be in a comment, where the escape is plain text.
+ */
+function asciiOnly(code) {
+  return code.replace(/[^\x00-\x7f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 // Each ES module chunk becomes a CommonJS function body, dist/bundle/<chunk>.cjs, which bin/load-bundle.cjs
 // compiles with V8's code cache (Node 20 has no code cache for ES modules). esbuild's own CommonJS output
 // cannot split code, so the split ES module build is converted chunk by chunk: `import` becomes `require`
@@ -134,7 +145,7 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
     logLevel: 'error',
   });
   const name = path.basename(output).replace(/\.js$/, '.cjs');
-  writeFileSync(path.join(outdir, name), converted.code);
+  writeFileSync(path.join(outdir, name), asciiOnly(converted.code));
   rmSync(file);
   // Compiled modules as dist/..., packages as node_modules/<package>/... (node_modules may be a link).
   chunks[name] = Object.keys(meta.inputs).map((input) => path.relative(root, path.resolve(input)).split(path.sep).join('/').replace(/^.*\/node_modules\//, 'node_modules/'));

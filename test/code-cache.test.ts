@@ -84,3 +84,14 @@ test('a code cache V8 rejects, or none at all, changes nothing a run prints or r
   assert.deepEqual([uncached.status, uncached.stdout, uncached.stderr], [expected.status, expected.stdout, expected.stderr]);
   assert.deepEqual(Object.values(uncached.cacheUse ?? {}).filter((taken) => taken !== null), []);
 });
+
+test('every bundle chunk is ASCII: node reads a chunk with one other character as a two-byte string, several times slower', () => {
+  const bundleDir = path.join(repoRoot, 'dist', 'bundle');
+  const chunks = readdirSync(bundleDir).filter((name) => name.endsWith('.cjs'));
+  assert.ok(chunks.length > 5, 'the bundle is built');
+  for (const name of chunks) {
+    const text = readFileSync(path.join(bundleDir, name), 'utf8');
+    const at = text.search(/[^\x00-\x7f]/);
+    assert.equal(at, -1, `${name}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`);
+  }
+});
