@@ -160,10 +160,13 @@ export function wordNamesScript(word: string, scriptRelative: string): boolean {
  */
 interface CallIndex {
   byPath: Map<string, Array<{ order: number; call: TextCall }>>;
+  /** By the same path, the first call of each document folder (absolute): where a message looks first. */
+  firstByFolder: Map<string, Map<string, { order: number; call: TextCall }>>;
 }
 
 function indexCalls(calls: TextCall[]): CallIndex {
   const byPath: CallIndex['byPath'] = new Map();
+  const firstByFolder: CallIndex['firstByFolder'] = new Map();
   calls.forEach((call, order) => {
     const parts = wordParts(call.word);
     if (!parts) return;
@@ -171,11 +174,19 @@ function indexCalls(calls: TextCall[]): CallIndex {
     const list = byPath.get(key);
     if (list) list.push({ order, call });
     else byPath.set(key, [{ order, call }]);
+    let folders = firstByFolder.get(key);
+    if (!folders) firstByFolder.set(key, (folders = new Map()));
+    const folder = path.dirname(call.file);
+    if (!folders.has(folder)) folders.set(folder, { order, call });
   });
-  return { byPath };
+  return { byPath, firstByFolder };
 }
 
-/** The document lines that name a script: how many, and the first in document order (for messages). */
+/**
+ * The document lines that name a script: how many, and the one a message cites: the first line of the
+ * nearest document folder at or above the script's that names it (its own copy's README in a tree of
+ * copies), else the first in document order.
+ */
 export interface DocumentedRuns {
   count: number;
   first: TextCall | null;
@@ -185,17 +196,33 @@ function callsNaming(index: CallIndex, root: string, scriptPath: string): Docume
   // Counted, not listed: a tree of many copies of one project has every copy's README naming every copy's
   // `scripts/x.sh` (each path tail is a key), and listing them all for every script was quadratic.
   const scriptParts = relativePath(root, scriptPath).split('/');
+  const keys: string[] = [];
   const runs: DocumentedRuns = { count: 0, first: null };
   let firstOrder = Infinity;
   for (let start = scriptParts.length - 1; start >= 0; start--) {
-    const named = index.byPath.get(scriptParts.slice(start).join('/'));
+    const key = scriptParts.slice(start).join('/');
+    const named = index.byPath.get(key);
     if (!named) continue;
+    keys.push(key);
     runs.count += named.length;
     // Each list is in document order, and no call is under two keys.
     if (named[0]!.order < firstOrder) {
       firstOrder = named[0]!.order;
       runs.first = named[0]!.call;
     }
+  }
+  // A folder at a time from the script's own up to the root: a lookup per folder and key, not a pass over every naming line.
+  for (let folder = path.dirname(scriptPath); keys.length > 0; folder = path.dirname(folder)) {
+    let nearest: { order: number; call: TextCall } | null = null;
+    for (const key of keys) {
+      const found = index.firstByFolder.get(key)?.get(folder);
+      if (found && (!nearest || found.order < nearest.order)) nearest = found;
+    }
+    if (nearest) {
+      runs.first = nearest.call;
+      break;
+    }
+    if (folder === root || path.dirname(folder) === folder) break;
   }
   return runs;
 }
