@@ -54,22 +54,17 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
   const named = new Set(language.nodeTypeInfo.filter((info) => info.named).map((info) => info.type));
   const Base = SyntaxNode as new (...args: unknown[]) => object;
   // The named types' common class: where the start offset is read without a call into the binding, and
-  // the answers the models ask of one node again and again are remembered (see `rememberAnswers`).
+  // the end offset asked once per node (see `rememberEndIndex`).
   const Named = class extends Base {
-    // Every node gets the remembered answers' slots at once, so that all share one shape (slots added in
-    // the order questions come would give V8 many shapes to tell apart wherever a node is read).
+    // The slot is made with the node, so that every node has one shape (a slot added on first use would
+    // give V8 two shapes to tell apart wherever a node is read).
     constructor(...args: unknown[]) {
       super(...args);
-      const self = this as Remembered;
-      self[END] = undefined;
-      self[PARENT] = undefined;
-      self[FIELD] = undefined;
-      self[FIELD_CHILD] = undefined;
-      self[KIDS] = undefined;
+      (this as unknown as RemembersEnd)[END] = undefined;
     }
   };
   Object.defineProperty(Named.prototype, 'startIndex', { get: startIndexFromFields, enumerable: true, configurable: true });
-  rememberAnswers(Named.prototype, (SyntaxNode as { prototype: object }).prototype);
+  rememberEndIndex(Named.prototype, (SyntaxNode as { prototype: object }).prototype);
   namedClasses.set(grammar as object, Named);
   const classes: unknown[] = new Array<unknown>(names.length);
   for (let id = 0; id < names.length; id++) {
@@ -96,83 +91,34 @@ function startIndexFromFields(this: Record<number, number>): number {
   return this[2]! >>> 1;
 }
 
-/** What a named node remembers of the binding's answers (absent until first asked). */
-interface Remembered {
-  [END]?: number;
-  [PARENT]?: Parser.SyntaxNode | null;
-  [FIELD]?: string;
-  [FIELD_CHILD]?: Parser.SyntaxNode | null;
-  [KIDS]?: Parser.SyntaxNode[];
+/** A named node's end offset, once asked (undefined until then). */
+const END = Symbol('endIndex');
+
+interface RemembersEnd {
+  [END]: number | undefined;
 }
 
-const END = Symbol('endIndex');
-const PARENT = Symbol('parent');
-const FIELD = Symbol('field');
-const FIELD_CHILD = Symbol('fieldChild');
-const KIDS = Symbol('namedChildren');
-
 /**
- * Answers the binding gives about a node that never change (smoke-lint never edits a tree), remembered on
- * the node object: its end offset, its parent, its named children and its child for the last field name
- * asked. The models ask one node the same question many times (in a 100-suite run, 38,000 of 74,000 end
- * offsets, 15,000 of 27,000 parents, 6,400 of 19,300 child lists and 26,000 of 47,000 field children were
- * asked of a node already asked, 12,000 of those a call's `function`), and each answer is a call into the
- * binding, a node answer also a lookup in its node cache. The first answer comes from the binding's own
- * getter or method, so it is the binding's answer. The list of named children is shared, so it is frozen:
- * a reader that changed it would fail at once rather than change it for the next.
+ * A named node's end offset, remembered on the node object: the models ask one node for it again and again
+ * (in a 100-suite run, 38,000 of 74,000 end offsets were asked of a node already asked, `.text` asking each
+ * time), and each answer is a call into the binding. The first answer is the binding's own getter's; the
+ * offset of a node never changes (smoke-lint never edits a tree). Only the number is kept: remembering a
+ * node's parent, field children or child list too saved as many calls again, but those references kept
+ * wrappers alive that the binding's weak cache lets go, and the collector's threads spent more than the
+ * calls had cost (500 suites, CPU of every thread, in turn: about 0.2 s more).
  */
-function rememberAnswers(prototype: object, base: object): void {
-  const own = (name: string) => Object.getOwnPropertyDescriptor(base, name);
-  const endIndex = own('endIndex')?.get;
-  const parent = own('parent')?.get;
-  const childForFieldName = own('childForFieldName')?.value as ((this: object, name: string) => Parser.SyntaxNode | null) | undefined;
-  if (endIndex) {
-    Object.defineProperty(prototype, 'endIndex', {
-      get(this: Remembered) {
-        let end = this[END];
-        if (end === undefined) this[END] = end = endIndex.call(this) as number;
-        return end;
-      },
-      enumerable: true,
-      configurable: true,
-    });
-  }
-  const namedChildren = own('namedChildren')?.get;
-  if (namedChildren) {
-    Object.defineProperty(prototype, 'namedChildren', {
-      get(this: Remembered) {
-        let kids = this[KIDS];
-        if (kids === undefined) this[KIDS] = kids = Object.freeze(namedChildren.call(this) as Parser.SyntaxNode[]) as Parser.SyntaxNode[];
-        return kids;
-      },
-      enumerable: true,
-      configurable: true,
-    });
-  }
-  if (parent) {
-    Object.defineProperty(prototype, 'parent', {
-      get(this: Remembered) {
-        let node = this[PARENT];
-        if (node === undefined) this[PARENT] = node = parent.call(this) as Parser.SyntaxNode | null;
-        return node;
-      },
-      enumerable: true,
-      configurable: true,
-    });
-  }
-  if (typeof childForFieldName === 'function') {
-    Object.defineProperty(prototype, 'childForFieldName', {
-      value(this: Remembered, name: string) {
-        if (this[FIELD] === name) return this[FIELD_CHILD]!;
-        const child = childForFieldName.call(this, name);
-        this[FIELD] = name;
-        this[FIELD_CHILD] = child;
-        return child;
-      },
-      writable: true,
-      configurable: true,
-    });
-  }
+function rememberEndIndex(prototype: object, base: object): void {
+  const endIndex = Object.getOwnPropertyDescriptor(base, 'endIndex')?.get;
+  if (!endIndex) return;
+  Object.defineProperty(prototype, 'endIndex', {
+    get(this: RemembersEnd) {
+      let end = this[END];
+      if (end === undefined) this[END] = end = endIndex.call(this) as number;
+      return end;
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 const namedClasses = new WeakMap<object, { prototype: object }>();
