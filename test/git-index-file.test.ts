@@ -9,7 +9,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readGitIndexFile } from '../src/model/git-index-file.js';
-import { clearModeCache, gitIndexMode, gitListedModes } from '../src/model/git-index.js';
+import { clearModeCache, gitIndexMode, gitListedModes, REDIRECTING } from '../src/model/git-index.js';
+import { repoRoot } from './helpers.js';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -117,4 +118,13 @@ test('GIT_INDEX_FILE, as a commit hook has it, names the index read, as it does 
     else process.env.GIT_INDEX_FILE = saved;
     clearModeCache();
   }
+});
+
+test('the launcher loads child_process early for the same variables that send the git index to git itself', () => {
+  // bin/smoke-lint.js is CommonJS and runs before the CLI loads, so it keeps its own copy of the list.
+  const launcher = readFileSync(path.join(repoRoot, 'bin', 'smoke-lint.js'), 'utf8');
+  const line = launcher.split('\n').find((text) => text.includes("require('node:child_process')"));
+  assert.ok(line, 'the launcher loads child_process on a condition');
+  const listed = [...line.matchAll(/'(GIT_[A-Z_]+)'/g)].map((match) => match[1]);
+  assert.deepEqual(listed, [...REDIRECTING]);
 });

@@ -29,8 +29,8 @@ function workTreeRoot(dir: string): string | null {
   return found;
 }
 
-/** Variables that make git read another repository or work tree than the folder's own (bin/smoke-lint.js lists them too). */
-const REDIRECTING = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'];
+/** Variables that make git read another repository or work tree than the folder's own (bin/smoke-lint.js lists them too, to load child_process early; test/git-index-file.test.ts keeps the two lists the same). */
+export const REDIRECTING: readonly string[] = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'];
 
 function readIndex(root: string): Map<string, string> | null {
   if (!REDIRECTING.some((name) => process.env[name] !== undefined)) {
