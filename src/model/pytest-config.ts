@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { iniSection } from '../readers/ini.js';
 
 export interface PytestConfig {
   /** Where the configuration was read from; null when the project has none. */
@@ -28,35 +29,6 @@ function addEnv(config: PytestConfig, entries: string[]): void {
     const match = /^(?:[A-Z]:)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(entry.trim());
     if (match) config.env.set(match[1]!, match[2]!);
   }
-}
-
-/** Minimal INI reading: the `[section]` keys, with indented continuation lines joined. */
-function iniSection(text: string, section: string): Map<string, string> | null {
-  const values = new Map<string, string>();
-  let inside = false;
-  let found = false;
-  let lastKey: string | null = null;
-  for (const rawLine of text.split(/\r?\n/)) {
-    if (/^\s*[#;]/.test(rawLine) || !rawLine.trim()) continue;
-    const header = /^\[([^\]]+)\]\s*$/.exec(rawLine.trim());
-    if (header && !/^\s/.test(rawLine)) {
-      inside = header[1]!.trim() === section;
-      found ||= inside;
-      lastKey = null;
-      continue;
-    }
-    if (!inside) continue;
-    if (/^\s/.test(rawLine) && lastKey) {
-      values.set(lastKey, `${values.get(lastKey)}\n${rawLine.trim()}`);
-      continue;
-    }
-    const pair = /^([^=:]+)[=:](.*)$/.exec(rawLine);
-    if (pair) {
-      lastKey = pair[1]!.trim();
-      values.set(lastKey, pair[2]!.trim());
-    }
-  }
-  return found ? values : null;
 }
 
 /** Reads pytest's configuration the way pytest picks it: pytest.ini, then pyproject.toml, tox.ini, setup.cfg. */

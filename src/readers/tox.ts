@@ -21,6 +21,7 @@
 import path from 'node:path';
 import { fromText, type SourceFile } from '../source.js';
 import { shellScript, type ShellScript } from '../model/shell.js';
+import { parseIni, type IniSection as Section, type IniValue } from './ini.js';
 
 export interface ToxCommand {
   script: ShellScript;
@@ -47,50 +48,6 @@ export interface ToxConfig {
 }
 
 const UNKNOWN = '${__tox_unknown}';
-
-interface IniValue {
-  /** The value's rows: the text after `key =` on the key's row (when any), then each continuation row. */
-  rows: Array<{ row: number; column: number; text: string }>;
-}
-
-type Section = Map<string, IniValue>;
-
-/** The sections of an ini text: keys with their (possibly multi-line) values, each row with its place. */
-function parseIni(text: string): Map<string, Section> {
-  const sections = new Map<string, Section>();
-  const rows = text.split('\n');
-  let section: Section | null = null;
-  let current: IniValue | null = null;
-  for (let row = 0; row < rows.length; row++) {
-    const line = rows[row]!.replace(/\r$/, '');
-    if (/^\s*[#;]/.test(line) || line.trim() === '') {
-      // A blank or comment row does not end a multi-line value (its next indented row continues it).
-      continue;
-    }
-    const header = /^\[([^\]]+)\]\s*$/.exec(line);
-    if (header) {
-      section = new Map();
-      sections.set(header[1]!.trim(), section);
-      current = null;
-      continue;
-    }
-    if (/^[ \t]/.test(line) && current) {
-      const column = line.length - line.trimStart().length;
-      current.rows.push({ row, column, text: line.trimStart() });
-      continue;
-    }
-    const entry = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(line);
-    if (!entry || !section) {
-      current = null;
-      continue;
-    }
-    current = { rows: [] };
-    section.set(entry[1]!.trim().toLowerCase(), current);
-    const value = entry[2]!;
-    if (value.trim() !== '') current.rows.push({ row, column: line.length - value.length, text: value.replace(/\s+$/, '') });
-  }
-  return sections;
-}
 
 /** One shell of the config: its text (prelude, then its rows) and where each piece came from. */
 interface Built {
@@ -288,7 +245,7 @@ function envList(sections: Map<string, Section>): string[] | null {
  * template the named sections inherit from.
  */
 export function readTox(file: SourceFile, watched: string[]): ToxConfig | null {
-  const sections = parseIni(file.text);
+  const sections = parseIni(file.text, true);
   const base = sections.get('testenv');
   const named = [...sections.keys()].filter((key) => key.startsWith('testenv:'));
   if (!base && named.length === 0) return null;
