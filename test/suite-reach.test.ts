@@ -138,3 +138,10 @@ test('a compose file, a file with compose services, a workflow, a GitLab CI file
     assert.equal((await verdict(files, file)).unread, false, file);
   }
 });
+
+test('a setup.cfg with tox\'s [tox:tox] section may set a suite up; one without it is read by no suite', async () => {
+  const tox = { ...A_SUITE, 'setup.cfg': '[metadata]\nname = demo\n\n[tox:tox]\nenv_list = it\n\n[testenv:it]\ncommands = pytest tests\n' };
+  assert.equal((await verdict(tox, 'setup.cfg')).unread, false);
+  const notTox = { ...A_SUITE, 'setup.cfg': '[metadata]\nname = demo\n\n[testenv:it]\ncommands = pytest tests\n' };
+  assert.equal((await verdict(notTox, 'setup.cfg')).unread, true);
+});

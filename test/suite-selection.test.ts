@@ -44,7 +44,7 @@ it('lets the suites built only to test a requested file go', async () => {
   assert.equal(selection.build('a/tests/integration').dir, path.join(root, 'a/tests/integration'));
 });
 
-it('a staged compose file, workflow, Makefile, tox.ini or pytest configuration checks the suites it sets up, and reports what is wrong in it', async () => {
+it('a staged compose file, workflow, Makefile, tox.ini, tox setup.cfg or pytest configuration checks the suites it sets up, and reports what is wrong in it', async () => {
   const { caseProject, readCase, fixturesRoot } = await import('./fixture-case.js');
   const { runCli } = await import('./project.js');
   const cases: Array<[string, string, RegExp]> = [
@@ -52,6 +52,7 @@ it('a staged compose file, workflow, Makefile, tox.ini or pytest configuration c
     ['rules/SL502/fires-ci-service-no-ports', '.github/workflows/integration.yml', /^\.github\/workflows\/integration\.yml:7:7: SL502 /m],
     ['rules/SL601/fires-makefile-target-without-gate', 'Makefile', /^Makefile:13:2: SL601 /m],
     ['rules/SL601/fires-tox-env-without-gate', 'tox.ini', /^tox\.ini:15:5: SL601 /m],
+    ['rules/SL601/fires-tox-in-setup-cfg-without-gate', 'setup.cfg', /^setup\.cfg:10:5: SL601 /m],
     // The pytest configuration bears on every suite: its addopts deselect the suite's tests in the runner.
     ['rules/SL606/fires-addopts-deselects', 'pyproject.toml', /^scripts\/run-integration\.sh:12:1: SL606 /m],
   ];

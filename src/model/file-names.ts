@@ -29,7 +29,11 @@ export function mayDefineSuiteSetup(relative: string, text: string | null): bool
 /** The names GNU make looks for, in its order. */
 export const MAKEFILE_NAMES = ['GNUmakefile', 'makefile', 'Makefile'];
 
-/** A file whose recipes or commands may be a suite's runner, read only through its reader: a Makefile, `tox.ini`. */
-export function isTaskFileName(base: string): boolean {
+/**
+ * A file whose recipes or commands may be a suite's runner, read only through its reader: a Makefile,
+ * `tox.ini`, or a `setup.cfg` whose text (when known) has tox's `[tox:tox]` section.
+ */
+export function isTaskFileName(base: string, text?: string | null): boolean {
+  if (base === 'setup.cfg') return text === undefined || text === null || /^\[tox:tox\]/m.test(text);
   return MAKEFILE_NAMES.includes(base) || base === 'tox.ini';
 }

@@ -82,8 +82,11 @@ function isUnder(relative: string, dir: string): boolean {
 export async function noSuiteCanRead(project: Project, target: string): Promise<boolean> {
   const file = project.files.get(target);
   // Suites read discovered files only. A YAML file is read through the readers, as a suite's compose
-  // database or CI runner, and a Makefile or tox.ini as a runner: a staged one selects the suites it sets up.
-  if (!file) return !isTaskFileName(path.basename(target)) && !project.isConfigFile(target);
+  // database or CI runner, and a Makefile, tox.ini or setup.cfg as a runner: a staged one selects the suites it sets up.
+  if (!file) {
+    const base = path.basename(target);
+    return !isTaskFileName(base, base === 'setup.cfg' ? project.peekText(target) : undefined) && !project.isConfigFile(target);
+  }
   if (file.language === 'yaml') return !mayDefineSuiteSetup(project.relative(target), project.peekText(target));
   // A shell file may be a suite's DB script or runner wherever it lives.
   if (file.language !== 'python') return false;

@@ -1,7 +1,8 @@
-// tox environments as runners: the tox.ini files in the project root and in each folder down to the suite,
-// read by src/readers/tox.ts. An environment runs its `commands_pre`, `commands` and `commands_post` in
-// order, each command a shell; a failing command ends the environment, except that a `-` command ignores
-// its own status, `ignore_errors = true` lets the later commands run, and `commands_post` always run.
+// tox environments as runners: the tox.ini files (or setup.cfg files with a `[tox:tox]` section) in the
+// project root and in each folder down to the suite, read by src/readers/tox.ts. An environment runs its
+// `commands_pre`, `commands` and `commands_post` in order, each command a shell; a failing command ends the
+// environment, except that a `-` command ignores its own status, `ignore_errors = true` lets the later
+// commands run, and `commands_post` always run.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { certainlyMissing } from '../folder-listings.js';
@@ -11,19 +12,26 @@ import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type R
 
 const configs = new WeakMap<Project, Map<string, ToxConfig | null>>();
 
-/** The tox.ini in a folder (absolute), read once per project; null when none. */
+/**
+ * The tox configuration of a folder (absolute), read once per project: its tox.ini, else its setup.cfg
+ * when that has a `[tox:tox]` section (tox's order; null when neither).
+ */
 function toxIn(project: Project, dir: string): ToxConfig | null {
   let byDir = configs.get(project);
   if (!byDir) configs.set(project, (byDir = new Map()));
   if (byDir.has(dir)) return byDir.get(dir)!;
-  const file = path.join(dir, 'tox.ini');
-  const source = !certainlyMissing(file) && existsSync(file) ? project.load({ path: file, language: 'shell' }) : null;
-  const config = source && !source.unreadable ? readTox(source, [project.config.gateVariable]) : null;
+  const read = (name: string, inSetupCfg: boolean): ToxConfig | null => {
+    const file = path.join(dir, name);
+    const source = !certainlyMissing(file) && existsSync(file) ? project.load({ path: file, language: 'shell' }) : null;
+    return source && !source.unreadable ? readTox(source, [project.config.gateVariable], inSetupCfg) : null;
+  };
+  const tox = path.join(dir, 'tox.ini');
+  const config = !certainlyMissing(tox) && existsSync(tox) ? read('tox.ini', false) : read('setup.cfg', true);
   byDir.set(dir, config);
   return config;
 }
 
-/** The tox.ini files of the folders from the project root down to the suite's folder. */
+/** The tox configurations of the folders from the project root down to the suite's folder. */
 function suiteToxConfigs(suite: Suite): ToxConfig[] {
   const result: ToxConfig[] = [];
   const relative = path.relative(suite.project.root, suite.dir).split(path.sep).filter(Boolean);

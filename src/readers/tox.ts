@@ -224,9 +224,9 @@ function passes(pattern: string, name: string): boolean {
   return regex.test(name);
 }
 
-/** The environment names tox runs by default: `envlist`/`env_list` of `[tox]`, factors (`py{311,312}`) expanded. */
-function envList(sections: Map<string, Section>): string[] | null {
-  const value = sections.get('tox')?.get('envlist') ?? sections.get('tox')?.get('env_list');
+/** The environment names tox runs by default: `envlist`/`env_list` of the core section, factors (`py{311,312}`) expanded. */
+function envList(sections: Map<string, Section>, core: string): string[] | null {
+  const value = sections.get(core)?.get('envlist') ?? sections.get(core)?.get('env_list');
   if (!value) return null;
   const names: string[] = [];
   for (const entry of value.rows.flatMap((row) => row.text.split(/,(?![^{]*\})/)).map((text) => text.trim()).filter(Boolean)) {
@@ -238,20 +238,24 @@ function envList(sections: Map<string, Section>): string[] | null {
 }
 
 /**
- * Reads a tox.ini; null when it has no test environment. `watched`: variable names whose presence matters
+ * Reads a tox.ini, or a setup.cfg (`inSetupCfg`): tox takes one only when it has a `[tox:tox]` section, its
+ * core settings there instead of `[tox]`, its environments in the same `[testenv]` sections. Null when the
+ * file has no test environment (or is a setup.cfg without `[tox:tox]`). `watched`: variable names whose presence matters
  * to the caller (the gate): a `passenv` pattern that lets one through makes it unknown rather than unset.
  * `[testenv]` counts as an environment of its own when tox runs one that has no section (an `envlist`
  * entry like `py312`, or no `envlist`, where tox runs its default environment); otherwise it is only the
  * template the named sections inherit from.
  */
-export function readTox(file: SourceFile, watched: string[]): ToxConfig | null {
+export function readTox(file: SourceFile, watched: string[], inSetupCfg = false): ToxConfig | null {
   const sections = parseIni(file.text, true);
+  const core = inSetupCfg ? 'tox:tox' : 'tox';
+  if (inSetupCfg && !sections.has(core)) return null;
   const base = sections.get('testenv');
   const named = [...sections.keys()].filter((key) => key.startsWith('testenv:'));
   if (!base && named.length === 0) return null;
   const dir = path.dirname(file.path);
   const cache = new Map<string, ToxCommand | null>();
-  const list = envList(sections);
+  const list = envList(sections, core);
   const baseRuns = base !== undefined && (list === null || list.some((name) => !sections.has(`testenv:${name}`)));
   const envs: ToxEnv[] = [];
   for (const key of [...(baseRuns ? ['testenv'] : []), ...named]) {
