@@ -145,3 +145,8 @@ test('a setup.cfg with tox\'s [tox:tox] section may set a suite up; one without 
   const notTox = { ...A_SUITE, 'setup.cfg': '[metadata]\nname = demo\n\n[testenv:it]\ncommands = pytest tests\n' };
   assert.equal((await verdict(notTox, 'setup.cfg')).unread, true);
 });
+
+test('a pyproject.toml with tox\'s legacy_tox_ini may set a suite up', async () => {
+  const tox = { ...A_SUITE, 'pyproject.toml': '[project]\nname = "demo"\nversion = "0.1.0"\n\n[tool.tox]\nlegacy_tox_ini = """\n[testenv]\ncommands = pytest tests\n"""\n' };
+  assert.equal((await verdict(tox, 'pyproject.toml')).unread, false);
+});

@@ -53,6 +53,7 @@ it('a staged compose file, workflow, Makefile, tox.ini, tox setup.cfg or pytest 
     ['rules/SL601/fires-makefile-target-without-gate', 'Makefile', /^Makefile:13:2: SL601 /m],
     ['rules/SL601/fires-tox-env-without-gate', 'tox.ini', /^tox\.ini:15:5: SL601 /m],
     ['rules/SL601/fires-tox-in-setup-cfg-without-gate', 'setup.cfg', /^setup\.cfg:10:5: SL601 /m],
+    ['rules/SL601/fires-tox-in-pyproject-without-gate', 'pyproject.toml', /^pyproject\.toml:13:5: SL601 /m],
     // The pytest configuration bears on every suite: its addopts deselect the suite's tests in the runner.
     ['rules/SL606/fires-addopts-deselects', 'pyproject.toml', /^scripts\/run-integration\.sh:12:1: SL606 /m],
   ];

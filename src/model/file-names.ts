@@ -31,9 +31,11 @@ export const MAKEFILE_NAMES = ['GNUmakefile', 'makefile', 'Makefile'];
 
 /**
  * A file whose recipes or commands may be a suite's runner, read only through its reader: a Makefile,
- * `tox.ini`, or a `setup.cfg` whose text (when known) has tox's `[tox:tox]` section.
+ * `tox.ini`, a `setup.cfg` whose text (when known) has tox's `[tox:tox]` section, a `pyproject.toml`
+ * whose text (when known) has tox's `legacy_tox_ini`.
  */
 export function isTaskFileName(base: string, text?: string | null): boolean {
   if (base === 'setup.cfg') return text === undefined || text === null || /^\[tox:tox\]/m.test(text);
+  if (base === 'pyproject.toml') return text === undefined || text === null || text.includes('legacy_tox_ini');
   return MAKEFILE_NAMES.includes(base) || base === 'tox.ini';
 }

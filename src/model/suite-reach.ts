@@ -82,10 +82,10 @@ function isUnder(relative: string, dir: string): boolean {
 export async function noSuiteCanRead(project: Project, target: string): Promise<boolean> {
   const file = project.files.get(target);
   // Suites read discovered files only. A YAML file is read through the readers, as a suite's compose
-  // database or CI runner, and a Makefile, tox.ini or setup.cfg as a runner: a staged one selects the suites it sets up.
+  // database or CI runner, and a Makefile or tox's tox.ini, setup.cfg or pyproject.toml as a runner: a staged one selects the suites it sets up.
   if (!file) {
     const base = path.basename(target);
-    return !isTaskFileName(base, base === 'setup.cfg' ? project.peekText(target) : undefined) && !project.isConfigFile(target);
+    return !isTaskFileName(base, base === 'setup.cfg' || base === 'pyproject.toml' ? project.peekText(target) : undefined) && !project.isConfigFile(target);
   }
   if (file.language === 'yaml') return !mayDefineSuiteSetup(project.relative(target), project.peekText(target));
   // A shell file may be a suite's DB script or runner wherever it lives.

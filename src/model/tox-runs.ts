@@ -6,15 +6,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { certainlyMissing } from '../folder-listings.js';
-import { readTox, type ToxCommand, type ToxConfig, type ToxEnv } from '../readers/tox.js';
+import { legacyToxIni, readTox, type ToxCommand, type ToxConfig, type ToxEnv } from '../readers/tox.js';
+import { fromText } from '../source.js';
+import { configText } from './app/sys-path.js';
 import type { Project, Suite } from './suite.js';
 import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
 
 const configs = new WeakMap<Project, Map<string, ToxConfig | null>>();
 
 /**
- * The tox configuration of a folder (absolute), read once per project: its tox.ini, else its setup.cfg
- * when that has a `[tox:tox]` section (tox's order; null when neither).
+ * The tox configuration of a folder (absolute), read once per project, in tox's order: its tox.ini, else
+ * its setup.cfg when that has a `[tox:tox]` section, else its pyproject.toml's `legacy_tox_ini`; null
+ * when none.
  */
 function toxIn(project: Project, dir: string): ToxConfig | null {
   let byDir = configs.get(project);
@@ -25,10 +28,22 @@ function toxIn(project: Project, dir: string): ToxConfig | null {
     const source = !certainlyMissing(file) && existsSync(file) ? project.load({ path: file, language: 'shell' }) : null;
     return source && !source.unreadable ? readTox(source, [project.config.gateVariable], inSetupCfg) : null;
   };
-  const tox = path.join(dir, 'tox.ini');
-  const config = !certainlyMissing(tox) && existsSync(tox) ? read('tox.ini', false) : read('setup.cfg', true);
+  const present = (name: string): boolean => {
+    const file = path.join(dir, name);
+    return !certainlyMissing(file) && existsSync(file);
+  };
+  const config = present('tox.ini')
+    ? read('tox.ini', false)
+    : ((present('setup.cfg') ? read('setup.cfg', true) : null) ?? (present('pyproject.toml') ? fromPyproject(project, path.join(dir, 'pyproject.toml')) : null));
   byDir.set(dir, config);
   return config;
+}
+
+/** The tox configuration of a pyproject.toml's `legacy_tox_ini`, placed in the pyproject.toml; null when none. */
+function fromPyproject(project: Project, file: string): ToxConfig | null {
+  const text = configText(file);
+  const masked = text !== null && text.includes('legacy_tox_ini') ? legacyToxIni(text) : null;
+  return masked === null ? null : readTox(fromText(file, 'yaml', masked), [project.config.gateVariable]);
 }
 
 /** The tox configurations of the folders from the project root down to the suite's folder. */

@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fromText, type SourceFile } from '../source.js';
 import { shellScript, type ShellScript } from '../model/shell.js';
 import { parseIni, type IniSection as Section, type IniValue } from './ini.js';
+import { parse as parseToml } from 'smol-toml';
 
 export interface ToxCommand {
   script: ShellScript;
@@ -300,4 +301,37 @@ export function readTox(file: SourceFile, watched: string[], inSetupCfg = false)
     });
   }
   return { file, envs };
+}
+
+/**
+ * The `legacy_tox_ini` string of a pyproject.toml's `[tool.tox]` table as the text of the whole file with
+ * everything else blanked (rows and columns kept), so that what is read from it is placed in the
+ * pyproject.toml itself; null when there is none, or when its raw text is not its value (a basic string
+ * with escapes), which is then not read at all rather than read at the wrong places.
+ */
+export function legacyToxIni(text: string): string | null {
+  let value: unknown;
+  try {
+    const data = parseToml(text) as { tool?: { tox?: { legacy_tox_ini?: unknown } } };
+    value = data.tool?.tox?.legacy_tox_ini;
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'string') return null;
+  const table = /^\[tool\.tox\][ \t]*\r?$/m.exec(text);
+  if (!table) return null;
+  const key = /^[ \t]*legacy_tox_ini[ \t]*=[ \t]*('''|""")/m.exec(text.slice(table.index));
+  if (!key) return null;
+  const start = table.index + key.index + key[0].length;
+  const end = text.indexOf(key[1]!, start);
+  if (end < 0) return null;
+  // TOML drops a newline right after the opening quotes.
+  const raw = text.slice(start, end).replace(/^\r?\n/, '');
+  if (raw.replace(/\r\n/g, '\n') !== value.replace(/\r\n/g, '\n')) return null;
+  let masked = '';
+  for (let i = 0; i < text.length; i++) {
+    const character = text[i]!;
+    masked += (i >= start && i < end) || character === '\n' || character === '\r' ? character : ' ';
+  }
+  return masked;
 }
