@@ -43,7 +43,9 @@ function toxIn(project: Project, dir: string): ToxConfig | null {
 function fromPyproject(project: Project, file: string): ToxConfig | null {
   const text = configText(file);
   const masked = text !== null && text.includes('legacy_tox_ini') ? legacyToxIni(text) : null;
-  return masked === null ? null : readTox(fromText(file, 'yaml', masked), [project.config.gateVariable]);
+  const config = masked === null ? null : readTox(fromText(file, 'yaml', masked), [project.config.gateVariable]);
+  // Read from the blanked text; shown, in messages and code frames, as the file is.
+  return config && { ...config, file: fromText(file, 'yaml', text!) };
 }
 
 /** The tox configurations of the folders from the project root down to the suite's folder. */
