@@ -24,14 +24,25 @@ export interface DiscoveredFile {
  */
 const UNPLAIN_TAIL = /\/\.\.|\/\.(?:\/|$)|\/\/|\/$/;
 
+/**
+ * Is `child` the path `parent`, a `/`, and a plain tail (no segment normalizing would change)? Most path
+ * questions are a folder's own path against a longer path built from it: answered from the strings alone,
+ * which `path.relative` (two resolves and their allocations) costs many times over.
+ */
+function isPlainlyBelow(child: string, parent: string): boolean {
+  return (
+    path.sep === '/' &&
+    parent.length > 0 &&
+    child.length > parent.length &&
+    child.startsWith(parent) &&
+    child.charCodeAt(parent.length) === 47 &&
+    !UNPLAIN_TAIL.test(child.slice(parent.length))
+  );
+}
+
 /** Is `child` the folder `parent` or inside it (no symlinks resolved)? */
 export function isWithin(child: string, parent: string): boolean {
-  // Most questions are a folder's own path against a longer path built from it: answered from the strings
-  // alone, which `path.relative` (two resolves and their allocations) costs many times over.
-  if (path.sep === '/' && parent.length > 0 && child.startsWith(parent)) {
-    if (child.length === parent.length) return true;
-    if (child.charCodeAt(parent.length) === 47 && !UNPLAIN_TAIL.test(child.slice(parent.length))) return true;
-  }
+  if ((child === parent && parent.length > 0) || isPlainlyBelow(child, parent)) return true;
   const relative = path.relative(parent, child);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
@@ -111,9 +122,7 @@ function loadGitignore(directory: string): IgnoreLayer | null {
  */
 export function relativePath(base: string, target: string): string {
   if (target === base) return '';
-  if (path.sep === '/' && base.length > 0 && target.length > base.length && target.startsWith(base) && target.charCodeAt(base.length) === 47 && !UNPLAIN_TAIL.test(target.slice(base.length))) {
-    return target.slice(base.length + 1);
-  }
+  if (isPlainlyBelow(target, base)) return target.slice(base.length + 1);
   return path.relative(base, target).split(path.sep).join('/');
 }
 
