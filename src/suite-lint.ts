@@ -131,11 +131,7 @@ export function selectSuiteDirs(project: Project, targets: string[]): { dirs: st
     if (matched) continue;
     const language = project.files.get(target)?.language;
     if (language === 'shell') looseScripts.push(target);
-    else if (language === 'yaml') looseSetups.push(target);
-    else {
-      const base = path.basename(target);
-      if (isTaskFileName(base, base === 'setup.cfg' || base === 'pyproject.toml' ? project.peekText(target) : undefined)) looseSetups.push(target);
-    }
+    else if (language === 'yaml' || isTaskFileName(path.basename(target), () => project.peekText(target))) looseSetups.push(target);
   }
   // Files that name no suite's folder: the suites whose scripts, databases or runners they are or define.
   const setsUp = (suite: Suite): boolean => {

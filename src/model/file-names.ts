@@ -30,12 +30,23 @@ export function mayDefineSuiteSetup(relative: string, text: string | null): bool
 export const MAKEFILE_NAMES = ['GNUmakefile', 'makefile', 'Makefile'];
 
 /**
- * A file whose recipes or commands may be a suite's runner, read only through its reader: a Makefile,
- * `tox.ini`, a `setup.cfg` whose text (when known) has tox's `[tox:tox]` section, a `pyproject.toml`
- * whose text (when known) has tox's `legacy_tox_ini`.
+ * Does a setup.cfg or pyproject.toml text hold tox's configuration? tox reads a setup.cfg only when it has a
+ * `[tox:tox]` section, a pyproject.toml (here) only through `legacy_tox_ini`.
  */
-export function isTaskFileName(base: string, text?: string | null): boolean {
-  if (base === 'setup.cfg') return text === undefined || text === null || /^\[tox:tox\]/m.test(text);
-  if (base === 'pyproject.toml') return text === undefined || text === null || text.includes('legacy_tox_ini');
+export function holdsToxConfig(base: string, text: string): boolean {
+  if (base === 'setup.cfg') return /^\[tox:tox\]/m.test(text);
+  return base === 'pyproject.toml' && text.includes('legacy_tox_ini');
+}
+
+/**
+ * A file whose recipes or commands may be a suite's runner, read only through its reader: a Makefile,
+ * `tox.ini`, or a setup.cfg or pyproject.toml that holds tox's configuration (`textOf` is asked for their
+ * text only; one that cannot be read may hold it).
+ */
+export function isTaskFileName(base: string, textOf: () => string | null): boolean {
+  if (base === 'setup.cfg' || base === 'pyproject.toml') {
+    const text = textOf();
+    return text === null || holdsToxConfig(base, text);
+  }
   return MAKEFILE_NAMES.includes(base) || base === 'tox.ini';
 }

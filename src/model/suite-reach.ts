@@ -83,10 +83,7 @@ export async function noSuiteCanRead(project: Project, target: string): Promise<
   const file = project.files.get(target);
   // Suites read discovered files only. A YAML file is read through the readers, as a suite's compose
   // database or CI runner, and a Makefile or tox's tox.ini, setup.cfg or pyproject.toml as a runner: a staged one selects the suites it sets up.
-  if (!file) {
-    const base = path.basename(target);
-    return !isTaskFileName(base, base === 'setup.cfg' || base === 'pyproject.toml' ? project.peekText(target) : undefined) && !project.isConfigFile(target);
-  }
+  if (!file) return !isTaskFileName(path.basename(target), () => project.peekText(target)) && !project.isConfigFile(target);
   if (file.language === 'yaml') return !mayDefineSuiteSetup(project.relative(target), project.peekText(target));
   // A shell file may be a suite's DB script or runner wherever it lives.
   if (file.language !== 'python') return false;

@@ -10,6 +10,7 @@ import { legacyToxIni, readTox, type ToxCommand, type ToxConfig, type ToxEnv } f
 import { fromText } from '../source.js';
 import { configText } from './app/sys-path.js';
 import type { Project, Suite } from './suite.js';
+import { holdsToxConfig } from './file-names.js';
 import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
 
 const configs = new WeakMap<Project, Map<string, ToxConfig | null>>();
@@ -23,29 +24,38 @@ function toxIn(project: Project, dir: string): ToxConfig | null {
   let byDir = configs.get(project);
   if (!byDir) configs.set(project, (byDir = new Map()));
   if (byDir.has(dir)) return byDir.get(dir)!;
-  const read = (name: string, inSetupCfg: boolean): ToxConfig | null => {
-    const file = path.join(dir, name);
-    const source = !certainlyMissing(file) && existsSync(file) ? project.load({ path: file, language: 'shell' }) : null;
-    return source && !source.unreadable ? readTox(source, [project.config.gateVariable], inSetupCfg) : null;
-  };
-  const present = (name: string): boolean => {
-    const file = path.join(dir, name);
-    return !certainlyMissing(file) && existsSync(file);
-  };
-  const config = present('tox.ini')
-    ? read('tox.ini', false)
-    : ((present('setup.cfg') ? read('setup.cfg', true) : null) ?? (present('pyproject.toml') ? fromPyproject(project, path.join(dir, 'pyproject.toml')) : null));
+  const watched = [project.config.gateVariable];
+  const present = (file: string): boolean => !certainlyMissing(file) && existsSync(file);
+  let config: ToxConfig | null = null;
+  const toxIni = path.join(dir, 'tox.ini');
+  if (present(toxIni)) {
+    const source = project.load({ path: toxIni, language: 'shell' });
+    config = source && !source.unreadable ? readTox(source, watched) : null;
+  } else {
+    // A setup.cfg or pyproject.toml is loaded only when its text holds tox's configuration.
+    const holding = (name: string): { file: string; text: string } | null => {
+      const file = path.join(dir, name);
+      const text = present(file) ? configText(file) : null;
+      return text !== null && holdsToxConfig(name, text) ? { file, text } : null;
+    };
+    const setupCfg = holding('setup.cfg');
+    if (setupCfg) {
+      const source = project.load({ path: setupCfg.file, language: 'shell' });
+      config = source && !source.unreadable ? readTox(source, watched, true) : null;
+    }
+    const pyproject = config ? null : holding('pyproject.toml');
+    if (pyproject) config = fromPyproject(pyproject.file, pyproject.text, watched);
+  }
   byDir.set(dir, config);
   return config;
 }
 
 /** The tox configuration of a pyproject.toml's `legacy_tox_ini`, placed in the pyproject.toml; null when none. */
-function fromPyproject(project: Project, file: string): ToxConfig | null {
-  const text = configText(file);
-  const masked = text !== null && text.includes('legacy_tox_ini') ? legacyToxIni(text) : null;
-  const config = masked === null ? null : readTox(fromText(file, 'yaml', masked), [project.config.gateVariable]);
+function fromPyproject(file: string, text: string, watched: string[]): ToxConfig | null {
+  const masked = legacyToxIni(text);
+  const config = masked === null ? null : readTox(fromText(file, 'yaml', masked), watched);
   // Read from the blanked text; shown, in messages and code frames, as the file is.
-  return config && { ...config, file: fromText(file, 'yaml', text!) };
+  return config && { ...config, file: fromText(file, 'yaml', text) };
 }
 
 /** The tox configurations of the folders from the project root down to the suite's folder. */

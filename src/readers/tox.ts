@@ -328,10 +328,6 @@ export function legacyToxIni(text: string): string | null {
   // TOML drops a newline right after the opening quotes.
   const raw = text.slice(start, end).replace(/^\r?\n/, '');
   if (raw.replace(/\r\n/g, '\n') !== value.replace(/\r\n/g, '\n')) return null;
-  let masked = '';
-  for (let i = 0; i < text.length; i++) {
-    const character = text[i]!;
-    masked += (i >= start && i < end) || character === '\n' || character === '\r' ? character : ' ';
-  }
-  return masked;
+  const blank = (part: string): string => part.replace(/[^\r\n]/g, ' ');
+  return blank(text.slice(0, start)) + text.slice(start, end) + blank(text.slice(end));
 }
