@@ -4,7 +4,8 @@ import { defineRule, type Fix } from '../src/rule.js';
 import { nodeRange, type SourceFile } from '../src/source.js';
 import { pyModule } from '../src/model/python.js';
 import { appModel, chainText, resolveModule, type AppModel, type PathEntry, type ProjectImport } from '../src/model/app.js';
-import type { Project } from '../src/model/suite.js';
+import type { Project, Suite } from '../src/model/suite.js';
+import { suitePytest } from '../src/model/suite-pytest-config.js';
 import { treeNodesOfType } from '../src/model/tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
@@ -149,7 +150,7 @@ export default defineRule({
             message: `\`${imported.dotted}\` cannot be imported at test time: no directory on sys.path has \`${imported.dotted.split('.').join('/')}\` (searched ${searched.join(', ')}), so the conftest fails with ModuleNotFoundError`,
             hint: chained
               ? `Point the sys.path entry at the directory that contains the \`${imported.top}\` package${found ? ` (the module is \`${found}\`)` : ''}, or set \`pythonpath\` in the pytest configuration.`
-              : `Add the directory that contains \`${imported.top}\` to \`pythonpath\` in the pytest configuration (e.g. \`pythonpath = ["."]\` for the project root).`,
+              : `Add the directory that contains \`${imported.top}\` to \`pythonpath\` in ${pythonpathExample(suite)}.`,
             related,
             fix: fixAttached ? null : fix,
           });
@@ -178,3 +179,16 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * Where a `pythonpath` entry goes, with the entry for the project root: in the suite's own configuration
+ * below the root (`backend/pytest.ini`), entries are relative to that file's folder.
+ */
+function pythonpathExample(suite: Suite): string {
+  const source = suitePytest(suite).source;
+  const dir = source ? path.dirname(source) : suite.project.root;
+  if (!source || dir === suite.project.root) return 'the pytest configuration (e.g. `pythonpath = ["."]` for the project root)';
+  const up = path.relative(dir, suite.project.root).split(path.sep).join('/');
+  const entry = source.endsWith('.toml') ? `pythonpath = ["${up}"]` : `pythonpath = ${up}`;
+  return `${suite.project.relative(source)}, the configuration this suite runs with (entries are relative to its folder: \`${entry}\` for the project root)`;
+}

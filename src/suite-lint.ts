@@ -9,7 +9,8 @@ import { findSuiteSpecs } from './model/discovery.js';
 import { buildSuite, projectSuiteDirs, type Project, type Suite } from './model/suite.js';
 import { suiteScripts } from './model/scripts.js';
 import { suiteRunners } from './model/runners.js';
-import { isTaskFileName } from './model/file-names.js';
+import { isTaskFileName, mayHoldPytestConfig } from './model/file-names.js';
+import { pytestConfigFor } from './model/suite-pytest-config.js';
 import { suiteDatabases } from './readers/suite-databases.js';
 import { forgetFileSystemAnswers } from './model/app/sys-path.js';
 import { clearDocumentCache } from './model/documents.js';
@@ -118,6 +119,12 @@ export function selectSuiteDirs(project: Project, targets: string[]): { dirs: st
     if (isFile && project.isConfigFile(target)) {
       suiteDirs.forEach((dir) => chosen.add(dir));
       continue;
+    }
+    // A nested one (`backend/pytest.ini`) bears on the suites that run with it.
+    if (isFile && mayHoldPytestConfig(path.basename(target), () => project.peekText(target))) {
+      const using = suiteDirs.filter((dir) => pytestConfigFor(project, path.join(project.root, dir)).source === target);
+      using.forEach((dir) => chosen.add(dir));
+      if (using.length > 0) continue;
     }
     for (const dir of suiteDirs) {
       const absolute = path.join(project.root, dir);

@@ -8,6 +8,7 @@ import { fixtureDecorator, pyModule, stringValue, unparenthesize, type FunctionI
 import { pytestBasedir } from './app/sys-path.js';
 import { resolveModule } from './app/resolve.js';
 import type { Project } from './suite.js';
+import { pytestConfigFor } from './suite-pytest-config.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -90,8 +91,9 @@ const entriesByFile = new WeakMap<SourceFile, string[]>();
 function searchEntries(project: Project, file: SourceFile): string[] {
   let entries = entriesByFile.get(file);
   if (!entries) {
-    const configDir = project.pytest.source ? path.dirname(project.pytest.source) : project.root;
-    entries = [...new Set([pytestBasedir(file.path), project.root, ...project.pytest.pythonpath.map((entry) => path.resolve(configDir, entry))])];
+    const pytest = pytestConfigFor(project, path.dirname(file.path));
+    const configDir = pytest.source ? path.dirname(pytest.source) : project.root;
+    entries = [...new Set([pytestBasedir(file.path), project.root, ...pytest.pythonpath.map((entry) => path.resolve(configDir, entry))])];
     entriesByFile.set(file, entries);
   }
   return entries;

@@ -1,8 +1,8 @@
 // The parts of the project's pytest configuration that change what a plain `pytest` run collects.
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { iniSection } from '../readers/ini.js';
+import { readTextFile } from '../source.js';
 
 export interface PytestConfig {
   /** Where the configuration was read from; null when the project has none. */
@@ -31,38 +31,45 @@ function addEnv(config: PytestConfig, entries: string[]): void {
   }
 }
 
-/** Reads pytest's configuration the way pytest picks it: pytest.ini, then pyproject.toml, tox.ini, setup.cfg. */
-export function readPytestConfig(root: string): PytestConfig {
-  const config = empty();
-  const fromIni = (file: string, section: string): boolean => {
-    if (!existsSync(file)) return false;
+/** The files pytest looks for in each folder, in its order (docs.pytest.org, "Configuration file formats"). */
+export const PYTEST_CONFIG_NAMES = ['pytest.ini', '.pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg'] as const;
+
+/**
+ * pytest's configuration in one folder, the way pytest picks it: a pytest.ini (or .pytest.ini), even with
+ * no [pytest] section, else a pyproject.toml with `[tool.pytest.ini_options]`, a tox.ini with [pytest], a
+ * setup.cfg with [tool:pytest]. Null when the folder holds none. `textOf` gives a file's text, null when it
+ * is missing or unreadable.
+ */
+export function pytestConfigIn(dir: string, textOf: (file: string) => string | null): PytestConfig | null {
+  const fromIni = (file: string, section: string, always: boolean): PytestConfig | null => {
+    const text = textOf(file);
+    if (text === null) return null;
+    const config = empty();
     let values: Map<string, string> | null;
     try {
-      values = iniSection(readFileSync(file, 'utf8'), section);
+      values = iniSection(text, section);
     } catch {
-      return false;
+      values = null;
     }
-    if (!values) return false;
+    if (!values) return always ? { ...config, source: file } : null;
     config.source = file;
     if (values.has('testpaths')) config.testpaths = asList(values.get('testpaths'));
     config.addopts = values.get('addopts')?.replace(/\n/g, ' ') ?? '';
     config.pythonpath = asList(values.get('pythonpath'));
     addEnv(config, (values.get('env') ?? '').split('\n'));
-    return true;
+    return config;
   };
   // pytest takes a pytest.ini as its configuration even when it has no [pytest] section.
-  const pytestIni = path.join(root, 'pytest.ini');
-  if (existsSync(pytestIni)) {
-    fromIni(pytestIni, 'pytest');
-    config.source = pytestIni;
-    return config;
-  }
-  const pyproject = path.join(root, 'pyproject.toml');
-  if (existsSync(pyproject)) {
+  const ini = fromIni(path.join(dir, 'pytest.ini'), 'pytest', true) ?? fromIni(path.join(dir, '.pytest.ini'), 'pytest', true);
+  if (ini) return ini;
+  const pyproject = path.join(dir, 'pyproject.toml');
+  const text = textOf(pyproject);
+  if (text !== null) {
     try {
-      const data = parseToml(readFileSync(pyproject, 'utf8')) as Record<string, any>;
+      const data = parseToml(text) as Record<string, any>;
       const options = data?.tool?.pytest?.ini_options;
       if (options && typeof options === 'object') {
+        const config = empty();
         config.source = pyproject;
         if ('testpaths' in options) config.testpaths = asList(options.testpaths);
         config.addopts = asList(options.addopts).join(' ');
@@ -74,7 +81,10 @@ export function readPytestConfig(root: string): PytestConfig {
       // A broken pyproject.toml is reported by the configuration loader; here it just has no pytest options.
     }
   }
-  if (fromIni(path.join(root, 'tox.ini'), 'pytest')) return config;
-  fromIni(path.join(root, 'setup.cfg'), 'tool:pytest');
-  return config;
+  return fromIni(path.join(dir, 'tox.ini'), 'pytest', false) ?? fromIni(path.join(dir, 'setup.cfg'), 'tool:pytest', false);
+}
+
+/** The project's own pytest configuration: the one in its root folder (see pytestConfigIn), else none. */
+export function readPytestConfig(root: string): PytestConfig {
+  return pytestConfigIn(root, readTextFile) ?? empty();
 }

@@ -9,6 +9,7 @@ import { evaluateKeywordExpression, selectionOptions, type OptionSource } from '
 import type { PytestRun, SuiteRelation } from './scripts.js';
 import type { Suite } from './suite.js';
 import { suiteItems, type TestItem } from './test-items.js';
+import { suitePytest } from './suite-pytest-config.js';
 
 export type Selection =
   | { kind: 'unknown' }
@@ -23,9 +24,9 @@ export type NoneReason =
   | { by: 'ignore'; written: string }
   | { by: 'testpaths'; testpaths: string[] };
 
-/** The directory pytest takes as rootdir for this project (where its configuration lives). */
+/** The directory pytest takes as rootdir for this suite (where its configuration lives). */
 function rootdir(suite: Suite): string {
-  const source = suite.project.pytest.source;
+  const source = suitePytest(suite).source;
   return source ? path.dirname(source) : suite.project.root;
 }
 
@@ -33,7 +34,7 @@ function rootdir(suite: Suite): string {
 export function runSelection(suite: Suite, config: Config, run: PytestRun, relation: SuiteRelation): Selection {
   if (!run.targetsKnown) return { kind: 'unknown' };
   const project = suite.project;
-  const pytest = project.pytest;
+  const pytest = suitePytest(suite);
   // `pytest` with no path from the rootdir collects `testpaths`.
   if (relation === 'cwd' && pytest.testpaths && pytest.testpaths.length > 0 && run.cwd === rootdir(suite)) {
     const covers = pytest.testpaths.some((entry) => {

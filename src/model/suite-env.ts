@@ -8,6 +8,7 @@ import { envSets } from './pyvalues.js';
 import { suiteRunners } from './runners.js';
 import { suitePythonFiles } from './suite-modules.js';
 import type { Suite } from './suite.js';
+import { suitePytest } from './suite-pytest-config.js';
 
 export interface SuiteEnvironment {
   /** Variables a runner or pytest-env sets for the run (upper-cased). */
@@ -24,7 +25,7 @@ export function suiteEnvironment(suite: Suite): SuiteEnvironment {
   const cached = cache.get(suite);
   if (cached) return cached;
   const result: SuiteEnvironment = { byRunner: new Set(), byModules: new Set(), dotenv: false };
-  for (const name of suite.project.pytest.env.keys()) result.byRunner.add(name.replace(/^[A-Z]:/, '').toUpperCase());
+  for (const name of suitePytest(suite).env.keys()) result.byRunner.add(name.replace(/^[A-Z]:/, '').toUpperCase());
   for (const { run } of suiteRunners(suite).runs) {
     for (const name of run.env.keys()) result.byRunner.add(name.toUpperCase());
   }

@@ -7,7 +7,7 @@
 // found as before, so this never changes which suites a run checks or what it reports.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isTaskFileName, isTestModuleName, MAKEFILE_NAMES, mayDefineSuiteSetup, TEST_ROOT_NAMES } from './file-names.js';
+import { isTaskFileName, isTestModuleName, MAKEFILE_NAMES, mayDefineSuiteSetup, mayHoldPytestConfig, TEST_ROOT_NAMES } from './file-names.js';
 import type { Project } from './project.js';
 
 /** What the whole project allows, read once: every text discovery might read, as plain text. */
@@ -83,7 +83,12 @@ export async function noSuiteCanRead(project: Project, target: string): Promise<
   const file = project.files.get(target);
   // Suites read discovered files only. A YAML file is read through the readers, as a suite's compose
   // database or CI runner, and a Makefile or tox's tox.ini, setup.cfg or pyproject.toml as a runner: a staged one selects the suites it sets up.
-  if (!file) return !isTaskFileName(path.basename(target), () => project.peekText(target)) && !project.isConfigFile(target);
+  // A pytest configuration below the root is the one the suites under it run with.
+  if (!file) {
+    const base = path.basename(target);
+    const textOf = () => project.peekText(target);
+    return !isTaskFileName(base, textOf) && !project.isConfigFile(target) && !mayHoldPytestConfig(base, textOf);
+  }
   if (file.language === 'yaml') return !mayDefineSuiteSetup(project.relative(target), project.peekText(target));
   // A shell file may be a suite's DB script or runner wherever it lives.
   if (file.language !== 'python') return false;

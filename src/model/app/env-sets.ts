@@ -14,6 +14,7 @@ import { loadedFixtureModules, suitePythonFiles } from '../suite-modules.js';
 import { suiteRunners } from '../runners.js';
 import { enclosingFunctionOf } from './helpers.js';
 import { projectTopNames } from './project-facts.js';
+import { suitePytest } from '../suite-pytest-config.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -89,7 +90,7 @@ export function suiteEnvSets(suite: Suite): SuiteEnvSet[] {
   const project = suite.project;
   const found: SuiteEnvSet[] = [];
   // pytest-env sets its entries before any conftest is imported.
-  for (const [name, value] of project.pytest.env) found.push({ name, value, kind: 'set', file: null, node: null, beforeApp: true });
+  for (const [name, value] of suitePytest(suite).env) found.push({ name, value, kind: 'set', file: null, node: null, beforeApp: true });
   // A runner's exports reach pytest before anything is imported (not when pytest runs in a container: its environment is the container's).
   for (const { runner, run } of suiteRunners(suite).runs) {
     if (run.container) continue;

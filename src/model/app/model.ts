@@ -16,7 +16,7 @@ import {
 } from '../python.js';
 import { nodesOfType, treeNodesOfType } from '../tree-nodes.js';
 import { MAX_DEPTH, MAX_PACKAGE_FILES, enclosingFunctionOf, localImport, uniqueFiles } from './helpers.js';
-import { configText, kindOf, pytestBasedir, sysPathAdditions, type OpaqueEntry, type PathEntry } from './sys-path.js';
+import { pytestBasedir, sysPathAdditions, type OpaqueEntry, type PathEntry } from './sys-path.js';
 import { STDLIB, absoluteName, isDeclared, readDeclared, resolveModule, type Declared, type ResolvedModule } from './resolve.js';
 import { symbolKey, type AppModel, type ClientUse, type DbDependency, type DependsUse, type ModuleRef, type OverrideReset, type OverrideSet, type ProjectImport, type SymbolRef } from './types.js';
 import { clientOf } from './clients.js';
@@ -29,6 +29,7 @@ import { suiteEnvSets } from './env-sets.js';
 import { projectTopNames, scriptsSetPythonPath } from './project-facts.js';
 import { isProjectImport, projectImportDirs } from './project-import.js';
 import { fixtureModuleFiles, suitePythonFiles } from '../suite-modules.js';
+import { pytestConfigFor, suitePytest } from '../suite-pytest-config.js';
 
 type Node = Parser.SyntaxNode;
 const models = new WeakMap<Suite, AppModel>();
@@ -77,8 +78,10 @@ function buildModel(suite: Suite): AppModel {
     pytestDirs.add(dir);
     entries.push({ dir, origin: 'pytest', description: `put there by pytest for ${project.relative(file.path)}` });
   }
-  for (const item of project.pytest.pythonpath) {
-    entries.push({ dir: path.resolve(project.root, item), origin: 'pythonpath', description: `\`pythonpath\` in ${project.pytest.source ? path.basename(project.pytest.source) : 'the pytest configuration'}` });
+  const pytest = suitePytest(suite);
+  const configDir = pytest.source ? path.dirname(pytest.source) : project.root;
+  for (const item of pytest.pythonpath) {
+    entries.push({ dir: path.resolve(configDir, item), origin: 'pythonpath', description: `\`pythonpath\` in ${pytest.source ? project.relative(pytest.source) : 'the pytest configuration'}` });
   }
   entries.push(...appended);
 
@@ -100,17 +103,13 @@ function buildModel(suite: Suite): AppModel {
 
   // A runner that sets PYTHONPATH or runs `python -m pytest` (which adds the working directory) adds what we cannot see.
   let pathUnknown = opaqueEntries.length > 0 || scriptsSetPythonPath(project);
-  if (project.pytest.env.has('PYTHONPATH') || /--import-mode[= ](append|importlib)/.test(project.pytest.addopts)) pathUnknown = true;
-  if (/--rootdir|-p\s+no:python_path/.test(project.pytest.addopts)) pathUnknown = true;
-  // A pytest configuration below the project root (`backend/pytest.ini`) may add its own `pythonpath`.
-  for (let length = 1; length <= suiteRel.length; length++) {
-    const dir = path.join(project.root, ...suiteRel.slice(0, length));
-    for (const name of ['pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg']) {
-      const candidate = path.join(dir, name);
-      if (kindOf(candidate) !== 'file') continue;
-      const text = configText(candidate);
-      if (text === null || /pythonpath/.test(text)) pathUnknown = true;
-    }
+  // The suite's configuration, and any other one a run started higher up reads instead (the project
+  // root's, when the suite's is a `backend/pytest.ini`): a path it changes may be the one the tests get.
+  for (let length = suiteRel.length; length >= 0; length--) {
+    const other = pytestConfigFor(project, path.join(project.root, ...suiteRel.slice(0, length)));
+    if (other !== pytest && other.pythonpath.length > 0) pathUnknown = true;
+    if (other.env.has('PYTHONPATH') || /--import-mode[= ](append|importlib)/.test(other.addopts)) pathUnknown = true;
+    if (/--rootdir|-p\s+no:python_path/.test(other.addopts)) pathUnknown = true;
   }
 
   const entryDirs = (): string[] => entries.map((entry) => entry.dir);
@@ -120,7 +119,7 @@ function buildModel(suite: Suite): AppModel {
   const projectTops = projectTopNames(project);
   const importDirs = projectImportDirs(
     project.root,
-    project.pytest.source,
+    pytest.source,
     entryDirs(),
     entries.filter((entry) => entry.origin === 'conftest' && entry.file).map((entry) => entry.file!.path),
   );

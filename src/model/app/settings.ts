@@ -6,10 +6,11 @@ import { nodesOfType } from '../tree-nodes.js';
 import type { AppModel, DbDependency } from './types.js';
 import type { SuiteEnvSet } from './env-sets.js';
 import { isLocalHost, parseDbUrl, targetOf } from '../dburl.js';
+import { suitePytest } from '../suite-pytest-config.js';
 
 export function settingsNames(suite: Suite, conftests: SourceFile[]): Set<string> {
   const names = new Set<string>();
-  for (const key of suite.project.pytest.env.keys()) names.add(key);
+  for (const key of suitePytest(suite).env.keys()) names.add(key);
   for (const file of conftests) {
     const module = pyModule(file);
     if (!module) continue;

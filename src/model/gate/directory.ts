@@ -16,6 +16,7 @@ import type { Suite } from '../suite.js';
 import { evaluateSelectionExpression } from '../pytest-args.js';
 import { comparisonParts, operands } from './condition.js';
 import { isPytestSkipCall, resolveMarks, type ModuleGate } from './module-gate.js';
+import { suitePytest } from '../suite-pytest-config.js';
 
 export interface DirectoryGate {
   conftest: SourceFile;
@@ -152,7 +153,7 @@ export function directoryGate(suite: Suite, file: SourceFile, gate: ModuleGate, 
  * leaves the module out as surely as a deselected module-level mark.
  */
 export function plainRunExclusion(suite: Suite, file: SourceFile, markNames: Set<string>, testMarks: Array<Set<string>> = []): string | null {
-  const pytest = suite.project.pytest;
+  const pytest = suitePytest(suite);
   const base = pytest.source ? path.dirname(pytest.source) : suite.project.root;
   const relative = path.relative(base, file.path).split(path.sep).join('/');
   const testpaths = (pytest.testpaths ?? []).map((entry) => entry.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, ''));

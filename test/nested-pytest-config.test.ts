@@ -1,0 +1,72 @@
+// A suite runs with the pytest configuration nearest its folder (src/model/suite-pytest-config.ts), as
+// pytest picks one from the folder of its arguments upward: a `backend/pytest.ini` is read for the suites
+// below it instead of the project root's configuration.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { pytestConfigIn } from '../src/model/pytest-config.js';
+import { pytestConfigFor } from '../src/model/suite-pytest-config.js';
+import { noSuiteCanRead } from '../src/model/suite-reach.js';
+import { selectSuites } from '../src/suite-lint.js';
+import { clearFileSystemCache } from '../src/model/app/sys-path.js';
+import { GATED_MODULE, makeTempProject, projectModel } from './project.js';
+
+/** A folder's files by name, as pytestConfigIn asks for them. */
+function folder(files: Record<string, string>): (file: string) => string | null {
+  return (file) => files[path.basename(file)] ?? null;
+}
+
+test('in one folder, pytest.ini wins even without a [pytest] section, then .pytest.ini, pyproject.toml, tox.ini, setup.cfg', () => {
+  const tables = {
+    'pyproject.toml': '[tool.pytest.ini_options]\naddopts = "-q"\n',
+    'tox.ini': '[pytest]\naddopts = -x\n',
+    'setup.cfg': '[tool:pytest]\naddopts = -s\n',
+  };
+  assert.equal(pytestConfigIn('/p', folder({ 'pytest.ini': '[other]\n', ...tables }))?.source, '/p/pytest.ini');
+  assert.equal(pytestConfigIn('/p', folder({ 'pytest.ini': '[other]\n', ...tables }))?.addopts, '');
+  assert.equal(pytestConfigIn('/p', folder({ '.pytest.ini': '[pytest]\naddopts = -v\n', ...tables }))?.addopts, '-v');
+  assert.equal(pytestConfigIn('/p', folder(tables))?.addopts, '-q');
+  // A pyproject.toml, tox.ini or setup.cfg without pytest's section is passed over.
+  assert.equal(pytestConfigIn('/p', folder({ ...tables, 'pyproject.toml': '[project]\nname = "x"\n' }))?.addopts, '-x');
+  assert.equal(pytestConfigIn('/p', folder({ 'tox.ini': '[testenv]\ncommands = pytest\n', 'setup.cfg': tables['setup.cfg'] }))?.addopts, '-s');
+  assert.equal(pytestConfigIn('/p', folder({ 'setup.cfg': '[metadata]\nname = x\n' })), null);
+  assert.equal(pytestConfigIn('/p', folder({})), null);
+});
+
+test('a suite takes the nearest configuration at or above its folder, never one above the project root', () => {
+  const root = makeTempProject({
+    'pyproject.toml': '[project]\nname = "shop"\n\n[tool.pytest.ini_options]\nenv = ["RUN_INTEGRATION_TESTS=true"]\n',
+    'backend/pytest.ini': '[pytest]\npythonpath = ..\nenv =\n    APP_ENV=test\n',
+    'backend/tests/integration/test_api.py': GATED_MODULE,
+    'worker/tests/integration/test_jobs.py': GATED_MODULE,
+  });
+  clearFileSystemCache();
+  const project = projectModel(root);
+  const backend = pytestConfigFor(project, path.join(root, 'backend', 'tests', 'integration'));
+  assert.equal(backend.source, path.join(root, 'backend', 'pytest.ini'));
+  assert.deepEqual(backend.pythonpath, ['..']);
+  assert.deepEqual([...backend.env], [['APP_ENV', 'test']], "the root's env entries are not pytest's for this suite");
+  assert.equal(pytestConfigFor(project, path.join(root, 'backend')), backend);
+  // No configuration below the root: the project's own.
+  assert.equal(pytestConfigFor(project, path.join(root, 'worker', 'tests', 'integration')), project.pytest);
+  assert.equal(pytestConfigFor(project, root), project.pytest);
+  assert.equal(pytestConfigFor(project, path.dirname(root)), project.pytest);
+});
+
+test('a staged pytest configuration below the root selects the suites that run with it, and only those', async () => {
+  const root = makeTempProject({
+    'backend/pytest.ini': '[pytest]\naddopts = -q\n',
+    'backend/tests/integration/test_api.py': GATED_MODULE,
+    'worker/tests/integration/test_jobs.py': GATED_MODULE,
+    'docs/pytest.ini': '[pytest]\n',
+    'worker/setup.cfg': '[metadata]\nname = worker\n',
+  });
+  clearFileSystemCache();
+  const project = projectModel(root);
+  const staged = path.join(root, 'backend', 'pytest.ini');
+  assert.equal(await noSuiteCanRead(project, staged), false);
+  assert.deepEqual(selectSuites(project, [staged]).map((suite) => suite.name), ['backend/tests/integration']);
+  // A configuration no suite runs with selects none; a setup.cfg without pytest's section is no configuration.
+  assert.deepEqual(selectSuites(project, [path.join(root, 'docs', 'pytest.ini')]), []);
+  assert.equal(await noSuiteCanRead(project, path.join(root, 'worker', 'setup.cfg')), true);
+});
