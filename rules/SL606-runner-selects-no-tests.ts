@@ -3,16 +3,22 @@ import { nodeRange } from '../src/source.js';
 import { runSelection, type NoneReason } from '../src/model/selection.js';
 import { runsOutsideSuite } from '../src/model/suite-runs.js';
 import { suiteRunners } from '../src/model/runners.js';
+import type { Project } from '../src/model/suite.js';
 
-function describe(why: NoneReason, count: number): string {
+function describe(why: NoneReason, count: number, project: Project): string {
   const tests = count === 1 ? 'the suite\'s only test' : `all ${count} tests of the suite`;
+  // The file is named: a run on a suite below a `backend/pytest.ini` reads that one, not the root's.
+  const addopts = (config: string | null) => (config ? `the \`addopts\` of ${project.relative(config)}` : 'the pytest configuration\'s `addopts`');
   switch (why.by) {
     case 'mark':
       return why.source === 'command'
         ? `its \`-m "${why.expression}"\` deselects ${tests}`
-        : `the \`-m "${why.expression}"\` of ${why.source === 'addopts' ? 'the pytest configuration\'s `addopts`' : '`PYTEST_ADDOPTS`'}, which the run never overrides, deselects ${tests}`;
-    case 'keyword':
-      return `${why.source === 'command' ? 'its' : `the ${why.source === 'addopts' ? '`addopts`' : '`PYTEST_ADDOPTS`'}`} \`-k "${why.expression}"\` matches none of the suite's ${count === 1 ? 'test' : `${count} tests`}`;
+        : `the \`-m "${why.expression}"\` of ${why.source === 'addopts' ? addopts(why.config) : '`PYTEST_ADDOPTS`'}, which the run never overrides, deselects ${tests}`;
+    case 'keyword': {
+      const option = `\`-k "${why.expression}"\``;
+      const whose = why.source === 'command' ? `its ${option}` : `the ${option} of ${why.source === 'addopts' ? addopts(why.config) : '`PYTEST_ADDOPTS`'}`;
+      return `${whose} matches none of the suite's ${count === 1 ? 'test' : `${count} tests`}`;
+    }
     case 'ignore':
       return `\`--ignore=${why.written}\` leaves out ${tests}`;
     case 'testpaths':
@@ -48,7 +54,7 @@ export default defineRule({
       report({
         file: shell.file,
         range: shell.range(run.command.node),
-        message: `${runner.label} runs pytest on \`${suite.name}\`, but ${describe(selection.why, selection.count)}: ${passes} with no integration test run`,
+        message: `${runner.label} runs pytest on \`${suite.name}\`, but ${describe(selection.why, selection.count, suite.project)}: ${passes} with no integration test run`,
         hint: selection.why.by === 'mark' && selection.why.source !== 'command' ? `Select the suite explicitly ${where} (\`-m integration\`, or \`-m ""\` to clear the filter).` : `Make the ${runner.kind === 'script' ? 'runner' : runner.kind === 'make' ? 'recipe' : runner.kind === 'tox' ? 'command' : 'step'} select the suite's tests.`,
       });
     }

@@ -9,7 +9,8 @@ import { evaluateKeywordExpression, selectionOptions, type OptionSource } from '
 import type { PytestRun, SuiteRelation } from './scripts.js';
 import type { Suite } from './suite.js';
 import { suiteItems, type TestItem } from './test-items.js';
-import { suitePytest } from './suite-pytest-config.js';
+import { pytestConfigFor, suitePytest } from './suite-pytest-config.js';
+import type { PytestConfig } from './pytest-config.js';
 
 export type Selection =
   | { kind: 'unknown' }
@@ -19,27 +20,46 @@ export type Selection =
   | { kind: 'none'; why: NoneReason; count: number };
 
 export type NoneReason =
-  | { by: 'mark'; expression: string; source: OptionSource }
-  | { by: 'keyword'; expression: string; source: OptionSource }
+  | { by: 'mark'; expression: string; source: OptionSource; config: string | null }
+  | { by: 'keyword'; expression: string; source: OptionSource; config: string | null }
   | { by: 'ignore'; written: string }
   | { by: 'testpaths'; testpaths: string[] };
 
-/** The directory pytest takes as rootdir for this suite (where its configuration lives). */
-function rootdir(suite: Suite): string {
-  const source = suitePytest(suite).source;
-  return source ? path.dirname(source) : suite.project.root;
+/**
+ * The configuration pytest reads for this run: it looks from the common folder of its path arguments (its
+ * working directory when it has none) upward, so `pytest` from the project root reads the root's even for a
+ * suite below a `backend/pytest.ini`. Where neither is known, the suite's own.
+ */
+function runConfig(suite: Suite, run: PytestRun): PytestConfig {
+  const start = run.targets.length > 0 ? commonFolder(run.targets) : run.cwd;
+  return start === null ? suitePytest(suite) : pytestConfigFor(suite.project, start);
+}
+
+/** The deepest folder holding every path (a path itself when it is the only one; pytestConfigFor looks past a file's name). */
+function commonFolder(paths: string[]): string {
+  let common = paths[0]!;
+  for (const other of paths.slice(1)) {
+    while (!isWithin(other, common)) {
+      const parent = path.dirname(common);
+      if (parent === common) break;
+      common = parent;
+    }
+  }
+  return common;
 }
 
 
 export function runSelection(suite: Suite, config: Config, run: PytestRun, relation: SuiteRelation): Selection {
   if (!run.targetsKnown) return { kind: 'unknown' };
   const project = suite.project;
-  const pytest = suitePytest(suite);
+  const pytest = runConfig(suite, run);
+  // The directory pytest takes as rootdir: where its configuration lives.
+  const rootdir = pytest.source ? path.dirname(pytest.source) : project.root;
   // `pytest` with no path from the rootdir collects `testpaths`.
-  if (relation === 'cwd' && pytest.testpaths && pytest.testpaths.length > 0 && run.cwd === rootdir(suite)) {
+  if (relation === 'cwd' && pytest.testpaths && pytest.testpaths.length > 0 && run.cwd === rootdir) {
     const covers = pytest.testpaths.some((entry) => {
       if (/[*?[]/.test(entry)) return true; // a glob: do not claim it misses the suite
-      const absolute = path.resolve(rootdir(suite), entry);
+      const absolute = path.resolve(rootdir, entry);
       return isWithin(suite.dir, absolute) || isWithin(absolute, suite.dir);
     });
     if (!covers) {
@@ -75,7 +95,7 @@ export function runSelection(suite: Suite, config: Config, run: PytestRun, relat
       if (verdict === null) return { kind: 'unknown' };
       if (verdict) kept.push(item);
     }
-    if (kept.length === 0) return { kind: 'none', why: { by: 'mark', ...options.mark }, count: scope.length };
+    if (kept.length === 0) return { kind: 'none', why: { by: 'mark', ...options.mark, config: pytest.source }, count: scope.length };
     selected = kept;
   }
   if (options.keyword) {
@@ -85,7 +105,7 @@ export function runSelection(suite: Suite, config: Config, run: PytestRun, relat
       if (verdict === null || (!verdict && (item.parametrized || !known))) return { kind: 'unknown' };
       if (verdict) kept.push(item);
     }
-    if (kept.length === 0) return { kind: 'none', why: { by: 'keyword', ...options.keyword }, count: scope.length };
+    if (kept.length === 0) return { kind: 'none', why: { by: 'keyword', ...options.keyword, config: pytest.source }, count: scope.length };
     selected = kept;
   }
   return { kind: 'some', count: selected.length };
