@@ -3,7 +3,7 @@ import { effectiveCommand, type ShellCommand, type ShellRun, type ShellScript } 
 import { suiteRunners } from '../src/model/runners.js';
 import { gateVariablesRead } from '../src/model/gate.js';
 import { carriesUrl } from '../src/config.js';
-import { suitePytest } from '../src/model/suite-pytest-config.js';
+import { runPytestConfig } from '../src/model/suite-pytest-config.js';
 
 /** The gate's value on the way to a run: a prefix assignment on a call (innermost first), else an export in force at the top-level call; null when unknown, undefined when unset. */
 function gateOnPath(script: ShellScript, run: ShellRun, variable: string): string | null | undefined {
@@ -32,7 +32,7 @@ export default defineRule({
     example: '#!/usr/bin/env bash\nset -euo pipefail\n./backend/tests/integration/scripts/test-db.sh start\npytest backend/tests/integration -v',
     useInstead: 'RUN_INTEGRATION_TESTS=true pytest backend/tests/integration -v',
     exceptions:
-      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in the pytest configuration the suite runs with (the nearest pytest.ini, pyproject.toml, tox.ini or setup.cfg at or above its folder, as pytest picks it), handed to the script by every caller known to run it (a CI step\'s `env:`, a Makefile `export`, a calling script\'s `export` or `X=... bash script.sh`), or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`), or set to any value when the variable carries a URL (`IT_DATABASE_URL`); silent when a value comes from a `${{ ... }}` expression; silent when no module of the suite (test modules, conftests, fixture modules) reads a gate variable, since nothing then skips; also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a runner that starts no database (no DB script, no `docker compose up`, no postgres job service), where the suite skips by design; and on pytest run inside a container (`docker compose run app pytest`), whose environment comes from the compose service or image.',
+      'Silent when the variable is exported with the gate value earlier in the script (`export RUN_INTEGRATION_TESTS=true`, or an assignment followed by `export`, or `set -a`), set by `env RUN_INTEGRATION_TESTS=true pytest ...`, set by a pytest-env `env` entry in the pytest configuration the run reads (the nearest pytest.ini, pyproject.toml, tox.ini or setup.cfg at or above the folder of the paths it runs, or of its working directory, as pytest picks it), handed to the script by every caller known to run it (a CI step\'s `env:`, a Makefile `export`, a calling script\'s `export` or `X=... bash script.sh`), or set to a value that cannot be known statically (`RUN_INTEGRATION_TESTS="$1"`), or set to any value when the variable carries a URL (`IT_DATABASE_URL`); silent when a value comes from a `${{ ... }}` expression; silent when no module of the suite (test modules, conftests, fixture modules) reads a gate variable, since nothing then skips; also on runs of a whole test tree (`pytest backend/tests`, or `pytest` from above the suite) by a runner that starts no database (no DB script, no `docker compose up`, no postgres job service), where the suite skips by design; and on pytest run inside a container (`docker compose run app pytest`), whose environment comes from the compose service or image.',
     fixSafety:
       'Safe: no fix for a variable that carries a URL (the URL cannot be guessed), nor in tox.ini (tox runs a command without a shell, so the gate belongs in `setenv`). Otherwise the fix puts `RUN_INTEGRATION_TESTS=true ` before the command (before `python -m pytest` or `uv run pytest` as well), or corrects the value of an existing assignment; it changes only the environment of that one command.',
   },
@@ -44,15 +44,16 @@ export default defineRule({
     const wanted = config.gateValue;
     // A URL-valued variable is on with any value; only a run that leaves it unset skips everything.
     const urlValued = carriesUrl(variable);
-    const pytest = suitePytest(suite);
-    if (pytest.env.get(variable) === wanted) return;
-    // The project's pytest-env entry does not reach a suite that runs with a configuration of its own (`backend/pytest.ini`).
     const root = suite.project.pytest;
-    const shadowed =
-      pytest !== root && root.source && pytest.source && root.env.get(variable) === wanted
-        ? ` (the \`env\` entry in ${suite.project.relative(root.source)} does not reach it: pytest reads ${suite.project.relative(pytest.source)} instead, the configuration nearest the suite)`
-        : '';
     for (const { runner, shell, run, relation } of suiteRunners(suite).runs) {
+      // A pytest-env entry in the configuration this run reads sets it.
+      const pytest = runPytestConfig(suite, run);
+      if (pytest.env.get(variable) === wanted) continue;
+      // The project's entry does not reach a run that reads a configuration of its own (`backend/pytest.ini`).
+      const shadowed =
+        pytest !== root && root.source && pytest.source && root.env.get(variable) === wanted
+          ? ` (the \`env\` entry in ${suite.project.relative(root.source)} does not reach it: pytest reads ${suite.project.relative(pytest.source)} instead, the configuration nearest the paths it runs)`
+          : '';
       const script = shell.script;
       const command = run.command;
       // In a container the environment is the compose service's or image's, which this rule does not read.

@@ -9,8 +9,7 @@ import { evaluateKeywordExpression, selectionOptions, type OptionSource } from '
 import type { PytestRun, SuiteRelation } from './scripts.js';
 import type { Suite } from './suite.js';
 import { suiteItems, type TestItem } from './test-items.js';
-import { pytestConfigFor, suitePytest } from './suite-pytest-config.js';
-import type { PytestConfig } from './pytest-config.js';
+import { runPytestConfig } from './suite-pytest-config.js';
 
 export type Selection =
   | { kind: 'unknown' }
@@ -25,34 +24,12 @@ export type NoneReason =
   | { by: 'ignore'; written: string }
   | { by: 'testpaths'; testpaths: string[] };
 
-/**
- * The configuration pytest reads for this run: it looks from the common folder of its path arguments (its
- * working directory when it has none) upward, so `pytest` from the project root reads the root's even for a
- * suite below a `backend/pytest.ini`. Where neither is known, the suite's own.
- */
-function runConfig(suite: Suite, run: PytestRun): PytestConfig {
-  const start = run.targets.length > 0 ? commonFolder(run.targets) : run.cwd;
-  return start === null ? suitePytest(suite) : pytestConfigFor(suite.project, start);
-}
-
-/** The deepest folder holding every path (a path itself when it is the only one; pytestConfigFor looks past a file's name). */
-function commonFolder(paths: string[]): string {
-  let common = paths[0]!;
-  for (const other of paths.slice(1)) {
-    while (!isWithin(other, common)) {
-      const parent = path.dirname(common);
-      if (parent === common) break;
-      common = parent;
-    }
-  }
-  return common;
-}
 
 
 export function runSelection(suite: Suite, config: Config, run: PytestRun, relation: SuiteRelation): Selection {
   if (!run.targetsKnown) return { kind: 'unknown' };
   const project = suite.project;
-  const pytest = runConfig(suite, run);
+  const pytest = runPytestConfig(suite, run);
   // The directory pytest takes as rootdir: where its configuration lives.
   const rootdir = pytest.source ? path.dirname(pytest.source) : project.root;
   // `pytest` with no path from the rootdir collects `testpaths`.

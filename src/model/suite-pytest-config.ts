@@ -2,12 +2,17 @@
 // paths it is given upward and takes the first folder that holds one (docs.pytest.org, "Initialization:
 // determining rootdir and configfile"): a `backend/pytest.ini` is what `pytest backend/tests` and
 // `cd backend && pytest` read, not the project root's. So a suite's configuration is the nearest one at or
-// above its folder, up to the project root (whose configuration is the project's, read when it opened).
+// above its folder, up to the project root (whose configuration is the project's, read when it opened);
+// a run's is the one pytest finds from the run's paths, which may be another (runPytestConfig).
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 import type { Project } from './project.js';
 import { pytestConfigIn, type PytestConfig } from './pytest-config.js';
 import { configText, kindOf } from './app/sys-path.js';
+import type { PytestRun } from './scripts.js';
+
+/** Where a suite is: enough to tell its configuration. */
+type SuitePlace = { project: Project; dir: string };
 
 const byProject = new WeakMap<Project, Map<string, PytestConfig>>();
 
@@ -24,8 +29,31 @@ export function pytestConfigFor(project: Project, dir: string): PytestConfig {
 }
 
 /** The pytest configuration of a suite: the one for its folder (see pytestConfigFor). */
-export function suitePytest(suite: { project: Project; dir: string }): PytestConfig {
+export function suitePytest(suite: SuitePlace): PytestConfig {
   return pytestConfigFor(suite.project, suite.dir);
+}
+
+/**
+ * The configuration pytest reads for this run: it looks from the common folder of its path arguments (its
+ * working directory when it has none) upward, so `pytest` from the project root reads the root's even for a
+ * suite below a `backend/pytest.ini`. Where neither is known, the suite's own.
+ */
+export function runPytestConfig(suite: SuitePlace, run: Pick<PytestRun, 'targets' | 'cwd'>): PytestConfig {
+  const start = run.targets.length > 0 ? commonFolder(run.targets) : run.cwd;
+  return start === null ? suitePytest(suite) : pytestConfigFor(suite.project, start);
+}
+
+/** The deepest folder holding every path (a path itself when it is the only one; pytestConfigFor looks past a file's name). */
+function commonFolder(paths: string[]): string {
+  let common = paths[0]!;
+  for (const other of paths.slice(1)) {
+    while (!isWithin(other, common)) {
+      const parent = path.dirname(common);
+      if (parent === common) break;
+      common = parent;
+    }
+  }
+  return common;
 }
 
 /** Every folder is asked about five names, most of them missing: the walk's listings answer those without a read. */
