@@ -31,28 +31,26 @@ function addEnv(config: PytestConfig, entries: string[]): void {
   }
 }
 
-/** The files pytest looks for in each folder, in its order (docs.pytest.org, "Configuration file formats"). */
-export const PYTEST_CONFIG_NAMES = ['pytest.ini', '.pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg'] as const;
-
 /**
- * pytest's configuration in one folder, the way pytest picks it: a pytest.ini (or .pytest.ini), even with
- * no [pytest] section, else a pyproject.toml with `[tool.pytest.ini_options]`, a tox.ini with [pytest], a
- * setup.cfg with [tool:pytest]. Null when the folder holds none. `textOf` gives a file's text, null when it
- * is missing or unreadable.
+ * pytest's configuration in one folder, the way pytest picks it (docs.pytest.org, "Configuration file
+ * formats"): a pytest.ini (or .pytest.ini), even with no [pytest] section, else a pyproject.toml with
+ * `[tool.pytest.ini_options]`, a tox.ini with [pytest], a setup.cfg with [tool:pytest]. Null when the
+ * folder holds none. `textOf` gives a file's text, null when it is missing or unreadable.
  */
 export function pytestConfigIn(dir: string, textOf: (file: string) => string | null): PytestConfig | null {
   const fromIni = (file: string, section: string, always: boolean): PytestConfig | null => {
     const text = textOf(file);
     if (text === null) return null;
-    const config = empty();
     let values: Map<string, string> | null;
     try {
       values = iniSection(text, section);
     } catch {
       values = null;
     }
-    if (!values) return always ? { ...config, source: file } : null;
+    if (!values && !always) return null;
+    const config = empty();
     config.source = file;
+    if (!values) return config;
     if (values.has('testpaths')) config.testpaths = asList(values.get('testpaths'));
     config.addopts = values.get('addopts')?.replace(/\n/g, ' ') ?? '';
     config.pythonpath = asList(values.get('pythonpath'));
