@@ -14,11 +14,14 @@ type Node = Parser.SyntaxNode;
 
 const SESSION_CLASSES = new Set(['Session', 'AsyncSession', 'SQLModelSession', 'scoped_session']);
 const FACTORY_MAKERS = new Set(['sessionmaker', 'async_sessionmaker', 'scoped_session']);
+const FACTORY_WORDS = /sessionmaker|scoped_session/;
 
 /** Module-level `SessionLocal = sessionmaker(...)` names across the app package. */
 export function sessionFactoryNames(modules: ModuleRef[]): Set<string> {
   const names = new Set<string>();
   for (const ref of modules) {
+    // A factory's maker is named in the text (an alias is imported under its own name): no tree needed otherwise.
+    if (!FACTORY_WORDS.test(ref.text() ?? '')) continue;
     const module = ref.source ? pyModule(ref.source) : null;
     if (!module) continue;
     for (const [name, { value }] of module.assignments) {

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
+import type { DiscoveredFile } from '../../discover.js';
 import type { Suite } from '../suite.js';
 import {
   callArguments,
@@ -131,7 +132,7 @@ function buildModel(suite: Suite): AppModel {
     if (known) return known;
     const discovered = resolved.file ? project.files.get(resolved.file) : undefined;
     const source = discovered && discovered.language === 'python' ? project.load(discovered) : null;
-    const ref: ModuleRef = { dotted: resolved.dotted, source, filePath: resolved.file, isPackage: resolved.dirs.length > 0 };
+    const ref: ModuleRef = { dotted: resolved.dotted, source, filePath: resolved.file, isPackage: resolved.dirs.length > 0, text: () => source?.text ?? null };
     modules.set(key, ref);
     return ref;
   };
@@ -285,19 +286,19 @@ function buildModel(suite: Suite): AppModel {
       if (relative.some((part) => part === 'tests' || part === 'test') || isTestFileName(path.basename(discovered.path))) continue;
       if (discovered.path.startsWith(suite.dir + path.sep)) continue;
       if (!relative.every((part, index) => (index === relative.length - 1 ? /^[A-Za-z_]\w*\.py$/.test(part) : /^[A-Za-z_]\w*$/.test(part)))) continue;
-      const source = project.load(discovered);
-      if (!source) continue;
       count++;
       const isInit = path.basename(discovered.path) === '__init__.py';
       const dottedParts = relative.map((part) => part.replace(/\.py$/, ''));
       if (isInit) dottedParts.pop();
-      const ref: ModuleRef = { dotted: dottedParts.join('.'), source, filePath: discovered.path, isPackage: isInit };
+      const ref = packageModuleRef(project, discovered, dottedParts.join('.'), isInit);
       if (!ref.dotted) continue;
       if (!modules.has(ref.dotted)) modules.set(ref.dotted, ref);
       refOfFile.set(discovered.path, modules.get(ref.dotted)!);
       packageModules.push(modules.get(ref.dotted)!);
     }
     for (const ref of packageModules) {
+      // Most of a package's modules (models, schemas, queries) have neither: their trees are not needed.
+      if (!DEPENDS_OR_ROUTERS.test(ref.text() ?? '')) continue;
       const module = ref.source ? pyModule(ref.source) : null;
       if (!module) continue;
       for (const call of nodesOfType(module.file, 'call')) {
@@ -414,4 +415,24 @@ function importedModules(statement: Node): Array<{ dotted: string; node: Node; n
   return [{ dotted: moduleNode.text, node: moduleNode, names }];
 }
 
+/** Words a module's text holds when it has a `Depends`/`Security` call or includes a router or mounts an app. */
+const DEPENDS_OR_ROUTERS = /Depends|Security|include_router|mount/;
 
+/**
+ * A module of the app's package, read and parsed only when its tree is asked for: the package's modules
+ * are each asked whether their text holds a few words, and an app of hundreds of modules has few that do.
+ */
+function packageModuleRef(project: Suite['project'], discovered: DiscoveredFile, dotted: string, isPackage: boolean): ModuleRef {
+  let loaded: SourceFile | null | undefined;
+  return {
+    dotted,
+    filePath: discovered.path,
+    isPackage,
+    get source() {
+      if (loaded === undefined) loaded = project.load(discovered);
+      return loaded;
+    },
+    // The project's text when it has the file loaded (by this suite or an overlay), else the disk's.
+    text: () => (loaded !== undefined ? (loaded?.text ?? null) : project.peekText(discovered.path)),
+  };
+}

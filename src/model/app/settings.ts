@@ -50,7 +50,8 @@ export function suiteSettingsRead(model: AppModel, dependency: DbDependency): st
   const texts: string[] = [];
   if (dependency.symbol.module) texts.push(dependency.symbol.module.file.text);
   for (const ref of model.packageModules) {
-    if (ref.source && /(^|\.)(settings|config|core)(\.|$)/.test(ref.dotted)) texts.push(ref.source.text);
+    const text = /(^|\.)(settings|config|core)(\.|$)/.test(ref.dotted) ? ref.text() : null;
+    if (text !== null) texts.push(text);
   }
   return [...model.settingsSet].filter((name) => {
     const pattern = new RegExp(`\\b${name.replace(/[^\w]/g, '')}\\b`, 'i');

@@ -14,8 +14,14 @@ type Node = Parser.SyntaxNode;
 
 export interface ModuleRef {
   dotted: string;
-  /** null when the module's file is not part of the project (or not a file): its content is unknown. */
-  source: SourceFile | null;
+  /**
+   * null when the module's file is not part of the project (or not a file): its content is unknown. A
+   * module of the app's package is read and parsed on first use of this: ask `text()` first when a word
+   * its text must hold tells whether the tree is needed at all.
+   */
+  readonly source: SourceFile | null;
+  /** The module's text (null when unknown), without parsing it when it was not parsed yet. */
+  text(): string | null;
   filePath: string | null;
   isPackage: boolean;
 }
