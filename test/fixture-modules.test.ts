@@ -59,4 +59,26 @@ describe('Suite.fixtureModules', () => {
     const suite = buildSuite(p, 'tests/integration');
     assert.deepEqual(suite.fixtureModules.map((m) => p.relative(m.file.path)), ['tests/integration/conftest.py']);
   });
+
+  it('parses only the imported modules whose text can define a fixture, under any name it is imported as', () => {
+    const p = project({
+      'pyproject.toml': '[project]\nname = "shop"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n',
+      'app/__init__.py': '',
+      'app/models.py': 'class Order:\n    total = 0\n',
+      'app/settings.py': 'DATABASE_URL = "postgresql://t:t@localhost:5433/shop_test"\n',
+      'tests/__init__.py': '',
+      // A fixture under another name: the import still spells it.
+      'tests/support.py': 'from pytest import fixture as provides\n\n@provides\ndef order():\n    return 1\n',
+      'tests/integration/test_orders.py': 'from app.models import Order\nfrom app.settings import DATABASE_URL\nfrom tests.support import order\n\ndef test_total(order):\n    assert Order.total == 0\n',
+    });
+    const parsed = new Set<string>();
+    const load = p.load.bind(p);
+    p.load = (file) => {
+      parsed.add(p.relative(file.path));
+      return load(file);
+    };
+    const suite = buildSuite(p, 'tests/integration');
+    assert.deepEqual(suite.fixtureModules.map((m) => `${p.relative(m.file.path)} ${m.via}`), ['tests/support.py import']);
+    assert.ok(!parsed.has('app/models.py') && !parsed.has('app/settings.py'), `parsed: ${[...parsed].join(', ')}`);
+  });
 });

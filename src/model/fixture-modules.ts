@@ -108,6 +108,12 @@ const resolvedPaths = new WeakMap<SourceFile, Map<string, string | null>>();
 
 /** The project file a module imported from `file` stands for (as pytest's sys.path finds it); null when outside the project. */
 export function resolveDotted(project: Project, file: SourceFile, dotted: string, level: number): SourceFile | null {
+  const target = resolveDottedPath(project, file, dotted, level);
+  return target === null ? null : projectPythonFile(project, target);
+}
+
+/** The path of the file resolveDotted stands for, without loading it. */
+function resolveDottedPath(project: Project, file: SourceFile, dotted: string, level: number): string | null {
   let known = resolvedPaths.get(file);
   if (!known) {
     known = new Map();
@@ -119,7 +125,7 @@ export function resolveDotted(project: Project, file: SourceFile, dotted: string
     target = resolvedPath(project, file, dotted, level);
     known.set(key, target);
   }
-  return target === null ? null : projectPythonFile(project, target);
+  return target;
 }
 
 function resolvedPath(project: Project, file: SourceFile, dotted: string, level: number): string | null {
@@ -134,6 +140,17 @@ function resolvedPath(project: Project, file: SourceFile, dotted: string, level:
 
 function isConftest(file: SourceFile): boolean {
   return path.basename(file.path) === 'conftest.py';
+}
+
+/**
+ * Can the module at this path define a fixture or name plugins (see definesFixtures)? Its text spells
+ * `fixture` in a fixture's decorator or in the import of one under another name, or `pytest_plugins`. The
+ * modules a test imports are mostly the app's (its models, its settings): told from the text, they are
+ * not parsed. A file that cannot be read is loaded, which reports it.
+ */
+function mayDefineFixtures(project: Project, filePath: string): boolean {
+  const text = project.peekText(filePath);
+  return text === null || text.includes('fixture') || text.includes('pytest_plugins');
 }
 
 function definesFixtures(module: PyModule): boolean {
@@ -153,19 +170,21 @@ export function directFixtureModules(project: Project, file: SourceFile, scope: 
     if (target) found.push({ file: target, via: 'pytest_plugins', from: file, scope: project.root });
   }
   for (const imported of fromImports(module)) {
-    const candidates: SourceFile[] = [];
-    const whole = resolveDotted(project, file, imported.dotted, imported.level);
-    if (whole) candidates.push(whole);
+    const candidates: string[] = [];
+    const whole = resolveDottedPath(project, file, imported.dotted, imported.level);
+    if (whole !== null) candidates.push(whole);
     if (!imported.star) {
       // `from tests import fixtures`: the name is a submodule.
       for (const name of imported.names) {
-        const sub = resolveDotted(project, file, imported.dotted ? `${imported.dotted}.${name}` : name, imported.level);
-        if (sub) candidates.push(sub);
+        const sub = resolveDottedPath(project, file, imported.dotted ? `${imported.dotted}.${name}` : name, imported.level);
+        if (sub !== null) candidates.push(sub);
       }
     }
-    for (const target of candidates) {
-      const targetModule = pyModule(target);
-      if (!targetModule || target.path === file.path || !definesFixtures(targetModule)) continue;
+    for (const candidate of candidates) {
+      if (candidate === file.path || !mayDefineFixtures(project, candidate)) continue;
+      const target = projectPythonFile(project, candidate);
+      const targetModule = target ? pyModule(target) : null;
+      if (!target || !targetModule || !definesFixtures(targetModule)) continue;
       found.push({ file: target, via: imported.star ? 'star-import' : 'import', from: file, scope });
     }
   }
