@@ -225,14 +225,22 @@ export function projectFunction(project: Project, module: PyModule, name: string
   return targetModule && fn ? { module: targetModule, fn } : null;
 }
 
-/** The project modules a module imports from (`from m import ...`, resolved as pytest would): helpers its fixtures call. */
-export function importedProjectModules(project: Project, file: SourceFile): SourceFile[] {
+/**
+ * The project modules a module imports from (`from m import ...`, resolved as pytest would): helpers its
+ * fixtures call. Only those whose text passes `mayHold` are loaded (a file that cannot be read is loaded,
+ * which reports it): the caller's words tell which modules can hold what it looks for without parsing the others.
+ */
+export function importedProjectModules(project: Project, file: SourceFile, mayHold: (text: string) => boolean = () => true): SourceFile[] {
   const module = pyModule(file);
   if (!module) return [];
   const found: SourceFile[] = [];
   for (const imported of fromImports(module)) {
-    const target = resolveDotted(project, file, imported.dotted, imported.level);
-    if (target && target.path !== file.path) found.push(target);
+    const targetPath = resolveDottedPath(project, file, imported.dotted, imported.level);
+    if (targetPath === null || targetPath === file.path) continue;
+    const text = project.peekText(targetPath);
+    if (text !== null && !mayHold(text)) continue;
+    const target = projectPythonFile(project, targetPath);
+    if (target) found.push(target);
   }
   return found;
 }

@@ -19,12 +19,15 @@ import { nodeRange, type SourceFile } from '../source.js';
 
 type Node = Parser.SyntaxNode;
 
-/** The Python files whose code may start the suite's database. */
-function pythonFiles(suite: Suite): SourceFile[] {
+/**
+ * The Python files whose code may start the suite's database: its fixture and test modules, and the project
+ * modules they import from whose text passes `mayHold` (the others are not parsed).
+ */
+function pythonFiles(suite: Suite, mayHold?: (text: string) => boolean): SourceFile[] {
   const roots = [...suite.fixtureModules.map((entry) => entry.file), ...suite.testModules];
   const byPath = new Map<string, SourceFile>();
   for (const file of roots) byPath.set(file.path, file);
-  for (const file of roots) for (const helper of importedProjectModules(suite.project, file)) if (!byPath.has(helper.path)) byPath.set(helper.path, helper);
+  for (const file of roots) for (const helper of importedProjectModules(suite.project, file, mayHold)) if (!byPath.has(helper.path)) byPath.set(helper.path, helper);
   return [...byPath.values()];
 }
 
@@ -329,10 +332,11 @@ export function pythonDatabases(suite: Suite): DbDefinition[] {
   const cached = cache.get(suite);
   if (cached) return cached;
   const result: DbDefinition[] = [];
-  for (const file of pythonFiles(suite)) {
-    // Each kind is named in the module's own text (the class or factory, imported or called by name, and
-    // `.containers.run`): a module that names none starts no database, and its calls need not be read.
-    if (!NAMES_A_DATABASE.test(file.text)) continue;
+  // Each kind is named in the module's own text (the class or factory, imported or called by name, and
+  // `.containers.run`): a module that names none starts no database, and its calls need not be read.
+  const namesOne = (text: string) => NAMES_A_DATABASE.test(text);
+  for (const file of pythonFiles(suite, namesOne)) {
+    if (!namesOne(file.text)) continue;
     const module = pyModule(file);
     if (!module) continue;
     const relative = suite.project.relative(file.path);
