@@ -97,19 +97,25 @@ test('`smoke-lint suites` lists each suite with why it is one, its modules, DB s
   assert.equal(formatSuites(listSuites([], project({ 'pyproject.toml': '', 'tests/test_a.py': 'def test_a():\n    pass\n' }))), 'No integration suite found.\n');
 });
 
-test('finding suites lets the script models go: the script index keeps plain facts, and a suite reads its scripts again', async () => {
-  const root = project({
+test('finding suites lets the script models go when the scripts are many: the script index keeps plain facts, and a suite reads its scripts again', async () => {
+  const files = {
     'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n',
     'tests/integration/test_it.py': 'def test_it():\n    pass\n',
     'tests/unit/test_u.py': 'def test_u():\n    pass\n',
     'scripts/test-integration.sh': '#!/bin/bash\ncd "$(dirname "$0")/.."\npytest tests/integration\n',
-  });
+  };
+  // A project's few scripts stay loaded for the first suite, which then models them once.
+  const few = projectModel(project(files));
+  await findSuiteSpecs(few);
+  assert.deepEqual(few.loadedFiles().filter((file) => file.language === 'shell').map((file) => path.basename(file.path)), ['test-integration.sh']);
+  // Over 256 KiB of shell text, none stays loaded after discovery.
+  const root = project({ ...files, 'scripts/release.sh': `#!/bin/bash\n${'# step of the release, written out at length\n'.repeat(6000)}echo done\n` });
   const built = projectModel(root);
   const specs = await findSuiteSpecs(built);
   assert.deepEqual(specs.map((spec) => spec.name), ['tests/integration']);
   assert.deepEqual(built.loadedFiles().filter((file) => file.language === 'shell'), [], 'no script stays loaded after discovery');
   const runner = path.join(root, 'scripts/test-integration.sh');
-  assert.deepEqual(scriptIndex(built).paths, [runner]);
+  assert.deepEqual(scriptIndex(built).paths, [path.join(root, 'scripts/release.sh'), runner].sort());
   const script = scriptIndex(built).byPath.get(runner)!;
   assert.deepEqual(scriptIndex(built).runsOf(script)[0]!.targets, [path.join(root, 'tests/integration')]);
 });
