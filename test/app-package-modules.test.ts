@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { appModel, clearFileSystemCache } from '../src/model/app.js';
 import { buildSuite } from '../src/model/suite.js';
-import { makeTempProject, projectModel } from './project.js';
+import { makeTempProject, projectModel, recordLoads } from './project.js';
 
 const files = {
   'pyproject.toml': '[project]\nname = "shop"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n',
@@ -29,13 +29,7 @@ test('the Depends of a router module, under an alias, and its session factory ar
   const root = makeTempProject(files);
   clearFileSystemCache();
   const project = projectModel(root);
-  // Every file read and parsed for the project, whenever it is let go of afterwards.
-  const parsed = new Set<string>();
-  const load = project.load.bind(project);
-  project.load = (file) => {
-    parsed.add(project.relative(file.path));
-    return load(file);
-  };
+  const parsed = recordLoads(project);
   const suite = buildSuite(project, 'tests/integration');
   const model = appModel(suite);
   assert.equal(model.app?.packageDir, path.join(root, 'shop'));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildSuite, Project } from '../src/model/suite.js';
-import { projectModel } from './project.js';
+import { projectModel, recordLoads } from './project.js';
 
 const made: string[] = [];
 after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -71,12 +71,7 @@ describe('Suite.fixtureModules', () => {
       'tests/support.py': 'from pytest import fixture as provides\n\n@provides\ndef order():\n    return 1\n',
       'tests/integration/test_orders.py': 'from app.models import Order\nfrom app.settings import DATABASE_URL\nfrom tests.support import order\n\ndef test_total(order):\n    assert Order.total == 0\n',
     });
-    const parsed = new Set<string>();
-    const load = p.load.bind(p);
-    p.load = (file) => {
-      parsed.add(p.relative(file.path));
-      return load(file);
-    };
+    const parsed = recordLoads(p);
     const suite = buildSuite(p, 'tests/integration');
     assert.deepEqual(suite.fixtureModules.map((m) => `${p.relative(m.file.path)} ${m.via}`), ['tests/support.py import']);
     assert.ok(!parsed.has('app/models.py') && !parsed.has('app/settings.py'), `parsed: ${[...parsed].join(', ')}`);

@@ -26,6 +26,20 @@ export function projectModel(root: string): Project {
   return new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
 }
 
+/**
+ * The files the project loads (reads and parses) from now on, by path relative to its root, whether or not
+ * it lets them go afterwards: for tests that a model leaves a file unparsed.
+ */
+export function recordLoads(project: Project): ReadonlySet<string> {
+  const loaded = new Set<string>();
+  const load = project.load.bind(project);
+  project.load = (file) => {
+    loaded.add(project.relative(file.path));
+    return load(file);
+  };
+  return loaded;
+}
+
 export interface CliRun {
   code: number;
   stdout: string;

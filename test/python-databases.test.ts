@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { buildSuite } from '../src/model/suite.js';
 import { pythonDatabases } from '../src/readers/python-databases.js';
 import { clearFileSystemCache } from '../src/model/app/sys-path.js';
-import { makeTempProject, projectModel } from './project.js';
+import { makeTempProject, projectModel, recordLoads } from './project.js';
 
 test('a testcontainers helper the conftest imports is read; an imported module that names no database is not parsed', () => {
   const root = makeTempProject({
@@ -24,12 +24,7 @@ test('a testcontainers helper the conftest imports is read; an imported module t
   clearFileSystemCache();
   const project = projectModel(root);
   const suite = buildSuite(project, 'tests/integration');
-  const parsed = new Set<string>();
-  const load = project.load.bind(project);
-  project.load = (file) => {
-    parsed.add(project.relative(file.path));
-    return load(file);
-  };
+  const parsed = recordLoads(project);
   const found = pythonDatabases(suite).map((definition) => `${definition.kind} ${definition.image?.text.value ?? '-'} ${project.relative(definition.file.path)}`);
   assert.deepEqual(found, ['testcontainers postgres:16 tests/support/database.py']);
   assert.ok(!parsed.has('ledger/models.py'), `parsed: ${[...parsed].join(', ')}`);
