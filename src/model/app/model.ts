@@ -424,6 +424,7 @@ const DEPENDS_OR_ROUTERS = /Depends|Security|include_router|mount/;
  */
 function packageModuleRef(project: Suite['project'], discovered: DiscoveredFile, dotted: string, isPackage: boolean): ModuleRef {
   let loaded: SourceFile | null | undefined;
+  let peeked: string | null | undefined;
   return {
     dotted,
     filePath: discovered.path,
@@ -432,7 +433,11 @@ function packageModuleRef(project: Suite['project'], discovered: DiscoveredFile,
       if (loaded === undefined) loaded = project.load(discovered);
       return loaded;
     },
-    // The project's text when it has the file loaded (by this suite or an overlay), else the disk's.
-    text: () => (loaded !== undefined ? (loaded?.text ?? null) : project.peekText(discovered.path)),
+    // The loaded file's text, else the project's text for it (an overlay's, else the disk's), read once.
+    text: () => {
+      if (loaded !== undefined) return loaded?.text ?? null;
+      if (peeked === undefined) peeked = project.peekText(discovered.path);
+      return peeked;
+    },
   };
 }
