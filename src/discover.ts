@@ -11,7 +11,7 @@ const SKIPPED_DIRECTORIES = new Set([
   '.ruff_cache', '.tox', '.nox', '.eggs', '.cache', 'site-packages', '.direnv',
 ]);
 
-const PROJECT_MARKERS = ['pyproject.toml', '.smoke-lint.toml', 'setup.cfg', 'pytest.ini', 'tox.ini', '.git'];
+const PROJECT_MARKERS = ['pyproject.toml', '.smoke-lint.toml', 'setup.cfg', 'pytest.toml', 'pytest.ini', 'tox.ini', '.git'];
 
 export interface DiscoveredFile {
   path: string;
@@ -47,7 +47,7 @@ export function isWithin(child: string, parent: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-/** Does this directory hold a project marker (pyproject.toml, .smoke-lint.toml, setup.cfg, pytest.ini, tox.ini, .git)? */
+/** Does this directory hold a project marker (pyproject.toml, .smoke-lint.toml, setup.cfg, pytest.toml, pytest.ini, tox.ini, .git)? */
 export function isProjectRoot(directory: string): boolean {
   return PROJECT_MARKERS.some((marker) => existsSync(path.join(directory, marker)));
 }

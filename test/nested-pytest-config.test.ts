@@ -33,6 +33,18 @@ test('in one folder, pytest.ini wins even without a [pytest] section, then .pyte
   assert.equal(pytestConfigIn('/p', folder({})), null);
 });
 
+test("pytest 9's TOML: pytest.toml wins over pytest.ini even empty, and [tool.pytest] over [tool.pytest.ini_options]", () => {
+  const ini = { 'pytest.ini': '[pytest]\naddopts = -x\n' };
+  assert.equal(pytestConfigIn('/p', folder({ 'pytest.toml': '', ...ini }))?.source, '/p/pytest.toml');
+  assert.equal(pytestConfigIn('/p', folder({ '.pytest.toml': '[pytest]\naddopts = ["-q", "-m", "integration"]\n', ...ini }))?.addopts, '-q -m integration');
+  const native = pytestConfigIn('/p', folder({ 'pyproject.toml': '[tool.pytest]\npythonpath = ["."]\nenv = ["RUN_INTEGRATION_TESTS=true"]\n\n[tool.pytest.ini_options]\naddopts = "-x"\n' }));
+  assert.deepEqual([native?.pythonpath, [...(native?.env ?? [])], native?.addopts], [['.'], [['RUN_INTEGRATION_TESTS', 'true']], '']);
+  assert.equal(pytestConfigIn('/p', folder({ 'pyproject.toml': '[tool.pytest.ini_options]\naddopts = "-x"\n' }))?.addopts, '-x');
+  // A pyproject.toml with neither table is no configuration; a broken one neither.
+  assert.equal(pytestConfigIn('/p', folder({ 'pyproject.toml': '[tool.ruff]\nline-length = 100\n' })), null);
+  assert.equal(pytestConfigIn('/p', folder({ 'pyproject.toml': '[tool.pytest\n' })), null);
+});
+
 test('a suite takes the nearest configuration at or above its folder, never one above the project root', () => {
   const root = makeTempProject({
     'pyproject.toml': '[project]\nname = "shop"\n\n[tool.pytest.ini_options]\nenv = ["RUN_INTEGRATION_TESTS=true"]\n',
@@ -69,4 +81,5 @@ test('a staged pytest configuration below the root selects the suites that run w
   // A configuration no suite runs with selects none; a setup.cfg without pytest's section is no configuration.
   assert.deepEqual(selectSuites(project, [path.join(root, 'docs', 'pytest.ini')]), []);
   assert.equal(await noSuiteCanRead(project, path.join(root, 'worker', 'setup.cfg')), true);
+  assert.equal(await noSuiteCanRead(project, path.join(root, 'worker', 'pytest.toml')), false);
 });

@@ -52,13 +52,14 @@ export function isTaskFileName(base: string, textOf: () => string | null): boole
 }
 
 /**
- * May pytest take its configuration from this file: a pytest.ini or .pytest.ini, or a pyproject.toml,
- * tox.ini or setup.cfg with pytest's section (`textOf` is asked for their text only; one that cannot be read
- * may hold it)? A staged one below the project root changes what the suites under it run with.
+ * May pytest take its configuration from this file: a pytest.toml, pytest.ini or their hidden versions, or
+ * a pyproject.toml, tox.ini or setup.cfg with pytest's table or section (`textOf` is asked for their text
+ * only; one that cannot be read may hold it)? A staged one below the project root changes what the suites
+ * under it run with.
  */
 export function mayHoldPytestConfig(base: string, textOf: () => string | null): boolean {
-  if (base === 'pytest.ini' || base === '.pytest.ini') return true;
+  if (/^\.?pytest\.(?:toml|ini)$/.test(base)) return true;
   if (base !== 'pyproject.toml' && base !== 'tox.ini' && base !== 'setup.cfg') return false;
   const text = textOf();
-  return text === null || /^\[(?:tool\.pytest\.ini_options|pytest|tool:pytest)\]/m.test(text);
+  return text === null || /^\[(?:tool\.pytest(?:\.ini_options)?|pytest|tool:pytest)\]/m.test(text);
 }

@@ -33,7 +33,8 @@ function addEnv(config: PytestConfig, entries: string[]): void {
 
 /**
  * pytest's configuration in one folder, the way pytest picks it (docs.pytest.org, "Configuration file
- * formats"): a pytest.ini (or .pytest.ini), even with no [pytest] section, else a pyproject.toml with
+ * formats"): a pytest.toml or .pytest.toml (pytest 9), then a pytest.ini or .pytest.ini, each even without
+ * its [pytest] table or section; else a pyproject.toml with `[tool.pytest]` (pytest 9's native TOML) or
  * `[tool.pytest.ini_options]`, a tox.ini with [pytest], a setup.cfg with [tool:pytest]. Null when the
  * folder holds none. `textOf` gives a file's text, null when it is missing or unreadable.
  */
@@ -57,29 +58,45 @@ export function pytestConfigIn(dir: string, textOf: (file: string) => string | n
     addEnv(config, (values.get('env') ?? '').split('\n'));
     return config;
   };
-  // pytest takes a pytest.ini as its configuration even when it has no [pytest] section.
-  const ini = fromIni(path.join(dir, 'pytest.ini'), 'pytest', true) ?? fromIni(path.join(dir, '.pytest.ini'), 'pytest', true);
-  if (ini) return ini;
-  const pyproject = path.join(dir, 'pyproject.toml');
-  const text = textOf(pyproject);
-  if (text !== null) {
+  // The table of a TOML file that holds pytest's options; `always`: the file is pytest's even without it.
+  const fromToml = (file: string, table: (data: Record<string, any>) => unknown, always: boolean): PytestConfig | null => {
+    const text = textOf(file);
+    if (text === null) return null;
+    let options: unknown = null;
     try {
-      const data = parseToml(text) as Record<string, any>;
-      const options = data?.tool?.pytest?.ini_options;
-      if (options && typeof options === 'object') {
-        const config = empty();
-        config.source = pyproject;
-        if ('testpaths' in options) config.testpaths = asList(options.testpaths);
-        config.addopts = asList(options.addopts).join(' ');
-        config.pythonpath = asList(options.pythonpath);
-        addEnv(config, asList(options.env));
-        return config;
-      }
+      options = table(parseToml(text) as Record<string, any>);
     } catch {
       // A broken pyproject.toml is reported by the configuration loader; here it just has no pytest options.
     }
-  }
-  return fromIni(path.join(dir, 'tox.ini'), 'pytest', false) ?? fromIni(path.join(dir, 'setup.cfg'), 'tool:pytest', false);
+    const found = options !== null && typeof options === 'object';
+    if (!found && !always) return null;
+    const config = empty();
+    config.source = file;
+    if (!found) return config;
+    const values = options as Record<string, unknown>;
+    if ('testpaths' in values) config.testpaths = asList(values.testpaths);
+    config.addopts = asList(values.addopts).join(' ');
+    config.pythonpath = asList(values.pythonpath);
+    addEnv(config, asList(values.env));
+    return config;
+  };
+  const own = (data: Record<string, any>) => data?.pytest;
+  // In a pyproject.toml, pytest 9's native `[tool.pytest]` keys, else the older `[tool.pytest.ini_options]`.
+  const inPyproject = (data: Record<string, any>) => {
+    const table = data?.tool?.pytest;
+    if (!table || typeof table !== 'object') return null;
+    const native = Object.keys(table).some((key) => key !== 'ini_options');
+    return native ? table : (table.ini_options ?? null);
+  };
+  return (
+    fromToml(path.join(dir, 'pytest.toml'), own, true) ??
+    fromToml(path.join(dir, '.pytest.toml'), own, true) ??
+    fromIni(path.join(dir, 'pytest.ini'), 'pytest', true) ??
+    fromIni(path.join(dir, '.pytest.ini'), 'pytest', true) ??
+    fromToml(path.join(dir, 'pyproject.toml'), inPyproject, false) ??
+    fromIni(path.join(dir, 'tox.ini'), 'pytest', false) ??
+    fromIni(path.join(dir, 'setup.cfg'), 'tool:pytest', false)
+  );
 }
 
 /** The project's own pytest configuration: the one in its root folder (see pytestConfigIn), else none. */
