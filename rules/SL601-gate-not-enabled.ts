@@ -26,7 +26,7 @@ export default defineRule({
   fix: 'safe',
   docs: {
     whatItDoes:
-      'Reports a pytest run of the integration suite whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration. Runners read: shell scripts; Makefile targets (each recipe line, with the variables the Makefile `export`s); GitHub Actions steps (`run:`, with `env:` at workflow, job and step level and variables an earlier step writes to `$GITHUB_ENV`, in the step\'s `working-directory`), and the project scripts a step calls (`poetry run ./scripts/test`, `bash scripts/ci.sh`: the script\'s pytest run, reported in the script, with the step\'s `env:` and directory); tox environments (`tox.ini` in the project root or a folder down to the suite: `[testenv]` and `[testenv:NAME]` `commands_pre`/`commands`/`commands_post`, each command with the variables `setenv` sets and `passenv` lets through, in `changedir`).',
+      'Reports a pytest run of the integration suite whose environment does not set the gate variable (`RUN_INTEGRATION_TESTS` by default) to the gate value (`true`): no prefix assignment, no `env X=...`, no `export` in force, no pytest-env entry in the pytest configuration the run reads (`env`, or pytest-env\'s own `[tool.pytest_env]` / `[pytest_env]` table). Also reports a run whose pytest-env entry sets the variable to another value (a TOML `true` is set as `True`): pytest-env overwrites what the run sets, unless the entry is `D:` or `skip_if_set`; that finding has no fix. Runners read: shell scripts; Makefile targets (each recipe line, with the variables the Makefile `export`s); GitHub Actions steps (`run:`, with `env:` at workflow, job and step level and variables an earlier step writes to `$GITHUB_ENV`, in the step\'s `working-directory`), and the project scripts a step calls (`poetry run ./scripts/test`, `bash scripts/ci.sh`: the script\'s pytest run, reported in the script, with the step\'s `env:` and directory); tox environments (`tox.ini` in the project root or a folder down to the suite: `[testenv]` and `[testenv:NAME]` `commands_pre`/`commands`/`commands_post`, each command with the variables `setenv` sets and `passenv` lets through, in `changedir`).',
     whyItMatters:
       'Every test module of the suite skips unless the variable equals the gate value. A runner that forgets it starts the database, collects the suite, skips every test and exits 0: CI goes green with nothing tested.',
     example: '#!/usr/bin/env bash\nset -euo pipefail\n./backend/tests/integration/scripts/test-db.sh start\npytest backend/tests/integration -v',
@@ -48,7 +48,8 @@ export default defineRule({
     for (const { runner, shell, run, relation } of suiteRunners(suite).runs) {
       // A pytest-env entry in the configuration this run reads sets it.
       const pytest = runPytestConfig(suite, run);
-      if (pytest.env.get(variable) === wanted) continue;
+      const fromPlugin = pytest.env.get(variable);
+      if (fromPlugin !== undefined && (fromPlugin === wanted || (urlValued && fromPlugin !== ''))) continue;
       // The project's entry does not reach a run that reads a configuration of its own (`backend/pytest.ini`).
       const shadowed =
         pytest !== root && root.source && pytest.source && root.env.get(variable) === wanted
@@ -60,6 +61,21 @@ export default defineRule({
       if (run.container) continue;
       // \`pytest backend/tests\` from a runner that starts no database is a unit run in which the suite skips by design.
       if (relation !== 'inside' && !runner.startsDatabase) continue;
+      // pytest-env sets it to another value, over whatever the run sets (unless the entry only fills an unset variable).
+      if (fromPlugin !== undefined && !pytest.envDefaults.has(variable) && pytest.envSource) {
+        const where = suite.project.relative(pytest.envSource);
+        const tomlBoolean = /^(True|False)$/.test(fromPlugin) && fromPlugin.toLowerCase() === wanted;
+        report({
+          file: shell.file,
+          range: shell.range(command.node),
+          message: `${runner.label} runs pytest on \`${suite.name}\`, but pytest-env sets \`${variable}=${fromPlugin}\` (${where}) over whatever the run sets, and the suite only runs when it is \`${wanted}\`: every test skips and the run passes with nothing tested`,
+          hint: tomlBoolean
+            ? `A TOML \`${fromPlugin.toLowerCase()}\` is set as the string \`${fromPlugin}\` (Python's str): write \`${variable} = "${wanted}"\` in pytest-env's table.`
+            : `Set it to \`${wanted}\` in pytest-env's entry, or remove the entry and let the runner set it.`,
+          fix: null,
+        });
+        continue;
+      }
       if (!run.env.has(variable)) {
         // Inside a function: every path that runs it may set it on the way (`RUN_INTEGRATION_TESTS=true run_tests`,
         // an export before the top-level call); a function nothing calls runs no pytest.

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pytestConfigIn } from '../src/model/pytest-config.js';
+import { nativeEnvIn, pytestConfigIn } from '../src/model/pytest-config.js';
 import { pytestConfigFor } from '../src/model/suite-pytest-config.js';
 import { noSuiteCanRead } from '../src/model/suite-reach.js';
 import { selectSuites } from '../src/suite-lint.js';
@@ -31,6 +31,9 @@ test('in one folder, pytest.ini wins even without a [pytest] section, then .pyte
   assert.equal(pytestConfigIn('/p', folder({ 'tox.ini': '[testenv]\ncommands = pytest\n', 'setup.cfg': tables['setup.cfg'] }))?.addopts, '-s');
   assert.equal(pytestConfigIn('/p', folder({ 'setup.cfg': '[metadata]\nname = x\n' })), null);
   assert.equal(pytestConfigIn('/p', folder({})), null);
+  // pytest-env's flags: `D:` sets a variable only when it is unset, `R:` keeps the value raw.
+  const flagged = pytestConfigIn('/p', folder({ 'pytest.ini': '[pytest]\nenv =\n    D:R:APP_ENV=test\n    r:GATE=true\n' }));
+  assert.deepEqual([[...(flagged?.env ?? [])], [...(flagged?.envDefaults ?? [])]], [[['APP_ENV', 'test'], ['GATE', 'true']], ['APP_ENV']]);
 });
 
 test("pytest 9's TOML: pytest.toml wins over pytest.ini even empty, and [tool.pytest] over [tool.pytest.ini_options]", () => {
@@ -43,6 +46,20 @@ test("pytest 9's TOML: pytest.toml wins over pytest.ini even empty, and [tool.py
   // A pyproject.toml with neither table is no configuration; a broken one neither.
   assert.equal(pytestConfigIn('/p', folder({ 'pyproject.toml': '[tool.ruff]\nline-length = 100\n' })), null);
   assert.equal(pytestConfigIn('/p', folder({ 'pyproject.toml': '[tool.pytest\n' })), null);
+});
+
+test("pytest-env's own TOML table: values as Python's str, unset entries left out, the first folder upward with a TOML file decides", () => {
+  const table = '[tool.pytest_env]\nRUN_INTEGRATION_TESTS = "true"\nRETRIES = 3\nDEBUG = true\nAPP_ENV = { value = "test", skip_if_set = true }\nDATABASE_URL = { unset = true }\n';
+  const native = nativeEnvIn('/p', '/p', folder({ 'pyproject.toml': table }));
+  assert.deepEqual([...(native?.env ?? [])], [['RUN_INTEGRATION_TESTS', 'true'], ['RETRIES', '3'], ['DEBUG', 'True'], ['APP_ENV', 'test']]);
+  assert.deepEqual([...(native?.envDefaults ?? [])], ['APP_ENV'], 'skip_if_set: only when unset');
+  assert.deepEqual([...(nativeEnvIn('/p', '/p', folder({ 'pytest.toml': '[pytest_env]\nX = "1"\n' }))?.env ?? [])], [['X', '1']]);
+  assert.equal(nativeEnvIn('/p', '/p', folder({ 'pyproject.toml': '[tool.pytest]\nenv = ["X=1"]\n' })), null);
+  // From backend/ upward: the root's pyproject.toml, when backend/ holds no TOML file; not past one that does.
+  const files = new Map([['/p/pyproject.toml', table], ['/p/api/pyproject.toml', '[project]\nname = "api"\n']]);
+  const textOf = (file: string) => files.get(file) ?? null;
+  assert.equal(nativeEnvIn('/p/backend', '/p', textOf)?.env.get('RUN_INTEGRATION_TESTS'), 'true');
+  assert.equal(nativeEnvIn('/p/api', '/p', textOf), null);
 });
 
 test('a suite takes the nearest configuration at or above its folder, never one above the project root', () => {
@@ -63,6 +80,21 @@ test('a suite takes the nearest configuration at or above its folder, never one 
   assert.equal(pytestConfigFor(project, path.join(root, 'worker', 'tests', 'integration')), project.pytest);
   assert.equal(pytestConfigFor(project, root), project.pytest);
   assert.equal(pytestConfigFor(project, path.dirname(root)), project.pytest);
+});
+
+test("pytest-env's table replaces the env entries of the configuration it goes with, found from that configuration's folder up", () => {
+  const root = makeTempProject({
+    'pyproject.toml': '[project]\nname = "shop"\n\n[tool.pytest_env]\nRUN_INTEGRATION_TESTS = "true"\n',
+    'backend/pytest.ini': '[pytest]\nenv =\n    APP_ENV=test\n',
+    'backend/tests/integration/test_api.py': GATED_MODULE,
+  });
+  clearFileSystemCache();
+  const project = projectModel(root);
+  assert.deepEqual([...project.pytest.env], [['RUN_INTEGRATION_TESTS', 'true']]);
+  const backend = pytestConfigFor(project, path.join(root, 'backend', 'tests', 'integration'));
+  assert.equal(backend.source, path.join(root, 'backend', 'pytest.ini'));
+  assert.deepEqual([...backend.env], [['RUN_INTEGRATION_TESTS', 'true']]);
+  assert.equal(pytestConfigFor(project, path.join(root, 'backend')), backend, 'one configuration object per file');
 });
 
 test('a staged pytest configuration below the root selects the suites that run with it, and only those', async () => {

@@ -10,12 +10,16 @@ export interface PytestConfig {
   testpaths: string[] | null;
   addopts: string;
   pythonpath: string[];
-  /** `env` entries of pytest-env (`KEY=value`). */
+  /** What pytest-env sets: the `env` entries (`KEY=value`), or its own TOML table when there is one (see nativeEnvIn). */
   env: Map<string, string>;
+  /** The names of `env` that pytest-env sets only when the variable is unset (`D:`, `skip_if_set`); it overwrites the others. */
+  envDefaults: Set<string>;
+  /** Where `env` is written: the configuration itself, or the file of pytest-env's own table. */
+  envSource: string | null;
 }
 
 function empty(): PytestConfig {
-  return { source: null, testpaths: null, addopts: '', pythonpath: [], env: new Map() };
+  return { source: null, testpaths: null, addopts: '', pythonpath: [], env: new Map(), envDefaults: new Set(), envSource: null };
 }
 
 function asList(value: unknown): string[] {
@@ -26,8 +30,11 @@ function asList(value: unknown): string[] {
 
 function addEnv(config: PytestConfig, entries: string[]): void {
   for (const entry of entries) {
-    const match = /^(?:[A-Z]:)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(entry.trim());
-    if (match) config.env.set(match[1]!, match[2]!);
+    // Flags before the name: `D:` (only when unset), `R:` (raw), in any order and case.
+    const match = /^((?:[A-Za-z]:)*)([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(entry.trim());
+    if (!match) continue;
+    config.env.set(match[2]!, match[3]!);
+    if (/(^|:)d:/i.test(match[1]!)) config.envDefaults.add(match[2]!);
   }
 }
 
@@ -52,6 +59,7 @@ export function pytestConfigIn(dir: string, textOf: (file: string) => string | n
     const config = empty();
     config.source = file;
     if (!values) return config;
+    config.envSource = file;
     if (values.has('testpaths')) config.testpaths = asList(values.get('testpaths'));
     config.addopts = values.get('addopts')?.replace(/\n/g, ' ') ?? '';
     config.pythonpath = asList(values.get('pythonpath'));
@@ -74,6 +82,7 @@ export function pytestConfigIn(dir: string, textOf: (file: string) => string | n
     config.source = file;
     if (!found) return config;
     const values = options as Record<string, unknown>;
+    config.envSource = file;
     if ('testpaths' in values) config.testpaths = asList(values.testpaths);
     config.addopts = asList(values.addopts).join(' ');
     config.pythonpath = asList(values.pythonpath);
@@ -99,7 +108,55 @@ export function pytestConfigIn(dir: string, textOf: (file: string) => string | n
   );
 }
 
+/**
+ * pytest-env's own TOML table for a configuration whose folder is `dir` (pytest's rootdir), looked for from
+ * there upward to `top`: in the first folder holding a pytest.toml, .pytest.toml or pyproject.toml, its
+ * `[pytest_env]` (the first two) or `[tool.pytest_env]` table. When there is one, pytest-env sets what it
+ * holds instead of the `env` entries. Null when there is none. Each value is set as Python's `str` of it
+ * (`true` is `True`), an inline table's `value` likewise; one that unsets the variable sets nothing.
+ */
+export function nativeEnvIn(dir: string, top: string, textOf: (file: string) => string | null): Pick<PytestConfig, 'env' | 'envDefaults' | 'envSource'> | null {
+  for (let folder = dir; ; folder = path.dirname(folder)) {
+    let seen = false;
+    for (const [name, table] of [['pytest.toml', (data: any) => data?.pytest_env], ['.pytest.toml', (data: any) => data?.pytest_env], ['pyproject.toml', (data: any) => data?.tool?.pytest_env]] as const) {
+      const file = path.join(folder, name);
+      const text = textOf(file);
+      if (text === null) continue;
+      seen = true;
+      let values: unknown;
+      try {
+        values = table(parseToml(text));
+      } catch {
+        continue;
+      }
+      if (!values || typeof values !== 'object') continue;
+      const env = new Map<string, string>();
+      const envDefaults = new Set<string>();
+      for (const [key, entry] of Object.entries(values as Record<string, unknown>)) {
+        const value = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : { value: entry };
+        if (value.unset === true || value.value === undefined) continue;
+        env.set(key, pythonStr(value.value));
+        if (value.skip_if_set === true) envDefaults.add(key);
+      }
+      return { env, envDefaults, envSource: file };
+    }
+    if (seen || folder === top || path.dirname(folder) === folder) return null;
+  }
+}
+
+/** Python's `str` of a TOML scalar, as pytest-env sets it. */
+function pythonStr(value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return String(value);
+}
+
+/** A configuration with pytest-env's own table (see nativeEnvIn) in place of its `env` entries, when there is one. */
+export function withNativeEnv(config: PytestConfig, dir: string, top: string, textOf: (file: string) => string | null): PytestConfig {
+  const native = nativeEnvIn(config.source ? path.dirname(config.source) : dir, top, textOf);
+  return native ? { ...config, ...native } : config;
+}
+
 /** The project's own pytest configuration: the one in its root folder (see pytestConfigIn), else none. */
 export function readPytestConfig(root: string): PytestConfig {
-  return pytestConfigIn(root, readTextFile) ?? empty();
+  return withNativeEnv(pytestConfigIn(root, readTextFile) ?? empty(), root, root, readTextFile);
 }

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 import type { Project } from './project.js';
-import { pytestConfigIn, type PytestConfig } from './pytest-config.js';
+import { pytestConfigIn, withNativeEnv, type PytestConfig } from './pytest-config.js';
 import { configText, kindOf } from './app/sys-path.js';
 import type { PytestRun } from './scripts.js';
 
@@ -23,7 +23,8 @@ export function pytestConfigFor(project: Project, dir: string): PytestConfig {
   if (!byDir) byProject.set(project, (byDir = new Map()));
   const known = byDir.get(dir);
   if (known) return known;
-  const config = pytestConfigIn(dir, textIfFile) ?? pytestConfigFor(project, path.dirname(dir));
+  const own = pytestConfigIn(dir, textIfFile);
+  const config = own ? withNativeEnv(own, dir, project.root, textIfFile) : pytestConfigFor(project, path.dirname(dir));
   byDir.set(dir, config);
   return config;
 }
