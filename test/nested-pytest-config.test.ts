@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { nativeEnvIn, pytestConfigIn } from '../src/model/pytest-config.js';
-import { pytestConfigFor } from '../src/model/suite-pytest-config.js';
+import { pytestConfigFor, runPytestConfig } from '../src/model/suite-pytest-config.js';
+import type { PytestRun } from '../src/model/scripts.js';
 import { noSuiteCanRead } from '../src/model/suite-reach.js';
 import { selectSuites } from '../src/suite-lint.js';
 import { clearFileSystemCache } from '../src/model/app/sys-path.js';
@@ -95,6 +96,27 @@ test("pytest-env's table replaces the env entries of the configuration it goes w
   assert.equal(backend.source, path.join(root, 'backend', 'pytest.ini'));
   assert.deepEqual([...backend.env], [['RUN_INTEGRATION_TESTS', 'true']]);
   assert.equal(pytestConfigFor(project, path.join(root, 'backend')), backend, 'one configuration object per file');
+});
+
+test('a run that names its configuration with -c reads that file, whatever its folder; an unknown name leaves the suite its own', () => {
+  const root = makeTempProject({
+    'pyproject.toml': '[project]\nname = "shop"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n',
+    'ci/integration.ini': '[pytest]\nenv =\n    RUN_INTEGRATION_TESTS=true\n',
+    'ci/integration.toml': '[tool.pytest]\naddopts = ["-x"]\n',
+    'backend/tests/integration/test_api.py': GATED_MODULE,
+  });
+  clearFileSystemCache();
+  const project = projectModel(root);
+  const suite = { project, dir: path.join(root, 'backend', 'tests', 'integration') };
+  const words = (...values: Array<string | null>) => values.map((value) => ({ value })) as unknown as PytestRun['args'];
+  const run = (args: PytestRun['args'], cwd: string | null = root) => runPytestConfig(suite, { args, cwd, targets: [suite.dir] });
+  assert.equal(run(words('-c', 'ci/integration.ini')).env.get('RUN_INTEGRATION_TESTS'), 'true');
+  assert.equal(run(words('--config-file=ci/integration.toml')).addopts, '-x');
+  assert.equal(run(words(`-c${path.join(root, 'ci', 'integration.ini')}`), null).source, path.join(root, 'ci', 'integration.ini'));
+  // Not known: the value, or the folder a relative name is read from.
+  assert.equal(run(words('-c', null)), project.pytest);
+  assert.equal(run(words('-c', 'ci/integration.ini'), null), project.pytest);
+  assert.equal(run(words('-q', '--co')), project.pytest);
 });
 
 test('a staged pytest configuration below the root selects the suites that run with it, and only those', async () => {

@@ -38,6 +38,65 @@ function addEnv(config: PytestConfig, entries: string[]): void {
   }
 }
 
+/** pytest's section of an ini file; `always`: the file is pytest's even without it. */
+function fromIni(file: string, section: string, always: boolean, textOf: (file: string) => string | null): PytestConfig | null {
+  const text = textOf(file);
+  if (text === null) return null;
+  let values: Map<string, string> | null;
+  try {
+    values = iniSection(text, section);
+  } catch {
+    values = null;
+  }
+  if (!values && !always) return null;
+  const config = empty();
+  config.source = file;
+  if (!values) return config;
+  config.envSource = file;
+  if (values.has('testpaths')) config.testpaths = asList(values.get('testpaths'));
+  config.addopts = values.get('addopts')?.replace(/\n/g, ' ') ?? '';
+  config.pythonpath = asList(values.get('pythonpath'));
+  addEnv(config, (values.get('env') ?? '').split('\n'));
+  return config;
+}
+
+/** The table of a TOML file that holds pytest's options; `always`: the file is pytest's even without it. */
+function fromToml(file: string, table: (data: Record<string, any>) => unknown, always: boolean, textOf: (file: string) => string | null): PytestConfig | null {
+  const text = textOf(file);
+  if (text === null) return null;
+  let options: unknown = null;
+  try {
+    options = table(parseToml(text) as Record<string, any>);
+  } catch {
+    // A broken pyproject.toml is reported by the configuration loader; here it just has no pytest options.
+  }
+  const found = options !== null && typeof options === 'object';
+  if (!found && !always) return null;
+  const config = empty();
+  config.source = file;
+  if (!found) return config;
+  const values = options as Record<string, unknown>;
+  config.envSource = file;
+  if ('testpaths' in values) config.testpaths = asList(values.testpaths);
+  config.addopts = asList(values.addopts).join(' ');
+  config.pythonpath = asList(values.pythonpath);
+  addEnv(config, asList(values.env));
+  return config;
+}
+
+/** pytest's table in a pytest.toml. */
+function ownTable(data: Record<string, any>): unknown {
+  return data?.pytest;
+}
+
+/** In a pyproject.toml, pytest 9's native `[tool.pytest]` keys, else the older `[tool.pytest.ini_options]`. */
+function pyprojectTable(data: Record<string, any>): unknown {
+  const table = data?.tool?.pytest;
+  if (!table || typeof table !== 'object') return null;
+  const native = Object.keys(table).some((key) => key !== 'ini_options');
+  return native ? table : (table.ini_options ?? null);
+}
+
 /**
  * pytest's configuration in one folder, the way pytest picks it (docs.pytest.org, "Configuration file
  * formats"): a pytest.toml or .pytest.toml (pytest 9), then a pytest.ini or .pytest.ini, each even without
@@ -46,66 +105,26 @@ function addEnv(config: PytestConfig, entries: string[]): void {
  * folder holds none. `textOf` gives a file's text, null when it is missing or unreadable.
  */
 export function pytestConfigIn(dir: string, textOf: (file: string) => string | null): PytestConfig | null {
-  const fromIni = (file: string, section: string, always: boolean): PytestConfig | null => {
-    const text = textOf(file);
-    if (text === null) return null;
-    let values: Map<string, string> | null;
-    try {
-      values = iniSection(text, section);
-    } catch {
-      values = null;
-    }
-    if (!values && !always) return null;
-    const config = empty();
-    config.source = file;
-    if (!values) return config;
-    config.envSource = file;
-    if (values.has('testpaths')) config.testpaths = asList(values.get('testpaths'));
-    config.addopts = values.get('addopts')?.replace(/\n/g, ' ') ?? '';
-    config.pythonpath = asList(values.get('pythonpath'));
-    addEnv(config, (values.get('env') ?? '').split('\n'));
-    return config;
-  };
-  // The table of a TOML file that holds pytest's options; `always`: the file is pytest's even without it.
-  const fromToml = (file: string, table: (data: Record<string, any>) => unknown, always: boolean): PytestConfig | null => {
-    const text = textOf(file);
-    if (text === null) return null;
-    let options: unknown = null;
-    try {
-      options = table(parseToml(text) as Record<string, any>);
-    } catch {
-      // A broken pyproject.toml is reported by the configuration loader; here it just has no pytest options.
-    }
-    const found = options !== null && typeof options === 'object';
-    if (!found && !always) return null;
-    const config = empty();
-    config.source = file;
-    if (!found) return config;
-    const values = options as Record<string, unknown>;
-    config.envSource = file;
-    if ('testpaths' in values) config.testpaths = asList(values.testpaths);
-    config.addopts = asList(values.addopts).join(' ');
-    config.pythonpath = asList(values.pythonpath);
-    addEnv(config, asList(values.env));
-    return config;
-  };
-  const own = (data: Record<string, any>) => data?.pytest;
-  // In a pyproject.toml, pytest 9's native `[tool.pytest]` keys, else the older `[tool.pytest.ini_options]`.
-  const inPyproject = (data: Record<string, any>) => {
-    const table = data?.tool?.pytest;
-    if (!table || typeof table !== 'object') return null;
-    const native = Object.keys(table).some((key) => key !== 'ini_options');
-    return native ? table : (table.ini_options ?? null);
-  };
   return (
-    fromToml(path.join(dir, 'pytest.toml'), own, true) ??
-    fromToml(path.join(dir, '.pytest.toml'), own, true) ??
-    fromIni(path.join(dir, 'pytest.ini'), 'pytest', true) ??
-    fromIni(path.join(dir, '.pytest.ini'), 'pytest', true) ??
-    fromToml(path.join(dir, 'pyproject.toml'), inPyproject, false) ??
-    fromIni(path.join(dir, 'tox.ini'), 'pytest', false) ??
-    fromIni(path.join(dir, 'setup.cfg'), 'tool:pytest', false)
+    fromToml(path.join(dir, 'pytest.toml'), ownTable, true, textOf) ??
+    fromToml(path.join(dir, '.pytest.toml'), ownTable, true, textOf) ??
+    fromIni(path.join(dir, 'pytest.ini'), 'pytest', true, textOf) ??
+    fromIni(path.join(dir, '.pytest.ini'), 'pytest', true, textOf) ??
+    fromToml(path.join(dir, 'pyproject.toml'), pyprojectTable, false, textOf) ??
+    fromIni(path.join(dir, 'tox.ini'), 'pytest', false, textOf) ??
+    fromIni(path.join(dir, 'setup.cfg'), 'tool:pytest', false, textOf)
   );
+}
+
+/**
+ * The configuration in a file a run names (`pytest -c FILE`): pytest takes it whatever it holds, reading a
+ * `.toml` as a pytest.toml or a pyproject.toml by its name, a `.cfg` for [tool:pytest], any other for
+ * [pytest]. Null when it cannot be read.
+ */
+export function pytestConfigFile(file: string, textOf: (file: string) => string | null): PytestConfig | null {
+  const base = path.basename(file);
+  if (base.endsWith('.toml')) return fromToml(file, /^\.?pytest\.toml$/.test(base) ? ownTable : pyprojectTable, true, textOf);
+  return fromIni(file, base.endsWith('.cfg') ? 'tool:pytest' : 'pytest', true, textOf);
 }
 
 /**

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 import type { Project } from './project.js';
-import { pytestConfigIn, withNativeEnv, type PytestConfig } from './pytest-config.js';
+import { pytestConfigFile, pytestConfigIn, withNativeEnv, type PytestConfig } from './pytest-config.js';
 import { configText, kindOf } from './app/sys-path.js';
 import type { PytestRun } from './scripts.js';
 
@@ -39,9 +39,41 @@ export function suitePytest(suite: SuitePlace): PytestConfig {
  * working directory when it has none) upward, so `pytest` from the project root reads the root's even for a
  * suite below a `backend/pytest.ini`. Where neither is known, the suite's own.
  */
-export function runPytestConfig(suite: SuitePlace, run: Pick<PytestRun, 'targets' | 'cwd'>): PytestConfig {
+export function runPytestConfig(suite: SuitePlace, run: Pick<PytestRun, 'targets' | 'cwd' | 'args'>): PytestConfig {
+  const named = namedConfigFile(run.args);
+  if (named !== undefined) {
+    // `-c FILE`: that file, wherever it is; where it cannot be told, the suite's own.
+    const file = named === null ? null : path.isAbsolute(named) ? named : run.cwd === null ? null : path.resolve(run.cwd, named);
+    return (file !== null ? configFileAt(suite.project, file) : null) ?? suitePytest(suite);
+  }
   const start = run.targets.length > 0 ? commonFolder(run.targets) : run.cwd;
   return start === null ? suitePytest(suite) : pytestConfigFor(suite.project, start);
+}
+
+/** The file a run names with `-c FILE` or `--config-file[=]FILE`: undefined when it names none, null when the name is not known statically. */
+function namedConfigFile(args: PytestRun['args']): string | null | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const value = args[index]!.value;
+    if (value === '-c' || value === '--config-file') return args[index + 1]?.value ?? null;
+    if (value?.startsWith('--config-file=')) return value.slice('--config-file='.length) || null;
+    if (value?.startsWith('-c') && !value.startsWith('--')) return value.slice(2);
+  }
+  return undefined;
+}
+
+const namedFiles = new WeakMap<Project, Map<string, PytestConfig | null>>();
+
+/** The configuration in a file a run names, read once per project (see pytestConfigFile); null when it cannot be read. */
+function configFileAt(project: Project, file: string): PytestConfig | null {
+  let byFile = namedFiles.get(project);
+  if (!byFile) namedFiles.set(project, (byFile = new Map()));
+  if (!byFile.has(file)) {
+    const config = pytestConfigFile(file, textIfFile);
+    // pytest-env's table is looked for up to the project root, or in the file's own folder outside the project.
+    const top = isWithin(file, project.root) ? project.root : path.dirname(file);
+    byFile.set(file, config && withNativeEnv(config, path.dirname(file), top, textIfFile));
+  }
+  return byFile.get(file)!;
 }
 
 /** The deepest folder holding every path (a path itself when it is the only one; pytestConfigFor looks past a file's name). */
