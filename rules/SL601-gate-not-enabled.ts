@@ -49,7 +49,9 @@ export default defineRule({
       // A pytest-env entry in the configuration this run reads sets it.
       const pytest = runPytestConfig(suite, run);
       const fromPlugin = pytest.env.get(variable);
-      if (fromPlugin !== undefined && (fromPlugin === wanted || (urlValued && fromPlugin !== ''))) continue;
+      // An entry that only fills an unset variable (`D:`, `skip_if_set`) gives way to what the run sets.
+      const pluginOn = fromPlugin !== undefined && (fromPlugin === wanted || (urlValued && fromPlugin !== ''));
+      if (pluginOn && !(pytest.envDefaults.has(variable) && run.env.has(variable))) continue;
       // The project's entry does not reach a run that reads a configuration of its own (`backend/pytest.ini`).
       const shadowed =
         pytest !== root && root.source && pytest.source && root.env.get(variable) === wanted
