@@ -63,7 +63,7 @@ const VALUE_OPTIONS = new Set(['-m', '-k', '--ignore', '--ignore-glob', '--desel
  * `PYTEST_ADDOPTS`, then the command line. `addopts` is the configuration's raw string; `envAddopts`
  * is undefined when the variable is not set and null when it is set to something unknown.
  */
-export function selectionOptions(addopts: string, envAddopts: string | null | undefined, command: Array<string | null>): SelectionOptions {
+export function selectionOptions(addopts: string, envAddopts: string | null | undefined, command: Array<string | null>, configFileRead = false): SelectionOptions {
   const result: SelectionOptions = { mark: null, keyword: null, ignores: [], known: true };
   // `-o addopts=...` on the command line replaces the configuration's value.
   let configured: string | null = addopts;
@@ -96,9 +96,9 @@ export function selectionOptions(addopts: string, envAddopts: string | null | un
     }
     fromEnv = split;
   }
-  scan(result, fromConfig, 'addopts');
-  scan(result, fromEnv, 'PYTEST_ADDOPTS');
-  scan(result, command, 'command');
+  scan(result, fromConfig, 'addopts', configFileRead);
+  scan(result, fromEnv, 'PYTEST_ADDOPTS', configFileRead);
+  scan(result, command, 'command', configFileRead);
   return result;
 }
 
@@ -111,7 +111,8 @@ function overrideValue(word: string | null | undefined, next: string | null | un
   return undefined;
 }
 
-function scan(result: SelectionOptions, words: Array<string | null>, source: OptionSource): void {
+/** `configFileRead`: a `-c FILE` of the run names the configuration `addopts` came from, which was read. */
+function scan(result: SelectionOptions, words: Array<string | null>, source: OptionSource, configFileRead: boolean): void {
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     if (word === null || word === undefined) continue;
@@ -150,11 +151,14 @@ function scan(result: SelectionOptions, words: Array<string | null>, source: Opt
       case '--ignore':
         result.ignores.push(value);
         break;
-      case '--ignore-glob':
-      case '--deselect':
       case '-c':
       case '--config-file':
-        // Another configuration, or a deselection this model does not follow: the selection is not known.
+        // Another configuration: known when it is the one read for the run.
+        if (!configFileRead) result.known = false;
+        break;
+      case '--ignore-glob':
+      case '--deselect':
+        // A deselection this model does not follow: the selection is not known.
         result.known = false;
         break;
       default:

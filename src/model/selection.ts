@@ -9,7 +9,7 @@ import { evaluateKeywordExpression, selectionOptions, type OptionSource } from '
 import type { PytestRun, SuiteRelation } from './scripts.js';
 import type { Suite } from './suite.js';
 import { suiteItems, type TestItem } from './test-items.js';
-import { runPytestConfig } from './suite-pytest-config.js';
+import { namedRunConfig, runPytestConfig } from './suite-pytest-config.js';
 
 export type Selection =
   | { kind: 'unknown' }
@@ -45,7 +45,7 @@ export function runSelection(suite: Suite, config: Config, run: PytestRun, relat
     }
   }
   const envAddopts = run.env.has('PYTEST_ADDOPTS') ? run.env.get('PYTEST_ADDOPTS')! : undefined;
-  const options = selectionOptions(pytest.addopts, envAddopts, run.args.map((word) => (word.multi ? null : word.value)));
+  const options = selectionOptions(pytest.addopts, envAddopts, run.args.map((word) => (word.multi ? null : word.value)), Boolean(namedRunConfig(suite, run)));
   if (!options.known) return { kind: 'unknown' };
 
   const { items, known } = suiteItems(suite, config);

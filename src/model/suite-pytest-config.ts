@@ -40,14 +40,23 @@ export function suitePytest(suite: SuitePlace): PytestConfig {
  * suite below a `backend/pytest.ini`. Where neither is known, the suite's own.
  */
 export function runPytestConfig(suite: SuitePlace, run: Pick<PytestRun, 'targets' | 'cwd' | 'args'>): PytestConfig {
-  const named = namedConfigFile(run.args);
-  if (named !== undefined) {
-    // `-c FILE`: that file, wherever it is; where it cannot be told, the suite's own.
-    const file = named === null ? null : path.isAbsolute(named) ? named : run.cwd === null ? null : path.resolve(run.cwd, named);
-    return (file !== null ? configFileAt(suite.project, file) : null) ?? suitePytest(suite);
-  }
+  const named = namedRunConfig(suite, run);
+  // `-c FILE`: that file, wherever it is; where it cannot be told, the suite's own.
+  if (named !== undefined) return named ?? suitePytest(suite);
   const start = run.targets.length > 0 ? commonFolder(run.targets) : run.cwd;
   return start === null ? suitePytest(suite) : pytestConfigFor(suite.project, start);
+}
+
+/**
+ * The configuration in the file a run names with `-c FILE` or `--config-file[=]FILE`: undefined when it
+ * names none, null when the file cannot be told (its name or, for a relative one, the run's folder is not
+ * known statically) or read.
+ */
+export function namedRunConfig(suite: SuitePlace, run: Pick<PytestRun, 'cwd' | 'args'>): PytestConfig | null | undefined {
+  const named = namedConfigFile(run.args);
+  if (named === undefined || named === null) return named;
+  const file = path.isAbsolute(named) ? named : run.cwd === null ? null : path.resolve(run.cwd, named);
+  return file === null ? null : configFileAt(suite.project, file);
 }
 
 /** The file a run names with `-c FILE` or `--config-file[=]FILE`: undefined when it names none, null when the name is not known statically. */
