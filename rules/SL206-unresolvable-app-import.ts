@@ -7,6 +7,7 @@ import { appModel, chainText, resolveModule, type AppModel, type PathEntry, type
 import type { Project, Suite } from '../src/model/suite.js';
 import { suitePytest } from '../src/model/suite-pytest-config.js';
 import { treeNodesOfType } from '../src/model/tree-nodes.js';
+import { pytestRootdir } from '../src/model/pytest-config.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -185,8 +186,9 @@ export default defineRule({
  * below the root (`backend/pytest.ini`), entries are relative to that file's folder.
  */
 function pythonpathExample(suite: Suite): string {
-  const source = suitePytest(suite).source;
-  const dir = source ? path.dirname(source) : suite.project.root;
+  const pytest = suitePytest(suite);
+  const source = pytest.source;
+  const dir = pytestRootdir(pytest, suite.project.root);
   if (!source || dir === suite.project.root) return 'the pytest configuration (e.g. `pythonpath = ["."]` for the project root)';
   const up = path.relative(dir, suite.project.root).split(path.sep).join('/');
   const entry = source.endsWith('.toml') ? `pythonpath = ["${up}"]` : `pythonpath = ${up}`;

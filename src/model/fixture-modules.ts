@@ -9,6 +9,7 @@ import { pytestBasedir } from './app/sys-path.js';
 import { resolveModule } from './app/resolve.js';
 import type { Project } from './suite.js';
 import { pytestConfigFor } from './suite-pytest-config.js';
+import { pytestRootdir } from './pytest-config.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -92,7 +93,7 @@ function searchEntries(project: Project, file: SourceFile): string[] {
   let entries = entriesByFile.get(file);
   if (!entries) {
     const pytest = pytestConfigFor(project, path.dirname(file.path));
-    const configDir = pytest.source ? path.dirname(pytest.source) : project.root;
+    const configDir = pytestRootdir(pytest, project.root);
     entries = [...new Set([pytestBasedir(file.path), project.root, ...pytest.pythonpath.map((entry) => path.resolve(configDir, entry))])];
     entriesByFile.set(file, entries);
   }

@@ -171,8 +171,17 @@ function pythonStr(value: unknown): string {
 
 /** A configuration with pytest-env's own table (see nativeEnvIn) in place of its `env` entries, when there is one. */
 export function withNativeEnv(config: PytestConfig, dir: string, top: string, textOf: (file: string) => string | null): PytestConfig {
-  const native = nativeEnvIn(config.source ? path.dirname(config.source) : dir, top, textOf);
+  const native = nativeEnvIn(pytestRootdir(config, dir), top, textOf);
   return native ? { ...config, ...native } : config;
+}
+
+/**
+ * The folder pytest takes as rootdir with this configuration: the configuration's own folder, against which
+ * its `pythonpath` and `testpaths` are relative; `fallback` (the project root, or the folder a search
+ * started from) when there is none.
+ */
+export function pytestRootdir(config: PytestConfig, fallback: string): string {
+  return config.source ? path.dirname(config.source) : fallback;
 }
 
 /** The project's own pytest configuration: the one in its root folder (see pytestConfigIn), else none. */

@@ -10,6 +10,7 @@ import type { PytestRun, SuiteRelation } from './scripts.js';
 import type { Suite } from './suite.js';
 import { suiteItems, type TestItem } from './test-items.js';
 import { namedRunConfig, runPytestConfig } from './suite-pytest-config.js';
+import { pytestRootdir } from './pytest-config.js';
 
 export type Selection =
   | { kind: 'unknown' }
@@ -24,14 +25,11 @@ export type NoneReason =
   | { by: 'ignore'; written: string }
   | { by: 'testpaths'; testpaths: string[] };
 
-
-
 export function runSelection(suite: Suite, config: Config, run: PytestRun, relation: SuiteRelation): Selection {
   if (!run.targetsKnown) return { kind: 'unknown' };
   const project = suite.project;
   const pytest = runPytestConfig(suite, run);
-  // The directory pytest takes as rootdir: where its configuration lives.
-  const rootdir = pytest.source ? path.dirname(pytest.source) : project.root;
+  const rootdir = pytestRootdir(pytest, project.root);
   // `pytest` with no path from the rootdir collects `testpaths`.
   if (relation === 'cwd' && pytest.testpaths && pytest.testpaths.length > 0 && run.cwd === rootdir) {
     const covers = pytest.testpaths.some((entry) => {

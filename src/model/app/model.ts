@@ -31,6 +31,7 @@ import { projectTopNames, scriptsSetPythonPath } from './project-facts.js';
 import { isProjectImport, projectImportDirs } from './project-import.js';
 import { fixtureModuleFiles, suitePythonFiles } from '../suite-modules.js';
 import { pytestConfigFor, suitePytest } from '../suite-pytest-config.js';
+import { pytestRootdir } from '../pytest-config.js';
 
 type Node = Parser.SyntaxNode;
 const models = new WeakMap<Suite, AppModel>();
@@ -80,7 +81,7 @@ function buildModel(suite: Suite): AppModel {
     entries.push({ dir, origin: 'pytest', description: `put there by pytest for ${project.relative(file.path)}` });
   }
   const pytest = suitePytest(suite);
-  const configDir = pytest.source ? path.dirname(pytest.source) : project.root;
+  const configDir = pytestRootdir(pytest, project.root);
   for (const item of pytest.pythonpath) {
     entries.push({ dir: path.resolve(configDir, item), origin: 'pythonpath', description: `\`pythonpath\` in ${pytest.source ? project.relative(pytest.source) : 'the pytest configuration'}` });
   }

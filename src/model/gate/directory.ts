@@ -17,6 +17,7 @@ import { evaluateSelectionExpression } from '../pytest-args.js';
 import { comparisonParts, operands } from './condition.js';
 import { isPytestSkipCall, resolveMarks, type ModuleGate } from './module-gate.js';
 import { suitePytest } from '../suite-pytest-config.js';
+import { pytestRootdir } from '../pytest-config.js';
 
 export interface DirectoryGate {
   conftest: SourceFile;
@@ -154,7 +155,7 @@ export function directoryGate(suite: Suite, file: SourceFile, gate: ModuleGate, 
  */
 export function plainRunExclusion(suite: Suite, file: SourceFile, markNames: Set<string>, testMarks: Array<Set<string>> = []): string | null {
   const pytest = suitePytest(suite);
-  const base = pytest.source ? path.dirname(pytest.source) : suite.project.root;
+  const base = pytestRootdir(pytest, suite.project.root);
   const relative = path.relative(base, file.path).split(path.sep).join('/');
   const testpaths = (pytest.testpaths ?? []).map((entry) => entry.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, ''));
   if (testpaths.length > 0 && !testpaths.some((entry) => testpathCovers(entry, relative))) {
