@@ -35,6 +35,16 @@ export function projectPythonFile(project: Project, absolute: string): SourceFil
   return found?.language === 'python' ? project.load(found) : null;
 }
 
+/**
+ * The project's Python file at an absolute path, loaded only when its text passes `mayHold`: a caller that
+ * looks for what some words must spell does not parse the modules that spell none. A file that cannot be
+ * read is loaded, which reports it.
+ */
+function projectPythonFileHolding(project: Project, absolute: string, mayHold: (text: string) => boolean): SourceFile | null {
+  const text = project.peekText(absolute);
+  return text !== null && !mayHold(text) ? null : projectPythonFile(project, absolute);
+}
+
 /** `pytest_plugins = "a.b"` or `pytest_plugins = ["a.b", ...]`: the dotted names given. */
 export function pytestPluginNames(module: PyModule): string[] {
   const assigned = module.assignments.get('pytest_plugins');
@@ -144,14 +154,12 @@ function isConftest(file: SourceFile): boolean {
 }
 
 /**
- * Can the module at this path define a fixture or name plugins (see definesFixtures)? Its text spells
- * `fixture` in a fixture's decorator or in the import of one under another name, or `pytest_plugins`. The
- * modules a test imports are mostly the app's (its models, its settings): told from the text, they are
- * not parsed. A file that cannot be read is loaded, which reports it.
+ * Can a module with this text define a fixture or name plugins (see definesFixtures)? It spells `fixture`
+ * in a fixture's decorator or in the import of one under another name, or `pytest_plugins`. The modules a
+ * test imports are mostly the app's (its models, its settings): told from the text, they are not parsed.
  */
-function mayDefineFixtures(project: Project, filePath: string): boolean {
-  const text = project.peekText(filePath);
-  return text === null || text.includes('fixture') || text.includes('pytest_plugins');
+function mayDefineFixtures(text: string): boolean {
+  return text.includes('fixture') || text.includes('pytest_plugins');
 }
 
 function definesFixtures(module: PyModule): boolean {
@@ -182,8 +190,8 @@ export function directFixtureModules(project: Project, file: SourceFile, scope: 
       }
     }
     for (const candidate of candidates) {
-      if (candidate === file.path || !mayDefineFixtures(project, candidate)) continue;
-      const target = projectPythonFile(project, candidate);
+      if (candidate === file.path) continue;
+      const target = projectPythonFileHolding(project, candidate, mayDefineFixtures);
       const targetModule = target ? pyModule(target) : null;
       if (!target || !targetModule || !definesFixtures(targetModule)) continue;
       found.push({ file: target, via: imported.star ? 'star-import' : 'import', from: file, scope });
@@ -238,9 +246,7 @@ export function importedProjectModules(project: Project, file: SourceFile, mayHo
   for (const imported of fromImports(module)) {
     const targetPath = resolveDottedPath(project, file, imported.dotted, imported.level);
     if (targetPath === null || targetPath === file.path) continue;
-    const text = project.peekText(targetPath);
-    if (text !== null && !mayHold(text)) continue;
-    const target = projectPythonFile(project, targetPath);
+    const target = projectPythonFileHolding(project, targetPath, mayHold);
     if (target) found.push(target);
   }
   return found;
