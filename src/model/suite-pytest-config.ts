@@ -8,7 +8,7 @@ import path from 'node:path';
 import { isWithin } from '../discover.js';
 import type { Project } from './project.js';
 import { pytestConfigFile, pytestConfigIn, withNativeEnv, type PytestConfig } from './pytest-config.js';
-import { configText, kindOf } from './app/sys-path.js';
+import { configTextIfFile } from './app/sys-path.js';
 import type { PytestRun } from './scripts.js';
 
 /** Where a suite is: enough to tell its configuration. */
@@ -23,8 +23,8 @@ export function pytestConfigFor(project: Project, dir: string): PytestConfig {
   if (!byDir) byProject.set(project, (byDir = new Map()));
   const known = byDir.get(dir);
   if (known) return known;
-  const own = pytestConfigIn(dir, textIfFile);
-  const config = own ? withNativeEnv(own, dir, project.root, textIfFile) : pytestConfigFor(project, path.dirname(dir));
+  const own = pytestConfigIn(dir, configTextIfFile);
+  const config = own ? withNativeEnv(own, dir, project.root, configTextIfFile) : pytestConfigFor(project, path.dirname(dir));
   byDir.set(dir, config);
   return config;
 }
@@ -77,10 +77,10 @@ function configFileAt(project: Project, file: string): PytestConfig | null {
   let byFile = namedFiles.get(project);
   if (!byFile) namedFiles.set(project, (byFile = new Map()));
   if (!byFile.has(file)) {
-    const config = pytestConfigFile(file, textIfFile);
+    const config = pytestConfigFile(file, configTextIfFile);
     // pytest-env's table is looked for up to the project root, or in the file's own folder outside the project.
     const top = isWithin(file, project.root) ? project.root : path.dirname(file);
-    byFile.set(file, config && withNativeEnv(config, path.dirname(file), top, textIfFile));
+    byFile.set(file, config && withNativeEnv(config, path.dirname(file), top, configTextIfFile));
   }
   return byFile.get(file)!;
 }
@@ -96,9 +96,4 @@ function commonFolder(paths: string[]): string {
     }
   }
   return common;
-}
-
-/** Every folder is asked about five names, most of them missing: the walk's listings answer those without a read. */
-function textIfFile(file: string): string | null {
-  return kindOf(file) === 'file' ? configText(file) : null;
 }

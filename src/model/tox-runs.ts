@@ -3,12 +3,10 @@
 // `commands_pre`, `commands` and `commands_post` in order, each command a shell; a failing command ends the
 // environment, except that a `-` command ignores its own status, `ignore_errors = true` lets the later
 // commands run, and `commands_post` always run.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { certainlyMissing } from '../folder-listings.js';
 import { legacyToxIni, readTox, type ToxCommand, type ToxConfig, type ToxEnv } from '../readers/tox.js';
 import { fromText } from '../source.js';
-import { configText } from './app/sys-path.js';
+import { configTextIfFile, kindOf } from './app/sys-path.js';
 import type { Project, Suite } from './suite.js';
 import { holdsToxConfig } from './file-names.js';
 import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
@@ -25,17 +23,16 @@ function toxIn(project: Project, dir: string): ToxConfig | null {
   if (!byDir) configs.set(project, (byDir = new Map()));
   if (byDir.has(dir)) return byDir.get(dir)!;
   const watched = [project.config.gateVariable];
-  const present = (file: string): boolean => !certainlyMissing(file) && existsSync(file);
   let config: ToxConfig | null = null;
   const toxIni = path.join(dir, 'tox.ini');
-  if (present(toxIni)) {
+  if (kindOf(toxIni) === 'file') {
     const source = project.load({ path: toxIni, language: 'shell' });
     config = source && !source.unreadable ? readTox(source, watched) : null;
   } else {
     // A setup.cfg or pyproject.toml is loaded only when its text holds tox's configuration.
     const holding = (name: string): { file: string; text: string } | null => {
       const file = path.join(dir, name);
-      const text = present(file) ? configText(file) : null;
+      const text = configTextIfFile(file);
       return text !== null && holdsToxConfig(name, text) ? { file, text } : null;
     };
     const setupCfg = holding('setup.cfg');

@@ -3,7 +3,7 @@
 // collide with a project folder.
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { configText, kindOf, namesIn, readOnce } from './sys-path.js';
+import { configTextIfFile, kindOf, namesIn, readOnce } from './sys-path.js';
 
 export interface Declared {
   names: Set<string>;
@@ -22,8 +22,7 @@ export function readDeclared(file: string): Declared | null {
 }
 
 function readDeclaredFile(file: string): Declared | null {
-  if (kindOf(file) !== 'file') return null;
-  const text = configText(file);
+  const text = configTextIfFile(file);
   if (text === null) return null;
   let data: Record<string, unknown>;
   try {

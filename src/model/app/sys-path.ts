@@ -89,6 +89,14 @@ export function configText(file: string): string | null {
   return readOnce(readTextFile, file);
 }
 
+/**
+ * A configuration file's text when the path is a file, read once per run; null otherwise. Most folders are
+ * asked about names they do not hold: the walk's listings answer those without a stat.
+ */
+export function configTextIfFile(file: string): string | null {
+  return kindOf(file) === 'file' ? configText(file) : null;
+}
+
 /** Forgets what the models learnt of the file system (a new run, whose walk's listings are its own). */
 export function forgetFileSystemAnswers(): void {
   fsCache.clear();
