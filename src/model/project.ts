@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { fromText, loadSource, type SourceFile } from '../source.js';
+import { fromText, loadSource, sourceFromReadText, type SourceFile } from '../source.js';
 import { NativeLoadError } from '../native.js';
 import { relativePath, type DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
@@ -16,6 +16,12 @@ export class Project {
   readonly pytest: PytestConfig;
   readonly discovered: DiscoveredFile[];
   private readonly loaded = new Map<string, SourceFile>();
+  /**
+   * Texts read by `peekText` (absolute path → text) and not loaded since: a model that checks a module's
+   * words before it parses the module, and the next that asks the same, read the file once between them.
+   * Let go with the loaded files (`release`), so they last no longer than a suite.
+   */
+  private readonly peeked = new Map<string, string>();
   private fileIndex: FileIndex | null = null;
   /** One-line I/O errors met while loading files. */
   readonly ioErrors: string[] = [];
@@ -48,6 +54,15 @@ export class Project {
       this.loaded.set(file.path, source);
       return source;
     }
+    const peeked = this.peeked.get(file.path);
+    if (peeked !== undefined) {
+      this.peeked.delete(file.path);
+      const source = sourceFromReadText(file.path, file.language, peeked);
+      if (source !== null) {
+        this.loaded.set(file.path, source);
+        return source;
+      }
+    }
     try {
       const source = loadSource(file.path, file.language);
       this.loaded.set(file.path, source);
@@ -64,14 +79,19 @@ export class Project {
   /**
    * A file's text as this run sees it (the overlay's, else the disk's), read without parsing and without
    * recording an error; null when it cannot be read (then whoever needs the file loads it and reports).
+   * A file read from disk is read once until the loaded files are let go; loading it takes that text.
    */
   peekText(filePath: string): string | null {
     const loaded = this.loaded.get(filePath);
     if (loaded) return loaded.unreadable ? null : loaded.text;
     const overlaid = this.overlay?.get(filePath);
     if (overlaid !== undefined) return overlaid;
+    const peeked = this.peeked.get(filePath);
+    if (peeked !== undefined) return peeked;
     try {
-      return readFileSync(filePath, 'utf8');
+      const text = readFileSync(filePath, 'utf8');
+      this.peeked.set(filePath, text);
+      return text;
     } catch {
       return null;
     }
@@ -107,6 +127,7 @@ export class Project {
   }
 
   private release(drop: (file: SourceFile) => boolean): void {
+    this.peeked.clear();
     // forEach, not for-of over entries: called after every discovery step and suite, and each entry pair is an allocation.
     this.loaded.forEach((file, filePath) => {
       if (drop(file)) this.loaded.delete(filePath);
