@@ -12,10 +12,13 @@
 //   stay in node_modules.
 // - dist/bundle/meta.json records which compiled modules each chunk holds (test/startup.test.ts reads it
 //   to tell what a run loaded).
+// - dist/natives.json records the binaries node-gyp-build chooses for tree-sitter and its grammars
+//   (src/native-record.ts).
 //
 // bin/smoke-lint.js loads the bundle when it is at least as new as dist/src/cli.js, else the compiled
 // modules: a `tsc` run alone (without this script) never leaves the CLI on a stale bundle.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +154,27 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
   chunks[name] = Object.keys(meta.inputs).map((input) => path.relative(root, path.resolve(input)).split(path.sep).join('/').replace(/^.*\/node_modules\//, 'node_modules/'));
 }
 writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(chunks, null, 1) + '\n');
+
+// dist/natives.json: the binary node-gyp-build chooses for tree-sitter and for each grammar, and each
+// package's main module, relative to dist/. src/native-record.ts loads these instead of asking
+// node-gyp-build again on every run. Asked of the node-gyp-build each package itself requires; without a
+// binary to record (the packages not built), no record, and the packages load the usual way.
+const nativesRecord = path.join(dist, 'natives.json');
+rmSync(nativesRecord, { force: true });
+try {
+  const fromRoot = createRequire(path.join(root, 'package.json'));
+  const record = {};
+  for (const name of ['tree-sitter', 'tree-sitter-python', 'tree-sitter-bash']) {
+    const main = fromRoot.resolve(name);
+    const packageDir = path.dirname(fromRoot.resolve(`${name}/package.json`));
+    const nodeGypBuild = createRequire(main)('node-gyp-build');
+    const binary = nodeGypBuild.path(packageDir);
+    record[name] = { main: path.relative(dist, main), binary: path.relative(dist, binary) };
+  }
+  writeFileSync(nativesRecord, JSON.stringify(record, null, 1) + '\n');
+} catch (error) {
+  console.error(`bundle: no record of tree-sitter's binaries (${String(error?.message ?? error).split('\n')[0]}); they load the usual way`);
+}
 
 // V8's code cache for the chunks (bin/load-bundle.cjs), recorded after a training run through the
 // launcher itself, so under its V8 flags: whole-suite runs on the bundled sample projects (one correct,

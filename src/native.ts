@@ -3,6 +3,8 @@
 // gets one line saying what to do instead of a stack trace from the module loader.
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { recordedBinding, recordedNatives } from './native-record.js';
 import type Parser from 'tree-sitter';
 
 /** The native binding or a grammar could not be loaded; the message is one line of advice. */
@@ -28,8 +30,11 @@ function load(name: string): unknown {
   }
 }
 
+/** Where the build records the binaries of tree-sitter and its grammars: dist/natives.json (scripts/bundle.js). */
+const NATIVES_RECORD = fileURLToPath(new URL('../natives.json', import.meta.url));
+
 export function natives(): Natives {
-  loaded ??= { Parser: load('tree-sitter') as typeof Parser, python: load('tree-sitter-python'), bash: load('tree-sitter-bash') };
+  loaded ??= recordedNatives(NATIVES_RECORD) ?? { Parser: load('tree-sitter') as typeof Parser, python: load('tree-sitter-python'), bash: load('tree-sitter-bash') };
   return loaded;
 }
 
@@ -151,9 +156,13 @@ export function checkNodeFields(grammar: unknown, tree: Parser.Tree): void {
 /** The grammar's node type names by id, from the binding tree-sitter itself loaded; null when it has no such list. */
 function typeNamesById(grammar: unknown): unknown[] | null {
   try {
-    const treeSitterDir = path.dirname(require.resolve('tree-sitter'));
-    const build = createRequire(path.join(treeSitterDir, 'index.js'))('node-gyp-build') as (dir: string) => { getNodeTypeNamesById?: (language: unknown) => unknown };
-    const names = build(treeSitterDir).getNodeTypeNamesById?.(grammar);
+    type Binding = { getNodeTypeNamesById?: (language: unknown) => unknown };
+    let binding = recordedBinding() as Binding | null;
+    if (binding === null) {
+      const treeSitterDir = path.dirname(require.resolve('tree-sitter'));
+      binding = (createRequire(path.join(treeSitterDir, 'index.js'))('node-gyp-build') as (dir: string) => Binding)(treeSitterDir);
+    }
+    const names = binding.getNodeTypeNamesById?.(grammar);
     return Array.isArray(names) ? names : null;
   } catch {
     return null;

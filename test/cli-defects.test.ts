@@ -63,14 +63,14 @@ test('a bare `# smoke-lint: ignore` (no codes) suppresses nothing and is reporte
 });
 
 test('a native parser that cannot load is one line of advice and exit 2, not a stack trace', () => {
-  // A preload makes `tree-sitter` resolve to a file that is not a loadable addon, as a build skipped by
-  // --ignore-scripts leaves it; node_modules itself is not touched.
+  // A preload makes tree-sitter's binary fail to load, as a binary built for another node or platform
+  // does, whether it is loaded through the build's record of it (src/native-record.ts) or the usual way;
+  // node_modules itself is not touched.
   const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-native-'));
-  writeFileSync(path.join(dir, 'broken.node'), 'not an ELF file\n');
   const preload = path.join(dir, 'break-tree-sitter.cjs');
   writeFileSync(
     preload,
-    `const Module = require('node:module');\nconst load = Module._load;\nModule._load = function (request, parent, isMain) {\n  return load.call(this, request === 'tree-sitter' ? ${JSON.stringify(path.join(dir, 'broken.node'))} : request, parent, isMain);\n};\n`,
+    `const dlopen = process.dlopen;\nprocess.dlopen = function (module, filename, ...rest) {\n  if (/[\\\\/]tree-sitter[\\\\/]/.test(filename)) throw new Error(filename + ': invalid ELF header');\n  return dlopen.call(this, module, filename, ...rest);\n};\n`,
   );
   const project = path.join(repoRoot, 'fixtures', 'clean', 'project');
   const result = spawnSync(process.execPath, ['--require', preload, path.join(repoRoot, 'bin', 'smoke-lint.js'), project], { encoding: 'utf8' });

@@ -21,6 +21,7 @@ test('the package ships the CLI and rules, no dev tools, no source maps, and pac
   assert.ok(files.includes('dist/bundle/cli.cjs'), 'the bundle is not shipped (run scripts/bundle.js)');
   assert.ok(files.some((file) => /^dist\/bundle\/chunk-\w+\.cjs$/.test(file)));
   assert.ok(files.includes('dist/bundle/cache/cli.bin'), 'the code cache is not shipped');
+  assert.ok(files.includes('dist/natives.json'), 'the record of the native binaries is not shipped');
   assert.ok(!files.includes('dist/bundle/meta.json'));
   assert.ok(files.some((file) => file.startsWith('dist/rules/SL101')));
   assert.ok(files.includes('scripts/build-on-install.js'), 'postinstall needs its script in the tarball');

@@ -1,0 +1,97 @@
+// tree-sitter and its grammars loaded from the binaries the build recorded (dist/natives.json, written by
+// scripts/bundle.js with node-gyp-build's own choice), instead of asking node-gyp-build on every run.
+import { readFileSync, realpathSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import path from 'node:path';
+import type Parser from 'tree-sitter';
+import type { Natives } from './native.js';
+
+const require = createRequire(import.meta.url);
+
+/** The native packages, as the record names them. */
+const NATIVE_PACKAGES = ['tree-sitter', 'tree-sitter-python', 'tree-sitter-bash'] as const;
+
+/**
+ * Variables that make node-gyp-build choose another binary than the one it chose when the build ran: with
+ * any of them set, the packages load the usual way and node-gyp-build chooses.
+ */
+const BINARY_CHOICE_VARIABLES = ['PREBUILDS_ONLY', 'npm_config_arch', 'npm_config_platform', 'LIBC', 'ARM_VERSION', ...NATIVE_PACKAGES.map((name) => `${name.toUpperCase().replace(/-/g, '_')}_PREBUILD`)];
+
+let binding: unknown = null;
+
+/** tree-sitter's binding, when `recordedNatives` loaded it; null otherwise. */
+export function recordedBinding(): unknown {
+  return binding;
+}
+
+/**
+ * tree-sitter and its grammars, loaded from the binaries node-gyp-build chose for them when the build ran;
+ * null when there is no usable record (then the packages load the usual way). Each package's own main
+ * module runs as usual, except that its call of node-gyp-build is answered with the recorded binary.
+ * Asking node-gyp-build on every run (loading it, its search of each package's build and prebuilds
+ * folders, node's search for the binary it names) gave the same answer for about 3% of a one-suite run:
+ * 409 -> 398 M instructions under callgrind. The record holds each package's main module and binary as
+ * the build found them, relative to the record's folder; a record that cannot be read, or whose files are
+ * gone or do not load here (node_modules reinstalled elsewhere, another platform), is not used.
+ * (test/natives-record.test.ts: the record is used, and what a broken record or a variable does.)
+ */
+export function recordedNatives(recordFile: string): Natives | null {
+  if (BINARY_CHOICE_VARIABLES.some((name) => process.env[name] !== undefined)) return null;
+  let record: Record<string, { main?: unknown; binary?: unknown } | undefined>;
+  try {
+    record = JSON.parse(readFileSync(recordFile, 'utf8')) as typeof record;
+  } catch {
+    return null;
+  }
+  const folder = path.dirname(recordFile);
+  const files = NATIVE_PACKAGES.map((name) => record?.[name]);
+  if (!files.every((entry) => typeof entry?.main === 'string' && typeof entry.binary === 'string')) return null;
+  try {
+    const [layer, python, bash] = files.map((entry, index) => {
+      const binary = addon(realpathSync.native(path.resolve(folder, entry!.binary as string)));
+      if (index === 0) binding = binary;
+      // By its real path, as node's module cache knows a module (node_modules may be a link, as with pnpm).
+      return mainWithBinary(realpathSync.native(path.resolve(folder, entry!.main as string)), binary);
+    });
+    return { Parser: layer as typeof Parser, python, bash };
+  } catch {
+    binding = null;
+    return null;
+  }
+}
+
+/**
+ * A native addon, loaded as node's `require` loads one it has resolved (and registered in its module cache
+ * the same way): the path is known, so node's search for it is skipped.
+ */
+function addon(file: string): unknown {
+  const cached = require.cache[file];
+  if (cached) return cached.exports;
+  const module = new Module(file);
+  module.filename = file;
+  process.dlopen(module, file);
+  module.loaded = true;
+  require.cache[file] = module;
+  return module.exports;
+}
+
+/**
+ * Runs a package's main module (or takes it from node's module cache, where it is registered as node
+ * registers a module it loads, so a later `require` of the package gets the same one), with its
+ * `require('node-gyp-build')` answered by a loader that returns `binary`.
+ */
+function mainWithBinary(main: string, binary: unknown): unknown {
+  const cached = require.cache[main];
+  if (cached) return cached.exports;
+  const module = new Module(main) as Module & { load(filename: string): void };
+  const ownRequire = module.require;
+  module.require = ((id: string) => (id === 'node-gyp-build' ? () => binary : ownRequire.call(module, id))) as NodeJS.Require;
+  require.cache[main] = module;
+  try {
+    module.load(main);
+  } catch (error) {
+    delete require.cache[main];
+    throw error;
+  }
+  return module.exports;
+}
