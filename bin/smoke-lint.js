@@ -46,6 +46,14 @@ setFlagsFromString('--heap-growing-percent=10');
 // above it steers V8's heuristics only, never results.
 setFlagsFromString('--interrupt-budget=1000000');
 
+// CPU (issue 13): V8 runs a regular expression's first match in its bytecode interpreter and compiles it
+// to machine code from the next; most of smoke-lint's expressions match a handful of times a run, and a
+// one-suite run spent about 5% of its instructions compiling expressions (to bytecode, then to machine
+// code). Machine code only after 100 matches: one whole suite 409 -> 402 M instructions under callgrind;
+// the bench tree of 100 suites, where the hot expressions still compile, 11,111 -> 11,119 M (the same,
+// within the run-to-run spread). Like the flags above it steers V8's heuristics only, never results.
+setFlagsFromString('--regexp-tier-up-ticks=100');
+
 const dist = path.join(__dirname, '..', 'dist');
 const modified = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? null;
 const bundled = modified(path.join(dist, 'bundle', 'cli.cjs'));
