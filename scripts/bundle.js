@@ -96,6 +96,8 @@ const lazyStringWidth = {
   },
 };
 
+const { wrapChunk } = createRequire(import.meta.url)('../bin/load-bundle.cjs');
+
 // CommonJS packages in an ES module bundle call `require` for node's own modules; removed again below.
 const BANNER = "import { createRequire as __smokeLintRequire } from 'node:module'; const require = __smokeLintRequire(import.meta.url);";
 
@@ -128,7 +130,7 @@ function asciiOnly(code) {
   return code.replace(/[^\x00-\x7f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-// Each ES module chunk becomes a CommonJS function body, dist/bundle/<chunk>.cjs, which bin/load-bundle.cjs
+// Each ES module chunk becomes a CommonJS function body (wrapped by `wrapChunk`), dist/bundle/<chunk>.cjs, which bin/load-bundle.cjs
 // compiles with V8's code cache (Node 20 has no code cache for ES modules). esbuild's own CommonJS output
 // cannot split code, so the split ES module build is converted chunk by chunk: `import` becomes `require`
 // of the sibling chunk (a lazy `import()` a `require` in a promise, still lazy), and `import.meta` the
@@ -148,7 +150,7 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
     logLevel: 'error',
   });
   const name = path.basename(output).replace(/\.js$/, '.cjs');
-  writeFileSync(path.join(outdir, name), asciiOnly(converted.code));
+  writeFileSync(path.join(outdir, name), wrapChunk(asciiOnly(converted.code)));
   rmSync(file);
   // Compiled modules as dist/..., packages as node_modules/<package>/... (node_modules may be a link).
   chunks[name] = Object.keys(meta.inputs).map((input) => path.relative(root, path.resolve(input)).split(path.sep).join('/').replace(/^.*\/node_modules\//, 'node_modules/'));
