@@ -158,7 +158,7 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
 writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(chunks, null, 1) + '\n');
 
 // dist/natives.json: the binary node-gyp-build chooses for tree-sitter and for each grammar, and each
-// package's main module, relative to dist/. src/native-record.ts loads these instead of asking
+// package's main module, relative to the package's folder. src/native-record.ts loads these instead of asking
 // node-gyp-build again on every run. Asked of the node-gyp-build each package itself requires; without a
 // binary to record (the packages not built), no record, and the packages load the usual way.
 const nativesRecord = path.join(dist, 'natives.json');
@@ -171,7 +171,7 @@ try {
     const packageDir = path.dirname(fromRoot.resolve(`${name}/package.json`));
     const nodeGypBuild = createRequire(main)('node-gyp-build');
     const binary = nodeGypBuild.path(packageDir);
-    record[name] = { main: path.relative(dist, main), binary: path.relative(dist, binary) };
+    record[name] = { main: path.relative(packageDir, main), binary: path.relative(packageDir, binary) };
   }
   writeFileSync(nativesRecord, JSON.stringify(record, null, 1) + '\n');
 } catch (error) {

@@ -1,6 +1,6 @@
 // tree-sitter and its grammars loaded from the binaries the build recorded (dist/natives.json, written by
 // scripts/bundle.js with node-gyp-build's own choice), instead of asking node-gyp-build on every run.
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
@@ -31,8 +31,10 @@ export function recordedBinding(): unknown {
  * Asking node-gyp-build on every run (loading it, its search of each package's build and prebuilds
  * folders, node's search for the binary it names) gave the same answer for about 3% of a one-suite run:
  * 409 -> 398 M instructions under callgrind. The record holds each package's main module and binary as
- * the build found them, relative to the record's folder; a record that cannot be read, or whose files are
- * gone or do not load here (node_modules reinstalled elsewhere, another platform), is not used.
+ * the build found them, relative to the package's folder, which is found as `require` finds it (so the
+ * record holds when an install puts the packages elsewhere, as a registry install that hoists them does);
+ * a record that cannot be read, or whose files are not there or do not load here (another version of a
+ * package, another platform), is not used.
  * (test/natives-record.test.ts: the record is used, and what a broken record or a variable does.)
  */
 export function recordedNatives(recordFile: string): Natives | null {
@@ -43,15 +45,16 @@ export function recordedNatives(recordFile: string): Natives | null {
   } catch {
     return null;
   }
-  const folder = path.dirname(recordFile);
   const files = NATIVE_PACKAGES.map((name) => record?.[name]);
   if (!files.every((entry) => typeof entry?.main === 'string' && typeof entry.binary === 'string')) return null;
   try {
     const [layer, python, bash] = files.map((entry, index) => {
-      const binary = addon(realpathSync.native(path.resolve(folder, entry!.binary as string)));
+      // The package's folder as `require` finds it from here (wherever the install put it), by its real
+      // path, as node's module cache knows a module (node_modules may hold links, as pnpm's does).
+      const folder = path.dirname(require.resolve(`${NATIVE_PACKAGES[index]}/package.json`));
+      const binary = addon(path.join(folder, entry!.binary as string));
       if (index === 0) binding = binary;
-      // By its real path, as node's module cache knows a module (node_modules may be a link, as with pnpm).
-      return mainWithBinary(realpathSync.native(path.resolve(folder, entry!.main as string)), binary);
+      return mainWithBinary(path.join(folder, entry!.main as string), binary);
     });
     return { Parser: layer as typeof Parser, python, bash };
   } catch {
@@ -62,7 +65,8 @@ export function recordedNatives(recordFile: string): Natives | null {
 
 /**
  * A native addon, loaded as node's `require` loads one it has resolved (and registered in its module cache
- * the same way): the path is known, so node's search for it is skipped.
+ * the same way): the path is known, so node's search for it is skipped. A file that is not there or does
+ * not load throws.
  */
 function addon(file: string): unknown {
   const cached = require.cache[file];

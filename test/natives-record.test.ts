@@ -1,11 +1,12 @@
 // tree-sitter and its grammars load from the binaries the build recorded (dist/natives.json, written by
 // scripts/bundle.js with node-gyp-build's own choice), without asking node-gyp-build again; a record that
-// is missing, unreadable or out of date, or a variable that changes node-gyp-build's choice, leaves the
-// packages to load the usual way.
+// is missing, unreadable or names files that are not there, or a variable that changes node-gyp-build's
+// choice, leaves the packages to load the usual way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { recordedNatives } from '../src/native-record.js';
@@ -31,13 +32,15 @@ function loadInFreshNode(env: NodeJS.ProcessEnv = {}): { modules: string[]; root
   return JSON.parse(run.stdout) as { modules: string[]; root: string };
 }
 
-test("the build records each package's main module and the binary node-gyp-build chose, relative to dist/", () => {
+test("the build records each package's main module and the binary node-gyp-build chose, relative to the package", () => {
   const record = JSON.parse(readFileSync(RECORD, 'utf8')) as Record<string, { main: string; binary: string }>;
   assert.deepEqual(Object.keys(record), ['tree-sitter', 'tree-sitter-python', 'tree-sitter-bash']);
+  const fromRoot = createRequire(path.join(repoRoot, 'package.json'));
   for (const [name, entry] of Object.entries(record)) {
-    assert.ok(!path.isAbsolute(entry.main) && !path.isAbsolute(entry.binary), name);
+    const folder = path.dirname(fromRoot.resolve(`${name}/package.json`));
+    assert.equal(path.join(folder, entry.main), fromRoot.resolve(name), name);
     assert.match(entry.binary, /\.node$/, name);
-    assert.ok(path.resolve(repoRoot, 'dist', entry.main).includes(`${path.sep}${name}${path.sep}`), name);
+    assert.ok(existsSync(path.join(folder, entry.binary)), name);
   }
 });
 
@@ -70,8 +73,7 @@ test('a record that cannot be read or whose files are gone is not used', () => {
   assert.equal(recordedNatives(write('moved.json', JSON.stringify(moved))), null);
 });
 
-test('a package already loaded the usual way is the one the record gives (no second copy of tree-sitter)', async () => {
-  const { createRequire } = await import('node:module');
+test('a package already loaded the usual way is the one the record gives (no second copy of tree-sitter)', () => {
   const usual = createRequire(import.meta.url)('tree-sitter') as unknown;
   const fromRecord = recordedNatives(RECORD);
   assert.ok(fromRecord);
