@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, 'dist');
@@ -158,22 +158,14 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
 writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(chunks, null, 1) + '\n');
 
 // dist/natives.json: the binary node-gyp-build chooses for tree-sitter and for each grammar, and each
-// package's main module, relative to the package's folder. src/native-record.ts loads these instead of asking
-// node-gyp-build again on every run. Asked of the node-gyp-build each package itself requires; without a
-// binary to record (the packages not built), no record, and the packages load the usual way.
+// package's main module (src/native-record.ts writes the record and reads it at run time, instead of
+// asking node-gyp-build again on every run). Without a binary to record (the packages not built), no
+// record, and the packages load the usual way.
 const nativesRecord = path.join(dist, 'natives.json');
 rmSync(nativesRecord, { force: true });
 try {
-  const fromRoot = createRequire(path.join(root, 'package.json'));
-  const record = {};
-  for (const name of ['tree-sitter', 'tree-sitter-python', 'tree-sitter-bash']) {
-    const main = fromRoot.resolve(name);
-    const packageDir = path.dirname(fromRoot.resolve(`${name}/package.json`));
-    const nodeGypBuild = createRequire(main)('node-gyp-build');
-    const binary = nodeGypBuild.path(packageDir);
-    record[name] = { main: path.relative(packageDir, main), binary: path.relative(packageDir, binary) };
-  }
-  writeFileSync(nativesRecord, JSON.stringify(record, null, 1) + '\n');
+  const { writeNativesRecord } = await import(pathToFileURL(path.join(dist, 'src', 'native-record.js')).href);
+  writeNativesRecord(nativesRecord, path.join(root, 'package.json'));
 } catch (error) {
   console.error(`bundle: no record of tree-sitter's binaries (${String(error?.message ?? error).split('\n')[0]}); they load the usual way`);
 }

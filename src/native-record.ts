@@ -1,6 +1,6 @@
 // tree-sitter and its grammars loaded from the binaries the build recorded (dist/natives.json, written by
 // scripts/bundle.js with node-gyp-build's own choice), instead of asking node-gyp-build on every run.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
@@ -16,6 +16,30 @@ const NATIVE_PACKAGES = ['tree-sitter', 'tree-sitter-python', 'tree-sitter-bash'
  * any of them set, the packages load the usual way and node-gyp-build chooses.
  */
 const BINARY_CHOICE_VARIABLES = ['PREBUILDS_ONLY', 'npm_config_arch', 'npm_config_platform', 'LIBC', 'ARM_VERSION', ...NATIVE_PACKAGES.map((name) => `${name.toUpperCase().replace(/-/g, '_')}_PREBUILD`)];
+
+/** A package's entry in the record: its main module and its binary, relative to the package's folder. */
+interface RecordEntry {
+  main: string;
+  binary: string;
+}
+
+/**
+ * Writes the record (scripts/bundle.js, at build time): for each package as `require` finds it from
+ * `fromFile`, its main module and the binary node-gyp-build chooses, asked of the node-gyp-build the package
+ * itself requires, through its own `path()`. Throws when a package or its binary is not there (the packages
+ * not built); then there is no record, and runs load the packages the usual way.
+ */
+export function writeNativesRecord(recordFile: string, fromFile: string): void {
+  const fromHere = createRequire(fromFile);
+  const record: Record<string, RecordEntry> = {};
+  for (const name of NATIVE_PACKAGES) {
+    const main = fromHere.resolve(name);
+    const folder = path.dirname(fromHere.resolve(`${name}/package.json`));
+    const nodeGypBuild = createRequire(main)('node-gyp-build') as { path(dir: string): string };
+    record[name] = { main: path.relative(folder, main), binary: path.relative(folder, nodeGypBuild.path(folder)) };
+  }
+  writeFileSync(recordFile, JSON.stringify(record, null, 1) + '\n');
+}
 
 let binding: unknown = null;
 
