@@ -1,12 +1,12 @@
 // The app model: path expressions, pytest's own sys.path entry, module resolution.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromText } from '../src/source.js';
 import { pyModule } from '../src/model/python.js';
 import { chainText, clearFileSystemCache, evaluatePath, pytestBasedir, resolveModule, sysPathAdditions } from '../src/model/app.js';
+import { tempDir } from './temp-dir.js';
 
 const CONFTEST = path.resolve('/repo/backend/tests/integration/conftest.py');
 
@@ -72,7 +72,7 @@ test('chainText rewrites every form', () => {
 });
 
 test('pytest basedir and module resolution on a real tree', () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-app-'));
+  const root = tempDir('smoke-lint-app-');
   try {
     const write = (relative: string, text = ''): void => {
       mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });

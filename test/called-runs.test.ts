@@ -1,13 +1,13 @@
 // The pytest runs a CI step reaches through the project scripts it calls, placed as that step runs them:
 // its directory, its environment, and its arguments (none makes the script's `"$@"` empty).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { calledRuns } from '../src/model/called-runs.js';
 import { workflowJobs } from '../src/readers/workflow-runners.js';
 import { projectModel } from './project.js';
+import { tempDir } from './temp-dir.js';
 
 const roots: string[] = [];
 after(() => {
@@ -16,7 +16,7 @@ after(() => {
 
 /** The runs the first step of the workflow's first job reaches through scripts, summarized. */
 function runsOfStep(files: Record<string, string>): Array<{ script: string; cwd: string | null; targetsKnown: boolean; rawTargets: Array<string | null>; gate: string | null | undefined }> {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-called-runs-'));
+  const root = tempDir('smoke-lint-called-runs-');
   roots.push(root);
   for (const [relative, text] of Object.entries({ 'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n', ...files })) {
     const file = path.join(root, relative);

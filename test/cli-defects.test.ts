@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GATED_MODULE, makeTempProject, runCli } from './project.js';
+import { tempDir } from './temp-dir.js';
 import { repoRoot } from './helpers.js';
 
 /** A conftest whose `pytestmark` gates nothing: SL104, a warning. */
@@ -66,7 +66,7 @@ test('a native parser that cannot load is one line of advice and exit 2, not a s
   // A preload makes tree-sitter's binary fail to load, as a binary built for another node or platform
   // does, whether it is loaded through the build's record of it (src/native-record.ts) or the usual way;
   // node_modules itself is not touched.
-  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-native-'));
+  const dir = tempDir('smoke-lint-native-');
   const preload = path.join(dir, 'break-tree-sitter.cjs');
   writeFileSync(
     preload,

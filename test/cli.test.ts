@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { exitCodeFor, main, type Io } from '../src/cli.js';
 import type { Diagnostic } from '../src/rule.js';
 import { fromText } from '../src/source.js';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 const GATE = `pytestmark = pytest.mark.skipif(
     os.getenv("RUN_INTEGRATION_TESTS") != "true",
@@ -35,7 +35,7 @@ import pytest
 ${GATE}`;
 
 function makeProject(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-cli-'));
+  const root = tempDir('smoke-lint-cli-');
   // These sample suites are deliberately partial (no DB script, no runner): SL704 is off unless a test brings its own config.
   const pyproject = '[project]\nname = "demo"\nversion = "0.1.0"\n\n[tool.smoke-lint]\nignore = ["SL704"]\n';
   writeFileSync(path.join(root, 'pyproject.toml'), files['pyproject.toml'] ?? pyproject);

@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 const PROBE = `process.on('exit', () => {
   const loader = globalThis[Symbol.for('smoke-lint.bundle-loader')];
@@ -24,7 +24,7 @@ interface Run {
 }
 
 function run(launcher: string, cwd: string, args: string[]): Run {
-  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-cache-probe-'));
+  const dir = tempDir('smoke-lint-cache-probe-');
   writeFileSync(path.join(dir, 'probe.cjs'), PROBE);
   const log = path.join(dir, 'cache.json');
   const result = spawnSync(process.execPath, ['-r', path.join(dir, 'probe.cjs'), launcher, ...args], {
@@ -45,7 +45,7 @@ const FINDINGS = path.join(repoRoot, 'fixtures', 'skill-verbatim', 'project');
 
 /** The launcher and the bundle alone, in a folder of their own whose cache can be spoiled. */
 function launcherCopy(): { launcher: string; cache: string } {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-cache-copy-'));
+  const root = tempDir('smoke-lint-cache-copy-');
   cpSync(path.join(repoRoot, 'bin'), path.join(root, 'bin'), { recursive: true });
   cpSync(path.join(repoRoot, 'dist', 'bundle'), path.join(root, 'dist', 'bundle'), { recursive: true });
   cpSync(path.join(repoRoot, 'package.json'), path.join(root, 'package.json'));

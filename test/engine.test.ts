@@ -2,11 +2,11 @@
 // .gitignore, virtualenvs, symlink loops), and how bad configuration and bad paths are refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../src/config.js';
 import { lint, UsageError, type LintReport } from '../src/engine.js';
+import { tempDir } from './temp-dir.js';
 
 const GATE = `pytestmark = pytest.mark.skipif(
     os.getenv("RUN_INTEGRATION_TESTS") != "true",
@@ -33,7 +33,7 @@ def test_health(client):
 
 /** Writes `files` (relative path → text) under a new temporary project root with a pyproject.toml. */
 function makeProject(files: Record<string, string>, pyproject = '[project]\nname = "shop"\nversion = "0.1.0"\n'): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-engine-'));
+  const root = tempDir('smoke-lint-engine-');
   writeFileSync(path.join(root, 'pyproject.toml'), pyproject);
   for (const [relative, text] of Object.entries(files)) {
     const target = path.join(root, relative);

@@ -2,14 +2,14 @@
 // run), passes that run out, and read-only files. Synthetic rules stand in for buggy real ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixProject, planFixes } from '../src/fix/passes.js';
 import { formatNote, outcomeMessages } from '../src/fix/report.js';
 import { plural } from '../src/report/common.js';
 import { defineRule, type RuleContext, type RuleDefinition } from '../src/rule.js';
 import { makeTempProject, runCli } from './project.js';
+import { tempDir } from './temp-dir.js';
 import { repoRoot } from './helpers.js';
 import { clearFileSystemCache } from '../src/model/app.js';
 
@@ -158,7 +158,7 @@ test('a fix spanning two files is not half-written when one of them is read-only
 
 /** The bundled clean project with its DB script and the conftest's URL both on the dev port 5432. */
 function devPortProject(): { root: string; script: string; conftest: string } {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-readonly-chain-'));
+  const root = tempDir('smoke-lint-readonly-chain-');
   cpSync(path.join(repoRoot, 'fixtures', 'clean', 'project'), root, { recursive: true });
   const script = path.join(root, 'backend/tests/integration/scripts/test-db.sh');
   const conftest = path.join(root, 'backend/tests/integration/conftest.py');

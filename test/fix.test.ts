@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { allRules } from '../rules/index.js';
 import { main, type Io } from '../src/cli.js';
@@ -18,6 +17,7 @@ import { clearFileSystemCache } from '../src/model/app.js';
 import { defineRule, type Edit, type Fix, type RuleContext, type RuleDefinition } from '../src/rule.js';
 import { fromText, offsetRange, type SourceFile } from '../src/source.js';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic rules
@@ -105,7 +105,7 @@ const pair = synthetic('SL907', (context) => {
 const SUITE = 'tests/integration';
 
 function makeProject(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-fix-'));
+  const root = tempDir('smoke-lint-fix-');
   // The sample suites are deliberately partial (no DB script, no runner), so SL704 is off.
   writeFileSync(path.join(root, 'pyproject.toml'), '[project]\nname = "demo"\nversion = "0.1.0"\n\n[tool.smoke-lint]\nignore = ["SL704"]\n');
   for (const [relative, content] of Object.entries(files)) {
@@ -278,7 +278,7 @@ test('--diff (the plan alone) writes nothing and shows a unified diff', async ()
 // Writes
 
 test('a symlink to a file outside the linted tree is not written through; one inside the tree is', async () => {
-  const outside = mkdtempSync(path.join(tmpdir(), 'smoke-lint-outside-'));
+  const outside = tempDir('smoke-lint-outside-');
   writeFileSync(path.join(outside, 'shared.py'), 'A = "XXX"\n');
   const root = makeProject({ 'lib/inner.py': 'B = "XXX"\n', [`${SUITE}/test_real.py`]: 'C = 1\n' });
   symlinkSync(path.join(outside, 'shared.py'), path.join(root, SUITE, 'test_outside.py'));
@@ -318,7 +318,7 @@ test('the writer itself: refuses when the bytes differ, keeps the mode, replaces
   assert.deepEqual(done, { ok: true, path: file });
   assert.equal(readFileSync(file, 'utf8'), 'new\n');
   assert.equal(statSync(file).mode & 0o777, 0o640);
-  const elsewhere = writeFileAtomically(file, Buffer.from('x\n'), { expected: Buffer.from('new\n'), roots: [mkdtempSync(path.join(tmpdir(), 'smoke-lint-other-'))] });
+  const elsewhere = writeFileAtomically(file, Buffer.from('x\n'), { expected: Buffer.from('new\n'), roots: [tempDir('smoke-lint-other-')] });
   assert.equal(elsewhere.ok, false);
   assert.deepEqual(readdirSync(root).sort(), ['pyproject.toml', 'x.py']);
 });
@@ -433,7 +433,7 @@ const SL701_CASE = path.join(repoRoot, 'fixtures/rules/SL701/fires-db-script-cal
 
 test('cli: the real SL701 fix makes a tracked script executable on disk and in the index', { skip: !existsSync(path.join(repoRoot, 'rules/SL701-script-not-executable.ts')) && 'SL701 not written yet' }, async () => {
   for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete process.env[name];
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-sl701-'));
+  const root = tempDir('smoke-lint-sl701-');
   cpSync(SL701_CASE, root, { recursive: true });
   const script = path.join(root, 'backend/tests/integration/scripts/test-db.sh');
   chmodSync(script, 0o644);
@@ -454,7 +454,7 @@ const SL704_CASE = path.join(repoRoot, 'fixtures/rules/SL704/fires-only-test-mod
 const SL704_NEW = ['backend/tests/integration/conftest.py', 'backend/tests/integration/scripts/test-db.sh', 'scripts/test-integration.sh'];
 
 function copySl704Case(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-create-'));
+  const root = tempDir('smoke-lint-create-');
   cpSync(SL704_CASE, root, { recursive: true });
   clearFileSystemCache();
   return root;
@@ -591,7 +591,7 @@ test('two findings creating the same file create it once; an existing file is ne
 
 test('a creation outside the project root is refused, by the passes and by the writer', async () => {
   const root = makeProject({ [`${SUITE}/test_a.py`]: '# CREATE\n' });
-  const outside = mkdtempSync(path.join(tmpdir(), 'smoke-lint-outside-'));
+  const outside = tempDir('smoke-lint-outside-');
   const rule = creator(() => path.join(outside, 'NEW.txt'));
   const plan = await planFixes(requestFor(root), { unsafe: true, rules: [rule] });
   assert.equal(plan.creates.size, 0);
@@ -642,7 +642,7 @@ test('a fix that a created file makes possible is written by the same --fix, so 
 
 test('--fix --unsafe-fixes on a suite without its DB script writes the script and then matches the URL to it', async () => {
   // The conftest's URL is on 5432; SL704 writes a DB script that publishes 5433, and SL201 then moves the URL.
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-rounds-'));
+  const root = tempDir('smoke-lint-rounds-');
   writeFileSync(path.join(root, 'pyproject.toml'), '[project]\nname = "shop"\nversion = "0.1.0"\n');
   mkdirSync(path.join(root, 'shop'));
   writeFileSync(path.join(root, 'shop/__init__.py'), '');

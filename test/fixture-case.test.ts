@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildProject, listFiles, readCase } from './fixture-case.js';
+import { tempDir } from './temp-dir.js';
 
 function write(root: string, files: Record<string, string>): void {
   for (const [relative, text] of Object.entries(files)) {
@@ -15,7 +15,7 @@ function write(root: string, files: Record<string, string>): void {
 }
 
 function withTree(run: (root: string) => void): void {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-fixture-case-'));
+  const root = tempDir('smoke-lint-fixture-case-');
   try {
     run(root);
   } finally {

@@ -12,10 +12,10 @@
 // A base is a correct sample project held once (fixtures/bases/), so that a case holds only what it is
 // about instead of another full copy of the same project. A case file that repeats its base's file, or a
 // `without` naming no base file, is an error: the case would not say what it is about.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 export const fixturesRoot = path.join(repoRoot, 'fixtures');
 export const basesRoot = path.join(fixturesRoot, 'bases');
@@ -125,7 +125,7 @@ export function caseProject(fixture: FixtureCase): { project: string; dispose: (
     if (fixture.without.length > 0) throw new Error(`${fixture.name}: # without: needs a # base:`);
     return { project: path.join(fixture.dir, 'project'), dispose: () => {} };
   }
-  const project = mkdtempSync(path.join(tmpdir(), 'smoke-lint-case-'));
+  const project = tempDir('smoke-lint-case-');
   try {
     buildProject(fixture, project);
   } catch (error) {

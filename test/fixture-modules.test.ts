@@ -1,17 +1,17 @@
 // Suite.fixtureModules: every module pytest loads fixtures from for a suite.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildSuite, Project } from '../src/model/suite.js';
 import { projectModel, recordLoads } from './project.js';
+import { tempDir } from './temp-dir.js';
 
 const made: string[] = [];
 after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function project(files: Record<string, string>): Project {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-fixmods-'));
+  const root = tempDir('smoke-lint-fixmods-');
   made.push(root);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });

@@ -11,14 +11,14 @@
 // Cases under fixtures/rules/<CODE>/ are named fires-* or silent-*; every rule needs one of each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lint } from '../src/engine.js';
 import { allRules } from '../rules/index.js';
 import { planFixes } from '../src/fix/passes.js';
 import { planChanges } from '../src/fix/report.js';
 import { basesRoot, caseProject, findCases, listFiles, type FixtureCase } from './fixture-case.js';
+import { tempDir } from './temp-dir.js';
 
 const cases = findCases();
 
@@ -70,7 +70,7 @@ async function checkCase(fixture: FixtureCase, project: string): Promise<void> {
   // and a second --fix changes nothing.
   const fullyFixed = new Set(report.diagnostics.filter((d) => d.fix).map((d) => d.code));
   for (const d of report.diagnostics) if (!d.fix) fullyFixed.delete(d.code);
-  const copy = mkdtempSync(path.join(tmpdir(), 'smoke-lint-fixed-'));
+  const copy = tempDir('smoke-lint-fixed-');
   try {
     cpSync(project, copy, { recursive: true });
     for (const relative of listFiles(fixedDir)) {

@@ -6,14 +6,14 @@
 // SMOKE_LINT_FUZZ_COUNT=2000 (and SMOKE_LINT_FUZZ_SEED=n for other mutants) is the nightly run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { walkProject } from '../src/discover.js';
 import { fixProject } from '../src/fix/passes.js';
 import { formatNote } from '../src/fix/report.js';
 import { parseText } from '../src/source.js';
 import { buildProject, findCases } from './fixture-case.js';
+import { tempDir } from './temp-dir.js';
 
 const COUNT = Number(process.env.SMOKE_LINT_FUZZ_COUNT ?? 40);
 const SEED = Number(process.env.SMOKE_LINT_FUZZ_SEED ?? 20261205);
@@ -86,7 +86,7 @@ test(`fuzz: --fix on ${COUNT} mutated fixture projects never throws, is idempote
   let fixedRuns = 0;
   for (let index = 0; index < COUNT; index++) {
     const fixture = projects[Math.floor(next() * projects.length)]!;
-    const copy = mkdtempSync(path.join(tmpdir(), 'smoke-lint-fuzz-'));
+    const copy = tempDir('smoke-lint-fuzz-');
     const label = `#${index} fixtures/${fixture.name}/project`;
     try {
       buildProject(fixture, copy);

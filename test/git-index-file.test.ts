@@ -5,19 +5,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readGitIndexFile } from '../src/model/git-index-file.js';
 import { clearModeCache, gitIndexMode, gitListedModes, REDIRECTING } from '../src/model/git-index.js';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function repository(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-git-index-'));
+  const dir = tempDir('smoke-lint-git-index-');
   git(dir, 'init', '-q');
   return dir;
 }
@@ -69,7 +69,7 @@ test('a linked worktree is read from the index its .git file points to; a reposi
   const dir = repository();
   populate(dir);
   git(dir, 'commit', '-qm', 'base');
-  const worktree = path.join(mkdtempSync(path.join(tmpdir(), 'smoke-lint-worktree-')), 'wt');
+  const worktree = path.join(tempDir('smoke-lint-worktree-'), 'wt');
   git(dir, 'worktree', 'add', '-q', worktree);
   chmodSync(path.join(worktree, 'scripts', 'test-integration.sh'), 0o755);
   git(worktree, 'update-index', '--chmod=+x', 'scripts/test-integration.sh');
@@ -93,7 +93,7 @@ test('a split index is left to git, and a folder outside any repository has no i
   git(dir, 'add', 'after-split.sh');
   assert.equal(readGitIndexFile(dir), undefined);
   assert.ok(gitListedModes(dir)!.has(path.join(dir, 'after-split.sh')));
-  assert.equal(readGitIndexFile(mkdtempSync(path.join(tmpdir(), 'smoke-lint-no-repo-'))), undefined);
+  assert.equal(readGitIndexFile(tempDir('smoke-lint-no-repo-')), undefined);
 });
 
 test('GIT_INDEX_FILE, as a commit hook has it, names the index read, as it does for git', () => {

@@ -2,8 +2,7 @@
 // filled with its names, and the result lints clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { main, type Io } from '../src/cli.js';
 import { lint } from '../src/engine.js';
@@ -11,12 +10,13 @@ import { clearFileSystemCache } from '../src/model/app.js';
 import { initProject, NoAppError } from '../src/scaffold/init.js';
 import { slug } from '../src/scaffold/facts.js';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 const CLEAN = path.join(repoRoot, 'fixtures', 'clean', 'project');
 const SUITE = 'backend/tests/integration';
 
 function copyClean(remove: string[]): string {
-  const root = path.join(mkdtempSync(path.join(tmpdir(), 'smoke-lint-init-')), 'notes');
+  const root = path.join(tempDir('smoke-lint-init-'), 'notes');
   cpSync(CLEAN, root, { recursive: true });
   for (const relative of remove) rmSync(path.join(root, relative), { recursive: true, force: true });
   clearFileSystemCache();
@@ -166,7 +166,7 @@ test('init never overwrites a file: it skips it and says so', async () => {
 });
 
 test('init on a path without a FastAPI app exits 2 with a one-line error', async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-init-noapp-'));
+  const root = tempDir('smoke-lint-init-noapp-');
   writeFileSync(path.join(root, 'pyproject.toml'), '[project]\nname = "tool"\nversion = "0.1.0"\n');
   mkdirSync(path.join(root, 'tool'));
   writeFileSync(path.join(root, 'tool', 'cli.py'), 'def main():\n    return 0\n');
@@ -180,7 +180,7 @@ test('init on a path without a FastAPI app exits 2 with a one-line error', async
 });
 
 test('init fills in the configured test port and the project name, and finds plain SQLAlchemy apps', async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-init-sqla-'));
+  const root = tempDir('smoke-lint-init-sqla-');
   writeFileSync(path.join(root, 'pyproject.toml'), '[project]\nname = "My Shop.API"\nversion = "0.1.0"\n\n[tool.smoke-lint]\ntest-port = 5544\n');
   writeFileSync(
     path.join(root, 'database.py'),
@@ -228,7 +228,7 @@ test('SL704 attaches an unsafe fix writing what init would, and points at `smoke
 
 /** An app in `backend/app` (imported as `app.main` from `backend/`) whose unit tests are in `backend/tests`. */
 function backendProject(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-init-backend-'));
+  const root = tempDir('smoke-lint-init-backend-');
   const files: Record<string, string> = {
     'pyproject.toml': '[project]\nname = "larder"\nversion = "0.1.0"\n',
     'backend/app/__init__.py': '',

@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { recordedNatives } from '../src/native-record.js';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 const RECORD = path.join(repoRoot, 'dist', 'natives.json');
 const NATIVE = path.join(repoRoot, 'dist', 'src', 'native.js');
@@ -59,7 +59,7 @@ test("with a variable that changes node-gyp-build's choice, node-gyp-build choos
 });
 
 test('a record that cannot be read or whose files are gone is not used', () => {
-  const folder = mkdtempSync(path.join(tmpdir(), 'smoke-lint-natives-'));
+  const folder = tempDir('smoke-lint-natives-');
   const write = (name: string, content: string) => {
     writeFileSync(path.join(folder, name), content);
     return path.join(folder, name);

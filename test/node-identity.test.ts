@@ -10,11 +10,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './helpers.js';
 import { caseProject, findCases } from './fixture-case.js';
+import { tempDir } from './temp-dir.js';
 
 const LAUNCHER = path.join(repoRoot, 'bin', 'smoke-lint.js');
 
@@ -63,7 +63,7 @@ process.on('exit', () => process.stderr.write('fresh node wrappers: ' + copies +
 test('findings do not depend on whether tree-sitter hands out the same wrapper for a node twice', () => {
   const cases = findCases();
   const projects = cases.map((fixture) => caseProject(fixture));
-  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-node-identity-'));
+  const dir = tempDir('smoke-lint-node-identity-');
   try {
     const preload = path.join(dir, 'fresh-wrappers.cjs');
     writeFileSync(preload, freshWrappersPreload());

@@ -1,6 +1,5 @@
 // Throw-away projects and an in-process command line, for tests that need real files on disk.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { main, type Io } from '../src/cli.js';
 import { defaultConfig } from '../src/config.js';
@@ -8,10 +7,12 @@ import { walkProject } from '../src/discover.js';
 import { Project } from '../src/model/project.js';
 import { readPytestConfig } from '../src/model/pytest-config.js';
 import type { RuleDefinition } from '../src/rule.js';
+import { tempDir } from './temp-dir.js';
+
 
 /** A project root (with a pyproject.toml that turns SL704 off unless `files` brings its own) holding `files`. */
 export function makeTempProject(files: Record<string, string | Buffer>, prefix = 'smoke-lint-test-'): string {
-  const root = mkdtempSync(path.join(tmpdir(), prefix));
+  const root = tempDir(prefix);
   writeFileSync(path.join(root, 'pyproject.toml'), files['pyproject.toml'] ?? '[project]\nname = "demo"\nversion = "0.1.0"\n\n[tool.smoke-lint]\nignore = ["SL704"]\n');
   for (const [relative, content] of Object.entries(files)) {
     if (relative === 'pyproject.toml') continue;

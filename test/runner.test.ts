@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lint } from '../src/engine.js';
 import { clearModeCache, directRunWords, gitIndexMode, wordNamesScript } from '../src/model/filemode.js';
+import { tempDir } from './temp-dir.js';
 
 const TEST_MODULE = `import os
 import pytest
@@ -54,7 +54,7 @@ RUN_INTEGRATION_TESTS=true pytest backend/tests/integration
 const DB_PATH = 'backend/tests/integration/scripts/test-db.sh';
 
 function makeProject(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'smoke-lint-runner-'));
+  const root = tempDir('smoke-lint-runner-');
   const files: Record<string, string> = {
     'pyproject.toml': '[project]\nname = "shop"\nversion = "0.1.0"\n',
     'backend/tests/integration/test_smoke.py': TEST_MODULE,

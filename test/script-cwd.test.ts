@@ -1,17 +1,17 @@
 // Where a script starts: the directory its callers (scripts, Makefile recipes, CI steps) run it from, else
 // the one candidate directory from which the paths it names exist; and what its callers export to it.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { scriptIndex } from '../src/model/script-index.js';
 import { placedCwd } from '../src/model/script-cwd.js';
 import type { Project } from '../src/model/project.js';
 import { projectModel } from './project.js';
+import { tempDir } from './temp-dir.js';
 
 function project(files: Record<string, string>): { project: Project; root: string; start(relative: string): { dir: string | null; how: string; env: Record<string, string | null> | null } } {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-script-cwd-'));
+  const root = tempDir('smoke-lint-script-cwd-');
   roots.push(root);
   for (const [relative, text] of Object.entries({ 'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n', ...files })) {
     const file = path.join(root, relative);

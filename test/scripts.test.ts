@@ -1,7 +1,6 @@
 // Runners and DB scripts: pytest invocations, script-to-script calls, and pairing them with a suite.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildSuite } from '../src/model/suite.js';
@@ -10,6 +9,7 @@ import { pytestRuns, scriptCalls, suiteRelation, suiteScripts } from '../src/mod
 import { fromText } from '../src/source.js';
 import { SKILL_TEST_DB, SKILL_RUNNER } from './skill-scripts.js';
 import { projectModel } from './project.js';
+import { tempDir } from './temp-dir.js';
 
 
 
@@ -182,7 +182,7 @@ describe('script calls', () => {
 });
 
 describe('suite scripts', () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-scripts-'));
+  const root = tempDir('smoke-lint-scripts-');
   after(() => rmSync(root, { recursive: true, force: true }));
   const write = (relative: string, text: string): void => {
     const file = path.join(root, relative);
@@ -231,7 +231,7 @@ describe('suite scripts', () => {
   });
 
   it('finds a DB script by proximity when nothing names it', () => {
-    const other = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-scripts-'));
+    const other = tempDir('smoke-lint-scripts-');
     try {
       const put = (relative: string, text: string): void => {
         const file = path.join(other, relative);

@@ -2,13 +2,13 @@
 // buffer, publishDiagnostics for every file of the suite, codeAction, didChange and didSave.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import rpc from 'vscode-jsonrpc/node';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 interface Position { line: number; character: number }
 interface Range { start: Position; end: Position }
@@ -62,7 +62,7 @@ function applyEdits(text: string, edits: TextEdit[]): string {
 }
 
 before(async () => {
-  project = mkdtempSync(path.join(os.tmpdir(), 'smoke-lint-server-'));
+  project = tempDir('smoke-lint-server-');
   cpSync(path.join(repoRoot, 'fixtures/clean/project'), project, { recursive: true });
   child = spawn(process.execPath, [path.join(repoRoot, 'bin/smoke-lint.js'), 'server', '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   connection = rpc.createMessageConnection(new rpc.StreamMessageReader(child.stdout!), new rpc.StreamMessageWriter(child.stdin!));

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 // An ES module loader hook logs every module the loader loads (the compiled sources, when the CLI runs
 // from dist/src); at exit the CommonJS cache adds the rest: the bundle's chunks (bin/load-bundle.cjs
@@ -33,7 +33,7 @@ process.on('exit', () => appendFileSync(out, Object.keys(require.cache).map((fil
 `;
 
 function probeDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-startup-'));
+  const dir = tempDir('smoke-lint-startup-');
   writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
   writeFileSync(path.join(dir, 'probe.mjs'), PROBE);
   return dir;
@@ -64,7 +64,7 @@ function loadedModules(cwd: string, args: string[]): { status: number | null; st
 const BUNDLE_META = path.join(repoRoot, 'dist', 'bundle', 'meta.json');
 
 function copyFixture(relative: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'smoke-lint-startup-project-'));
+  const dir = tempDir('smoke-lint-startup-project-');
   cpSync(path.join(repoRoot, relative), dir, { recursive: true });
   return dir;
 }
@@ -138,7 +138,7 @@ test('the CLI runs from the bundle when it is at least as new as the compiled so
 
 /** Runs the CLI from the bundle with `args`; how many `Intl.Segmenter`s the run made. */
 function segmentersMade(cwd: string, args: string[]): { status: number | null; stdout: string; made: number } {
-  const probe = mkdtempSync(path.join(tmpdir(), 'smoke-lint-segmenter-'));
+  const probe = tempDir('smoke-lint-segmenter-');
   const log = path.join(probe, 'made.txt');
   writeFileSync(
     path.join(probe, 'count.cjs'),
