@@ -16,10 +16,11 @@ const { pathToFileURL } = require('node:url');
 // with: after the setFlagsFromString below, each of them would be compiled from source (about 6 ms for
 // these). So the ones the CLI uses are loaded first. `child_process` (with the streams and sockets it
 // loads, about 8 ms) only when the run will likely spawn git: the git index is read from its file unless
-// the environment points git at another repository or work tree (src/model/git-index.ts).
+// the environment points git at another repository or work tree (src/model/git-index.ts). Not `tty`
+// (with `net` and the streams): the CLI loads it only when stdout or stderr is a terminal
+// (src/terminal.ts), and there the few milliseconds of compiling it do not show.
 if (['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'].some((name) => process.env[name] !== undefined)) require('node:child_process');
 require('node:os');
-require('node:tty');
 require('node:vm');
 const { setFlagsFromString } = require('node:v8');
 

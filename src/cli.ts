@@ -1,18 +1,18 @@
 // Command line: `smoke-lint [check] [paths..]`, `smoke-lint rule CODE`, `smoke-lint rules`.
 // Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage, configuration or I/O error.
 import path from 'node:path';
-import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import { allRules, ruleCodes } from '../rules/index.js';
 import { codeMatches, ConfigError } from './config.js';
 import { lint, UsageError, type LintRequest } from './engine.js';
 import type { Diagnostic, RuleDefinition, Severity } from './rule.js';
-import { plural, toolVersion, type ReportInput } from './report/common.js';
+import { PLAIN_COLORS, plural, toolVersion, type Colors, type ReportInput } from './report/common.js';
 import { checkedScope, formatConcise, formatPretty } from './report/text.js';
 import { NativeLoadError } from './native.js';
 import { explainUsageFailure } from './usage-errors.js';
 import type { LintProgress, ProgressLine } from './report/progress.js';
 import { suggestCode } from './near-miss.js';
 import { checkArgsOf, PLAIN_CHECK_ARGS, plainPaths, type CheckArgs } from './plain-paths.js';
+import { isTerminal, OutputError, standardWriter } from './terminal.js';
 
 export const FORMATS = ['pretty', 'concise', 'json', 'json-lines', 'github', 'sarif', 'junit', 'gitlab', 'rdjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -34,26 +34,38 @@ export interface Io {
   columns?: number;
 }
 
-const processIo: Io = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  cwd: process.cwd(),
-  env: process.env,
-  isTTY: Boolean(process.stdout.isTTY),
-  stderrIsTTY: Boolean(process.stderr.isTTY),
-  now: () => performance.now(),
-  columns: process.stderr.columns,
-};
+/** The process's own streams (src/terminal.ts: no stream objects unless one is a terminal). */
+async function processIo(): Promise<Io> {
+  const [stdoutIsTTY, stderrIsTTY] = await Promise.all([isTerminal(1), isTerminal(2)]);
+  return {
+    stdout: standardWriter(1, stdoutIsTTY),
+    stderr: standardWriter(2, stderrIsTTY),
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: stdoutIsTTY,
+    stderrIsTTY,
+    now: () => performance.now(),
+    ...(stderrIsTTY && process.stderr.columns ? { columns: process.stderr.columns } : {}),
+  };
+}
 
-function colorFor(io: Io, flag: boolean | undefined): ChalkInstance {
+/**
+ * The report's colours. chalk is loaded only to colour: its colour detection loads node's tty module at
+ * once, which a report to a pipe or a file has no use for.
+ */
+async function colorFor(io: Io, flag: boolean | undefined): Promise<Colors> {
   // --color/--no-color win; then NO_COLOR and FORCE_COLOR (https://no-color.org); then whether stdout is a terminal.
-  if (flag === false) return new Chalk({ level: 0 });
-  if (flag === true) return new Chalk({ level: 1 });
-  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return new Chalk({ level: 0 });
   const force = io.env.FORCE_COLOR;
-  if (force !== undefined) return new Chalk({ level: force === '0' || force === 'false' ? 0 : force === '' ? 1 : (Math.min(3, Math.max(1, Number(force) || 1)) as 1 | 2 | 3) });
-  if (!io.isTTY) return new Chalk({ level: 0 });
-  return new Chalk({ level: supportsColor ? supportsColor.level : 0 });
+  const level: 0 | 1 | 2 | 3 | 'detect' =
+    flag === false ? 0
+    : flag === true ? 1
+    : io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '' ? 0
+    : force !== undefined ? (force === '0' || force === 'false' ? 0 : force === '' ? 1 : (Math.min(3, Math.max(1, Number(force) || 1)) as 1 | 2 | 3))
+    : io.isTTY ? 'detect'
+    : 0;
+  if (level === 0) return PLAIN_COLORS;
+  const { Chalk, supportsColor } = await import('chalk');
+  return new Chalk({ level: level === 'detect' ? (supportsColor ? supportsColor.level : 0) : level });
 }
 
 function splitCodes(value: string | string[] | undefined): string[] | undefined {
@@ -103,7 +115,8 @@ function replaceSummary(text: string, summaryLine: string): string {
 }
 
 /** `rules` replaces the registered rules (tests of the fix machinery inject their own); `alwaysYargs` parses every argv with yargs and `onCheckArgs` is told the check command's arguments (tests compare the plain-paths path with yargs). */
-export async function main(argv: string[], io: Io = processIo, options: { rules?: RuleDefinition[]; alwaysYargs?: boolean; onCheckArgs?: (args: CheckArgs) => void } = {}): Promise<number> {
+export async function main(argv: string[], given?: Io, options: { rules?: RuleDefinition[]; alwaysYargs?: boolean; onCheckArgs?: (args: CheckArgs) => void } = {}): Promise<number> {
+  const io = given ?? (await processIo());
   let exitCode = 0;
   let progress = null as ProgressLine | null;
   // Set once --baseline or --write-baseline loaded it: only then can a BaselineError be thrown.
@@ -126,7 +139,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     progress?.done();
     // A configuration error starts with its file (`file:line:col: ...`), shown relative to where the user is.
     if (error instanceof ConfigError) return fail(error.message.startsWith(io.cwd + path.sep) ? error.message.slice(io.cwd.length + 1) : error.message);
-    if (error instanceof UsageError || error instanceof NativeLoadError || (baselineModule !== null && error instanceof baselineModule.BaselineError)) return fail(error.message);
+    if (error instanceof UsageError || error instanceof NativeLoadError || error instanceof OutputError || (baselineModule !== null && error instanceof baselineModule.BaselineError)) return fail(error.message);
     if (error instanceof Error && error.name === 'YError') return fail(error.message);
     return fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this)`);
   };
@@ -208,7 +221,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
       cwd: io.cwd,
       filesChecked: report.filesChecked,
       suitesChecked: report.suitesChecked,
-      color: colorFor(io, args.color),
+      color: await colorFor(io, args.color),
     };
     const format = args.format as Format;
     let text = args.statistics ? (await import('./report/statistics.js')).formatStatistics(diagnostics, format === 'json') : (await FORMATTERS[format]())(input);
@@ -275,7 +288,7 @@ export async function main(argv: string[], io: Io = processIo, options: { rules?
     .strict()
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    .wrap(Math.min(100, (io.isTTY ? process.stdout.columns : undefined) || 100))
     .exitProcess(false)
     .fail((message, error) => {
       if (!message) throw new UsageError((error ? error.message : 'invalid usage').replace(/\s*\n\s*/g, ' '));

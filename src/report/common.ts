@@ -2,7 +2,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, RuleDefinition, Severity } from '../rule.js';
-import type { ChalkInstance } from 'chalk';
 
 export interface ReportInput {
   diagnostics: Diagnostic[];
@@ -10,8 +9,31 @@ export interface ReportInput {
   cwd: string;
   filesChecked: number;
   suitesChecked: number;
-  color: ChalkInstance;
+  color: Colors;
 }
+
+/** A style: the text as it should look. */
+export type Style = (text: string) => string;
+
+/** The styles the reports use: chalk gives them (src/cli.ts), or PLAIN_COLORS when nothing is coloured. */
+export interface Colors {
+  bold: Style & { underline: Style };
+  red: Style & { bold: Style };
+  yellow: Style & { bold: Style };
+  blue: Style & { bold: Style };
+  green: Style;
+}
+
+const plain: Style = (text) => text;
+
+/** No colour: every style gives the text back as it is. */
+export const PLAIN_COLORS: Colors = {
+  bold: Object.assign((text: string) => text, { underline: plain }),
+  red: Object.assign((text: string) => text, { bold: plain }),
+  yellow: Object.assign((text: string) => text, { bold: plain }),
+  blue: Object.assign((text: string) => text, { bold: plain }),
+  green: plain,
+};
 
 /** Relative to the working directory, `/`-separated; absolute when outside it. */
 export function displayPath(file: string, cwd: string): string {
