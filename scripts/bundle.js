@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { leanInterop } from './lean-interop.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, 'dist');
@@ -150,7 +151,7 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
     logLevel: 'error',
   });
   const name = path.basename(output).replace(/\.js$/, '.cjs');
-  writeFileSync(path.join(outdir, name), wrapChunk(asciiOnly(converted.code)));
+  writeFileSync(path.join(outdir, name), wrapChunk(asciiOnly(leanInterop(converted.code))));
   rmSync(file);
   // Compiled modules as dist/..., packages as node_modules/<package>/... (node_modules may be a link).
   chunks[name] = Object.keys(meta.inputs).map((input) => path.relative(root, path.resolve(input)).split(path.sep).join('/').replace(/^.*\/node_modules\//, 'node_modules/'));
