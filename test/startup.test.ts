@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './helpers.js';
 import { tempDir } from './temp-dir.js';
+import { builtinsLoaded } from './builtins.js';
 
 // An ES module loader hook logs every module the loader loads (the compiled sources, when the CLI runs
 // from dist/src); at exit the CommonJS cache adds the rest: the bundle's chunks (bin/load-bundle.cjs
@@ -169,4 +170,15 @@ test('a run with options loads yargs without what its help layout measures text 
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--format/);
   assert.ok(help.made > 0, 'the help layout measured text');
+});
+
+test("a whole-suite run to a pipe loads none of node's own modules after the launcher sets V8's flags", () => {
+  // Under other flags node's cache of its own modules is refused and each is compiled from source
+  // (bin/smoke-lint.js loads the ones the CLI needs first). `v8` is the last module the launcher loads.
+  const env = { ...process.env };
+  for (const name of ['NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR']) delete env[name];
+  const loaded = builtinsLoaded(path.join(repoRoot, 'bin', 'smoke-lint.js'), [path.join(repoRoot, 'fixtures', 'clean', 'project')], env, 'pipe');
+  const flags = loaded.indexOf('v8');
+  assert.ok(flags > 0, loaded.join(' '));
+  assert.deepEqual(loaded.slice(flags + 1), []);
 });

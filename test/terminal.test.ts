@@ -3,10 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './helpers.js';
 import { tempDir } from './temp-dir.js';
+import { builtinsLoaded } from './builtins.js';
 import { standardWriter } from '../src/terminal.js';
 
 const CLI = path.join(repoRoot, 'bin', 'smoke-lint.js');
@@ -19,26 +20,12 @@ function plainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** node's own modules a CLI run loaded, read at its exit by a preloaded script (which loads none itself). */
-function builtinsLoaded(args: string[], env: NodeJS.ProcessEnv, stdout: 'pipe' | number): string[] {
-  const dir = tempDir('smoke-lint-terminal-');
-  const preload = path.join(dir, 'preload.cjs');
-  const log = path.join(dir, 'builtins.txt');
-  writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(log)}, process.moduleLoadList.join('\\n')));\n`);
-  const result = spawnSync(process.execPath, ['--require', preload, CLI, ...args], { cwd: repoRoot, env, stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8' });
-  assert.equal(result.stderr, '');
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('NativeModule '))
-    .map((line) => line.slice('NativeModule '.length));
-}
-
 test('a run whose output goes to a pipe or a file loads neither tty nor net, nor chalk (which loads tty)', () => {
   const file = path.join(tempDir('smoke-lint-terminal-out-'), 'out.txt');
   const fd = openSync(file, 'w');
   try {
     for (const stdout of ['pipe', fd] as const) {
-      const loaded = builtinsLoaded([WITH_FINDINGS], plainEnv(), stdout);
+      const loaded = builtinsLoaded(CLI, [WITH_FINDINGS], plainEnv(), stdout);
       assert.deepEqual(loaded.filter((name) => name === 'tty' || name === 'net'), [], `output to ${stdout === 'pipe' ? 'a pipe' : 'a file'}`);
     }
   } finally {
@@ -46,7 +33,7 @@ test('a run whose output goes to a pipe or a file loads neither tty nor net, nor
   }
   assert.match(readFileSync(file, 'utf8'), /Found 4 problems/);
   // The probe sees tty: forced colours load chalk, and chalk loads tty.
-  assert.ok(builtinsLoaded([WITH_FINDINGS], plainEnv({ FORCE_COLOR: '1' }), 'pipe').includes('tty'));
+  assert.ok(builtinsLoaded(CLI, [WITH_FINDINGS], plainEnv({ FORCE_COLOR: '1' }), 'pipe').includes('tty'));
 });
 
 test('colours are still chosen as before: none to a pipe, forced ones with FORCE_COLOR or --color', () => {
