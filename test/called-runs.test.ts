@@ -1,23 +1,18 @@
 // The pytest runs a CI step reaches through the project scripts it calls, placed as that step runs them:
 // its directory, its environment, and its arguments (none makes the script's `"$@"` empty).
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { calledRuns } from '../src/model/called-runs.js';
 import { workflowJobs } from '../src/readers/workflow-runners.js';
 import { projectModel } from './project.js';
 import { tempDir } from './temp-dir.js';
 
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
 
 /** The runs the first step of the workflow's first job reaches through scripts, summarized. */
 function runsOfStep(files: Record<string, string>): Array<{ script: string; cwd: string | null; targetsKnown: boolean; rawTargets: Array<string | null>; gate: string | null | undefined }> {
   const root = tempDir('smoke-lint-called-runs-');
-  roots.push(root);
   for (const [relative, text] of Object.entries({ 'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n', ...files })) {
     const file = path.join(root, relative);
     mkdirSync(path.dirname(file), { recursive: true });

@@ -1,9 +1,9 @@
 // Which modules form a suite: errors for configured entries that match nothing, and path runs that use
 // the same project root as `smoke-lint .` under a nested pytest configuration.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ConfigError } from '../src/config.js';
 import { lint } from '../src/engine.js';
 import { findSuiteSpecs } from '../src/model/discovery.js';
@@ -11,12 +11,9 @@ import { scriptIndex } from '../src/model/script-index.js';
 import { projectModel } from './project.js';
 import { tempDir } from './temp-dir.js';
 
-const made: string[] = [];
-after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function project(files: Record<string, string>): string {
   const root = tempDir('smoke-lint-discovery-');
-  made.push(root);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     writeFileSync(path.join(root, name), text);

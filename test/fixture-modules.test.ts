@@ -1,18 +1,15 @@
 // Suite.fixtureModules: every module pytest loads fixtures from for a suite.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { buildSuite, Project } from '../src/model/suite.js';
 import { projectModel, recordLoads } from './project.js';
 import { tempDir } from './temp-dir.js';
 
-const made: string[] = [];
-after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function project(files: Record<string, string>): Project {
   const root = tempDir('smoke-lint-fixmods-');
-  made.push(root);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     writeFileSync(path.join(root, name), text);

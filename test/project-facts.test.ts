@@ -1,20 +1,17 @@
 // Project-wide facts the app model asks once per project: answered from the files' texts, without
 // parsing every script of the project again.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, it } from 'node:test';
+import { it } from 'node:test';
 import { projectTopNames, scriptsSetPythonPath } from '../src/model/app/project-facts.js';
 import type { Project } from '../src/model/project.js';
 import { projectModel } from './project.js';
 import { tempDir } from './temp-dir.js';
 
-const made: string[] = [];
-after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function project(files: Record<string, string>): Project {
   const root = tempDir('smoke-lint-project-facts-');
-  made.push(root);
   for (const [name, text] of Object.entries({ 'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n', ...files })) {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     writeFileSync(path.join(root, name), text);

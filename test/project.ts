@@ -9,7 +9,6 @@ import { readPytestConfig } from '../src/model/pytest-config.js';
 import type { RuleDefinition } from '../src/rule.js';
 import { tempDir } from './temp-dir.js';
 
-
 /** A project root (with a pyproject.toml that turns SL704 off unless `files` brings its own) holding `files`. */
 export function makeTempProject(files: Record<string, string | Buffer>, prefix = 'smoke-lint-test-'): string {
   const root = tempDir(prefix);

@@ -1,9 +1,9 @@
 // Where a script starts: the directory its callers (scripts, Makefile recipes, CI steps) run it from, else
 // the one candidate directory from which the paths it names exist; and what its callers export to it.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { scriptIndex } from '../src/model/script-index.js';
 import { placedCwd } from '../src/model/script-cwd.js';
 import type { Project } from '../src/model/project.js';
@@ -12,7 +12,6 @@ import { tempDir } from './temp-dir.js';
 
 function project(files: Record<string, string>): { project: Project; root: string; start(relative: string): { dir: string | null; how: string; env: Record<string, string | null> | null } } {
   const root = tempDir('smoke-lint-script-cwd-');
-  roots.push(root);
   for (const [relative, text] of Object.entries({ 'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n', ...files })) {
     const file = path.join(root, relative);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -32,10 +31,6 @@ function project(files: Record<string, string>): { project: Project; root: strin
   };
 }
 
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
 
 const TEST = 'def test_x():\n    pass\n';
 
