@@ -18,9 +18,9 @@ const { pathToFileURL } = require('node:url');
 // loads, about 8 ms) only when the run will likely spawn git: the git index is read from its file unless
 // the environment points git at another repository or work tree (src/model/git-index.ts). Not `tty`
 // (with `net` and the streams): the CLI loads it only when stdout or stderr is a terminal
-// (src/terminal.ts), and there the few milliseconds of compiling it do not show. `module` (which the
-// bundle's loader and tree-sitter's loading need, with three of node's internal modules) was loaded after
-// the flags until the fifth session: one whole suite 364.8 -> 360.0 M instructions under callgrind.
+// (src/terminal.ts), and there the few milliseconds of compiling it do not show. `module` is loaded here
+// too (the bundle's loader and tree-sitter's loading need it, and it loads three of node's internal
+// modules): after the flags it cost one whole suite 4.8 M instructions under callgrind (364.8 -> 360.0 M).
 if (['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR'].some((name) => process.env[name] !== undefined)) require('node:child_process');
 require('node:os');
 require('node:module');
