@@ -5,6 +5,7 @@ import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { Natives } from './native.js';
+import { withNodeCachePerTree } from './node-cache.js';
 
 const require = createRequire(import.meta.url);
 
@@ -78,7 +79,8 @@ export function recordedNatives(recordFile: string): Natives | null {
       const folder = path.dirname(require.resolve(`${NATIVE_PACKAGES[index]}/package.json`));
       const binary = addon(path.join(folder, entry!.binary as string));
       if (index === 0) binding = binary;
-      return mainWithBinary(path.join(folder, entry!.main as string), binary);
+      // tree-sitter's own layer with its node objects kept per tree (src/node-cache.ts).
+      return mainWithBinary(path.join(folder, entry!.main as string), binary, index === 0 ? withNodeCachePerTree : null);
     });
     return { Parser: layer as typeof Parser, python, bash };
   } catch {
@@ -103,20 +105,32 @@ function addon(file: string): unknown {
   return module.exports;
 }
 
+/** What node's loader does with a module's file, beyond the public API of `Module`. */
+type Loadable = Module & { load(filename: string): void; _compile(source: string, filename: string): void };
+const moduleStatics = Module as unknown as { _nodeModulePaths?(dir: string): string[] };
+
 /**
  * Runs a package's main module (or takes it from node's module cache, where it is registered as node
  * registers a module it loads, so a later `require` of the package gets the same one), with its
- * `require('node-gyp-build')` answered by a loader that returns `binary`.
+ * `require('node-gyp-build')` answered by a loader that returns `binary`. With `transform`, the module's
+ * text goes through it first, and is compiled as node's loader compiles a CommonJS file.
  */
-function mainWithBinary(main: string, binary: unknown): unknown {
+function mainWithBinary(main: string, binary: unknown, transform: ((source: string) => string) | null): unknown {
   const cached = require.cache[main];
   if (cached) return cached.exports;
-  const module = new Module(main) as Module & { load(filename: string): void };
+  const module = new Module(main) as Loadable;
   const ownRequire = module.require;
   module.require = ((id: string) => (id === 'node-gyp-build' ? () => binary : ownRequire.call(module, id))) as NodeJS.Require;
   require.cache[main] = module;
   try {
-    module.load(main);
+    if (transform && typeof module._compile === 'function' && typeof moduleStatics._nodeModulePaths === 'function') {
+      module.filename = main;
+      module.paths = moduleStatics._nodeModulePaths(path.dirname(main));
+      module._compile(transform(readFileSync(main, 'utf8')), main);
+      module.loaded = true;
+    } else {
+      module.load(main);
+    }
   } catch (error) {
     delete require.cache[main];
     throw error;
