@@ -17,7 +17,8 @@
 // nodes are handed out, and consulted before a new object is made. The binding's cache stays empty, so
 // it always writes the node out, and the map answers. The objects live as long as their tree: smoke-lint
 // never edits a tree, and lets each go when the suite that parsed it is done, so memory stays bounded by
-// the largest suite (the bench's peak RSS at 500 suites is the same). A node is now the same object for
+// the largest suite (the bench's peak RSS at 500 suites is the same). The map is under a registered
+// symbol, so that `forgetFile` (src/source.ts) can empty it when a project lets the file go. A node is now the same object for
 // as long as its tree lives, where before it depended on when V8 had collected the last one; the models
 // compare nodes by position anyway (test/node-identity.test.ts).
 //
@@ -46,7 +47,7 @@ const REQUIRED = [
  * honoured). `unmarshalNodes` walks a list the way the layer's own does: the offset moves on by one node
  * for every entry that was written out.
  */
-const REPLACEMENT = `const SMOKE_LINT_NODES = Symbol('smoke-lint: node objects by id');
+const REPLACEMENT = `const SMOKE_LINT_NODES = Symbol.for('smoke-lint.nodes');
 
 function unmarshalNode(value, tree, offset = 0) {
   if (typeof value === 'object') return value;

@@ -64,6 +64,30 @@ export function releaseDroppedTrees(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** What models keep per loaded file, to be forgotten when the project lets the file go (`forgetFile`). */
+const forgetters: Array<(file: SourceFile) => void> = [];
+
+/** Registers a model's cache of facts per file (or per its tree), to be emptied for a file its project lets go. */
+export function onForget(forget: (file: SourceFile) => void): void {
+  forgetters.push(forget);
+}
+
+/** Where tree-sitter's layer keeps a tree's node objects (src/node-cache.ts). */
+const NODE_OBJECTS = Symbol.for('smoke-lint.nodes');
+
+/**
+ * Empties what is kept for a file that its project lets go (Project.release, after each suite): the
+ * tree's node objects and the models' caches. They would go with the file anyway, but only at V8's next
+ * full collection once any of them has been moved to the old generation: a young-generation collection
+ * keeps alive every young object an old one points to, dead or not, and so copied the last suites'
+ * nodes and models again and again (bench tree of 100 suites: 230 -> 170 ms in young-generation
+ * collections with the node objects alone emptied).
+ */
+export function forgetFile(file: SourceFile): void {
+  (file.tree as unknown as Record<symbol, Map<number, unknown> | undefined> | null)?.[NODE_OBJECTS]?.clear();
+  for (const forget of forgetters) forget(file);
+}
+
 export class FileReadError extends Error {}
 
 /** A file's text as UTF-8, for the readers of configuration and task files; null when it cannot be read. */

@@ -1,13 +1,17 @@
 // tree-sitter's JavaScript layer, as smoke-lint loads it, keeps its node objects per tree in a map
 // (src/node-cache.ts) instead of registering each with the binding's cache of weak references. It must
 // hand out the same nodes as the layer as published, each the same object however it is reached, and
-// never register one with the binding.
+// never register one with the binding. A file the project lets go is emptied of them, and of the
+// models' caches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pyModule } from '../src/model/python.js';
+import { nodesOfType } from '../src/model/tree-nodes.js';
 import { withNodeCachePerTree } from '../src/node-cache.js';
+import { makeTempProject, projectModel } from './project.js';
 import { repoRoot } from './helpers.js';
 import path from 'node:path';
 
@@ -111,4 +115,23 @@ test('as smoke-lint loads it, the layer hands out the same nodes, each one objec
   assert.ok(lean.nodes.some((node) => node.startsWith('ERROR ')), 'the sample has a syntax error');
   assert.deepEqual(lean.nodes, usual.nodes);
   assert.equal(lean.identical, true);
+});
+
+test('a file its project lets go keeps no node objects and no model caches', () => {
+  const root = makeTempProject({ 'tests/test_a.py': 'def test_a(client):\n    assert client.get("/x").json() == {}\n' });
+  const project = projectModel(root);
+  const discovered = project.discovered.find((file) => file.path.endsWith('test_a.py'))!;
+  const file = project.load(discovered)!;
+  const module = pyModule(file);
+  const calls = nodesOfType(file, 'call');
+  assert.equal(calls.length, 2);
+  const nodes = (file.tree as unknown as Record<symbol, Map<number, unknown>>)[Symbol.for('smoke-lint.nodes')]!;
+  assert.ok(nodes.size > 0, 'the layer keeps the tree node objects in its map');
+  project.releasePython();
+  assert.equal(nodes.size, 0);
+  // Asked again, the models build their facts anew (the same facts).
+  assert.notEqual(pyModule(file), module);
+  const again = nodesOfType(file, 'call');
+  assert.notEqual(again, calls);
+  assert.deepEqual(again.map((node) => node.text), calls.map((node) => node.text));
 });

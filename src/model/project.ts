@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { fromText, loadSource, sourceFromReadText, type SourceFile } from '../source.js';
+import { forgetFile, fromText, loadSource, sourceFromReadText, type SourceFile } from '../source.js';
 import { NativeLoadError } from '../native.js';
 import { relativePath, type DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
@@ -130,7 +130,10 @@ export class Project {
     this.peeked.clear();
     // forEach, not for-of over entries: called after every discovery step and suite, and each entry pair is an allocation.
     this.loaded.forEach((file, filePath) => {
-      if (drop(file)) this.loaded.delete(filePath);
+      if (drop(file)) {
+        forgetFile(file);
+        this.loaded.delete(filePath);
+      }
     });
   }
 

@@ -1,7 +1,7 @@
 // Facts about one Python module, read off its tree once: imports, module constants, functions,
 // fixtures; plus the small evaluator that resolves names and strings the way a reader would.
 import type Parser from 'tree-sitter';
-import type { SourceFile } from '../source.js';
+import { onForget, type SourceFile } from '../source.js';
 import { nodeText } from './tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
@@ -233,6 +233,16 @@ export function qualifiedName(module: PyModule, node: Node | null): string | nul
 // lists keep theirs alive), so the rules share the work; another wrapper for the node only misses.
 const calleeNames = new WeakMap<PyModule, WeakMap<Node, string | null>>();
 const stringValues = new WeakMap<PyModule, WeakMap<Node, string | null>>();
+
+onForget((file) => {
+  const module = modules.get(file);
+  if (module) {
+    calleeNames.delete(module);
+    stringValues.delete(module);
+    modules.delete(file);
+  }
+  if (file.tree) treeErrors.delete(file.tree);
+});
 
 /**
  * The module's memo of one kind: `compute` is a function of the module and node alone (no closure made per

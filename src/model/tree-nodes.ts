@@ -3,7 +3,7 @@
 // read once so that range questions ("which calls lie inside this function?") answer in JavaScript, and
 // a node's span and text without crossing into the tree-sitter binding again.
 import type Parser from 'tree-sitter';
-import type { SourceFile } from '../source.js';
+import { onForget, type SourceFile } from '../source.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -95,6 +95,11 @@ interface TreeNodes {
 }
 
 const treeNodes = new WeakMap<Parser.Tree, TreeNodes>();
+
+onForget((file) => {
+  typeIndex.delete(file);
+  if (file.tree) treeNodes.delete(file.tree);
+});
 
 function nodesOf(tree: Parser.Tree): TreeNodes {
   let entry = treeNodes.get(tree);
