@@ -163,14 +163,9 @@ export function typedNodeIndex(tree: Parser.Tree, types: readonly string[]): Typ
     const check = sharedNames === null || types.some((type) => sharedNames.has(type));
     for (const node of rawNodesOfTypes(tree, types)) {
       if (check && !node.isNamed) continue;
-      let span = spans.get(node);
-      if (!span) {
-        span = [node.startIndex, node.endIndex];
-        spans.set(node, span);
-      }
       index.nodes.push(node);
-      index.starts.push(span[0]);
-      index.ends.push(span[1]);
+      index.starts.push(node.startIndex);
+      index.ends.push(node.endIndex);
     }
     entry.positioned.set(key, index);
   }
@@ -210,26 +205,16 @@ export function treeNodesOfType(tree: Parser.Tree, types: string | readonly stri
   return [...rawNodesOfTypes(tree, typeof types === 'string' ? [types] : types)];
 }
 
-const spans = new WeakMap<Node, readonly [number, number]>();
-
 /**
- * `[node.startIndex, node.endIndex]`, without crossing into the binding for the nodes of a
- * `typedNodeIndex` (their offsets are remembered per wrapper: the binding hands out the same wrapper
- * for a node while one is alive, and the index keeps its own alive).
+ * `[node.startIndex, node.endIndex]`. A named node's start is read off the fields the binding hands every
+ * node object and its end asked of the binding once (src/native.ts): no memo is needed here.
  */
 export function nodeSpan(node: Node): readonly [number, number] {
-  let span = spans.get(node);
-  if (!span) {
-    span = [node.startIndex, node.endIndex];
-    // Nodes of the common kinds are kept alive by the per-tree list: worth remembering.
-    if (COMMON.has(node.type)) spans.set(node, span);
-  }
-  return span;
+  return [node.startIndex, node.endIndex];
 }
 
-/** `node.text`, through `nodeSpan` when the tree was parsed from a string (as the binding's own getter reads it). */
+/** `node.text`, cut from the tree's text when it was parsed from a string (as the binding's own getter does). */
 export function nodeText(node: Node): string {
-  const span = spans.get(node);
-  const input = span ? (node.tree as { input?: unknown }).input : undefined;
-  return typeof input === 'string' ? input.substring(span![0], span![1]) : node.text;
+  const input = (node.tree as { input?: unknown }).input;
+  return typeof input === 'string' ? input.substring(node.startIndex, node.endIndex) : node.text;
 }
