@@ -19,6 +19,7 @@ import type { Diagnostic, Finding, RuleDefinition } from './rule.js';
 import { hasParseError, releaseDroppedTrees } from './source.js';
 import { applySuppressions, suppressionsOf, type Suppression } from './suppress.js';
 import { isRuleEnabled, type LintReport, type LintRequest } from './engine.js';
+import { forgetSuite } from './model/suite-caches.js';
 
 /** The models' caches are keyed by path: each run starts from what is on disk now (see forgetDiskCaches in engine.ts). */
 export function forgetModelCaches(): void {
@@ -66,6 +67,7 @@ export async function lintProjectSuites(run: ProjectRun): Promise<void> {
       if (!checkedSuppressions.has(file.path)) checkedSuppressions.set(file.path, suppressionsOf(file));
     }
     selection.forget(dir);
+    forgetSuite(suite);
     for (const file of project.loadedFiles()) if (file.language !== 'python') readFiles.add(file.path);
     project.releaseSuiteFiles();
     run.progress();

@@ -13,6 +13,7 @@ import { envSets, resolveUrl, type ResolvedUrl } from './pyvalues.js';
 import { importedFile, ownReturns, settingDefault, type SettingDefault } from './settings-values.js';
 import { suitePythonFiles } from './suite-modules.js';
 import type { Project, Suite } from './suite.js';
+import { perSuite } from './suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -38,7 +39,7 @@ export interface AppEngineUse {
 
 const MAX_DEPTH = 8;
 const TEST_MODULE_HEAD = new Set(['tests', 'test', 'conftest', 'testing']);
-const cache = new WeakMap<Suite, AppEngineUse[]>();
+const cache = perSuite<AppEngineUse[]>();
 
 /** Every app engine (or session factory bound to one) a suite module imports from the project's app and uses. */
 export function suiteAppEngines(suite: Suite): AppEngineUse[] {

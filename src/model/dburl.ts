@@ -28,6 +28,7 @@ import { envSets, literalContentStart, resolveUrl, type ResolvedUrl } from './py
 import { suitePythonFiles } from './suite-modules.js';
 import { settingDefault, type SettingDefault } from './settings-values.js';
 import type { Project } from './suite.js';
+import { perSuite } from './suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -254,7 +255,7 @@ export function isPostgresUrl(url: SuiteDbUrl): boolean {
   return url.resolved.value === null;
 }
 
-const cache = new WeakMap<Suite, SuiteDbUrl[]>();
+const cache = perSuite<SuiteDbUrl[]>();
 
 /**
  * The database URLs of a suite: every URL given to `create_engine`/`create_async_engine` or a DB agent

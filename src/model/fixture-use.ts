@@ -15,6 +15,7 @@ import { callArguments, calleeName, fixtureDecorator, isTestFunction, pyModule, 
 import { fixtureScope } from './fixtures.js';
 import { dynamicFixtureNames } from './dynamic-fixture-names.js';
 import { nodesOfType } from './tree-nodes.js';
+import { perSuite } from './suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -40,7 +41,7 @@ export interface FixtureUse {
   moduleNameUsed(file: SourceFile, name: string): boolean;
 }
 
-const cache = new WeakMap<Suite, FixtureUse>();
+const cache = perSuite<FixtureUse>();
 
 const key = (file: SourceFile, fn: FunctionInfo): string => `${file.path}:${fn.node.startIndex}`;
 

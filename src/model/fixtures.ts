@@ -10,6 +10,7 @@ import { engineCallKind, suiteDbUrls, urlArgument, type SuiteDbUrl, type UrlUse 
 import { resolveUrl } from './pyvalues.js';
 import { suitePythonFiles } from './suite-modules.js';
 import { ownNodes } from './function-scope.js';
+import { perSuite } from './suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -68,7 +69,7 @@ export interface SuiteResourceFixtures {
   clients: ClientFixture[];
 }
 
-const cache = new WeakMap<Suite, SuiteResourceFixtures>();
+const cache = perSuite<SuiteResourceFixtures>();
 
 /** The engine and client fixtures of the suite: in its test modules and every fixture module pytest loads for it. */
 export function resourceFixtures(suite: Suite): SuiteResourceFixtures {

@@ -11,6 +11,7 @@ import { fixtureScope, type FixtureScope } from './fixtures.js';
 import { ownNodes } from './function-scope.js';
 import { suitePythonFiles } from './suite-modules.js';
 import type { FixtureDef, FixtureUse } from './fixture-use.js';
+import { perSuite } from './suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -33,7 +34,7 @@ export interface LifespanFixture {
   call: Node;
 }
 
-const cache = new WeakMap<Suite, LifespanFixture[]>();
+const cache = perSuite<LifespanFixture[]>();
 
 /** The suite's fixtures (in every module pytest loads for it) that enter a LifespanManager themselves. */
 export function lifespanFixtures(suite: Suite): LifespanFixture[] {

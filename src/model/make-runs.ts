@@ -9,6 +9,7 @@ import { certainlyMissing } from '../folder-listings.js';
 import { MAKEFILE_NAMES, readMakefile, type MakeTarget, type Makefile, type RecipeLine } from '../readers/makefile.js';
 import type { Project, Suite } from './suite.js';
 import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
+import { perSuite } from './suite-caches.js';
 
 const makefiles = new WeakMap<Project, Map<string, Makefile | null>>();
 
@@ -64,7 +65,7 @@ function sequence(makefile: Makefile, target: MakeTarget, done: Set<MakeTarget> 
   return lines;
 }
 
-const cache = new WeakMap<Suite, FoundRunner[]>();
+const cache = perSuite<FoundRunner[]>();
 
 /** Each target whose recipe (or a prerequisite's) runs pytest on the suite. */
 export function makeRunners(suite: Suite): FoundRunner[] {

@@ -19,6 +19,7 @@ import { makeRunners } from './make-runs.js';
 import { workflowRunners } from '../readers/workflow-runners.js';
 import { toxRunners } from './tox-runs.js';
 import { calledRuns } from './called-runs.js';
+import { perSuite } from './suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -134,7 +135,7 @@ export function failureFailsShell(script: ShellScript, command: ShellCommand): b
   return unit.id === statement.id || (statement.type === 'list' && statement.namedChildren[statement.namedChildren.length - 1]?.id === unit.id);
 }
 
-const cache = new WeakMap<Suite, SuiteRunners>();
+const cache = perSuite<SuiteRunners>();
 
 /** Every runner of the suite, of every kind, and the pytest runs that reach it. */
 export function suiteRunners(suite: Suite): SuiteRunners {

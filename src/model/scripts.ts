@@ -6,6 +6,7 @@ import { scriptIndex } from './script-index.js';
 import { effectiveCommand, resolvePath, withTemplate, type ShellCommand, type ShellScript, type ShellWord } from './shell.js';
 import { dockerRuns, isPostgresImage } from './docker.js';
 import { isWithin } from '../discover.js';
+import { perSuite } from './suite-caches.js';
 
 /** One pytest invocation, whatever the launcher. */
 export interface PytestRun {
@@ -433,7 +434,7 @@ export function isDbScript(script: ShellScript): boolean {
   return dockerRuns(script).some((run) => run.image?.name != null && isPostgresImage(run.image.name));
 }
 
-const suiteCache = new WeakMap<Suite, SuiteScripts>();
+const suiteCache = perSuite<SuiteScripts>();
 
 /** The runners and DB scripts of a suite (see SuiteScripts); cached per suite. */
 export function suiteScripts(suite: Suite): SuiteScripts {

@@ -9,6 +9,7 @@ import { suiteRunners } from './runners.js';
 import { suitePythonFiles } from './suite-modules.js';
 import type { Suite } from './suite.js';
 import { suitePytest } from './suite-pytest-config.js';
+import { perSuite } from './suite-caches.js';
 
 export interface SuiteEnvironment {
   /** Variables a runner or pytest-env sets for the run (upper-cased). */
@@ -19,7 +20,7 @@ export interface SuiteEnvironment {
   dotenv: boolean;
 }
 
-const cache = new WeakMap<Suite, SuiteEnvironment>();
+const cache = perSuite<SuiteEnvironment>();
 
 export function suiteEnvironment(suite: Suite): SuiteEnvironment {
   const cached = cache.get(suite);

@@ -6,6 +6,7 @@ import { isDbScript, suiteRelation, type PytestRun, type ScriptCall } from './sc
 import { shellScript, type ShellScript } from './shell.js';
 import { scriptIndex } from './script-index.js';
 import type { Suite } from './suite.js';
+import { perSuite } from './suite-caches.js';
 
 export interface RunOutside {
   script: ShellScript;
@@ -14,7 +15,7 @@ export interface RunOutside {
   suiteTie: string;
 }
 
-const cache = new WeakMap<Suite, RunOutside[]>();
+const cache = perSuite<RunOutside[]>();
 
 export function runsOutsideSuite(suite: Suite): RunOutside[] {
   const cached = cache.get(suite);

@@ -8,6 +8,7 @@ import type { SourceFile } from '../source.js';
 import { analyzeModuleGate, resolveMarks } from './gate.js';
 import { pyModule, type PyModule } from './python.js';
 import type { Suite } from './suite.js';
+import { perSuite } from './suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -30,7 +31,7 @@ export interface SuiteItems {
   known: boolean;
 }
 
-const cache = new WeakMap<Suite, SuiteItems>();
+const cache = perSuite<SuiteItems>();
 
 /** Hooks and calls through which a conftest changes the marks or the selection of collected items. */
 const SELECTION_HOOKS = new Set(['pytest_collection_modifyitems', 'pytest_itemcollected', 'pytest_deselected', 'pytest_ignore_collect', 'pytest_pycollect_makeitem']);

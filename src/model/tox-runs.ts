@@ -10,6 +10,7 @@ import { configTextIfFile, kindOf } from './app/sys-path.js';
 import type { Project, Suite } from './suite.js';
 import { holdsToxConfig } from './file-names.js';
 import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from './runners.js';
+import { perSuite } from './suite-caches.js';
 
 const configs = new WeakMap<Project, Map<string, ToxConfig | null>>();
 
@@ -94,7 +95,7 @@ function envShells(config: ToxConfig, env: ToxEnv): RunnerShell[] {
   ];
 }
 
-const cache = new WeakMap<Suite, FoundRunner[]>();
+const cache = perSuite<FoundRunner[]>();
 
 /** Each tox environment whose commands run pytest on the suite (themselves or through a project script they call). */
 export function toxRunners(suite: Suite): FoundRunner[] {

@@ -13,6 +13,7 @@ import { scriptShell, shellRuns, type FoundRunner, type RunnerShell } from '../m
 import { shellScript } from '../model/shell.js';
 import { shellWaits } from './workflow-services.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
+import { perSuite } from '../model/suite-caches.js';
 
 const RESERVED = new Set(['stages', 'variables', 'default', 'include', 'workflow', 'image', 'services', 'before_script', 'after_script', 'cache', 'pages']);
 
@@ -64,7 +65,7 @@ export interface GitlabJob {
   services: YamlNode[];
 }
 
-const jobCache = new WeakMap<Suite, GitlabJob[]>();
+const jobCache = perSuite<GitlabJob[]>();
 
 /** The GitLab CI jobs whose `before_script`/`script` run pytest on the suite, themselves or through a project script they call. */
 export function gitlabJobs(suite: Suite): GitlabJob[] {

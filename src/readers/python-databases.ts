@@ -16,6 +16,7 @@ import { descendants, nodesOfType } from '../model/tree-nodes.js';
 import { importedProjectModules } from '../model/fixture-modules.js';
 import type { Suite } from '../model/suite.js';
 import { nodeRange, type SourceFile } from '../source.js';
+import { perSuite } from '../model/suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -322,7 +323,7 @@ function enclosingFunction(node: Node): number | null {
   return null;
 }
 
-const cache = new WeakMap<Suite, DbDefinition[]>();
+const cache = perSuite<DbDefinition[]>();
 
 /** Words one of the calls read below must show in the module's text (see isTestcontainers, isPytestPostgresql, isDockerSdkRun). */
 const NAMES_A_DATABASE = /PostgresContainer|PostgreSQLContainer|postgresql_proc|postgresql_noproc|containers/;

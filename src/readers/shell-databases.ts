@@ -16,10 +16,11 @@ import type { ShellScript, ShellWord } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
 import { nodeRange } from '../source.js';
 import { runLifecycle } from './shell-lifecycle.js';
+import { perSuite } from '../model/suite-caches.js';
 
 type Node = Parser.SyntaxNode;
 
-const cache = new WeakMap<Suite, DbDefinition[]>();
+const cache = perSuite<DbDefinition[]>();
 
 /** The postgres containers the suite's DB scripts start, as DB definitions. */
 export function shellDatabases(suite: Suite): DbDefinition[] {

@@ -22,10 +22,11 @@ import type { SourceFile } from '../source.js';
 import { pythonDatabases } from './python-databases.js';
 import { shellDatabases } from './shell-databases.js';
 import { gitlabCiFiles, gitlabDatabases } from './gitlab-services.js';
+import { perSuite } from '../model/suite-caches.js';
 
 const TEST_NAME = /(^|[-_.])(test|tests|testing|it|integration|e2e|ci)([-_.]|$)|test/i;
 
-const cache = new WeakMap<Suite, DbDefinition[]>();
+const cache = perSuite<DbDefinition[]>();
 
 /**
  * The suite's test database definitions: its DB scripts' `docker run`s, compose services, CI job
@@ -39,7 +40,7 @@ export function suiteDatabases(suite: Suite): DbDefinition[] {
   return result;
 }
 
-const setupCache = new WeakMap<Suite, DbSetup>();
+const setupCache = perSuite<DbSetup>();
 
 /**
  * What the suite's scripts and runners do with its database beside defining it: readiness checks inside

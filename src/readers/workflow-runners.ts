@@ -11,6 +11,7 @@ import type { Project, Suite } from '../model/suite.js';
 import { embeddedShell, shellRuns, shellStartsDatabase, type FoundRunner, type RunnerShell } from '../model/runners.js';
 import { readYaml, type YamlDocument, type YamlNode } from './yaml.js';
 import { stepShell, type StepSetup } from './workflow-shell.js';
+import { perSuite } from '../model/suite-caches.js';
 
 /** The workflow files of the project (`.github/workflows/*.y(a)ml` at its root). */
 function workflowFiles(project: Project): SourceFile[] {
@@ -136,7 +137,7 @@ export function workflowJobs(project: Project): WorkflowJob[] {
   return result;
 }
 
-const cache = new WeakMap<Suite, Array<{ job: WorkflowJob; found: FoundRunner }>>();
+const cache = perSuite<Array<{ job: WorkflowJob; found: FoundRunner }>>();
 
 /** Each workflow job with a step that runs pytest on the suite, itself or through a project script it calls. */
 function suiteJobs(suite: Suite): Array<{ job: WorkflowJob; found: FoundRunner }> {

@@ -32,9 +32,10 @@ import { isProjectImport, projectImportDirs } from './project-import.js';
 import { fixtureModuleFiles, suitePythonFiles } from '../suite-modules.js';
 import { pytestConfigFor, suitePytest } from '../suite-pytest-config.js';
 import { pytestRootdir } from '../pytest-config.js';
+import { perSuite } from '../suite-caches.js';
 
 type Node = Parser.SyntaxNode;
-const models = new WeakMap<Suite, AppModel>();
+const models = perSuite<AppModel>();
 
 export function appModel(suite: Suite): AppModel {
   const cached = models.get(suite);

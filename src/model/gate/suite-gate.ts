@@ -8,8 +8,9 @@ import type { SourceFile } from '../../source.js';
 import { pyModule } from '../python.js';
 import type { Suite } from '../suite.js';
 import { UNKNOWN_VARIABLE, envVariablesRead } from './condition.js';
+import { perSuite } from '../suite-caches.js';
 
-const cache = new WeakMap<Suite, Map<string, string[]>>();
+const cache = perSuite<Map<string, string[]>>();
 
 /** The project's gate variables the suite reads, in the order `gate-variable` lists them. */
 export function gateVariablesRead(suite: Suite, config: Config): string[] {
