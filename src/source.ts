@@ -72,6 +72,16 @@ export function onForget(forget: (file: SourceFile) => void): void {
   forgetters.push(forget);
 }
 
+/**
+ * A model's cache of facts per file, emptied for a file its project lets go (see `forgetFile`). Facts of
+ * a file's module or script model are kept under the file too (`module.file`, `script.file`).
+ */
+export function perFile<T>(): WeakMap<SourceFile, T> {
+  const cache = new WeakMap<SourceFile, T>();
+  onForget((file) => cache.delete(file));
+  return cache;
+}
+
 /** Where tree-sitter's layer keeps a tree's node objects (src/node-cache.ts). */
 const NODE_OBJECTS = Symbol.for('smoke-lint.nodes');
 

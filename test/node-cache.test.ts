@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dockerRuns } from '../src/model/docker.js';
 import { pyModule } from '../src/model/python.js';
+import { shellScript } from '../src/model/shell/model.js';
 import { nodesOfType } from '../src/model/tree-nodes.js';
 import { withNodeCachePerTree } from '../src/node-cache.js';
 import { makeTempProject, projectModel } from './project.js';
@@ -134,4 +136,20 @@ test('a file its project lets go keeps no node objects and no model caches', () 
   const again = nodesOfType(file, 'call');
   assert.notEqual(again, calls);
   assert.deepEqual(again.map((node) => node.text), calls.map((node) => node.text));
+});
+
+test("a script its project lets go has its model's caches emptied too", () => {
+  const root = makeTempProject({ 'scripts/test-db.sh': '#!/bin/bash\ndocker run -d -p 5433:5432 postgres:17\n' });
+  const project = projectModel(root);
+  const file = project.load(project.discovered.find((entry) => entry.path.endsWith('test-db.sh'))!)!;
+  const script = shellScript(file);
+  assert.ok(script);
+  assert.equal(shellScript(file), script);
+  const runs = dockerRuns(script);
+  assert.equal(runs.length, 1);
+  project.releaseSuiteFiles();
+  const again = shellScript(file);
+  assert.ok(again && again !== script);
+  assert.notEqual(dockerRuns(again), runs);
+  assert.equal(dockerRuns(again).length, 1);
 });

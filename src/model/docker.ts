@@ -3,6 +3,7 @@
 // and `compose` commands the DB-script rules look at.
 import path from 'node:path';
 import { effectiveCommand, HOLE, sliceWord, type ShellCommand, type ShellScript, type ShellWord } from './shell.js';
+import { perFile } from '../source.js';
 
 /** Any docker/podman invocation: the engine, its subcommand (`container run` → 'run'), the words after it. */
 export interface DockerCommand {
@@ -102,18 +103,18 @@ export interface DockerRemoval {
 const GLOBAL_VALUE_OPTIONS = new Set(['-H', '--host', '-c', '--context', '--config', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey', '--connection', '--url', '--identity', '--root', '--runroot', '--storage-driver', '--storage-opt', '--cgroup-manager', '--events-backend', '--tmpdir', '--module', '--network-cmd-path', '--runtime']);
 const GLOBAL_FLAG_OPTIONS = new Set(['-D', '--debug', '--tls', '--tlsverify', '-r', '--remote', '--syslog']);
 
-const commandCache = new WeakMap<ShellScript, DockerCommand[]>();
+const commandCache = perFile<DockerCommand[]>();
 
 /** Every docker/podman/compose invocation of a script, wrappers (`sudo`, `exec`) peeled off. */
 export function dockerCommands(script: ShellScript): DockerCommand[] {
-  const cached = commandCache.get(script);
+  const cached = commandCache.get(script.file);
   if (cached) return cached;
   const result: DockerCommand[] = [];
   for (const command of script.commands) {
     const parsed = parseDockerCommand(command);
     if (parsed) result.push(parsed);
   }
-  commandCache.set(script, result);
+  commandCache.set(script.file, result);
   return result;
 }
 
@@ -182,17 +183,17 @@ const RUN_FLAG_OPTIONS = new Set([
 const SHORT_VALUE: Record<string, string> = { a: 'attach', c: 'cpu-shares', e: 'env', h: 'hostname', l: 'label', m: 'memory', p: 'publish', u: 'user', v: 'volume', w: 'workdir' };
 const SHORT_FLAG: Record<string, string> = { d: 'detach', i: 'interactive', t: 'tty', P: 'publish-all', q: 'quiet' };
 
-const runCache = new WeakMap<ShellScript, DockerRun[]>();
+const runCache = perFile<DockerRun[]>();
 
 /** Every `docker run`, `docker container run`, `podman run` of a script, its flags read the way the CLI reads them. */
 export function dockerRuns(script: ShellScript): DockerRun[] {
-  const cached = runCache.get(script);
+  const cached = runCache.get(script.file);
   if (cached) return cached;
   const result: DockerRun[] = [];
   for (const docker of dockerCommands(script)) {
     if (docker.subcommand === 'run') result.push(parseRun(docker));
   }
-  runCache.set(script, result);
+  runCache.set(script.file, result);
   return result;
 }
 

@@ -3,7 +3,7 @@
 // from (`from tests.fixtures import *`, `from .fixtures import client`). Read off the Python model.
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import type { SourceFile } from '../source.js';
+import { perFile, type SourceFile } from '../source.js';
 import { fixtureDecorator, pyModule, stringValue, unparenthesize, type FunctionInfo, type PyModule } from './python.js';
 import { pytestBasedir } from './app/sys-path.js';
 import { resolveModule } from './app/resolve.js';
@@ -62,14 +62,14 @@ interface ImportedModule {
   names: string[];
 }
 
-const fromImportsCache = new WeakMap<PyModule, ImportedModule[]>();
+const fromImportsCache = perFile<ImportedModule[]>();
 
 /** The module-level `from ... import ...` statements of a module (star imports included), read once per module. */
 function fromImports(module: PyModule): ImportedModule[] {
-  let found = fromImportsCache.get(module);
+  let found = fromImportsCache.get(module.file);
   if (!found) {
     found = readFromImports(module);
-    fromImportsCache.set(module, found);
+    fromImportsCache.set(module.file, found);
   }
   return found;
 }
@@ -96,7 +96,7 @@ function readFromImports(module: PyModule): ImportedModule[] {
   return found;
 }
 
-const entriesByFile = new WeakMap<SourceFile, string[]>();
+const entriesByFile = perFile<string[]>();
 
 /** Where a module imported from `file` is searched: pytest's rootdir insertion, the project root, `pythonpath` (once per file; do not modify). */
 function searchEntries(project: Project, file: SourceFile): string[] {
@@ -115,7 +115,7 @@ function searchEntries(project: Project, file: SourceFile): string[] {
  * with the file: the fixture-module closures, the DB readers and the app engines each resolve the same
  * imports of the same modules again, and the answer depends only on the file and the folders.
  */
-const resolvedPaths = new WeakMap<SourceFile, Map<string, string | null>>();
+const resolvedPaths = perFile<Map<string, string | null>>();
 
 /** The project file a module imported from `file` stands for (as pytest's sys.path finds it); null when outside the project. */
 export function resolveDotted(project: Project, file: SourceFile, dotted: string, level: number): SourceFile | null {

@@ -7,6 +7,7 @@ import { effectiveCommand, resolvePath, withTemplate, type ShellCommand, type Sh
 import { dockerRuns, isPostgresImage } from './docker.js';
 import { isWithin } from '../discover.js';
 import { perSuite } from './suite-caches.js';
+import { perFile } from '../source.js';
 
 /** One pytest invocation, whatever the launcher. */
 export interface PytestRun {
@@ -105,11 +106,11 @@ const PYTEST_VALUE = new Set([
 const PYTEST_OPTIONAL_VALUE = new Set(['--cov', '--debug', '--cache-show']);
 const PYTEST_SHORT_VALUE = new Set(['k', 'm', 'c', 'p', 'o', 'W', 'n', 'r']);
 
-const runCache = new WeakMap<ShellScript, PytestRun[]>();
+const runCache = perFile<PytestRun[]>();
 
 /** Every pytest invocation of a script: pytest, py.test, python -m pytest, uv/poetry/pipenv/hatch/pdm/rye run, coverage run -m pytest, through exec/env/sudo/timeout. */
 export function pytestRuns(script: ShellScript): PytestRun[] {
-  const cached = runCache.get(script);
+  const cached = runCache.get(script.file);
   if (cached) return cached;
   const result: PytestRun[] = [];
   for (const command of script.commands) {
@@ -137,7 +138,7 @@ export function pytestRuns(script: ShellScript): PytestRun[] {
     const container = found.launcher.startsWith('docker') || found.launcher.startsWith('podman');
     result.push({ command, launcher: found.launcher, args: found.args, targets, rawTargets, targetsKnown: known, cwd, cwdFromStart, env, container });
   }
-  runCache.set(script, result);
+  runCache.set(script.file, result);
   return result;
 }
 
@@ -322,18 +323,18 @@ const SHELLS: Record<string, 'bash' | 'sh'> = { bash: 'bash', sh: 'sh', dash: 's
 const SHELL_VALUE_OPTIONS = new Set(['-o', '+o', '-O', '+O', '--rcfile', '--init-file']);
 const VENV_SEGMENTS = /(^|\/)(\.venv|venv|\.tox|\.nox|node_modules)\//;
 
-const callCache = new WeakMap<ShellScript, ScriptCall[]>();
+const callCache = perFile<ScriptCall[]>();
 
 /** How a script calls other scripts: `./x.sh start`, `$DIR/x.sh start`, `"$0" stop`, `bash x.sh stop`, `source x.sh`. */
 export function scriptCalls(script: ShellScript): ScriptCall[] {
-  const cached = callCache.get(script);
+  const cached = callCache.get(script.file);
   if (cached) return cached;
   const result: ScriptCall[] = [];
   for (const command of script.commands) {
     const call = scriptCall(script, command);
     if (call) result.push(call);
   }
-  callCache.set(script, result);
+  callCache.set(script.file, result);
   return result;
 }
 

@@ -6,7 +6,7 @@ import type { DbComposeStart } from '../model/database.js';
 import { dockerCommands } from '../model/docker.js';
 import type { ShellCommand, ShellScript } from '../model/shell.js';
 import { placedCwd } from '../model/script-cwd.js';
-import { nodeRange } from '../source.js';
+import { perFile, nodeRange } from '../source.js';
 
 export interface ComposeInvocation {
   script: ShellScript;
@@ -32,7 +32,7 @@ function resolveFrom(script: ShellScript, startDir: string | null, value: string
   return path.isAbsolute(value) ? path.normalize(value) : path.resolve(placedCwd(script, offset, startDir) ?? script.dir, value);
 }
 
-const cache = new WeakMap<ShellScript, ComposeInvocation[]>();
+const cache = perFile<ComposeInvocation[]>();
 
 /**
  * The script's compose commands. `startDir` is the directory the script starts in as its project's script
@@ -40,7 +40,7 @@ const cache = new WeakMap<ShellScript, ComposeInvocation[]>();
  * life, so the answer is kept per model.
  */
 export function composeInvocations(script: ShellScript, startDir: string | null): ComposeInvocation[] {
-  const cached = cache.get(script);
+  const cached = cache.get(script.file);
   if (cached) return cached;
   const result: ComposeInvocation[] = [];
   for (const docker of dockerCommands(script)) {
@@ -93,7 +93,7 @@ export function composeInvocations(script: ShellScript, startDir: string | null)
     }
     result.push({ script, command: docker.command, files: filesKnown ? files : null, action, services, wait });
   }
-  cache.set(script, result);
+  cache.set(script.file, result);
   return result;
 }
 

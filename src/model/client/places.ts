@@ -2,7 +2,7 @@
 // function is a test pytest collects, and a `file:line` to name it by.
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import type { SourceFile } from '../../source.js';
+import { perFile, type SourceFile } from '../../source.js';
 import type { Suite } from '../suite.js';
 import type { FunctionInfo, PyModule } from '../python.js';
 import { lowerBound, nodeSpan, typedNodeIndex } from '../tree-nodes.js';
@@ -26,18 +26,18 @@ export function enclosingFunction(module: PyModule, node: Node): FunctionInfo | 
   return null;
 }
 
-const functionStarts = new WeakMap<PyModule, Map<number, FunctionInfo>>();
+const functionStarts = perFile<Map<number, FunctionInfo>>();
 
 /** The module's collected functions by the offset their function_definition starts at (the first one wins, as `find` would). */
 function functionsByStart(module: PyModule): Map<number, FunctionInfo> {
-  let byStart = functionStarts.get(module);
+  let byStart = functionStarts.get(module.file);
   if (!byStart) {
     byStart = new Map();
     for (const fn of module.functions) {
       const start = fn.node.startIndex;
       if (!byStart.has(start)) byStart.set(start, fn);
     }
-    functionStarts.set(module, byStart);
+    functionStarts.set(module.file, byStart);
   }
   return byStart;
 }

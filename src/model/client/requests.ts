@@ -2,7 +2,7 @@
 // module's functions with its URL argument and the function's scope, and those whose receiver is an
 // in-process client.
 import type Parser from 'tree-sitter';
-import type { SourceFile } from '../../source.js';
+import { perFile, type SourceFile } from '../../source.js';
 import { callArguments, dottedText, pyModule, type FunctionInfo, type PyModule } from '../python.js';
 import { FunctionScope, nodesInScope } from '../function-scope.js';
 import { CLIENT_METHODS, type InProcessClient } from './constructions.js';
@@ -23,15 +23,15 @@ export interface ClientRequest {
 /** Calls of `X.get/post/.../request/stream(...)` inside the module's functions, with their URL argument. */
 export function methodRequests(module: PyModule): ClientRequest[] {
   // Read once per module (SL401, SL402 and SL403 all ask); callers get their own array and objects.
-  let requests = requestsCache.get(module);
+  let requests = requestsCache.get(module.file);
   if (!requests) {
     requests = readMethodRequests(module);
-    requestsCache.set(module, requests);
+    requestsCache.set(module.file, requests);
   }
   return requests.map((request) => ({ ...request }));
 }
 
-const requestsCache = new WeakMap<PyModule, ClientRequest[]>();
+const requestsCache = perFile<ClientRequest[]>();
 
 function readMethodRequests(module: PyModule): ClientRequest[] {
   const requests: ClientRequest[] = [];

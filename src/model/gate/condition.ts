@@ -7,6 +7,7 @@ import type Parser from 'tree-sitter';
 import { carriesUrl, isGateVariable, type Config } from '../../config.js';
 import { callArguments, calleeName, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
 import { treeNodesOfType } from '../tree-nodes.js';
+import { perFile } from '../../source.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -438,7 +439,7 @@ export function classifyCondition(module: PyModule, node: Node, config: Config, 
   return base;
 }
 
-const envReadCache = new WeakMap<PyModule, Set<string>>();
+const envReadCache = perFile<Set<string>>();
 
 /** Stands for a variable whose name cannot be read statically (`os.getenv(name)`). */
 export const UNKNOWN_VARIABLE = '\u0000unknown';
@@ -448,7 +449,7 @@ export const UNKNOWN_VARIABLE = '\u0000unknown';
  * `[...]`, `in`); UNKNOWN_VARIABLE for a read whose name cannot be known.
  */
 export function envVariablesRead(module: PyModule): Set<string> {
-  let names = envReadCache.get(module);
+  let names = envReadCache.get(module.file);
   if (names) return names;
   names = new Set();
   // Every read goes through `os.environ` or `os.getenv`, whose name the module itself spells (in the read or
@@ -460,6 +461,6 @@ export function envVariablesRead(module: PyModule): Set<string> {
     scanEnvReads(module, node, false, MAX_SCAN_DEPTH, reads);
     for (const read of reads) names.add(read.name ?? UNKNOWN_VARIABLE);
   }
-  envReadCache.set(module, names);
+  envReadCache.set(module.file, names);
   return names;
 }

@@ -2,7 +2,7 @@
 // each condition sits.
 import type Parser from 'tree-sitter';
 import type { Config } from '../../config.js';
-import { parseText } from '../../source.js';
+import { perFile, parseText } from '../../source.js';
 import { callArguments, calleeName, isTestFunction, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
 import { treeNodesOfType } from '../tree-nodes.js';
 import { UNKNOWN_VERDICT, classifyCondition, operands, type ConditionVerdict } from './condition.js';
@@ -139,14 +139,14 @@ export interface ModuleGate {
   testMarks: Array<Set<string>>;
 }
 
-const cache = new WeakMap<PyModule, Map<string, ModuleGate>>();
+const cache = perFile<Map<string, ModuleGate>>();
 
 export function analyzeModuleGate(module: PyModule, config: Config): ModuleGate {
   const key = `${[config.gateVariable, ...config.gateVariables].join(',')}\u0000${config.gateValue}`;
-  let byConfig = cache.get(module);
+  let byConfig = cache.get(module.file);
   if (!byConfig) {
     byConfig = new Map();
-    cache.set(module, byConfig);
+    cache.set(module.file, byConfig);
   }
   const cached = byConfig.get(key);
   if (cached) return cached;

@@ -4,7 +4,7 @@
 // collected. The queries rules ask (values, exports, cwd, options, calls, case arms) are answered here.
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import { fromText, type SourceFile } from '../../source.js';
+import { fromText, perFile, type SourceFile } from '../../source.js';
 import { TOP_LEVEL } from './context.js';
 import { emptyWord, Expander } from './expand.js';
 import { LightTree, type Node } from './light-tree.js';
@@ -19,7 +19,7 @@ import { Walker, type FunctionDefinition } from './walk.js';
 
 type SyntaxNode = Parser.SyntaxNode;
 
-const scripts = new WeakMap<SourceFile, ShellScript | null>();
+const scripts = perFile<ShellScript | null>();
 
 /** The model of a shell script, built once per file; null when the file has no tree or is not shell. */
 export function shellScript(file: SourceFile): ShellScript | null {
