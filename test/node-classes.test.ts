@@ -1,7 +1,8 @@
 // The node classes smoke-lint gives each grammar (src/native.ts, leanNodeClasses) instead of the ones
-// tree-sitter's JavaScript layer builds: every named node's type is read off its class's prototype, as
-// with the layer's own classes, and never through a call into the binding; nodes are as the layer's own
-// build would make them in every other respect smoke-lint reads (type, fields through childForFieldName).
+// tree-sitter's JavaScript layer builds: every named node is of one class, with its type as its own field
+// (the layer's classes, one per type, hold it on their prototypes), never read through a call into the
+// binding; nodes are as the layer's own build would make them in every other respect smoke-lint reads
+// (type, fields through childForFieldName).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -32,26 +33,38 @@ function everyNode(root: Parser.SyntaxNode): Parser.SyntaxNode[] {
 const PYTHON = 'import os\n\ndef f(x: int) -> str:\n    yield os.environ.get("A", x)\n\nclass C(Base):\n    y = [1, 2]\n(\n';
 const SHELL = 'set -e\nf() { docker run -p 5433:5432 "$@"; }\nX=${Y:-1} pytest tests/ || exit 1\nif [ -n "$X" ]; then echo ok; fi\n';
 
-/** Each node as `type named class-has-own-type`, in tree order, from a tree parsed by `parse`. */
-function describe(nodes: Parser.SyntaxNode[]): string[] {
-  return nodes.map((node) => `${node.type} ${node.isNamed} ${Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(node), 'type')}`);
+/** Whether a node's type is a plain value (on the node or its class) rather than the binding's getter. */
+function typeIsValue(node: object): boolean {
+  for (let at: object | null = node; at; at = Object.getPrototypeOf(at) as object | null) {
+    const own = Object.getOwnPropertyDescriptor(at, 'type');
+    if (own) return 'value' in own && own.value !== undefined;
+  }
+  return false;
 }
 
-test('a named node type is read off its class (no call into the binding); anonymous tokens and errors are plain SyntaxNodes', () => {
+/** Each node as `type named type-is-a-value`, in tree order. */
+function describe(nodes: Parser.SyntaxNode[]): string[] {
+  return nodes.map((node) => `${node.type} ${node.isNamed} ${typeIsValue(node)}`);
+}
+
+test("named nodes are of one class, each with its type as its own field (no call into the binding); anonymous tokens and errors are plain SyntaxNodes", () => {
   for (const [language, text] of [['python', PYTHON], ['shell', SHELL]] as const) {
     const nodes = everyNode(parseText(language, text).rootNode);
     assert.ok(nodes.length > 40);
+    const namedClasses = new Set<unknown>();
     for (const node of nodes) {
-      const own = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(node), 'type');
+      const own = Object.getOwnPropertyDescriptor(node, 'type');
       if (node.isNamed && node.type !== 'ERROR') {
-        assert.equal(own?.value, node.type, `${language}: ${node.type} reads its type from its class`);
+        assert.equal(own?.value, node.type, `${language}: ${node.type} has its type as its own field`);
         assert.notEqual(node.constructor, SyntaxNode);
-        // smoke-lint's classes, not the layer's: those also list the type's fields and have a getter for each.
+        namedClasses.add(Object.getPrototypeOf(node));
+        // smoke-lint's class, not the layer's: those also list the type's fields and have a getter for each.
         assert.equal(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(node), 'fields'), undefined, `${language}: ${node.type} has the layer's class`);
       } else if (!['yield'].includes(node.type)) {
         assert.equal(node.constructor, SyntaxNode, `${language}: ${node.type}`);
       }
     }
+    assert.equal(namedClasses.size, 1, `${language}: one class for every named node`);
   }
   const python = parseText('python', PYTHON);
   assert.ok(python.rootNode.hasError, 'the Python sample ends in a syntax error');
@@ -62,7 +75,7 @@ test('a named node type is read off its class (no call into the binding); anonym
   assert.equal(fn.childForFieldName('name')?.text, 'f');
 });
 
-test("the nodes' types and classes' type names are those of tree-sitter's own classes", () => {
+test("the nodes' types, and which are plain values, are those of tree-sitter's own classes", () => {
   // tree-sitter's own build, in a process of its own: it runs only for a grammar without classes.
   const script = `
     const Parser = require('tree-sitter');
@@ -77,7 +90,7 @@ test("the nodes' types and classes' type names are those of tree-sitter's own cl
         if (cursor.gotoFirstChild()) continue;
         while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) { more = false; break; }
       }
-      out[name] = nodes.map((node) => node.type + ' ' + node.isNamed + ' ' + Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(node), 'type'));
+      out[name] = nodes.map((node) => node.type + ' ' + node.isNamed + ' ' + (${typeIsValue.toString()})(node));
     }
     console.log(JSON.stringify(out));`;
   const run = spawnSync(process.execPath, ['-e', script], { cwd: path.dirname(require.resolve('tree-sitter/package.json')), encoding: 'utf8' });
@@ -99,8 +112,8 @@ test("a named node's start offset is read off its fields, and equals the binding
     const named = nodes.filter((node) => node.isNamed && node.type !== 'ERROR');
     assert.ok(named.length > 15);
     for (const node of named) {
-      // The getter in use is smoke-lint's, on the named types' common class, not the binding's.
-      assert.notEqual(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Object.getPrototypeOf(node)), 'startIndex')?.get, undefined, `${language}: ${node.type}`);
+      // The getter in use is smoke-lint's, on the named nodes' class, not the binding's.
+      assert.notEqual(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(node), 'startIndex')?.get, undefined, `${language}: ${node.type}`);
     }
     for (const node of nodes) assert.equal(node.startIndex, native.call(node), `${language}: ${node.type} at ${node.startPosition.row}:${node.startPosition.column}`);
   }

@@ -30,11 +30,11 @@ const tree = parser.parse('x = 1\\n');
 const nodePrototype = Object.getPrototypeOf(Object.getPrototypeOf(tree.rootNode));
 const SyntaxNode = nodePrototype.constructor;
 let copies = 0;
-// A node's state is its tree and six numbers (tree-sitter's index.js, NODE_FIELD_COUNT).
+// A node's state is its own fields: its tree, six numbers (tree-sitter's index.js, NODE_FIELD_COUNT) and
+// what smoke-lint's node class adds (src/native.ts); a copy of them is a new wrapper of the same node.
 function fresh(value) {
   if (value instanceof SyntaxNode) {
-    const copy = new value.constructor(value.tree);
-    for (let field = 0; field < 6; field++) copy[field] = value[field];
+    const copy = Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value));
     copies++;
     return copy;
   }
