@@ -10,13 +10,15 @@ export default defineRule({
   summary: 'A file in the suite cannot be read or parsed',
   severity: 'warning',
   fix: 'none',
-  docs: {
-    whatItDoes: 'Reports a Python or shell file of an integration suite that smoke-lint cannot analyse: a syntax error, a binary or non-UTF-8 file, or a file too large to parse. Also a YAML syntax error (with its line and column) in a docker compose file the suite\'s database is read from (one its scripts name with `-f`, else one in its folder or a folder above) or in a GitHub Actions workflow that runs pytest; not in a template (`{{ name }}`, `{% ... %}` outside `${{ }}`), which is YAML only once rendered.',
-    whyItMatters:
-      'A conftest or test module with a syntax error fails at collection, so the suite does not run at all. The other rules stay silent on a Python file that does not parse (what they would say could be wrong); for a shell script only the statements that failed to parse are lost.',
-    example: 'def client(test_engine)\n    ...   # missing colon',
-    useInstead: 'def client(test_engine):\n    ...',
-    exceptions: 'Files outside every integration suite are never parsed, so they are never reported.',
+  get docs() {
+    return {
+      whatItDoes: 'Reports a Python or shell file of an integration suite that smoke-lint cannot analyse: a syntax error, a binary or non-UTF-8 file, or a file too large to parse. Also a YAML syntax error (with its line and column) in a docker compose file the suite\'s database is read from (one its scripts name with `-f`, else one in its folder or a folder above) or in a GitHub Actions workflow that runs pytest; not in a template (`{{ name }}`, `{% ... %}` outside `${{ }}`), which is YAML only once rendered.',
+      whyItMatters:
+        'A conftest or test module with a syntax error fails at collection, so the suite does not run at all. The other rules stay silent on a Python file that does not parse (what they would say could be wrong); for a shell script only the statements that failed to parse are lost.',
+      example: 'def client(test_engine)\n    ...   # missing colon',
+      useInstead: 'def client(test_engine):\n    ...',
+      exceptions: 'Files outside every integration suite are never parsed, so they are never reported.',
+    };
   },
   check({ suite, report }) {
     // The suite's own files, and its DB script and runner wherever they live (often `scripts/` at the root).

@@ -38,17 +38,19 @@ export default defineRule({
   severity: 'warning',
   fix: 'safe',
   phase: 'suppressions',
-  docs: {
-    whatItDoes:
-      'Reports suppression comments that did not suppress any finding, and codes in them that are not smoke-lint rules; a code that looks like one mistyped (`sl104`, `SL1O4`, `SL140`) gets "did you mean SL104?".',
-    whyItMatters:
-      'A suppression outlives the problem it hid: once the code is fixed, the comment stays and will silently hide the next real finding on that line. An unknown code (a typo such as `SL10`) suppresses nothing at all.',
-    example: 'pytestmark = pytest.mark.skipif(  # smoke-lint: ignore[SL103]\n    os.getenv("RUN_INTEGRATION_TESTS") != "true", reason="needs the test DB")',
-    useInstead: 'Remove the comment, or name the code that is really reported on that line.',
-    exceptions:
-      'Codes of rules that are disabled by `select`/`ignore` are not judged: the rule did not run. Nor are the suppressions of a Python file that does not parse: its findings are not reported, so whether a suppression is used cannot be known.',
-    fixSafety:
-      'The fix removes a stale code from the list, or the whole comment when nothing in it suppresses anything (the whole line when the comment stands alone on it); the code line and its line ending stay. It is safe: what was suppressed before is still suppressed. A mistyped code that looks like a rule is left for you to correct (the message names the likely code), and so is a suppression that names no code.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports suppression comments that did not suppress any finding, and codes in them that are not smoke-lint rules; a code that looks like one mistyped (`sl104`, `SL1O4`, `SL140`) gets "did you mean SL104?".',
+      whyItMatters:
+        'A suppression outlives the problem it hid: once the code is fixed, the comment stays and will silently hide the next real finding on that line. An unknown code (a typo such as `SL10`) suppresses nothing at all.',
+      example: 'pytestmark = pytest.mark.skipif(  # smoke-lint: ignore[SL103]\n    os.getenv("RUN_INTEGRATION_TESTS") != "true", reason="needs the test DB")',
+      useInstead: 'Remove the comment, or name the code that is really reported on that line.',
+      exceptions:
+        'Codes of rules that are disabled by `select`/`ignore` are not judged: the rule did not run. Nor are the suppressions of a Python file that does not parse: its findings are not reported, so whether a suppression is used cannot be known.',
+      fixSafety:
+        'The fix removes a stale code from the list, or the whole comment when nothing in it suppresses anything (the whole line when the comment stands alone on it); the code line and its line ending stay. It is safe: what was suppressed before is still suppressed. A mistyped code that looks like a rule is left for you to correct (the message names the likely code), and so is a suppression that names no code.',
+    };
   },
   check({ suppressions = [], knownCodes = new Set(), enabledCodes = new Set(), report }) {
     for (const suppression of suppressions) {

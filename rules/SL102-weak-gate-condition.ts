@@ -19,19 +19,21 @@ export default defineRule({
   summary: 'Gate condition that does not mean "skip unless RUN_INTEGRATION_TESTS=true"',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports a gate whose condition is not "skip unless the gate variable is exactly the gate value": a presence check (`not os.getenv(...)`, `os.getenv(...) is None`, `"X" not in os.environ`), an inverted comparison (`== "true"` in `skipif`), `os.environ["X"]` or `os.getenv("X").lower()` (which raise at collection when the variable is unset), a comparison with another value than the gate value, a default that opens the gate, or another variable than the configured one.',
-    whyItMatters:
-      'With a presence check, `RUN_INTEGRATION_TESTS=false` runs the suite; an inverted condition runs it exactly when it should not; `os.environ["X"]` turns every plain `pytest` run into a collection error. The gate then protects nothing, or blocks everything.',
-    example:
-      'pytestmark = pytest.mark.skipif(\n    not os.getenv("RUN_INTEGRATION_TESTS"),\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)',
-    useInstead:
-      'pytestmark = pytest.mark.skipif(\n    os.getenv("RUN_INTEGRATION_TESTS") != "true",\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)',
-    exceptions:
-      'Silent on `os.environ.get("X") != "true"`, `os.getenv("X", "") != "true"`, `.lower()`/`.strip()` variants with a default, `not os.getenv("X") == "true"`, reversed operands, a module constant holding the variable name or the whole condition, and on conditions that cannot be evaluated statically. On tests and classes, only conditions reading the gate variable are checked (a skip on another variable there is a different condition, not the gate).',
-    fixSafety:
-      'Safe where the intent is plain: a presence check, an inverted comparison or `os.environ[...]` is rewritten to `os.getenv("X") != "true"`; `os.getenv("X").lower()` gets the default `""`. No fix for another variable name, another value or an opening default: the author may mean them.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a gate whose condition is not "skip unless the gate variable is exactly the gate value": a presence check (`not os.getenv(...)`, `os.getenv(...) is None`, `"X" not in os.environ`), an inverted comparison (`== "true"` in `skipif`), `os.environ["X"]` or `os.getenv("X").lower()` (which raise at collection when the variable is unset), a comparison with another value than the gate value, a default that opens the gate, or another variable than the configured one.',
+      whyItMatters:
+        'With a presence check, `RUN_INTEGRATION_TESTS=false` runs the suite; an inverted condition runs it exactly when it should not; `os.environ["X"]` turns every plain `pytest` run into a collection error. The gate then protects nothing, or blocks everything.',
+      example:
+        'pytestmark = pytest.mark.skipif(\n    not os.getenv("RUN_INTEGRATION_TESTS"),\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)',
+      useInstead:
+        'pytestmark = pytest.mark.skipif(\n    os.getenv("RUN_INTEGRATION_TESTS") != "true",\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)',
+      exceptions:
+        'Silent on `os.environ.get("X") != "true"`, `os.getenv("X", "") != "true"`, `.lower()`/`.strip()` variants with a default, `not os.getenv("X") == "true"`, reversed operands, a module constant holding the variable name or the whole condition, and on conditions that cannot be evaluated statically. On tests and classes, only conditions reading the gate variable are checked (a skip on another variable there is a different condition, not the gate).',
+      fixSafety:
+        'Safe where the intent is plain: a presence check, an inverted comparison or `os.environ[...]` is rewritten to `os.getenv("X") != "true"`; `os.getenv("X").lower()` gets the default `""`. No fix for another variable name, another value or an opening default: the author may mean them.',
+    };
   },
   check({ suite, config, report }) {
     const seen = new Set<string>();

@@ -49,19 +49,21 @@ export default defineRule({
   summary: '`skipif(<boolean>)` without `reason=`',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports `pytest.mark.skipif(...)` with a boolean condition and no `reason=` keyword, in the test modules and conftests of an integration suite (module `pytestmark`, decorators on tests and classes, marks added by hooks). A reason passed as a second positional argument is reported too.',
-    whyItMatters:
-      'pytest refuses a boolean skipif condition without a reason: collection fails with "you need to specify reason=STRING when using booleans as conditions", whether the condition is true or false. A second positional argument is not the reason: pytest takes it as another condition and evaluates the text as Python.',
-    example:
-      'pytestmark = pytest.mark.skipif(os.getenv("RUN_INTEGRATION_TESTS") != "true")\n\n@pytest.mark.skipif(sys.platform == "win32", "no docker on Windows")\ndef test_db(client): ...',
-    useInstead:
-      'pytestmark = pytest.mark.skipif(\n    os.getenv("RUN_INTEGRATION_TESTS") != "true",\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)\n\n@pytest.mark.skipif(sys.platform == "win32", reason="no docker on Windows")\ndef test_db(client): ...',
-    exceptions:
-      'Silent on string conditions (`skipif("sys.platform == \'win32\'")`, where pytest makes the reason from the condition), on conditions whose type cannot be known statically, and on a conftest `pytestmark` (pytest never applies it; SL104 reports it).',
-    fixSafety:
-      'Safe: a positional reason string becomes `reason=`; a missing reason on the gate condition gets the canonical "Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run."; other conditions get no fix (only the author knows their reason).',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports `pytest.mark.skipif(...)` with a boolean condition and no `reason=` keyword, in the test modules and conftests of an integration suite (module `pytestmark`, decorators on tests and classes, marks added by hooks). A reason passed as a second positional argument is reported too.',
+      whyItMatters:
+        'pytest refuses a boolean skipif condition without a reason: collection fails with "you need to specify reason=STRING when using booleans as conditions", whether the condition is true or false. A second positional argument is not the reason: pytest takes it as another condition and evaluates the text as Python.',
+      example:
+        'pytestmark = pytest.mark.skipif(os.getenv("RUN_INTEGRATION_TESTS") != "true")\n\n@pytest.mark.skipif(sys.platform == "win32", "no docker on Windows")\ndef test_db(client): ...',
+      useInstead:
+        'pytestmark = pytest.mark.skipif(\n    os.getenv("RUN_INTEGRATION_TESTS") != "true",\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)\n\n@pytest.mark.skipif(sys.platform == "win32", reason="no docker on Windows")\ndef test_db(client): ...',
+      exceptions:
+        'Silent on string conditions (`skipif("sys.platform == \'win32\'")`, where pytest makes the reason from the condition), on conditions whose type cannot be known statically, and on a conftest `pytestmark` (pytest never applies it; SL104 reports it).',
+      fixSafety:
+        'Safe: a positional reason string becomes `reason=`; a missing reason on the gate condition gets the canonical "Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run."; other conditions get no fix (only the author knows their reason).',
+    };
   },
   check({ suite, config, report }) {
     const conftests = new Set(suite.conftests.map((file) => file.path));

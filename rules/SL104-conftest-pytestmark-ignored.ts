@@ -52,15 +52,17 @@ export default defineRule({
   summary: '`pytestmark` in a conftest.py gates nothing',
   severity: 'warning',
   fix: 'none',
-  docs: {
-    whatItDoes: 'Reports a module-level `pytestmark` assignment in a `conftest.py` of an integration suite.',
-    whyItMatters:
-      'pytest applies `pytestmark` only from test modules and test classes. In a conftest it is an ordinary variable: it looks like it gates the whole directory, but a test module without its own gate runs against whatever database is there when `RUN_INTEGRATION_TESTS` is unset.',
-    example:
-      '# tests/integration/conftest.py\npytestmark = pytest.mark.skipif(\n    os.getenv("RUN_INTEGRATION_TESTS") != "true",\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)',
-    useInstead:
-      'Put the `pytestmark` in every test module of the suite, or gate the directory in the conftest with a hook:\n\ndef pytest_collection_modifyitems(config, items):\n    if os.getenv("RUN_INTEGRATION_TESTS") == "true":\n        return\n    skip = pytest.mark.skip(reason="Set RUN_INTEGRATION_TESTS=true to run.")\n    for item in items:\n        if "integration" in item.path.parts:\n            item.add_marker(skip)',
-    exceptions: 'Silent when the same conftest also gates through `pytest_collection_modifyitems`, `pytest_ignore_collect` or `collect_ignore`.',
+  get docs() {
+    return {
+      whatItDoes: 'Reports a module-level `pytestmark` assignment in a `conftest.py` of an integration suite.',
+      whyItMatters:
+        'pytest applies `pytestmark` only from test modules and test classes. In a conftest it is an ordinary variable: it looks like it gates the whole directory, but a test module without its own gate runs against whatever database is there when `RUN_INTEGRATION_TESTS` is unset.',
+      example:
+        '# tests/integration/conftest.py\npytestmark = pytest.mark.skipif(\n    os.getenv("RUN_INTEGRATION_TESTS") != "true",\n    reason="Integration tests disabled. Set RUN_INTEGRATION_TESTS=true to run.",\n)',
+      useInstead:
+        'Put the `pytestmark` in every test module of the suite, or gate the directory in the conftest with a hook:\n\ndef pytest_collection_modifyitems(config, items):\n    if os.getenv("RUN_INTEGRATION_TESTS") == "true":\n        return\n    skip = pytest.mark.skip(reason="Set RUN_INTEGRATION_TESTS=true to run.")\n    for item in items:\n        if "integration" in item.path.parts:\n            item.add_marker(skip)',
+      exceptions: 'Silent when the same conftest also gates through `pytest_collection_modifyitems`, `pytest_ignore_collect` or `collect_ignore`.',
+    };
   },
   check({ suite, config, report }) {
     for (const conftest of suite.conftests) {

@@ -39,17 +39,19 @@ export default defineRule({
   summary: 'A suite conftest\'s collection hook skips every item of the session',
   severity: 'warning',
   fix: 'none',
-  docs: {
-    whatItDoes:
-      'Reports a `pytest_collection_modifyitems` hook in a conftest of an integration suite that adds a skip marker (`item.add_marker(pytest.mark.skip(...))`) to every item it loops over, without looking at the item\'s path, node id or markers.',
-    whyItMatters:
-      'pytest calls `pytest_collection_modifyitems` once for the whole session, with every collected item, whichever conftest defines it. A hook meant to gate the integration directory therefore also skips the unit tests whenever the gate variable is unset: `pytest` reports everything skipped and CI goes green with nothing tested.',
-    example:
-      'def pytest_collection_modifyitems(config, items):\n    if os.getenv("RUN_INTEGRATION_TESTS") == "true":\n        return\n    skip = pytest.mark.skip(reason="Set RUN_INTEGRATION_TESTS=true to run.")\n    for item in items:\n        item.add_marker(skip)',
-    useInstead:
-      'def pytest_collection_modifyitems(config, items):\n    if os.getenv("RUN_INTEGRATION_TESTS") == "true":\n        return\n    skip = pytest.mark.skip(reason="Set RUN_INTEGRATION_TESTS=true to run.")\n    for item in items:\n        if "integration" in item.path.parts:\n            item.add_marker(skip)',
-    exceptions:
-      'Silent when the loop looks at the item before skipping it (`item.path`, `item.fspath`, `item.nodeid`, `item.location`, `str(item...)`, `item.get_closest_marker(...)`, `"integration" in item.keywords`, or any other use of the item), when it loops over an already filtered list, and on hooks that skip nothing.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a `pytest_collection_modifyitems` hook in a conftest of an integration suite that adds a skip marker (`item.add_marker(pytest.mark.skip(...))`) to every item it loops over, without looking at the item\'s path, node id or markers.',
+      whyItMatters:
+        'pytest calls `pytest_collection_modifyitems` once for the whole session, with every collected item, whichever conftest defines it. A hook meant to gate the integration directory therefore also skips the unit tests whenever the gate variable is unset: `pytest` reports everything skipped and CI goes green with nothing tested.',
+      example:
+        'def pytest_collection_modifyitems(config, items):\n    if os.getenv("RUN_INTEGRATION_TESTS") == "true":\n        return\n    skip = pytest.mark.skip(reason="Set RUN_INTEGRATION_TESTS=true to run.")\n    for item in items:\n        item.add_marker(skip)',
+      useInstead:
+        'def pytest_collection_modifyitems(config, items):\n    if os.getenv("RUN_INTEGRATION_TESTS") == "true":\n        return\n    skip = pytest.mark.skip(reason="Set RUN_INTEGRATION_TESTS=true to run.")\n    for item in items:\n        if "integration" in item.path.parts:\n            item.add_marker(skip)',
+      exceptions:
+        'Silent when the loop looks at the item before skipping it (`item.path`, `item.fspath`, `item.nodeid`, `item.location`, `str(item...)`, `item.get_closest_marker(...)`, `"integration" in item.keywords`, or any other use of the item), when it loops over an already filtered list, and on hooks that skip nothing.',
+    };
   },
   check({ suite, report }) {
     for (const conftest of suite.conftests) {

@@ -94,17 +94,19 @@ export default defineRule({
   summary: 'The suite\'s database URL does not match the container its DB script starts',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Compares the suite\'s database URL (the `create_engine`/`create_async_engine` argument or the URL constant in its conftest) with the `docker run` of its DB script: the user (`POSTGRES_USER`, default `postgres`), the password (`POSTGRES_PASSWORD`), the published host port and the database (`POSTGRES_DB`, default the user\'s name). The same parts are read from the suite\'s docker compose services (`environment:`, `ports:`), a Docker SDK `containers.run(...)` in its Python, and the GitHub Actions job services of the job that runs it (only for a URL written in the code: a URL read from the environment is the one the CI step sets). testcontainers and pytest-postgresql hand the URL over themselves (`get_connection_url()`), so there is nothing to compare.',
-    whyItMatters:
-      'The two files are written separately and drift apart: a renamed database, a port moved to 5434, a changed password. The suite then fails with "password authentication failed" or "database does not exist", or, worse, reaches a different PostgreSQL that happens to listen on that port.',
-    example:
-      '# test-db.sh: docker run -e POSTGRES_USER=testuser -e POSTGRES_PASSWORD=testpass -e POSTGRES_DB=app_test -p 5433:5432 postgres:17\nTEST_DB_URL = "postgresql://testuser:testpass@localhost:5433/app"',
-    useInstead: 'TEST_DB_URL = "postgresql://testuser:testpass@localhost:5433/app_test"',
-    exceptions:
-      'Parts that cannot be resolved statically on either side are not compared (`--env-file`, values from the caller\'s environment, URLs built at run time). `localhost`, `127.0.0.1` and `::1` are the same host; URLs on other hosts are not compared. The password is not compared when the script sets `POSTGRES_HOST_AUTH_METHOD=trust`, nor when the URL gives none.',
-    fixSafety: 'Safe: the differing parts are rewritten inside the URL literal to the values the script gives the container. Offered only when the URL is one plain string literal.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Compares the suite\'s database URL (the `create_engine`/`create_async_engine` argument or the URL constant in its conftest) with the `docker run` of its DB script: the user (`POSTGRES_USER`, default `postgres`), the password (`POSTGRES_PASSWORD`), the published host port and the database (`POSTGRES_DB`, default the user\'s name). The same parts are read from the suite\'s docker compose services (`environment:`, `ports:`), a Docker SDK `containers.run(...)` in its Python, and the GitHub Actions job services of the job that runs it (only for a URL written in the code: a URL read from the environment is the one the CI step sets). testcontainers and pytest-postgresql hand the URL over themselves (`get_connection_url()`), so there is nothing to compare.',
+      whyItMatters:
+        'The two files are written separately and drift apart: a renamed database, a port moved to 5434, a changed password. The suite then fails with "password authentication failed" or "database does not exist", or, worse, reaches a different PostgreSQL that happens to listen on that port.',
+      example:
+        '# test-db.sh: docker run -e POSTGRES_USER=testuser -e POSTGRES_PASSWORD=testpass -e POSTGRES_DB=app_test -p 5433:5432 postgres:17\nTEST_DB_URL = "postgresql://testuser:testpass@localhost:5433/app"',
+      useInstead: 'TEST_DB_URL = "postgresql://testuser:testpass@localhost:5433/app_test"',
+      exceptions:
+        'Parts that cannot be resolved statically on either side are not compared (`--env-file`, values from the caller\'s environment, URLs built at run time). `localhost`, `127.0.0.1` and `::1` are the same host; URLs on other hosts are not compared. The password is not compared when the script sets `POSTGRES_HOST_AUTH_METHOD=trust`, nor when the URL gives none.',
+      fixSafety: 'Safe: the differing parts are rewritten inside the URL literal to the values the script gives the container. Offered only when the URL is one plain string literal.',
+    };
   },
   check({ suite, report }) {
     const sides: ScriptSide[] = [];

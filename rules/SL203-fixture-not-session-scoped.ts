@@ -13,16 +13,18 @@ export default defineRule({
   summary: 'The engine or client fixture is rebuilt for every test',
   severity: 'warning',
   fix: 'safe',
-  docs: {
-    whatItDoes: 'Reports the suite fixture that builds the database engine (or DB agent) or the in-process client, or that starts the app with `LifespanManager`, when it is not `scope="session"`.',
-    whyItMatters:
-      'A fixture without a scope runs once per test: every test builds a new engine with a new connection pool (and runs `create_all` again), or starts the app\'s lifespan again for a new TestClient. The suite gets slow, connections pile up until PostgreSQL refuses more, and startup handlers run dozens of times.',
-    example: '@pytest.fixture\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    yield engine\n    engine.dispose()',
-    useInstead: '@pytest.fixture(scope="session")\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    yield engine\n    engine.dispose()',
-    exceptions:
-      'Info instead of a warning, and no fix, when the advice would break the suite: the fixture uses a narrower fixture (a per-test session or transaction, `monkeypatch`), so `scope="session"` would raise ScopeMismatch; or an engine fixture hands out per-test state (`yield session`), which session scope would share across tests (build the engine in a session fixture instead). A fixture that enters `asgi_lifespan.LifespanManager(app)` starts the app each time it runs and is reported like a client; an httpx client on an ASGI transport is not reported unless it enters the LifespanManager itself (one in a fixture it uses is that fixture\'s finding): without the lifespan a client per test costs next to nothing. A scope chosen explicitly (`"package"`, `"module"`, `"class"`, `"function"`) is reported as info only: stricter isolation can be a deliberate trade. Fixtures building an SQLite engine, scopes that cannot be read statically, and fixtures no test of the suite uses (requested by none, or shadowed by a same-named fixture nearer the tests) are not reported.',
-    fixSafety:
-      'Adding `scope="session"` keeps the decorator\'s other arguments. It is not offered for async fixtures: what else a session-scoped async fixture needs depends on the plugin\'s version, so the hint names the API of the pytest-asyncio the project pins (lock file, requirements, pyproject, Pipfile): `loop_scope="session"` from 0.24, `@pytest.mark.asyncio(scope="session")` on 0.23, a session-scoped `event_loop` before; all three when the pin is unknown; anyio\'s session-scoped `anyio_backend` with anyio.',
+  get docs() {
+    return {
+      whatItDoes: 'Reports the suite fixture that builds the database engine (or DB agent) or the in-process client, or that starts the app with `LifespanManager`, when it is not `scope="session"`.',
+      whyItMatters:
+        'A fixture without a scope runs once per test: every test builds a new engine with a new connection pool (and runs `create_all` again), or starts the app\'s lifespan again for a new TestClient. The suite gets slow, connections pile up until PostgreSQL refuses more, and startup handlers run dozens of times.',
+      example: '@pytest.fixture\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    yield engine\n    engine.dispose()',
+      useInstead: '@pytest.fixture(scope="session")\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    yield engine\n    engine.dispose()',
+      exceptions:
+        'Info instead of a warning, and no fix, when the advice would break the suite: the fixture uses a narrower fixture (a per-test session or transaction, `monkeypatch`), so `scope="session"` would raise ScopeMismatch; or an engine fixture hands out per-test state (`yield session`), which session scope would share across tests (build the engine in a session fixture instead). A fixture that enters `asgi_lifespan.LifespanManager(app)` starts the app each time it runs and is reported like a client; an httpx client on an ASGI transport is not reported unless it enters the LifespanManager itself (one in a fixture it uses is that fixture\'s finding): without the lifespan a client per test costs next to nothing. A scope chosen explicitly (`"package"`, `"module"`, `"class"`, `"function"`) is reported as info only: stricter isolation can be a deliberate trade. Fixtures building an SQLite engine, scopes that cannot be read statically, and fixtures no test of the suite uses (requested by none, or shadowed by a same-named fixture nearer the tests) are not reported.',
+      fixSafety:
+        'Adding `scope="session"` keeps the decorator\'s other arguments. It is not offered for async fixtures: what else a session-scoped async fixture needs depends on the plugin\'s version, so the hint names the API of the pytest-asyncio the project pins (lock file, requirements, pyproject, Pipfile): `loop_scope="session"` from 0.24, `@pytest.mark.asyncio(scope="session")` on 0.23, a session-scoped `event_loop` before; all three when the pin is unknown; anyio\'s session-scoped `anyio_backend` with anyio.',
+    };
   },
   check({ suite, report }) {
     const { engines, clients } = resourceFixtures(suite);

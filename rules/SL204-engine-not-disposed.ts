@@ -36,18 +36,20 @@ export default defineRule({
   summary: 'The engine fixture never disposes of its engine',
   severity: 'warning',
   fix: 'unsafe',
-  docs: {
-    whatItDoes:
-      'Reports a fixture that builds a SQLAlchemy engine with `create_engine`/`create_async_engine` and returns it instead of yielding it, or yields it and never calls `dispose()` afterwards.',
-    whyItMatters:
-      'An engine holds a pool of open connections. Without `dispose()` they stay open until the interpreter exits; the test database\'s container is then stopped under live connections, and with function- or module-scoped fixtures the pools pile up until PostgreSQL refuses new connections ("too many clients already").',
-    example: '@pytest.fixture(scope="session")\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    SQLModel.metadata.create_all(engine)\n    return engine',
-    useInstead:
-      '@pytest.fixture(scope="session")\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    SQLModel.metadata.create_all(engine)\n    yield engine\n    engine.dispose()',
-    exceptions:
-      'Silent when the fixture refers to the engine\'s `dispose` anywhere (`await engine.dispose()`, `request.addfinalizer(engine.dispose)`, in a `finally`), when the engine is the value of a `with` statement, for DB agents (whether they own an engine is not known), and for SQLite engines.',
-    fixSafety:
-      'Unsafe: turning `return` into `yield` makes the fixture a generator (its return annotation must become `Iterator[Engine]`), and code after the yield now runs at teardown.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a fixture that builds a SQLAlchemy engine with `create_engine`/`create_async_engine` and returns it instead of yielding it, or yields it and never calls `dispose()` afterwards.',
+      whyItMatters:
+        'An engine holds a pool of open connections. Without `dispose()` they stay open until the interpreter exits; the test database\'s container is then stopped under live connections, and with function- or module-scoped fixtures the pools pile up until PostgreSQL refuses new connections ("too many clients already").',
+      example: '@pytest.fixture(scope="session")\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    SQLModel.metadata.create_all(engine)\n    return engine',
+      useInstead:
+        '@pytest.fixture(scope="session")\ndef test_engine():\n    engine = create_engine(TEST_DB_URL)\n    SQLModel.metadata.create_all(engine)\n    yield engine\n    engine.dispose()',
+      exceptions:
+        'Silent when the fixture refers to the engine\'s `dispose` anywhere (`await engine.dispose()`, `request.addfinalizer(engine.dispose)`, in a `finally`), when the engine is the value of a `with` statement, for DB agents (whether they own an engine is not known), and for SQLite engines.',
+      fixSafety:
+        'Unsafe: turning `return` into `yield` makes the fixture a generator (its return annotation must become `Iterator[Engine]`), and code after the yield now runs at teardown.',
+    };
   },
   check({ suite, report }) {
     for (const fixture of resourceFixtures(suite).engines) {

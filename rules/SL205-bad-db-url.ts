@@ -8,17 +8,19 @@ export default defineRule({
   summary: 'The database URL is one SQLAlchemy rejects or reads differently than written',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reads the suite\'s database URL the way SQLAlchemy\'s `make_url` does and reports a `postgres://` scheme, a password with an unescaped `@`, and a port that is not a number.',
-    whyItMatters:
-      'SQLAlchemy 1.4 removed the `postgres` dialect name: `create_engine("postgres://...")` fails with "Can\'t load plugin: sqlalchemy.dialects:postgres". Since 1.4.17 the password ends at the first `@`, so `postgresql://app:p@ss@localhost:5433/app_test` silently connects to the host `ss@localhost` with the password `p`, and the tests fail with a DNS error that points nowhere near the password. A port that is not an integer raises when the engine is built. (A `/` or `:` inside the password is read correctly, and is not reported.)',
-    example: 'TEST_DB_URL = "postgres://app:p@ss@localhost:5433/app_test"',
-    useInstead:
-      'TEST_DB_URL = "postgresql://app:p%40ss@localhost:5433/app_test"\n\n# or build the URL from its parts:\nfrom sqlalchemy import URL\nTEST_DB_URL = URL.create("postgresql", username="app", password="p@ss", host="localhost", port=5433, database="app_test")',
-    exceptions: 'Percent-encoded passwords (`%40`) and URLs built with `URL.create(...)` are read as meant.',
-    fixSafety:
-      'Renaming the scheme `postgres` to `postgresql` is safe: it is what the old name meant. An `@` in the password or a bad port is not fixed automatically: the fix would have to guess what was meant.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reads the suite\'s database URL the way SQLAlchemy\'s `make_url` does and reports a `postgres://` scheme, a password with an unescaped `@`, and a port that is not a number.',
+      whyItMatters:
+        'SQLAlchemy 1.4 removed the `postgres` dialect name: `create_engine("postgres://...")` fails with "Can\'t load plugin: sqlalchemy.dialects:postgres". Since 1.4.17 the password ends at the first `@`, so `postgresql://app:p@ss@localhost:5433/app_test` silently connects to the host `ss@localhost` with the password `p`, and the tests fail with a DNS error that points nowhere near the password. A port that is not an integer raises when the engine is built. (A `/` or `:` inside the password is read correctly, and is not reported.)',
+      example: 'TEST_DB_URL = "postgres://app:p@ss@localhost:5433/app_test"',
+      useInstead:
+        'TEST_DB_URL = "postgresql://app:p%40ss@localhost:5433/app_test"\n\n# or build the URL from its parts:\nfrom sqlalchemy import URL\nTEST_DB_URL = URL.create("postgresql", username="app", password="p@ss", host="localhost", port=5433, database="app_test")',
+      exceptions: 'Percent-encoded passwords (`%40`) and URLs built with `URL.create(...)` are read as meant.',
+      fixSafety:
+        'Renaming the scheme `postgres` to `postgresql` is safe: it is what the old name meant. An `@` in the password or a bad port is not fixed automatically: the fix would have to guess what was meant.',
+    };
   },
   check({ suite, report }) {
     for (const url of suiteDbUrls(suite)) {

@@ -97,19 +97,21 @@ export default defineRule({
   summary: 'The conftest imports the app from a module that is not on sys.path at test time',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Works out the directories on `sys.path` when pytest imports the suite\'s conftest: the entries the conftest adds itself (`sys.path.insert(0, str(Path(__file__).parent...))`, `parents[N]`, `os.path.dirname` chains), the one pytest adds in its default `prepend` import mode (the first directory above the conftest without an `__init__.py`), `pythonpath` from the pytest configuration, and packages a `pyproject.toml` declares. Reports an import of a project module (the app, its database module) that none of them can find. An entry the conftest adds that points at the wrong directory, while the import still works through another entry, is reported as a warning.',
-    whyItMatters:
-      'A conftest that cannot import the app fails at collection with `ModuleNotFoundError`, so the whole suite errors out, usually only in CI or from another working directory. A wrong `sys.path` entry that happens to be harmless today (pytest\'s own entry saves it) misleads the next reader and breaks as soon as an `__init__.py` is added or the file moves.',
-    example:
-      '# backend/tests/integration/conftest.py: five `.parent`s climb above the project\nproject_root = Path(__file__).parent.parent.parent.parent.parent\nsys.path.insert(0, str(project_root))\n\nfrom backend.main import app',
-    useInstead:
-      '# four `.parent`s: integration -> tests -> backend -> project root\nproject_root = Path(__file__).parent.parent.parent.parent\nsys.path.insert(0, str(project_root))\n\nfrom backend.main import app\n\n# or, without touching sys.path, in pyproject.toml:\n# [tool.pytest.ini_options]\n# pythonpath = ["."]',
-    exceptions:
-      'Silent on third-party and standard-library imports: a module counts as the project\'s only when its top-level name is a folder or module directly in a directory that is or could be on sys.path (the project root, the pytest configuration\'s folder, the entries above, and the folders above a conftest that adds its own entry); a same-named module deeper in the tree (`app/models/tortoise.py`) does not shadow the installed `tortoise`, nor does a folder without `__init__.py` (a namespace portion) unless it has the imported module. Also silent on packages a `pyproject.toml` declares (`[project] name`, `[tool.setuptools] packages`, `[tool.poetry] packages`...: installed in the environment), on relative imports, and whenever the path cannot be known: a `sys.path` entry that cannot be evaluated, a script that sets `PYTHONPATH` or runs `python -m pytest` (which adds the working directory), another `--import-mode`.',
-    fixSafety:
-      'Safe: when the entry is `Path(__file__)` followed by `.parent`s or `.parents[N]`, or `os.path.dirname` calls nested around `__file__` (or its `abspath`), the fix sets the number of levels to the directory from which the imports resolve (the closest one to the current value).',
+  get docs() {
+    return {
+      whatItDoes:
+        'Works out the directories on `sys.path` when pytest imports the suite\'s conftest: the entries the conftest adds itself (`sys.path.insert(0, str(Path(__file__).parent...))`, `parents[N]`, `os.path.dirname` chains), the one pytest adds in its default `prepend` import mode (the first directory above the conftest without an `__init__.py`), `pythonpath` from the pytest configuration, and packages a `pyproject.toml` declares. Reports an import of a project module (the app, its database module) that none of them can find. An entry the conftest adds that points at the wrong directory, while the import still works through another entry, is reported as a warning.',
+      whyItMatters:
+        'A conftest that cannot import the app fails at collection with `ModuleNotFoundError`, so the whole suite errors out, usually only in CI or from another working directory. A wrong `sys.path` entry that happens to be harmless today (pytest\'s own entry saves it) misleads the next reader and breaks as soon as an `__init__.py` is added or the file moves.',
+      example:
+        '# backend/tests/integration/conftest.py: five `.parent`s climb above the project\nproject_root = Path(__file__).parent.parent.parent.parent.parent\nsys.path.insert(0, str(project_root))\n\nfrom backend.main import app',
+      useInstead:
+        '# four `.parent`s: integration -> tests -> backend -> project root\nproject_root = Path(__file__).parent.parent.parent.parent\nsys.path.insert(0, str(project_root))\n\nfrom backend.main import app\n\n# or, without touching sys.path, in pyproject.toml:\n# [tool.pytest.ini_options]\n# pythonpath = ["."]',
+      exceptions:
+        'Silent on third-party and standard-library imports: a module counts as the project\'s only when its top-level name is a folder or module directly in a directory that is or could be on sys.path (the project root, the pytest configuration\'s folder, the entries above, and the folders above a conftest that adds its own entry); a same-named module deeper in the tree (`app/models/tortoise.py`) does not shadow the installed `tortoise`, nor does a folder without `__init__.py` (a namespace portion) unless it has the imported module. Also silent on packages a `pyproject.toml` declares (`[project] name`, `[tool.setuptools] packages`, `[tool.poetry] packages`...: installed in the environment), on relative imports, and whenever the path cannot be known: a `sys.path` entry that cannot be evaluated, a script that sets `PYTHONPATH` or runs `python -m pytest` (which adds the working directory), another `--import-mode`.',
+      fixSafety:
+        'Safe: when the entry is `Path(__file__)` followed by `.parent`s or `.parents[N]`, or `os.path.dirname` calls nested around `__file__` (or its `abspath`), the fix sets the number of levels to the directory from which the imports resolve (the closest one to the current value).',
+    };
   },
   check({ suite, report }) {
     const model = appModel(suite);

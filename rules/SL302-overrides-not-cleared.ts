@@ -30,19 +30,21 @@ export default defineRule({
   summary: 'A fixture sets `app.dependency_overrides` and never clears them after its yield',
   severity: 'warning',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports a fixture that sets `app.dependency_overrides[...]` and, after its `yield`, neither clears them (`.clear()`, `= {}`) nor pops each key it set. The keys left behind are named.',
-    whyItMatters:
-      'The app object is a module global shared by the whole test session. Overrides left on it leak into every later test, including unit tests that import the same app and expect their own database, or none: they then run against a closed test session or a container that is gone, and fail far from the cause.',
-    example:
-      'app.dependency_overrides[get_session] = override_get_session\nwith TestClient(app) as c:\n    yield c',
-    useInstead:
-      'app.dependency_overrides[get_session] = override_get_session\nwith TestClient(app) as c:\n    yield c\napp.dependency_overrides.clear()',
-    exceptions:
-      'Silent when the overrides are restored in a `finally`, when another fixture or hook of the suite clears them, for fixtures that do not yield, for a session-scoped fixture that is the only one setting overrides on its app (its teardown runs after the last test, so nothing is left to leak into), and when the fixture builds its own app (`app = create_app()` in its body): no other test can reach that object.',
-    fixSafety:
-      'Safe: inserts `app.dependency_overrides.clear()` after the client\'s `with` block (or after the `yield`); when the fixture already pops some keys, it pops the ones left instead.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a fixture that sets `app.dependency_overrides[...]` and, after its `yield`, neither clears them (`.clear()`, `= {}`) nor pops each key it set. The keys left behind are named.',
+      whyItMatters:
+        'The app object is a module global shared by the whole test session. Overrides left on it leak into every later test, including unit tests that import the same app and expect their own database, or none: they then run against a closed test session or a container that is gone, and fail far from the cause.',
+      example:
+        'app.dependency_overrides[get_session] = override_get_session\nwith TestClient(app) as c:\n    yield c',
+      useInstead:
+        'app.dependency_overrides[get_session] = override_get_session\nwith TestClient(app) as c:\n    yield c\napp.dependency_overrides.clear()',
+      exceptions:
+        'Silent when the overrides are restored in a `finally`, when another fixture or hook of the suite clears them, for fixtures that do not yield, for a session-scoped fixture that is the only one setting overrides on its app (its teardown runs after the last test, so nothing is left to leak into), and when the fixture builds its own app (`app = create_app()` in its body): no other test can reach that object.',
+      fixSafety:
+        'Safe: inserts `app.dependency_overrides.clear()` after the client\'s `with` block (or after the `yield`); when the fixture already pops some keys, it pops the ones left instead.',
+    };
   },
   check({ suite, report }) {
     const model = appModel(suite);

@@ -29,14 +29,16 @@ export default defineRule({
   summary: 'The dependency_overrides key is a call result, not the dependency',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes: 'Reports `app.dependency_overrides[get_session()] = ...`: a key that is the result of calling the dependency instead of the dependency itself.',
-    whyItMatters:
-      'FastAPI looks overrides up by the function the routes name in `Depends(...)`. A call result (a generator, a session) never matches, so the override does nothing and the routes keep their real database; the call itself may even open a connection to it while the conftest is imported.',
-    example: 'app.dependency_overrides[get_session()] = override_get_session',
-    useInstead: 'app.dependency_overrides[get_session] = override_get_session',
-    exceptions: 'Silent when the callee is a factory that hands out a function, or is cached (`@lru_cache`), or when the app\'s routes depend on the same call (`Depends(get_repo())`).',
-    fixSafety: 'Safe when the call has no arguments: the parentheses are dropped.',
+  get docs() {
+    return {
+      whatItDoes: 'Reports `app.dependency_overrides[get_session()] = ...`: a key that is the result of calling the dependency instead of the dependency itself.',
+      whyItMatters:
+        'FastAPI looks overrides up by the function the routes name in `Depends(...)`. A call result (a generator, a session) never matches, so the override does nothing and the routes keep their real database; the call itself may even open a connection to it while the conftest is imported.',
+      example: 'app.dependency_overrides[get_session()] = override_get_session',
+      useInstead: 'app.dependency_overrides[get_session] = override_get_session',
+      exceptions: 'Silent when the callee is a factory that hands out a function, or is cached (`@lru_cache`), or when the app\'s routes depend on the same call (`Depends(get_repo())`).',
+      fixSafety: 'Safe when the call has no arguments: the parentheses are dropped.',
+    };
   },
   check({ suite, report }) {
     const model = appModel(suite);

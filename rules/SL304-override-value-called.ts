@@ -78,17 +78,19 @@ export default defineRule({
   summary: 'The dependency_overrides value is a call result, not a function',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports `app.dependency_overrides[get_session] = override_get_session()`: the value is what the override function returns (a generator, a session) instead of the function FastAPI should call.',
-    whyItMatters:
-      'FastAPI calls the override for every request. A generator object or a session is not callable, so every request that needs the database fails with a 500 (`TypeError: ... object is not callable`), and a generator override opened once would share one session across the whole run anyway.',
-    example: 'app.dependency_overrides[get_session] = override_get_session()',
-    useInstead: 'app.dependency_overrides[get_session] = override_get_session',
-    exceptions:
-      'Silent on `lambda: x`, on factories that return a function (a nested `def`, a lambda, `functools.partial`), on mocks (`MagicMock()` is callable), on classes that define or may inherit `__call__`, and on callees defined elsewhere (what they return is not known).',
-    fixSafety:
-      'Safe when the callee is a `def` of the conftest that yields or returns a non-callable value and takes no arguments here: the parentheses are dropped.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports `app.dependency_overrides[get_session] = override_get_session()`: the value is what the override function returns (a generator, a session) instead of the function FastAPI should call.',
+      whyItMatters:
+        'FastAPI calls the override for every request. A generator object or a session is not callable, so every request that needs the database fails with a 500 (`TypeError: ... object is not callable`), and a generator override opened once would share one session across the whole run anyway.',
+      example: 'app.dependency_overrides[get_session] = override_get_session()',
+      useInstead: 'app.dependency_overrides[get_session] = override_get_session',
+      exceptions:
+        'Silent on `lambda: x`, on factories that return a function (a nested `def`, a lambda, `functools.partial`), on mocks (`MagicMock()` is callable), on classes that define or may inherit `__call__`, and on callees defined elsewhere (what they return is not known).',
+      fixSafety:
+        'Safe when the callee is a `def` of the conftest that yields or returns a non-callable value and takes no arguments here: the parentheses are dropped.',
+    };
   },
   check({ suite, report }) {
     const model = appModel(suite);

@@ -9,17 +9,19 @@ export default defineRule({
   summary: 'The overridden function is not what the app\'s routes depend on',
   severity: 'warning',
   fix: 'none',
-  docs: {
-    whatItDoes:
-      'Resolves each `app.dependency_overrides[X]` key to the function it names (through imports and re-exports) and compares it with every `Depends(...)`/`Security(...)` in the app\'s package. Reports a key that no route depends on, and a key that is the right function imported under another module path (`app.database` vs `backend.app.database`): Python loads the file twice, as two modules with two distinct functions.',
-    whyItMatters:
-      'FastAPI matches overrides by identity. Overriding a function the routes do not use, or the same function loaded under a second module name, changes nothing: the routes keep opening sessions on their own database while the suite believes it is isolated.',
-    example:
-      '# routes: from backend.app.database import get_session\n# conftest, with backend/ on sys.path as well:\nfrom app.database import get_session\napp.dependency_overrides[get_session] = override_get_session',
-    useInstead:
-      'from backend.app.database import get_session  # the module path the app itself uses\napp.dependency_overrides[get_session] = override_get_session',
-    exceptions:
-      'Silent when the app or its routes cannot be found statically (no `Depends` in its package, or a router included with `include_router`/`mount` from a module that cannot be resolved or lies outside the app\'s package), when the key cannot be resolved, and when a `Depends(...)` argument that cannot be read (a call, a lambda) mentions the key\'s name.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Resolves each `app.dependency_overrides[X]` key to the function it names (through imports and re-exports) and compares it with every `Depends(...)`/`Security(...)` in the app\'s package. Reports a key that no route depends on, and a key that is the right function imported under another module path (`app.database` vs `backend.app.database`): Python loads the file twice, as two modules with two distinct functions.',
+      whyItMatters:
+        'FastAPI matches overrides by identity. Overriding a function the routes do not use, or the same function loaded under a second module name, changes nothing: the routes keep opening sessions on their own database while the suite believes it is isolated.',
+      example:
+        '# routes: from backend.app.database import get_session\n# conftest, with backend/ on sys.path as well:\nfrom app.database import get_session\napp.dependency_overrides[get_session] = override_get_session',
+      useInstead:
+        'from backend.app.database import get_session  # the module path the app itself uses\napp.dependency_overrides[get_session] = override_get_session',
+      exceptions:
+        'Silent when the app or its routes cannot be found statically (no `Depends` in its package, or a router included with `include_router`/`mount` from a module that cannot be resolved or lies outside the app\'s package), when the key cannot be resolved, and when a `Depends(...)` argument that cannot be read (a call, a lambda) mentions the key\'s name.',
+    };
   },
   check({ suite, report }) {
     const model = appModel(suite);

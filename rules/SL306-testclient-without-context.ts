@@ -80,16 +80,18 @@ export default defineRule({
   summary: '`TestClient(app)` used without `with`: lifespan and startup handlers do not run',
   severity: 'warning',
   fix: 'unsafe',
-  docs: {
-    whatItDoes: 'Reports a `TestClient(app)` in the suite that is never entered as a context manager (`with TestClient(app) as c:`).',
-    whyItMatters:
-      'Starlette runs the app\'s lifespan (and `@app.on_event("startup")`/`"shutdown"` handlers) only when the TestClient is entered. Without `with`, tables created at startup, connection pools and caches are missing, shutdown never closes them, and each request runs in a new event loop, which breaks async engines and anything bound to a loop.',
-    example: '@pytest.fixture(scope="session")\ndef client():\n    client = TestClient(app)\n    yield client',
-    useInstead: '@pytest.fixture(scope="session")\ndef client():\n    with TestClient(app) as client:\n        yield client',
-    exceptions:
-      'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`), on a client whose app `asgi_lifespan.LifespanManager` starts (built inside `async with LifespanManager(app)`, or in a fixture or test that requests a fixture entering one: `with` would start the app twice), and on clients no test uses: a fixture no test requests (or one a nearer fixture of the same name shadows), or a test module\'s module-level client its code never refers to.',
-    fixSafety:
-      'Unsafe: the fix turns `client = TestClient(app)` ... `yield client` into `with TestClient(app) as client:` with the statements up to the yield inside it. Startup handlers then run, which can change what the tests see.',
+  get docs() {
+    return {
+      whatItDoes: 'Reports a `TestClient(app)` in the suite that is never entered as a context manager (`with TestClient(app) as c:`).',
+      whyItMatters:
+        'Starlette runs the app\'s lifespan (and `@app.on_event("startup")`/`"shutdown"` handlers) only when the TestClient is entered. Without `with`, tables created at startup, connection pools and caches are missing, shutdown never closes them, and each request runs in a new event loop, which breaks async engines and anything bound to a loop.',
+      example: '@pytest.fixture(scope="session")\ndef client():\n    client = TestClient(app)\n    yield client',
+      useInstead: '@pytest.fixture(scope="session")\ndef client():\n    with TestClient(app) as client:\n        yield client',
+      exceptions:
+        'Silent on `with TestClient(app) as c:` and on a client entered later (`with client:`, `client.__enter__()`), on a client whose app `asgi_lifespan.LifespanManager` starts (built inside `async with LifespanManager(app)`, or in a fixture or test that requests a fixture entering one: `with` would start the app twice), and on clients no test uses: a fixture no test requests (or one a nearer fixture of the same name shadows), or a test module\'s module-level client its code never refers to.',
+      fixSafety:
+        'Unsafe: the fix turns `client = TestClient(app)` ... `yield client` into `with TestClient(app) as client:` with the statements up to the yield inside it. Startup handlers then run, which can change what the tests see.',
+    };
   },
   check({ suite, report }) {
     const model = appModel(suite);

@@ -23,17 +23,19 @@ export default defineRule({
   summary: 'An in-process client is called with an absolute URL',
   severity: 'warning',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports requests made on a `TestClient` or on an httpx client with an ASGI transport (`client.get/post/put/patch/delete/head/options/request/stream`) whose URL names a host: a literal `http://localhost:8000/health`, an f-string `f"{base_url}/health"`, or `BASE_URL + "/health"`.',
-    whyItMatters:
-      'The in-process client never opens a socket: whatever the host, the request goes to the app. An absolute URL reads as if the test needed a live server on that port, keeps a dead `base_url` fixture alive, and breaks when the base URL changes (a path in it is prepended to every route).',
-    example: 'def test_health(client):\n    response = client.get("http://localhost:8000/health")\n    assert response.status_code == 200',
-    useInstead: 'def test_health(client):\n    response = client.get("/health")\n    assert response.status_code == 200',
-    exceptions:
-      'Silent on relative paths (`"/health"`, `"health"`, `f"/items/{item_id}"`); on calls on objects that are not known to be in-process clients; on httpx clients with an ASGI transport and no `base_url`, which need absolute URLs (SL403 covers them).',
-    fixSafety:
-      'Safe for literal URLs on `localhost`, `127.0.0.1` or `testserver` (or the host of the client\'s own `base_url`) with the client\'s scheme, when the client\'s base URL has no path: the string keeps its quotes and prefix and loses `scheme://host:port`. Unsafe when the host comes from a name (`f"{base_url}/health"` becomes `"/health"`): the name may have carried a path or another scheme.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports requests made on a `TestClient` or on an httpx client with an ASGI transport (`client.get/post/put/patch/delete/head/options/request/stream`) whose URL names a host: a literal `http://localhost:8000/health`, an f-string `f"{base_url}/health"`, or `BASE_URL + "/health"`.',
+      whyItMatters:
+        'The in-process client never opens a socket: whatever the host, the request goes to the app. An absolute URL reads as if the test needed a live server on that port, keeps a dead `base_url` fixture alive, and breaks when the base URL changes (a path in it is prepended to every route).',
+      example: 'def test_health(client):\n    response = client.get("http://localhost:8000/health")\n    assert response.status_code == 200',
+      useInstead: 'def test_health(client):\n    response = client.get("/health")\n    assert response.status_code == 200',
+      exceptions:
+        'Silent on relative paths (`"/health"`, `"health"`, `f"/items/{item_id}"`); on calls on objects that are not known to be in-process clients; on httpx clients with an ASGI transport and no `base_url`, which need absolute URLs (SL403 covers them).',
+      fixSafety:
+        'Safe for literal URLs on `localhost`, `127.0.0.1` or `testserver` (or the host of the client\'s own `base_url`) with the client\'s scheme, when the client\'s base URL has no path: the string keeps its quotes and prefix and loses `scheme://host:port`. Unsafe when the host comes from a name (`f"{base_url}/health"` becomes `"/health"`): the name may have carried a path or another scheme.',
+    };
   },
   check({ suite, report }) {
     const fixtures = new SuiteFixtures(suite);

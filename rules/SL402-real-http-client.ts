@@ -90,18 +90,20 @@ export default defineRule({
   summary: 'An integration test talks to a live server over the network',
   severity: 'error',
   fix: 'unsafe',
-  docs: {
-    whatItDoes:
-      'Reports, in the test modules and fixture modules of an integration suite (conftests above and inside it, `pytest_plugins` modules, imported fixture modules), HTTP clients that open real connections: `requests.get/post/...`, `requests.Session()`, `httpx.get/post/...`, `httpx.Client()`/`httpx.AsyncClient()` without an ASGI transport, `urllib.request.urlopen`, requests made through fixtures that hand out such sessions, and fixtures such as `api_base_url` that hand out a server URL.',
-    whyItMatters:
-      'Such tests need a backend already running on some port: they fail when none is, test whatever version happens to be running, and reach its database (often the development one) instead of the throw-away test database the suite\'s dependency overrides point at. A `TestClient` runs the app in-process, with the overrides applied.',
-    example:
-      'import requests\n\ndef test_health(api_base_url, api_client):\n    response = api_client.get(f"{api_base_url}/health")\n    assert response.status_code == 200',
-    useInstead: 'def test_health(client):\n    response = client.get("/health")\n    assert response.status_code == 200',
-    exceptions:
-      'Silent on `httpx.AsyncClient(transport=ASGITransport(app=app), base_url=...)` and other in-process transports, and on transports that cannot be resolved statically; on calls in modules that import a request-mocking library (`responses`, `requests_mock`, `respx`, `pytest_httpx`, `httpretty`, `vcr`) or in tests that take its fixture (`requests_mock`, `httpx_mock`, `respx_mock`). When the suite starts the server itself in-process (uvicorn run in a thread by a fixture), the findings are only `info`. Silent on a network client built by a fixture that no test of the suite requests (it never runs); a computed `request.getfixturevalue(name)` requests only the names it can be read to take (a loop over literal names, a `parametrize` list, a fixture\'s `params`), and none when the name cannot be read. Unit tests outside the suite are not checked.',
-    fixSafety:
-      'Unsafe, and only for the plain shape inside a test function: `requests.get(f"{api_base_url}/health")` or `api_client.get(f"{api_base_url}/health")` with one URL argument and keyword arguments the TestClient reads the same way (`json`, `data`, `params`, `headers`, `cookies`, `files`) becomes `client.get("/health")`, and `client` is added to the test\'s parameters. Offered only when the suite defines a `client` fixture that builds a TestClient; the test then runs against the app in-process, which can change what it observes.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports, in the test modules and fixture modules of an integration suite (conftests above and inside it, `pytest_plugins` modules, imported fixture modules), HTTP clients that open real connections: `requests.get/post/...`, `requests.Session()`, `httpx.get/post/...`, `httpx.Client()`/`httpx.AsyncClient()` without an ASGI transport, `urllib.request.urlopen`, requests made through fixtures that hand out such sessions, and fixtures such as `api_base_url` that hand out a server URL.',
+      whyItMatters:
+        'Such tests need a backend already running on some port: they fail when none is, test whatever version happens to be running, and reach its database (often the development one) instead of the throw-away test database the suite\'s dependency overrides point at. A `TestClient` runs the app in-process, with the overrides applied.',
+      example:
+        'import requests\n\ndef test_health(api_base_url, api_client):\n    response = api_client.get(f"{api_base_url}/health")\n    assert response.status_code == 200',
+      useInstead: 'def test_health(client):\n    response = client.get("/health")\n    assert response.status_code == 200',
+      exceptions:
+        'Silent on `httpx.AsyncClient(transport=ASGITransport(app=app), base_url=...)` and other in-process transports, and on transports that cannot be resolved statically; on calls in modules that import a request-mocking library (`responses`, `requests_mock`, `respx`, `pytest_httpx`, `httpretty`, `vcr`) or in tests that take its fixture (`requests_mock`, `httpx_mock`, `respx_mock`). When the suite starts the server itself in-process (uvicorn run in a thread by a fixture), the findings are only `info`. Silent on a network client built by a fixture that no test of the suite requests (it never runs); a computed `request.getfixturevalue(name)` requests only the names it can be read to take (a loop over literal names, a `parametrize` list, a fixture\'s `params`), and none when the name cannot be read. Unit tests outside the suite are not checked.',
+      fixSafety:
+        'Unsafe, and only for the plain shape inside a test function: `requests.get(f"{api_base_url}/health")` or `api_client.get(f"{api_base_url}/health")` with one URL argument and keyword arguments the TestClient reads the same way (`json`, `data`, `params`, `headers`, `cookies`, `files`) becomes `client.get("/health")`, and `client` is added to the test\'s parameters. Offered only when the suite defines a `client` fixture that builds a TestClient; the test then runs against the app in-process, which can change what it observes.',
+    };
   },
   check({ suite, report }) {
     const fixtures = new SuiteFixtures(suite);

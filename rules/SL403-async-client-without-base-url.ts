@@ -38,18 +38,20 @@ export default defineRule({
   summary: 'An httpx client on an ASGI transport has no `base_url` but is given relative URLs',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports `httpx.AsyncClient(transport=ASGITransport(app=app))` (or `httpx.AsyncClient(app=app)`) built without `base_url` when the suite then sends relative URLs through it (`await ac.get("/health")`). The client is reported where it is built: in a test function, in a fixture of any module pytest loads for the suite (its conftests, outer conftests, `pytest_plugins` modules), or in a helper function of the project that returns it (`make_client()`, called by a fixture or a test).',
-    whyItMatters:
-      'Unlike the TestClient, which defaults to `http://testserver`, an httpx client without `base_url` cannot resolve `"/health"`: every such request raises `httpx.UnsupportedProtocol` ("Request URL is missing an \'http://\' or \'https://\' protocol") before reaching the app.',
-    example:
-      '@pytest_asyncio.fixture\nasync def async_client():\n    async with AsyncClient(transport=ASGITransport(app=app)) as ac:\n        yield ac\n\nasync def test_health(async_client):\n    response = await async_client.get("/health")',
-    useInstead:
-      '@pytest_asyncio.fixture\nasync def async_client():\n    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as ac:\n        yield ac',
-    exceptions:
-      'Silent when `base_url` is given (also through `**kwargs` or a later `client.base_url = ...`), and when the client is only used with absolute URLs.',
-    fixSafety: 'Safe: `base_url="http://test"` only gives relative URLs a scheme and host; the ASGI transport ignores the host.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports `httpx.AsyncClient(transport=ASGITransport(app=app))` (or `httpx.AsyncClient(app=app)`) built without `base_url` when the suite then sends relative URLs through it (`await ac.get("/health")`). The client is reported where it is built: in a test function, in a fixture of any module pytest loads for the suite (its conftests, outer conftests, `pytest_plugins` modules), or in a helper function of the project that returns it (`make_client()`, called by a fixture or a test).',
+      whyItMatters:
+        'Unlike the TestClient, which defaults to `http://testserver`, an httpx client without `base_url` cannot resolve `"/health"`: every such request raises `httpx.UnsupportedProtocol` ("Request URL is missing an \'http://\' or \'https://\' protocol") before reaching the app.',
+      example:
+        '@pytest_asyncio.fixture\nasync def async_client():\n    async with AsyncClient(transport=ASGITransport(app=app)) as ac:\n        yield ac\n\nasync def test_health(async_client):\n    response = await async_client.get("/health")',
+      useInstead:
+        '@pytest_asyncio.fixture\nasync def async_client():\n    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as ac:\n        yield ac',
+      exceptions:
+        'Silent when `base_url` is given (also through `**kwargs` or a later `client.base_url = ...`), and when the client is only used with absolute URLs.',
+      fixSafety: 'Safe: `base_url="http://test"` only gives relative URLs a scheme and host; the ASGI transport ignores the host.',
+    };
   },
   check({ suite, report }) {
     const fixtures = new SuiteFixtures(suite);

@@ -40,15 +40,17 @@ export default defineRule({
   summary: 'The test database publishes no host port the tests can reach',
   severity: 'error',
   fix: 'none',
-  docs: {
-    whatItDoes:
-      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script that publishes no host port (error), or publishes the container port without a host port, `-p 5432`, which binds a random host port (warning). Reads the `docker run`/`podman run` of the suite\'s DB scripts, the suite\'s docker compose services (`ports:`), the GitHub Actions job services of the job that runs the suite, and a Docker SDK `containers.run(...)` in the suite\'s Python. With `--network host` it reports an info finding, with or without `-p` (docker discards published ports on the host\'s network): the server then listens on the host\'s own port 5432.',
-    whyItMatters:
-      'The tests run on the host and connect to `localhost:<port>`. Without a published port, the container\'s 5432 is reachable only from the container network: every test fails to connect (or, worse, connects to a developer database that happens to listen on the port in the URL). A random host port is different on every run, so a URL with a fixed port cannot match it.',
-    example: 'docker run -d --name shop-postgres-test --tmpfs /var/lib/postgresql/data postgres:17',
-    useInstead: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
-    exceptions:
-      'For a docker compose service or a Docker SDK container of the suite, only when the suite\'s URL connects to localhost (tests that run inside the container network reach the service by name); for a GitHub Actions job service, unless the job runs in a `container:` (it then reaches the service by name); a CI service on a random host port (`ports: [5432]`) is reported only when the suite\'s URL (in the code, or the value the job sets for the variable the code reads) names a fixed port on localhost and the job never reads the mapped port (`${{ job.services.postgres.ports[5432] }}`). Publish flags whose value cannot be known statically, and argument lists built from unknown arrays, are not reported. `--network host` is only reported as info: the container shares the host\'s network, so PostgreSQL listens on the host\'s port 5432 (the dev port) unless the command changes it.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script that publishes no host port (error), or publishes the container port without a host port, `-p 5432`, which binds a random host port (warning). Reads the `docker run`/`podman run` of the suite\'s DB scripts, the suite\'s docker compose services (`ports:`), the GitHub Actions job services of the job that runs the suite, and a Docker SDK `containers.run(...)` in the suite\'s Python. With `--network host` it reports an info finding, with or without `-p` (docker discards published ports on the host\'s network): the server then listens on the host\'s own port 5432.',
+      whyItMatters:
+        'The tests run on the host and connect to `localhost:<port>`. Without a published port, the container\'s 5432 is reachable only from the container network: every test fails to connect (or, worse, connects to a developer database that happens to listen on the port in the URL). A random host port is different on every run, so a URL with a fixed port cannot match it.',
+      example: 'docker run -d --name shop-postgres-test --tmpfs /var/lib/postgresql/data postgres:17',
+      useInstead: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
+      exceptions:
+        'For a docker compose service or a Docker SDK container of the suite, only when the suite\'s URL connects to localhost (tests that run inside the container network reach the service by name); for a GitHub Actions job service, unless the job runs in a `container:` (it then reaches the service by name); a CI service on a random host port (`ports: [5432]`) is reported only when the suite\'s URL (in the code, or the value the job sets for the variable the code reads) names a fixed port on localhost and the job never reads the mapped port (`${{ job.services.postgres.ports[5432] }}`). Publish flags whose value cannot be known statically, and argument lists built from unknown arrays, are not reported. `--network host` is only reported as info: the container shares the host\'s network, so PostgreSQL listens on the host\'s port 5432 (the dev port) unless the command changes it.',
+    };
   },
   check({ suite, report }) {
     for (const definition of suiteDatabases(suite)) {

@@ -9,18 +9,20 @@ export default defineRule({
   summary: 'No tmpfs covers the postgres data directory',
   severity: 'warning',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script when no `--tmpfs` (or `--mount type=tmpfs`) covers the data directory the image will use: `/var/lib/postgresql/data` for postgres 17 and older, `/var/lib/postgresql/18/docker` for 18 and later (and for `latest`), or `PGDATA` when it is set. Reads the `docker run`/`podman run` of the suite\'s DB scripts the suite\'s docker compose services (`tmpfs:`, `volumes:`, `PGDATA`), and a Docker SDK `containers.run(...)` in the suite\'s Python (`tmpfs=`, `volumes=`, `environment=`).',
-    whyItMatters:
-      'The image declares a VOLUME for its data (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18). Without a tmpfs there, every run writes to a new anonymous volume on disk that outlives the container (`docker rm -f` without `-v` leaves it behind), piling up over time, and every write goes through the disk. A tmpfs keeps the throw-away database in memory: faster, and gone with the container. Note that for 17 and older a tmpfs on `/var/lib/postgresql` does not help: the image\'s volume is mounted over `/var/lib/postgresql/data` anyway.',
-    example: 'docker run -d --name shop-postgres-test -p 5433:5432 postgres:17',
-    useInstead:
-      'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\n# postgres 18 and later:\ndocker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql postgres:18',
-    exceptions:
-      'Silent when the image tag or the mount paths cannot be known statically and a tmpfs is present; and when postgres 18+ has a mount on `/var/lib/postgresql/data` (SL504 reports that: the container does not start at all).',
-    fixSafety:
-      'Safe: the fix adds `--tmpfs` on the right path for the image\'s major (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18, or `PGDATA`) before the image, one flag per line when the command is written that way. No fix when a volume is already mounted on that path (two mounts on one path make docker fail).',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a `docker run`/`podman run` of a postgres image in a suite\'s DB script when no `--tmpfs` (or `--mount type=tmpfs`) covers the data directory the image will use: `/var/lib/postgresql/data` for postgres 17 and older, `/var/lib/postgresql/18/docker` for 18 and later (and for `latest`), or `PGDATA` when it is set. Reads the `docker run`/`podman run` of the suite\'s DB scripts the suite\'s docker compose services (`tmpfs:`, `volumes:`, `PGDATA`), and a Docker SDK `containers.run(...)` in the suite\'s Python (`tmpfs=`, `volumes=`, `environment=`).',
+      whyItMatters:
+        'The image declares a VOLUME for its data (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18). Without a tmpfs there, every run writes to a new anonymous volume on disk that outlives the container (`docker rm -f` without `-v` leaves it behind), piling up over time, and every write goes through the disk. A tmpfs keeps the throw-away database in memory: faster, and gone with the container. Note that for 17 and older a tmpfs on `/var/lib/postgresql` does not help: the image\'s volume is mounted over `/var/lib/postgresql/data` anyway.',
+      example: 'docker run -d --name shop-postgres-test -p 5433:5432 postgres:17',
+      useInstead:
+        'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\n# postgres 18 and later:\ndocker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql postgres:18',
+      exceptions:
+        'Silent when the image tag or the mount paths cannot be known statically and a tmpfs is present; and when postgres 18+ has a mount on `/var/lib/postgresql/data` (SL504 reports that: the container does not start at all).',
+      fixSafety:
+        'Safe: the fix adds `--tmpfs` on the right path for the image\'s major (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18, or `PGDATA`) before the image, one flag per line when the command is written that way. No fix when a volume is already mounted on that path (two mounts on one path make docker fail).',
+    };
   },
   check({ suite, report }) {
     /** A `docker run` of a DB script: its mounts, image and PGDATA as the model reads them, and the fix that adds the tmpfs to the command. */

@@ -8,17 +8,19 @@ export default defineRule({
   summary: 'The DB script returns before PostgreSQL accepts connections',
   severity: 'error',
   fix: 'none',
-  docs: {
-    whatItDoes:
-      'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like. A check that runs once (a single `psql` or `pg_isready` right after the run, with or without a `sleep` before it) is no wait: it must repeat, in a loop or in a function the start path calls in a loop. For a docker compose service of the suite it reports a service with no healthcheck that nothing waits for, or a script\'s `compose up` without `--wait` (nor a wait loop, nor a service that `depends_on` it with `condition: service_healthy`). For a GitHub Actions job service that the job running the suite uses, it reports a service without `--health-cmd` in its `options` when no step waits either. For a Docker SDK `containers.run(...)` in the suite\'s Python it reports a container that no loop polls with a connect or `pg_isready` (waiting for `container.status == "running"` is no readiness wait); testcontainers and pytest-postgresql wait for the server themselves.',
-    whyItMatters:
-      '`docker run -d` returns as soon as the container exists. On first start the postgres image creates the cluster, runs a temporary server for its init scripts, stops it and only then starts the real server: a few seconds during which connections are refused. Tests started right away fail at random with "connection refused" or "the database system is starting up", more often on a busy CI machine. A fixed `sleep` only moves the race.',
-    example:
-      'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\necho "started"',
-    useInstead:
-      'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\nfor i in {1..30}; do\n    if docker exec shop-postgres-test pg_isready -h 127.0.0.1 -U postgres >/dev/null 2>&1; then\n        exit 0\n    fi\n    sleep 1\ndone\ndocker logs shop-postgres-test >&2\nexit 1',
-    exceptions:
-      'Silent when the run has a `--health-cmd` and the script waits on the health status (`docker inspect -f \'{{.State.Health.Status}}\'`), when the wait lives in a function or another arm the start path calls, when the runner polls readiness itself, and for containers run in the foreground. A run (or a wait) inside a function the script never calls does not run: it is not counted.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a detached `docker run`/`podman run` of a postgres image in a suite\'s DB script when nothing on the way — in the same `start` path of the script, or in the runner — polls readiness: `pg_isready`, a `psql` connect loop, a health status wait, `wait-for-it`, and the like. A check that runs once (a single `psql` or `pg_isready` right after the run, with or without a `sleep` before it) is no wait: it must repeat, in a loop or in a function the start path calls in a loop. For a docker compose service of the suite it reports a service with no healthcheck that nothing waits for, or a script\'s `compose up` without `--wait` (nor a wait loop, nor a service that `depends_on` it with `condition: service_healthy`). For a GitHub Actions job service that the job running the suite uses, it reports a service without `--health-cmd` in its `options` when no step waits either. For a Docker SDK `containers.run(...)` in the suite\'s Python it reports a container that no loop polls with a connect or `pg_isready` (waiting for `container.status == "running"` is no readiness wait); testcontainers and pytest-postgresql wait for the server themselves.',
+      whyItMatters:
+        '`docker run -d` returns as soon as the container exists. On first start the postgres image creates the cluster, runs a temporary server for its init scripts, stops it and only then starts the real server: a few seconds during which connections are refused. Tests started right away fail at random with "connection refused" or "the database system is starting up", more often on a busy CI machine. A fixed `sleep` only moves the race.',
+      example:
+        'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\necho "started"',
+      useInstead:
+        'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17\nfor i in {1..30}; do\n    if docker exec shop-postgres-test pg_isready -h 127.0.0.1 -U postgres >/dev/null 2>&1; then\n        exit 0\n    fi\n    sleep 1\ndone\ndocker logs shop-postgres-test >&2\nexit 1',
+      exceptions:
+        'Silent when the run has a `--health-cmd` and the script waits on the health status (`docker inspect -f \'{{.State.Health.Status}}\'`), when the wait lives in a function or another arm the start path calls, when the runner polls readiness itself, and for containers run in the foreground. A run (or a wait) inside a function the script never calls does not run: it is not counted.',
+    };
   },
   check({ suite, report }) {
     for (const definition of suiteDatabases(suite)) {

@@ -25,16 +25,18 @@ export default defineRule({
   summary: 'The postgres image has no pinned major version',
   severity: 'warning',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports a `docker run`/`podman run` of the official postgres image without an explicit major: `postgres`, `postgres:latest`, or a variant tag such as `postgres:alpine`. Reads the `docker run`/`podman run` of the suite\'s DB scripts and the suite\'s docker compose services (`image:`). Also the `image:` of a GitHub Actions job service (or the `name:` of a GitLab CI service) of the job that runs the suite, and the image of a testcontainers `PostgresContainer(...)` (its default, `postgres:latest`, when none is given) or a Docker SDK `containers.run(...)` in the suite\'s Python.',
-    whyItMatters:
-      '`latest` moves to each new major the day it is released, and majors change what a test script relies on: postgres 18 moved the data directory from `/var/lib/postgresql/data` to `/var/lib/postgresql/18/docker` and refuses to start with a mount on the old path (SL504), so a script that worked yesterday fails on the next pull. The suite should test against the major production runs, on every machine.',
-    example: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres',
-    useInstead: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
-    exceptions: 'Silent for any explicit major (`postgres:16`, `postgres:17.2-alpine`), for digests (`postgres@sha256:...`), for tags that cannot be known statically, and for images other than the official one.',
-    fixSafety:
-      'Safe: the fix pins the major the rest of the command implies — 18 for a mount on `/var/lib/postgresql` or a `/var/lib/postgresql/18/...` path, 17 for a mount on `/var/lib/postgresql/data` (the layout the script was written for), 17 otherwise — keeping a variant suffix (`alpine` → `17-alpine`). Check that production runs the same major.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a `docker run`/`podman run` of the official postgres image without an explicit major: `postgres`, `postgres:latest`, or a variant tag such as `postgres:alpine`. Reads the `docker run`/`podman run` of the suite\'s DB scripts and the suite\'s docker compose services (`image:`). Also the `image:` of a GitHub Actions job service (or the `name:` of a GitLab CI service) of the job that runs the suite, and the image of a testcontainers `PostgresContainer(...)` (its default, `postgres:latest`, when none is given) or a Docker SDK `containers.run(...)` in the suite\'s Python.',
+      whyItMatters:
+        '`latest` moves to each new major the day it is released, and majors change what a test script relies on: postgres 18 moved the data directory from `/var/lib/postgresql/data` to `/var/lib/postgresql/18/docker` and refuses to start with a mount on the old path (SL504), so a script that worked yesterday fails on the next pull. The suite should test against the major production runs, on every machine.',
+      example: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres',
+      useInstead: 'docker run -d --name shop-postgres-test -p 5433:5432 --tmpfs /var/lib/postgresql/data postgres:17',
+      exceptions: 'Silent for any explicit major (`postgres:16`, `postgres:17.2-alpine`), for digests (`postgres@sha256:...`), for tags that cannot be known statically, and for images other than the official one.',
+      fixSafety:
+        'Safe: the fix pins the major the rest of the command implies — 18 for a mount on `/var/lib/postgresql` or a `/var/lib/postgresql/18/...` path, 17 for a mount on `/var/lib/postgresql/data` (the layout the script was written for), 17 otherwise — keeping a variant suffix (`alpine` → `17-alpine`). Check that production runs the same major.',
+    };
   },
   check({ suite, report }) {
     for (const definition of suiteDatabases(suite)) {

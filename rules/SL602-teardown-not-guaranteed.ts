@@ -83,19 +83,21 @@ export default defineRule({
   summary: 'The runner stops the test database only when the tests pass',
   severity: 'warning',
   fix: 'unsafe',
-  docs: {
-    whatItDoes:
-      'Reports the command that stops the test database (the DB script called with `stop`/`down`/`clean`, `docker rm -f`, `docker stop`, or a function doing one) when a failing pytest run ends the script before it: `set -e` in force with pytest unguarded, `pytest && stop`, or an `exit` on failure. It stays silent when an EXIT trap stops the database. Runners read: shell scripts; Makefile targets, where make stops at the first failing recipe line, so a stop on a later line (or in a later prerequisite, `integration: db-up run-tests db-down`) runs only when pytest passes; GitHub Actions jobs, where a failing step ends the job, so a later stop step runs only when pytest passes unless it has `if: always()` (or `failure()`, `!cancelled()`); tox environments, where a failing command ends `commands`, so a stop there after pytest runs only when pytest passes (`commands_post` always run). Within one recipe line or step the script rules apply (a step runs under `bash -e -o pipefail` unless its `shell:` says otherwise). A project script a step calls (`./scripts/integration`) is judged where it is written: a stop after pytest in the script is reported there, and the step calling it fails the job when a failing pytest ends the script.',
-    whyItMatters:
-      'The database is left running exactly when the tests fail, which is when someone runs them again: the next start finds the container name or the port taken, or tests read the rows the failed run left behind.',
-    example:
-      'set -e\n./backend/tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest backend/tests/integration\n./backend/tests/integration/scripts/test-db.sh stop',
-    useInstead:
-      'set -e\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop || true\n}\ntrap cleanup EXIT\n./backend/tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest backend/tests/integration',
-    exceptions:
-      'Silent when a `trap ... EXIT` (inline, or through a function) performs the stop; when the pytest line is `-` prefixed or the step has `continue-on-error` (SL603 reports that), or when pytest does not end its line (`pytest ...; status=$$?; docker compose down; exit $$status`); on a stop step with `if: always()`; when pytest runs with errexit off (`set +e` around it, `pytest || rc=$?`, `if pytest; then`); and when the script never stops the database (SL511 speaks about the DB script).',
-    fixSafety:
-      'Unsafe: the fix adds a cleanup function running the stop command as written (with `|| true`, so that a failing stop cannot replace pytest\'s exit status) on `trap cleanup EXIT`, placed after the `set -e` line (or after the shebang), and removes the original stop line. The trap runs on every exit, including a failure before the database was started; review the order of the script. No fix for Makefiles and workflows.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports the command that stops the test database (the DB script called with `stop`/`down`/`clean`, `docker rm -f`, `docker stop`, or a function doing one) when a failing pytest run ends the script before it: `set -e` in force with pytest unguarded, `pytest && stop`, or an `exit` on failure. It stays silent when an EXIT trap stops the database. Runners read: shell scripts; Makefile targets, where make stops at the first failing recipe line, so a stop on a later line (or in a later prerequisite, `integration: db-up run-tests db-down`) runs only when pytest passes; GitHub Actions jobs, where a failing step ends the job, so a later stop step runs only when pytest passes unless it has `if: always()` (or `failure()`, `!cancelled()`); tox environments, where a failing command ends `commands`, so a stop there after pytest runs only when pytest passes (`commands_post` always run). Within one recipe line or step the script rules apply (a step runs under `bash -e -o pipefail` unless its `shell:` says otherwise). A project script a step calls (`./scripts/integration`) is judged where it is written: a stop after pytest in the script is reported there, and the step calling it fails the job when a failing pytest ends the script.',
+      whyItMatters:
+        'The database is left running exactly when the tests fail, which is when someone runs them again: the next start finds the container name or the port taken, or tests read the rows the failed run left behind.',
+      example:
+        'set -e\n./backend/tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest backend/tests/integration\n./backend/tests/integration/scripts/test-db.sh stop',
+      useInstead:
+        'set -e\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop || true\n}\ntrap cleanup EXIT\n./backend/tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest backend/tests/integration',
+      exceptions:
+        'Silent when a `trap ... EXIT` (inline, or through a function) performs the stop; when the pytest line is `-` prefixed or the step has `continue-on-error` (SL603 reports that), or when pytest does not end its line (`pytest ...; status=$$?; docker compose down; exit $$status`); on a stop step with `if: always()`; when pytest runs with errexit off (`set +e` around it, `pytest || rc=$?`, `if pytest; then`); and when the script never stops the database (SL511 speaks about the DB script).',
+      fixSafety:
+        'Unsafe: the fix adds a cleanup function running the stop command as written (with `|| true`, so that a failing stop cannot replace pytest\'s exit status) on `trap cleanup EXIT`, placed after the `set -e` line (or after the shebang), and removes the original stop line. The trap runs on every exit, including a failure before the database was started; review the order of the script. No fix for Makefiles and workflows.',
+    };
   },
   check({ suite, report }) {
     const done = new Set<ShellScript>();

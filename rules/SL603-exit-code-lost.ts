@@ -77,19 +77,21 @@ export default defineRule({
   summary: "The runner's exit status is not pytest's",
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      "Reports a pytest run of the integration suite whose exit status does not become the runner script's: `X=$?` right after pytest while `set -e` is in force (dead code: a failure ends the script first), `$?` read after another command ran, pytest piped into `tee` without `set -o pipefail`, a script that ends with another command and never captured pytest's status, or a status saved in a variable that no `exit` uses. The finding is always on the pytest command; the message names the line where the status is lost. Runners read: shell scripts; each Makefile recipe line (make runs it with `sh -c`, without `-e`; make fails on the line's status) and a recipe line that make ignores (`-` prefix); each GitHub Actions `run:` step (bash with `-e -o pipefail` by default, the flags of its `shell:` otherwise) and a step or job with `continue-on-error: true`; each command of a tox environment and a `-` command, whose status tox ignores.",
-    whyItMatters:
-      "CI and the person at the terminal only see the script's exit status. When it is not pytest's, failing tests pass the build; or, under `set -e`, the lines meant to run after a failure (the teardown, the summary) never run.",
-    example:
-      'set -e\nRUN_INTEGRATION_TESTS=true pytest tests/integration/ -v\nTEST_EXIT_CODE=$?\n./backend/tests/integration/scripts/test-db.sh stop\nexit $TEST_EXIT_CODE',
-    useInstead:
-      'set -e\nTEST_EXIT_CODE=0\nRUN_INTEGRATION_TESTS=true pytest tests/integration/ -v || TEST_EXIT_CODE=$?\n./backend/tests/integration/scripts/test-db.sh stop\nexit $TEST_EXIT_CODE',
-    exceptions:
-      'Silent on `rc=0; pytest ... || rc=$?` followed by `exit "$rc"`; `exec pytest`; pytest as the last command (under `set -e` or not); `set +e` around pytest with `rc=$?` right after; `if pytest ...; then ... else rc=$?; fi`; pipelines under `set -o pipefail` or read through `${PIPESTATUS[0]}`; pytest runs inside functions, loops or subshells (not followed).',
-    fixSafety:
-      'Safe, for shell scripts only, for the plain `set -e` + next-line `X=$?` shape: `X=0` goes on its own line before pytest, ` || X=$?` is appended to the pytest command, and the `X=$?` line is removed. Behaviour changes only in the failure case, which is the point.',
+  get docs() {
+    return {
+      whatItDoes:
+        "Reports a pytest run of the integration suite whose exit status does not become the runner script's: `X=$?` right after pytest while `set -e` is in force (dead code: a failure ends the script first), `$?` read after another command ran, pytest piped into `tee` without `set -o pipefail`, a script that ends with another command and never captured pytest's status, or a status saved in a variable that no `exit` uses. The finding is always on the pytest command; the message names the line where the status is lost. Runners read: shell scripts; each Makefile recipe line (make runs it with `sh -c`, without `-e`; make fails on the line's status) and a recipe line that make ignores (`-` prefix); each GitHub Actions `run:` step (bash with `-e -o pipefail` by default, the flags of its `shell:` otherwise) and a step or job with `continue-on-error: true`; each command of a tox environment and a `-` command, whose status tox ignores.",
+      whyItMatters:
+        "CI and the person at the terminal only see the script's exit status. When it is not pytest's, failing tests pass the build; or, under `set -e`, the lines meant to run after a failure (the teardown, the summary) never run.",
+      example:
+        'set -e\nRUN_INTEGRATION_TESTS=true pytest tests/integration/ -v\nTEST_EXIT_CODE=$?\n./backend/tests/integration/scripts/test-db.sh stop\nexit $TEST_EXIT_CODE',
+      useInstead:
+        'set -e\nTEST_EXIT_CODE=0\nRUN_INTEGRATION_TESTS=true pytest tests/integration/ -v || TEST_EXIT_CODE=$?\n./backend/tests/integration/scripts/test-db.sh stop\nexit $TEST_EXIT_CODE',
+      exceptions:
+        'Silent on `rc=0; pytest ... || rc=$?` followed by `exit "$rc"`; `exec pytest`; pytest as the last command (under `set -e` or not); `set +e` around pytest with `rc=$?` right after; `if pytest ...; then ... else rc=$?; fi`; pipelines under `set -o pipefail` or read through `${PIPESTATUS[0]}`; pytest runs inside functions, loops or subshells (not followed).',
+      fixSafety:
+        'Safe, for shell scripts only, for the plain `set -e` + next-line `X=$?` shape: `X=0` goes on its own line before pytest, ` || X=$?` is appended to the pytest command, and the `X=$?` line is removed. Behaviour changes only in the failure case, which is the point.',
+    };
   },
   check({ suite, report }) {
     for (const { runner, shell, run } of suiteRunners(suite).runs) {

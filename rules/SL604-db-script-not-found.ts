@@ -15,16 +15,18 @@ export default defineRule({
   summary: 'The runner calls a DB script path that does not exist',
   severity: 'error',
   fix: 'none',
-  docs: {
-    whatItDoes:
-      'Resolves the script paths a runner calls (`$(dirname "$0")`, `${BASH_SOURCE[0]}`, `$SCRIPT_DIR`, `$PROJECT_ROOT`, `cd` before the call, `${VAR:-default}`) and reports a call of a shell script (`*.sh`, or a path called with a DB verb such as `start`/`stop`) whose file does not exist.',
-    whyItMatters:
-      'The start fails with "No such file or directory"; under `set -e` the runner stops there, and without it pytest runs against no database at all. A moved or renamed DB script breaks the one-command run silently for whoever did not move it.',
-    example:
-      'SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"\n"$SCRIPT_DIR/../backend/tests/integration/scripts/db.sh" start   # the file is test-db.sh',
-    useInstead: '"$SCRIPT_DIR/../backend/tests/integration/scripts/test-db.sh" start',
-    exceptions:
-      'Silent when any part of the path cannot be known statically (`"$1"`, `$(git rev-parse --show-toplevel)`), when a relative path depends on the caller\'s working directory and no caller tells it (the callers that run the script, a CI step\'s `working-directory`, a Makefile recipe line or another script, must agree on it), for `source` of files such as `.venv/bin/activate` (virtualenvs are not part of the repository), and for calls of a script by itself (`"$0" stop`).',
+  get docs() {
+    return {
+      whatItDoes:
+        'Resolves the script paths a runner calls (`$(dirname "$0")`, `${BASH_SOURCE[0]}`, `$SCRIPT_DIR`, `$PROJECT_ROOT`, `cd` before the call, `${VAR:-default}`) and reports a call of a shell script (`*.sh`, or a path called with a DB verb such as `start`/`stop`) whose file does not exist.',
+      whyItMatters:
+        'The start fails with "No such file or directory"; under `set -e` the runner stops there, and without it pytest runs against no database at all. A moved or renamed DB script breaks the one-command run silently for whoever did not move it.',
+      example:
+        'SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"\n"$SCRIPT_DIR/../backend/tests/integration/scripts/db.sh" start   # the file is test-db.sh',
+      useInstead: '"$SCRIPT_DIR/../backend/tests/integration/scripts/test-db.sh" start',
+      exceptions:
+        'Silent when any part of the path cannot be known statically (`"$1"`, `$(git rev-parse --show-toplevel)`), when a relative path depends on the caller\'s working directory and no caller tells it (the callers that run the script, a CI step\'s `working-directory`, a Makefile recipe line or another script, must agree on it), for `source` of files such as `.venv/bin/activate` (virtualenvs are not part of the repository), and for calls of a script by itself (`"$0" stop`).',
+    };
   },
   check({ suite, report }) {
     const { runners } = suiteScripts(suite);

@@ -63,16 +63,18 @@ export default defineRule({
   summary: "A command in the EXIT trap can fail and replace pytest's exit status",
   severity: 'warning',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Under `set -e`, reports each command run by a `trap ... EXIT` (inline, or in the function the trap calls) that can fail and is not guarded (`|| true`, an `if` condition): `docker rm -f`, the DB script\'s `stop`, `docker stop`... Runners read: shell scripts, Makefile recipe lines (a `.ONESHELL` recipe is one shell) and GitHub Actions `run:` steps, which bash runs with `-e` unless the step\'s `shell:` drops it.',
-    whyItMatters:
-      'errexit still applies inside the trap: when the cleanup command fails, bash exits on the spot with that command\'s status, which replaces the one the script was exiting with. A run whose tests failed can then report the teardown\'s error instead, and a run whose tests passed fails because `docker rm -f` found no container. Saving `$?` first and re-`exit`ing it does not help while errexit is on: the failing command ends the trap before the `exit`.',
-    example: 'set -euo pipefail\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop\n}\ntrap cleanup EXIT',
-    useInstead: 'set -euo pipefail\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop || true\n}\ntrap cleanup EXIT',
-    exceptions:
-      'Silent on commands ended with `|| true` / `|| :` or used as conditions; on `echo`, `printf`, `true`, `rm -f` and other commands that do not fail in practice; after `set +e` inside the trap (the usual "save `$?`, `set +e`, clean up, `exit` with the saved status" pattern); and when errexit is not in force when the script exits.',
-    fixSafety: 'Safe: the fix appends ` || true` to the command, which keeps the cleanup best-effort and the exit status pytest\'s. Inline trap actions are fixed only when single-quoted (their text is then verbatim).',
+  get docs() {
+    return {
+      whatItDoes:
+        'Under `set -e`, reports each command run by a `trap ... EXIT` (inline, or in the function the trap calls) that can fail and is not guarded (`|| true`, an `if` condition): `docker rm -f`, the DB script\'s `stop`, `docker stop`... Runners read: shell scripts, Makefile recipe lines (a `.ONESHELL` recipe is one shell) and GitHub Actions `run:` steps, which bash runs with `-e` unless the step\'s `shell:` drops it.',
+      whyItMatters:
+        'errexit still applies inside the trap: when the cleanup command fails, bash exits on the spot with that command\'s status, which replaces the one the script was exiting with. A run whose tests failed can then report the teardown\'s error instead, and a run whose tests passed fails because `docker rm -f` found no container. Saving `$?` first and re-`exit`ing it does not help while errexit is on: the failing command ends the trap before the `exit`.',
+      example: 'set -euo pipefail\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop\n}\ntrap cleanup EXIT',
+      useInstead: 'set -euo pipefail\ncleanup() {\n    ./backend/tests/integration/scripts/test-db.sh stop || true\n}\ntrap cleanup EXIT',
+      exceptions:
+        'Silent on commands ended with `|| true` / `|| :` or used as conditions; on `echo`, `printf`, `true`, `rm -f` and other commands that do not fail in practice; after `set +e` inside the trap (the usual "save `$?`, `set +e`, clean up, `exit` with the saved status" pattern); and when errexit is not in force when the script exits.',
+      fixSafety: 'Safe: the fix appends ` || true` to the command, which keeps the cleanup best-effort and the exit status pytest\'s. Inline trap actions are fixed only when single-quoted (their text is then verbatim).',
+    };
   },
   check({ suite, report }) {
     const done = new Set<ShellScript>();

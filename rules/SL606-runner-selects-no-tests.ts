@@ -32,16 +32,18 @@ export default defineRule({
   summary: "The runner's pytest run selects none of the suite's tests",
   severity: 'error',
   fix: 'none',
-  docs: {
-    whatItDoes:
-      "Reports a pytest run of the runner that collects the integration suite but selects none of its tests: a `-m` expression (from `addopts`, `PYTEST_ADDOPTS` or the command line; the last one wins, as in pytest) that no test's marks satisfy, a `-k` expression that matches none of the tests' names, an `--ignore` of the suite, no path with `testpaths` that leave the suite out; and, in a runner tied to the suite (it lives in the suite, or starts the suite's database), pytest runs whose paths all lie outside the suite. Runners read: shell scripts, GitHub Actions `run:` steps (in their `working-directory`), and Makefile targets (each recipe line expanded as make does, in the Makefile's folder; pytest run through `docker compose run SERVICE pytest ...` counts, its paths read as if the container mounted that folder). Marks are read from `pytestmark` (module and class) and mark decorators.",
-    whyItMatters:
-      'pytest exits 0 when it deselects everything (exit code 5 only when nothing is collected at all, and `-m` deselection still counts as collected). The database starts, the run is green, and not one integration test ran: the most common form is an `addopts = -m "not integration"` meant for the fast local run, which the integration runner forgets to override.',
-    example:
-      '# pytest.ini: addopts = -m "not integration"\n#!/usr/bin/env bash\n./tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest tests',
-    useInstead: 'RUN_INTEGRATION_TESTS=true pytest tests -m integration',
-    exceptions:
-      'Silent on a run of a whole test tree (a folder above the suite, or no path) by a runner that starts no database: that is a unit run that leaves the suite out by design. Silent when the run overrides `addopts` (`-m integration`, `-o addopts=""`), when the tests carry the marks the expression asks for, when the path is the suite or a folder above it, and whenever a piece cannot be read statically: a relative path in a script whose start directory neither its callers nor its layout tell (see the README\'s runner section), a `$VAR` in the options, a `-c FILE` whose file cannot be told or read (one that can is read in place of the configuration pytest would find), `--deselect`/`--ignore-glob`, a conftest hook that changes marks or the collection (`pytest_collection_modifyitems`...), a `pytestmark` or mark decorator that cannot be resolved, a parametrized test for `-k`.',
+  get docs() {
+    return {
+      whatItDoes:
+        "Reports a pytest run of the runner that collects the integration suite but selects none of its tests: a `-m` expression (from `addopts`, `PYTEST_ADDOPTS` or the command line; the last one wins, as in pytest) that no test's marks satisfy, a `-k` expression that matches none of the tests' names, an `--ignore` of the suite, no path with `testpaths` that leave the suite out; and, in a runner tied to the suite (it lives in the suite, or starts the suite's database), pytest runs whose paths all lie outside the suite. Runners read: shell scripts, GitHub Actions `run:` steps (in their `working-directory`), and Makefile targets (each recipe line expanded as make does, in the Makefile's folder; pytest run through `docker compose run SERVICE pytest ...` counts, its paths read as if the container mounted that folder). Marks are read from `pytestmark` (module and class) and mark decorators.",
+      whyItMatters:
+        'pytest exits 0 when it deselects everything (exit code 5 only when nothing is collected at all, and `-m` deselection still counts as collected). The database starts, the run is green, and not one integration test ran: the most common form is an `addopts = -m "not integration"` meant for the fast local run, which the integration runner forgets to override.',
+      example:
+        '# pytest.ini: addopts = -m "not integration"\n#!/usr/bin/env bash\n./tests/integration/scripts/test-db.sh start\nRUN_INTEGRATION_TESTS=true pytest tests',
+      useInstead: 'RUN_INTEGRATION_TESTS=true pytest tests -m integration',
+      exceptions:
+        'Silent on a run of a whole test tree (a folder above the suite, or no path) by a runner that starts no database: that is a unit run that leaves the suite out by design. Silent when the run overrides `addopts` (`-m integration`, `-o addopts=""`), when the tests carry the marks the expression asks for, when the path is the suite or a folder above it, and whenever a piece cannot be read statically: a relative path in a script whose start directory neither its callers nor its layout tell (see the README\'s runner section), a `$VAR` in the options, a `-c FILE` whose file cannot be told or read (one that can is read in place of the configuration pytest would find), `--deselect`/`--ignore-glob`, a conftest hook that changes marks or the collection (`pytest_collection_modifyitems`...), a `pytestmark` or mark decorator that cannot be resolved, a parametrized test for `-k`.',
+    };
   },
   check({ suite, config, report }) {
     for (const { runner, shell, run, relation } of suiteRunners(suite).runs) {

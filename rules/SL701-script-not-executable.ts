@@ -8,15 +8,17 @@ export default defineRule({
   summary: 'A script that is run as `./path` is not executable',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports the DB script or the runner of a suite when it lacks the exec bit on disk, or is recorded as `100644` in the git index, while another script, the README, the docs or a CI workflow runs it by its path (`./scripts/test-integration.sh`, `"$DIR/test-db.sh" start`).',
-    whyItMatters:
-      'Run by path, the script fails with "Permission denied" before doing anything. The git index matters as much as the disk: a script made executable only locally (or on a file system without modes) is checked out as 644 by everyone else, CI included.',
-    example: '$ git ls-files -s scripts/test-integration.sh\n100644 1f2e... 0\tscripts/test-integration.sh\n\n# README.md\n./scripts/test-integration.sh',
-    useInstead: 'chmod +x scripts/test-integration.sh\ngit update-index --chmod=+x scripts/test-integration.sh',
-    exceptions: 'Silent when the script is only ever run through an interpreter (`bash scripts/test-db.sh start`), which needs no exec bit, or not run by path anywhere the linter can see.',
-    fixSafety: 'Safe: the fix sets the exec bits on disk (`chmod +x`) and, when the file is tracked by git, also runs `git update-index --chmod=+x` on it; no text changes.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports the DB script or the runner of a suite when it lacks the exec bit on disk, or is recorded as `100644` in the git index, while another script, the README, the docs or a CI workflow runs it by its path (`./scripts/test-integration.sh`, `"$DIR/test-db.sh" start`).',
+      whyItMatters:
+        'Run by path, the script fails with "Permission denied" before doing anything. The git index matters as much as the disk: a script made executable only locally (or on a file system without modes) is checked out as 644 by everyone else, CI included.',
+      example: '$ git ls-files -s scripts/test-integration.sh\n100644 1f2e... 0\tscripts/test-integration.sh\n\n# README.md\n./scripts/test-integration.sh',
+      useInstead: 'chmod +x scripts/test-integration.sh\ngit update-index --chmod=+x scripts/test-integration.sh',
+      exceptions: 'Silent when the script is only ever run through an interpreter (`bash scripts/test-db.sh start`), which needs no exec bit, or not run by path anywhere the linter can see.',
+      fixSafety: 'Safe: the fix sets the exec bits on disk (`chmod +x`) and, when the file is tracked by git, also runs `git update-index --chmod=+x` on it; no text changes.',
+    };
   },
   check({ suite, report }) {
     const project = suite.project;

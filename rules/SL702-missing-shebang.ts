@@ -11,15 +11,17 @@ export default defineRule({
   summary: 'A script that is run directly has no `#!` line',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports the DB script or the runner of a suite whose first line is not a `#!` line (including typos such as `#/bin/bash`) when it is executable or run by its path (`./path`) by another script, the README, the docs or CI.',
-    whyItMatters:
-      'Without a shebang the kernel refuses to run the file (`Exec format error`), and shells fall back to running it with themselves: `sh` (dash) in CI images and cron, where `{1..30}`, `[[ ]]` and arrays do not exist. The same script then behaves differently depending on who calls it.',
-    example: '# Test Database Management Script\nCONTAINER_NAME="shop-postgres-test"\n...',
-    useInstead: '#!/usr/bin/env bash\n# Test Database Management Script\nCONTAINER_NAME="shop-postgres-test"\n...',
-    exceptions: 'Silent for scripts that are not executable and are only ever run through an interpreter (`bash scripts/test-db.sh start`), which ignores the first line.',
-    fixSafety: 'Safe: the fix inserts `#!/usr/bin/env bash` as the first line, or turns the mistyped line into a proper `#!` line with the same interpreter.',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports the DB script or the runner of a suite whose first line is not a `#!` line (including typos such as `#/bin/bash`) when it is executable or run by its path (`./path`) by another script, the README, the docs or CI.',
+      whyItMatters:
+        'Without a shebang the kernel refuses to run the file (`Exec format error`), and shells fall back to running it with themselves: `sh` (dash) in CI images and cron, where `{1..30}`, `[[ ]]` and arrays do not exist. The same script then behaves differently depending on who calls it.',
+      example: '# Test Database Management Script\nCONTAINER_NAME="shop-postgres-test"\n...',
+      useInstead: '#!/usr/bin/env bash\n# Test Database Management Script\nCONTAINER_NAME="shop-postgres-test"\n...',
+      exceptions: 'Silent for scripts that are not executable and are only ever run through an interpreter (`bash scripts/test-db.sh start`), which ignores the first line.',
+      fixSafety: 'Safe: the fix inserts `#!/usr/bin/env bash` as the first line, or turns the mistyped line into a proper `#!` line with the same interpreter.',
+    };
   },
   check({ suite, report }) {
     const project = suite.project;

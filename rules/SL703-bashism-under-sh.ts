@@ -81,16 +81,18 @@ export default defineRule({
   summary: 'A `#!/bin/sh` script uses bash-only syntax',
   severity: 'error',
   fix: 'safe',
-  docs: {
-    whatItDoes:
-      'Reports a DB script or runner of a suite whose shebang names POSIX sh (`#!/bin/sh`, `#!/usr/bin/env sh`, dash) while the script uses bash-only syntax: brace ranges (`{1..30}`), `[[ ]]`, arrays and subscripts (`${BASH_SOURCE[0]}`), `source`, `function f {`, `$\'...\'`, here-strings, process substitution.',
-    whyItMatters:
-      'On Debian, Ubuntu and in most CI images `sh` is dash. There `for i in {1..30}` loops once over the literal word `{1..30}`, so the readiness wait gives up after one second; `[[` is "not found"; `${BASH_SOURCE[0]}` is a "Bad substitution". The script works on the author\'s machine (where sh may be bash) and fails elsewhere.',
-    example: '#!/bin/sh\nfor i in {1..30}; do\n    docker exec "$CONTAINER_NAME" pg_isready -h 127.0.0.1 && exit 0\n    sleep 1\ndone',
-    useInstead: '#!/bin/bash\nfor i in {1..30}; do\n    docker exec "$CONTAINER_NAME" pg_isready -h 127.0.0.1 && exit 0\n    sleep 1\ndone',
-    exceptions:
-      'Silent on `#!/bin/bash` scripts, on POSIX-only `#!/bin/sh` scripts, and on scripts that are not executable and only ever run as `bash path` (bash ignores the shebang then).',
-    fixSafety: 'Safe: the fix changes only the interpreter in the shebang, keeping its style and flags (`#!/bin/sh` → `#!/bin/bash`, `#!/usr/bin/env sh` → `#!/usr/bin/env bash`).',
+  get docs() {
+    return {
+      whatItDoes:
+        'Reports a DB script or runner of a suite whose shebang names POSIX sh (`#!/bin/sh`, `#!/usr/bin/env sh`, dash) while the script uses bash-only syntax: brace ranges (`{1..30}`), `[[ ]]`, arrays and subscripts (`${BASH_SOURCE[0]}`), `source`, `function f {`, `$\'...\'`, here-strings, process substitution.',
+      whyItMatters:
+        'On Debian, Ubuntu and in most CI images `sh` is dash. There `for i in {1..30}` loops once over the literal word `{1..30}`, so the readiness wait gives up after one second; `[[` is "not found"; `${BASH_SOURCE[0]}` is a "Bad substitution". The script works on the author\'s machine (where sh may be bash) and fails elsewhere.',
+      example: '#!/bin/sh\nfor i in {1..30}; do\n    docker exec "$CONTAINER_NAME" pg_isready -h 127.0.0.1 && exit 0\n    sleep 1\ndone',
+      useInstead: '#!/bin/bash\nfor i in {1..30}; do\n    docker exec "$CONTAINER_NAME" pg_isready -h 127.0.0.1 && exit 0\n    sleep 1\ndone',
+      exceptions:
+        'Silent on `#!/bin/bash` scripts, on POSIX-only `#!/bin/sh` scripts, and on scripts that are not executable and only ever run as `bash path` (bash ignores the shebang then).',
+      fixSafety: 'Safe: the fix changes only the interpreter in the shebang, keeping its style and flags (`#!/bin/sh` → `#!/bin/bash`, `#!/usr/bin/env sh` → `#!/usr/bin/env bash`).',
+    };
   },
   check({ suite, report }) {
     const project = suite.project;
