@@ -66,15 +66,19 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
   // fields sees one or two shapes: with a class per type (as the layer makes them) it saw a hundred, and
   // V8 answered each such read through its generic lookup (bench tree of 30 suites: 3,607 -> 3,528 M
   // instructions under callgrind; 500 suites about 3% less CPU).
-  const Named = class extends Base {
-    constructor(tree: unknown, type: string) {
-      super(tree);
-      (this as unknown as { type: string }).type = type;
-      (this as unknown as RemembersEnd)[END] = undefined;
-    }
-  };
-  // A writable field here lets the constructor set the node's own `type` past the binding's getter.
-  Object.defineProperty(Named.prototype, 'type', { value: undefined, writable: true, enumerable: true, configurable: true });
+  // A plain constructor over the binding's prototype rather than a subclass: `SyntaxNode`'s own constructor
+  // gives each node its tree through `Object.defineProperty`, a call into V8's runtime per node; here it is
+  // a plain field (writable, where the layer's is not: smoke-lint never assigns it).
+  const Named = function (this: NamedFields, tree: unknown, type: string) {
+    this.tree = tree;
+    this.type = type;
+    this[END] = undefined;
+  } as unknown as new (tree: unknown, type: string) => object;
+  Named.prototype = Object.create((SyntaxNode as { prototype: object }).prototype, {
+    constructor: { value: Named, writable: true, configurable: true },
+    // Writable fields here let the constructor set the node's own, past the binding's getter for `type`.
+    type: { value: undefined, writable: true, enumerable: true, configurable: true },
+  }) as object;
   Object.defineProperty(Named.prototype, 'startIndex', { get: startIndexFromFields, enumerable: true, configurable: true });
   rememberEndIndex(Named.prototype, (SyntaxNode as { prototype: object }).prototype);
   namedClasses.set(grammar as object, Named);
@@ -112,6 +116,12 @@ const END = Symbol('endIndex');
 
 interface RemembersEnd {
   [END]: number | undefined;
+}
+
+/** The fields a named node gets when it is made. */
+interface NamedFields extends RemembersEnd {
+  tree: unknown;
+  type: string;
 }
 
 /**
