@@ -42,8 +42,9 @@ export interface PyModule {
 const modules = new WeakMap<SourceFile, PyModule>();
 
 /**
- * Node identity by position: the tree-sitter binding may hand out a new wrapper object for the same
- * node (its node cache is weak), so `===` on nodes depends on garbage collection.
+ * Node identity by position: a node is one object while its tree's map of node objects holds it
+ * (src/node-cache.ts), but a file the project lets go is emptied of them, and tree-sitter's layer as
+ * published keeps them weakly (so `===` would depend on garbage collection there).
  */
 export function sameNode(a: Node, b: Node): boolean {
   return a.tree === b.tree && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
@@ -228,9 +229,9 @@ export function qualifiedName(module: PyModule, node: Node | null): string | nul
   return readQualifiedName(module, node);
 }
 
-// Per-module memos keyed by the node wrapper, for what many rules ask about the same calls and
-// strings. The binding hands out the same wrapper for a node as long as one is alive (the cached node
-// lists keep theirs alive), so the rules share the work; another wrapper for the node only misses.
+// Per-module memos keyed by the node object, for what many rules ask about the same calls and
+// strings. A node is the same object while its tree's map holds it (src/node-cache.ts), so the rules
+// share the work; another object for the node only misses.
 const calleeNames = new WeakMap<PyModule, WeakMap<Node, string | null>>();
 const stringValues = new WeakMap<PyModule, WeakMap<Node, string | null>>();
 
