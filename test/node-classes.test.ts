@@ -139,7 +139,10 @@ test("a binding whose nodes' fields say otherwise keeps its own start offsets", 
 
 test("a named node's end offset is the binding's own answer on every node, remembered on the node once asked", () => {
   const native = Object.getOwnPropertyDescriptor(SyntaxNode.prototype, 'endIndex')!.get!;
-  const remembered = (node: Parser.SyntaxNode) => Object.getOwnPropertySymbols(node).map((symbol) => (node as unknown as Record<symbol, unknown>)[symbol]);
+  const remembered = (node: Parser.SyntaxNode) =>
+    Object.getOwnPropertySymbols(node)
+      .filter((symbol) => symbol.description === 'endIndex')
+      .map((symbol) => (node as unknown as Record<symbol, unknown>)[symbol]);
   for (const [language, text] of Object.entries(NON_ASCII) as Array<['python' | 'shell', string]>) {
     const nodes = everyNode(parseText(language, text).rootNode).filter((node) => node.isNamed && node.type !== 'ERROR');
     assert.ok(nodes.length > 15);
@@ -152,5 +155,18 @@ test("a named node's end offset is the binding's own answer on every node, remem
       assert.deepEqual(remembered(node), [end], `${where}: remembered`);
       assert.equal(node.text, text.slice(node.startIndex, end), `${where}: its text`);
     }
+  }
+});
+
+test("a named node's parent is the binding's own answer, asked once", () => {
+  const native = Object.getOwnPropertyDescriptor(SyntaxNode.prototype, 'parent')!.get!;
+  for (const [language, text] of Object.entries(NON_ASCII) as Array<['python' | 'shell', string]>) {
+    const nodes = everyNode(parseText(language, text).rootNode).filter((node) => node.isNamed && node.type !== 'ERROR');
+    for (const node of nodes) {
+      const parent = node.parent;
+      assert.equal(parent, native.call(node), `${language}: ${node.type} at ${node.startIndex}`);
+      assert.equal(node.parent, parent);
+    }
+    assert.ok(nodes.some((node) => node.parent === null), 'the root has none');
   }
 });
