@@ -74,6 +74,7 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
     this.type = type;
     this[END] = undefined;
     this[PARENT] = undefined;
+    this[NAMED_CHILDREN] = undefined;
   } as unknown as new (tree: unknown, type: string) => object;
   Named.prototype = Object.create((SyntaxNode as { prototype: object }).prototype, {
     constructor: { value: Named, writable: true, configurable: true },
@@ -92,6 +93,19 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
         let parent = this[PARENT];
         if (parent === undefined) this[PARENT] = parent = parentOf.call(this) as unknown;
         return parent;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  // Its named children too, as one frozen list (a model that changed it would throw, not spoil the memo).
+  const namedChildrenOf = Object.getOwnPropertyDescriptor((SyntaxNode as { prototype: object }).prototype, 'namedChildren')?.get;
+  if (namedChildrenOf) {
+    Object.defineProperty(Named.prototype, 'namedChildren', {
+      get(this: NamedFields) {
+        let children = this[NAMED_CHILDREN];
+        if (children === undefined) this[NAMED_CHILDREN] = children = Object.freeze(namedChildrenOf.call(this) as unknown[]);
+        return children;
       },
       enumerable: true,
       configurable: true,
@@ -130,6 +144,7 @@ function startIndexFromFields(this: Record<number, number>): number {
 /** A named node's end offset, once asked (undefined until then). */
 const END = Symbol('endIndex');
 const PARENT = Symbol('parent');
+const NAMED_CHILDREN = Symbol('namedChildren');
 
 interface RemembersEnd {
   [END]: number | undefined;
@@ -138,6 +153,7 @@ interface RemembersEnd {
 /** The fields a named node gets when it is made. */
 interface NamedFields extends RemembersEnd {
   [PARENT]: unknown;
+  [NAMED_CHILDREN]: readonly unknown[] | undefined;
   tree: unknown;
   type: string;
 }

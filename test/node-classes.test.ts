@@ -170,3 +170,17 @@ test("a named node's parent is the binding's own answer, asked once", () => {
     assert.ok(nodes.some((node) => node.parent === null), 'the root has none');
   }
 });
+
+test("a named node's named children are the binding's own answer, asked once, in a list no model can change", () => {
+  const native = Object.getOwnPropertyDescriptor(SyntaxNode.prototype, 'namedChildren')!.get!;
+  for (const [language, text] of Object.entries(NON_ASCII) as Array<['python' | 'shell', string]>) {
+    const nodes = everyNode(parseText(language, text).rootNode).filter((node) => node.isNamed && node.type !== 'ERROR');
+    for (const node of nodes) {
+      const children = node.namedChildren;
+      assert.deepEqual(children, native.call(node), `${language}: ${node.type} at ${node.startIndex}`);
+      assert.equal(node.namedChildren, children);
+      assert.ok(Object.isFrozen(children));
+    }
+    assert.ok(nodes.some((node) => node.namedChildren.length > 1));
+  }
+});
