@@ -61,7 +61,7 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
   const named = new Set(language.nodeTypeInfo.filter((info) => info.named).map((info) => info.type));
   const Base = SyntaxNode as new (...args: unknown[]) => object;
   // The named nodes' one class: where the start offset is read without a call into the binding, the end
-  // offset asked once per node (see `rememberEndIndex`), and the type is the node's own field. Every named
+  // offset asked once per node (see `rememberOnce`), and the type is the node's own field. Every named
   // node has the one shape (its fields are made with it, in one order), so that code reading a node's
   // fields sees one or two shapes: with a class per type (as the layer makes them) it saw a hundred, and
   // V8 answered each such read through its generic lookup (bench tree of 30 suites: 3,607 -> 3,528 M
@@ -82,35 +82,14 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
     type: { value: undefined, writable: true, enumerable: true, configurable: true },
   }) as object;
   Object.defineProperty(Named.prototype, 'startIndex', { get: startIndexFromFields, enumerable: true, configurable: true });
-  rememberEndIndex(Named.prototype, (SyntaxNode as { prototype: object }).prototype);
-  // A named node's parent, remembered once asked (the models walk up from a node again and again); the
-  // node objects live as long as their tree's map (src/node-cache.ts), so the reference keeps nothing
-  // alive that was not already. 30 suites 3,459 -> 3,435 M instructions.
-  const parentOf = Object.getOwnPropertyDescriptor((SyntaxNode as { prototype: object }).prototype, 'parent')?.get;
-  if (parentOf) {
-    Object.defineProperty(Named.prototype, 'parent', {
-      get(this: NamedFields) {
-        let parent = this[PARENT];
-        if (parent === undefined) this[PARENT] = parent = parentOf.call(this) as unknown;
-        return parent;
-      },
-      enumerable: true,
-      configurable: true,
-    });
-  }
-  // Its named children too, as one frozen list (a model that changed it would throw, not spoil the memo).
-  const namedChildrenOf = Object.getOwnPropertyDescriptor((SyntaxNode as { prototype: object }).prototype, 'namedChildren')?.get;
-  if (namedChildrenOf) {
-    Object.defineProperty(Named.prototype, 'namedChildren', {
-      get(this: NamedFields) {
-        let children = this[NAMED_CHILDREN];
-        if (children === undefined) this[NAMED_CHILDREN] = children = Object.freeze(namedChildrenOf.call(this) as unknown[]);
-        return children;
-      },
-      enumerable: true,
-      configurable: true,
-    });
-  }
+  const base = (SyntaxNode as { prototype: object }).prototype;
+  rememberOnce(Named.prototype, base, 'endIndex', END);
+  // A named node's parent and named children, remembered once asked too (the models walk up from a node
+  // and over its children again and again); the node objects live as long as their tree's map
+  // (src/node-cache.ts), so the references keep nothing alive that was not already. The list is frozen: a
+  // model that changed it would throw rather than spoil the memo. 30 suites 3,459 -> 3,405 M instructions.
+  rememberOnce(Named.prototype, base, 'parent', PARENT);
+  rememberOnce(Named.prototype, base, 'namedChildren', NAMED_CHILDREN, (children) => Object.freeze(children as unknown[]));
   namedClasses.set(grammar as object, Named);
   const classes: unknown[] = new Array<unknown>(names.length);
   for (let id = 0; id < names.length; id++) {
@@ -159,23 +138,26 @@ interface NamedFields extends RemembersEnd {
 }
 
 /**
- * A named node's end offset, remembered on the node object: the models ask one node for it again and again
+ * Replaces the binding's getter `name` on `prototype` (named nodes) with one that asks it once per node and
+ * keeps the answer (through `keep`) in the node's `slot`, made with the node and undefined until asked.
+ *
+ * First for the end offset: the models ask one node for it again and again
  * (in a 100-suite run, 38,000 of 74,000 end offsets were asked of a node already asked, `.text` asking each
  * time), and each answer is a call into the binding. The first answer is the binding's own getter's; the
- * offset of a node never changes (smoke-lint never edits a tree). Only the number is kept: remembering a
- * node's parent, field children or child list too saved as many calls again, but those references kept
- * wrappers alive that the binding's weak cache let go, and the collector's threads spent more than the
- * calls had cost (500 suites, CPU of every thread, in turn: about 0.2 s more; measured before the node
- * objects were kept per tree, src/node-cache.ts).
+ * offset of a node never changes (smoke-lint never edits a tree). Remembering the parent and child lists
+ * too was once measured as a loss: the references kept alive node objects that the binding's weak cache
+ * would have let go, and the collector's threads spent more than the calls had cost (500 suites, about
+ * 0.2 s more). Since the node objects are kept per tree (src/node-cache.ts) that cost is paid anyway, and
+ * the parent and the named children are remembered as well.
  */
-function rememberEndIndex(prototype: object, base: object): void {
-  const endIndex = Object.getOwnPropertyDescriptor(base, 'endIndex')?.get;
-  if (!endIndex) return;
-  Object.defineProperty(prototype, 'endIndex', {
-    get(this: RemembersEnd) {
-      let end = this[END];
-      if (end === undefined) this[END] = end = endIndex.call(this) as number;
-      return end;
+function rememberOnce(prototype: object, base: object, name: string, slot: symbol, keep: (answer: unknown) => unknown = (answer) => answer): void {
+  const ask = Object.getOwnPropertyDescriptor(base, name)?.get;
+  if (!ask) return;
+  Object.defineProperty(prototype, name, {
+    get(this: Record<symbol, unknown>) {
+      let answer = this[slot];
+      if (answer === undefined) this[slot] = answer = keep(ask.call(this));
+      return answer;
     },
     enumerable: true,
     configurable: true,
