@@ -120,17 +120,14 @@ function startIndexFromFields(this: Record<number, number>): number {
   return this[2]! >>> 1;
 }
 
-/** A named node's end offset, once asked (undefined until then). */
+/** Where a named node keeps its end offset, parent and named children once asked (undefined until then). */
 const END = Symbol('endIndex');
 const PARENT = Symbol('parent');
 const NAMED_CHILDREN = Symbol('namedChildren');
 
-interface RemembersEnd {
-  [END]: number | undefined;
-}
-
 /** The fields a named node gets when it is made. */
-interface NamedFields extends RemembersEnd {
+interface NamedFields {
+  [END]: number | undefined;
   [PARENT]: unknown;
   [NAMED_CHILDREN]: readonly unknown[] | undefined;
   tree: unknown;

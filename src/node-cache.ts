@@ -18,14 +18,18 @@
 // it always writes the node out, and the map answers. The objects live as long as their tree: smoke-lint
 // never edits a tree, and lets each go when the suite that parsed it is done, so memory stays bounded by
 // the largest suite (the bench's peak RSS at 500 suites is the same). The map is under a registered
-// symbol, so that `forgetFile` (src/source.ts) can empty it when a project lets the file go. A node is now the same object for
-// as long as its tree lives, where before it depended on when V8 had collected the last one; the models
-// compare nodes by position anyway (test/node-identity.test.ts).
+// symbol (`NODE_OBJECTS`), so that `forgetFile` (src/source.ts) can empty it when a project lets the file
+// go. A node is now the same object for as long as its tree's map holds it, where before it depended on
+// when V8 had collected the last one; the models compare nodes by position anyway
+// (test/node-identity.test.ts).
 //
 // Only a layer whose text is the one this replacement was written against is changed: the two functions
 // must be there, with the names, signatures and the calls into the binding's cache they have in
 // tree-sitter 0.25, alone between `unmarshalNode` and `marshalNode`. Any other text is left as it is
 // (correct, only slower); test/node-cache.test.ts checks that the installed tree-sitter is changed.
+
+/** Where the replaced layer keeps a tree's node objects (a registered symbol: the layer is a module of its own). */
+export const NODE_OBJECTS = Symbol.for('smoke-lint.nodes');
 
 /** Where the layer's functions begin and end, and what the replacement relies on the layer to define. */
 const FIRST = 'function unmarshalNode(value, tree, offset = 0, cache = null) {';
@@ -47,7 +51,7 @@ const REQUIRED = [
  * honoured). `unmarshalNodes` walks a list the way the layer's own does: the offset moves on by one node
  * for every entry that was written out.
  */
-const REPLACEMENT = `const SMOKE_LINT_NODES = Symbol.for('smoke-lint.nodes');
+const REPLACEMENT = `const SMOKE_LINT_NODES = Symbol.for(${JSON.stringify(NODE_OBJECTS.description)});
 
 function unmarshalNode(value, tree, offset = 0) {
   if (typeof value === 'object') return value;

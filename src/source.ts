@@ -4,6 +4,7 @@ import path from 'node:path';
 import type Parser from 'tree-sitter';
 import { createRequire } from 'node:module';
 import { checkNodeFields, leanNodeClasses, natives } from './native.js';
+import { NODE_OBJECTS } from './node-cache.js';
 import type { Position, Range } from './rule.js';
 
 /** Languages smoke-lint parses with tree-sitter. */
@@ -81,9 +82,6 @@ export function perFile<T>(): WeakMap<SourceFile, T> {
   onForget((file) => cache.delete(file));
   return cache;
 }
-
-/** Where tree-sitter's layer keeps a tree's node objects (src/node-cache.ts). */
-const NODE_OBJECTS = Symbol.for('smoke-lint.nodes');
 
 /**
  * Empties what is kept for a file that its project lets go (Project.release, after each suite): the

@@ -1,7 +1,7 @@
 // Facts about one Python module, read off its tree once: imports, module constants, functions,
 // fixtures; plus the small evaluator that resolves names and strings the way a reader would.
 import type Parser from 'tree-sitter';
-import { onForget, type SourceFile } from '../source.js';
+import { perFile, type SourceFile } from '../source.js';
 import { nodeText } from './tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
@@ -39,7 +39,7 @@ export interface PyModule {
   classes: Map<string, Node>;
 }
 
-const modules = new WeakMap<SourceFile, PyModule>();
+const modules = perFile<PyModule>();
 
 /**
  * Node identity by position: a node is one object while its tree's map of node objects holds it
@@ -230,31 +230,21 @@ export function qualifiedName(module: PyModule, node: Node | null): string | nul
 }
 
 // Per-module memos keyed by the node object, for what many rules ask about the same calls and
-// strings. A node is the same object while its tree's map holds it (src/node-cache.ts), so the rules
-// share the work; another object for the node only misses.
-const calleeNames = new WeakMap<PyModule, WeakMap<Node, string | null>>();
-const stringValues = new WeakMap<PyModule, WeakMap<Node, string | null>>();
-
-onForget((file) => {
-  const module = modules.get(file);
-  if (module) {
-    calleeNames.delete(module);
-    stringValues.delete(module);
-    modules.delete(file);
-  }
-  if (file.tree) treeErrors.delete(file.tree);
-});
+// strings (kept under the module's file). A node is the same object while its tree's map holds it
+// (src/node-cache.ts), so the rules share the work; another object for the node only misses.
+const calleeNames = perFile<WeakMap<Node, string | null>>();
+const stringValues = perFile<WeakMap<Node, string | null>>();
 
 /**
  * The module's memo of one kind: `compute` is a function of the module and node alone (no closure made per
  * question, since most questions are asked again), and never answers undefined (undefined in the memo means
  * not asked yet).
  */
-function memo<T>(store: WeakMap<PyModule, WeakMap<Node, T>>, module: PyModule, node: Node, compute: (module: PyModule, node: Node) => T): T {
-  let byNode = store.get(module);
+function memo<T>(store: WeakMap<SourceFile, WeakMap<Node, T>>, module: PyModule, node: Node, compute: (module: PyModule, node: Node) => T): T {
+  let byNode = store.get(module.file);
   if (!byNode) {
     byNode = new WeakMap();
-    store.set(module, byNode);
+    store.set(module.file, byNode);
   }
   let value = byNode.get(node);
   if (value === undefined) {

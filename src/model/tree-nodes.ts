@@ -3,7 +3,7 @@
 // read once so that range questions ("which calls lie inside this function?") answer in JavaScript, and
 // a node's span and text without crossing into the tree-sitter binding again.
 import type Parser from 'tree-sitter';
-import { onForget, type SourceFile } from '../source.js';
+import { onForget, perFile, type SourceFile } from '../source.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -18,7 +18,7 @@ export function descendants(node: Node, types: string | string[]): Node[] {
  * the tree-sitter binding for every node and costs ten times more; rules should ask for the kinds
  * of node they need through this.
  */
-const typeIndex = new WeakMap<SourceFile, Map<string, Node[]>>();
+const typeIndex = perFile<Map<string, Node[]>>();
 
 export function nodesOfType(file: SourceFile, type: string): Node[] {
   if (!file.tree) return [];
@@ -96,8 +96,8 @@ interface TreeNodes {
 
 const treeNodes = new WeakMap<Parser.Tree, TreeNodes>();
 
+// Kept by tree (the questions below are asked of trees), emptied with the tree's file.
 onForget((file) => {
-  typeIndex.delete(file);
   if (file.tree) treeNodes.delete(file.tree);
 });
 
