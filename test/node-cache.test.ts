@@ -129,8 +129,20 @@ test('a file its project lets go keeps no node objects and no model caches', () 
   assert.equal(calls.length, 2);
   const nodes = (file.tree as unknown as Record<symbol, Map<number, unknown>>)[Symbol.for('smoke-lint.nodes')]!;
   assert.ok(nodes.size > 0, 'the layer keeps the tree node objects in its map');
+  // What a node remembered of its neighbours goes too (an old node would keep younger ones alive).
+  const remembered = (node: object, name: string) => {
+    const slot = Object.getOwnPropertySymbols(node).find((symbol) => symbol.description === name);
+    assert.ok(slot, `a named node has a ${name} field`);
+    return (node as Record<symbol, unknown>)[slot];
+  };
+  const [call] = calls;
+  assert.ok(call!.parent && call!.namedChildren.length > 0);
+  assert.equal(remembered(call!, 'parent'), call!.parent);
+  assert.equal(remembered(call!, 'namedChildren'), call!.namedChildren);
   project.releasePython();
   assert.equal(nodes.size, 0);
+  assert.equal(remembered(call!, 'parent'), undefined);
+  assert.equal(remembered(call!, 'namedChildren'), undefined);
   // Asked again, the models build their facts anew (the same facts).
   assert.notEqual(pyModule(file), module);
   const again = nodesOfType(file, 'call');
