@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dockerRuns } from '../src/model/docker.js';
-import { pyModule } from '../src/model/python.js';
+import { callArguments, pyModule } from '../src/model/python.js';
 import { shellScript } from '../src/model/shell/model.js';
 import { nodesOfType } from '../src/model/tree-nodes.js';
 import { withNodeCachePerTree } from '../src/node-cache.js';
@@ -139,10 +139,16 @@ test('a file its project lets go keeps no node objects and no model caches', () 
   assert.ok(call!.parent && call!.namedChildren.length > 0);
   assert.equal(remembered(call!, 'parent'), call!.parent);
   assert.equal(remembered(call!, 'namedChildren'), call!.namedChildren);
+  // So do the models' memos per node (perNode): asked again, a node's facts are read anew.
+  const args = callArguments(call!);
+  assert.equal(callArguments(call!), args);
   project.releasePython();
   assert.equal(nodes.size, 0);
   assert.equal(remembered(call!, 'parent'), undefined);
   assert.equal(remembered(call!, 'namedChildren'), undefined);
+  const argsAgain = callArguments(call!);
+  assert.notEqual(argsAgain, args);
+  assert.deepEqual(argsAgain.positional.map((node) => node.text), args.positional.map((node) => node.text));
   // Asked again, the models build their facts anew (the same facts).
   assert.notEqual(pyModule(file), module);
   const again = nodesOfType(file, 'call');

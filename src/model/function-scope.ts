@@ -4,6 +4,7 @@
 import type Parser from 'tree-sitter';
 import { unparenthesize, type FunctionInfo, type PyModule } from './python.js';
 import { lowerBound, nodeSpan, typedNodeIndex } from './tree-nodes.js';
+import { perNode } from '../source.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -82,15 +83,15 @@ function nodesInScopeByCursor(root: Node, types: Set<string>): Node[] {
   }
 }
 
-const localsCache = new WeakMap<FunctionInfo, ReadonlyMap<string, Node | null>>();
+// By the function's node (`perNode`: emptied with its file), for the FunctionInfo itself: the modules' own
+// are shared by every rule (and nobody changes them).
+const localsCache = perNode<Node, { fn: FunctionInfo; locals: ReadonlyMap<string, Node | null> }>();
 
 function functionLocals(fn: FunctionInfo): ReadonlyMap<string, Node | null> {
-  // By the FunctionInfo itself: the modules' own are shared by every rule (and nobody changes them).
-  let locals = localsCache.get(fn);
-  if (!locals) {
-    locals = readLocals(fn);
-    localsCache.set(fn, locals);
-  }
+  const cached = localsCache.get(fn.node);
+  if (cached?.fn === fn) return cached.locals;
+  const locals = readLocals(fn);
+  localsCache.set(fn.node, { fn, locals });
   return locals;
 }
 

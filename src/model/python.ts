@@ -1,7 +1,7 @@
 // Facts about one Python module, read off its tree once: imports, module constants, functions,
 // fixtures; plus the small evaluator that resolves names and strings the way a reader would.
 import type Parser from 'tree-sitter';
-import { perFile, type SourceFile } from '../source.js';
+import { perFile, perNode, type SourceFile } from '../source.js';
 import { nodeText } from './tree-nodes.js';
 
 type Node = Parser.SyntaxNode;
@@ -230,26 +230,21 @@ export function qualifiedName(module: PyModule, node: Node | null): string | nul
 }
 
 // Per-module memos keyed by the node object, for what many rules ask about the same calls and
-// strings (kept under the module's file). A node is the same object while its tree's map holds it
+// strings (emptied with the module's file: perNode). A node is the same object while its tree's map holds it
 // (src/node-cache.ts), so the rules share the work; another object for the node only misses.
-const calleeNames = perFile<WeakMap<Node, string | null>>();
-const stringValues = perFile<WeakMap<Node, string | null>>();
+const calleeNames = perNode<Node, string | null>();
+const stringValues = perNode<Node, string | null>();
 
 /**
- * The module's memo of one kind: `compute` is a function of the module and node alone (no closure made per
- * question, since most questions are asked again), and never answers undefined (undefined in the memo means
- * not asked yet).
+ * A memo of one kind per node (`perNode`: emptied with the node's file): `compute` is a function of the
+ * node and its module alone (no closure made per question, since most questions are asked again), and
+ * never answers undefined (undefined in the memo means not asked yet).
  */
-function memo<T>(store: WeakMap<SourceFile, WeakMap<Node, T>>, module: PyModule, node: Node, compute: (module: PyModule, node: Node) => T): T {
-  let byNode = store.get(module.file);
-  if (!byNode) {
-    byNode = new WeakMap();
-    store.set(module.file, byNode);
-  }
-  let value = byNode.get(node);
+function memo<T>(store: WeakMap<Node, T>, module: PyModule, node: Node, compute: (module: PyModule, node: Node) => T): T {
+  let value = store.get(node);
   if (value === undefined) {
     value = compute(module, node);
-    byNode.set(node, value);
+    store.set(node, value);
   }
   return value;
 }
@@ -337,7 +332,7 @@ export function callArguments(call: Node): CallArguments {
   return read;
 }
 
-const callArgumentsMemo = new WeakMap<Node, CallArguments>();
+const callArgumentsMemo = perNode<Node, CallArguments>();
 
 const KEYWORD_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/y;
 

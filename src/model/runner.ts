@@ -6,6 +6,7 @@
 // rules stay silent on it.
 import type Parser from 'tree-sitter';
 import type { ShellCommand, ShellScript, ShellTrap } from './shell.js';
+import { onForget } from '../source.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -87,6 +88,11 @@ class ProgramStatements {
 }
 
 const programs = new WeakMap<Parser.Tree, ProgramStatements>();
+// Emptied with the tree's file: the table is old, and keeps its values (the tree's statements) alive through
+// young-generation collections until a full one, whether the tree is alive or not (see perNode in source.ts).
+onForget((file) => {
+  if (file.tree) programs.delete(file.tree);
+});
 
 function programStatements(program: Node): ProgramStatements {
   let statements = programs.get(program.tree);

@@ -8,6 +8,7 @@ import { isDbScript, pytestRuns, resolveTargets, scriptCalls, type PytestRun, ty
 import { inferStarts, startOf, type ScriptStart } from './script-cwd.js';
 import { projectSuiteDirs, type Project } from './suite.js';
 import { scriptsSetPythonPath } from './app/project-facts.js';
+import { perFile } from '../source.js';
 
 /** Looks a project script up by absolute path. */
 export interface ScriptLookup {
@@ -43,6 +44,15 @@ export interface ScriptIndex {
 }
 
 const indexes = new WeakMap<Project, ScriptIndex>();
+
+/**
+ * Each script's runs and calls as its project's index places them, kept under the script's file (a file
+ * belongs to one project, so to one index), and emptied with it: a table keyed by the script model
+ * outlived the suite that built it in V8's old generation, and kept its values (the runs, their commands,
+ * the script model they come from) alive through every young-generation collection until a full one.
+ */
+const placedRuns = perFile<PytestRun[]>();
+const placedCalls = perFile<ScriptCall[]>();
 
 export function scriptIndex(project: Project): ScriptIndex {
   let index = indexes.get(project);
@@ -116,23 +126,23 @@ function buildIndex(project: Project): ScriptIndex {
   for (const [script, start] of inferStarts(project, models, new Map(models.map((script) => [script.file.path, script])))) starts.set(script.file.path, start);
   const startOfScript = (script: ShellScript): ScriptStart => startOf(starts, script);
 
-  const placedRuns = new WeakMap<ShellScript, PytestRun[]>();
+
   const runsOf = (script: ShellScript): PytestRun[] => {
-    let runs = placedRuns.get(script);
+    let runs = placedRuns.get(script.file);
     if (!runs) {
       const start = startOfScript(script);
       runs = pytestRuns(script).map((run) => placeRun(run, start));
-      placedRuns.set(script, runs);
+      placedRuns.set(script.file, runs);
     }
     return runs;
   };
-  const placedCalls = new WeakMap<ShellScript, ScriptCall[]>();
+
   const callsOf = (script: ShellScript): ScriptCall[] => {
-    let calls = placedCalls.get(script);
+    let calls = placedCalls.get(script.file);
     if (!calls) {
       const dir = startOfScript(script).dir;
       calls = scriptCalls(script).map((call) => (call.fromStart === null || dir === null ? call : { ...call, path: path.resolve(dir, call.fromStart), anchored: true }));
-      placedCalls.set(script, calls);
+      placedCalls.set(script.file, calls);
     }
     return calls;
   };

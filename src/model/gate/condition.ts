@@ -7,7 +7,7 @@ import type Parser from 'tree-sitter';
 import { carriesUrl, isGateVariable, type Config } from '../../config.js';
 import { callArguments, calleeName, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
 import { treeNodesOfType } from '../tree-nodes.js';
-import { perFile } from '../../source.js';
+import { perFile, perNode } from '../../source.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -107,7 +107,7 @@ export function operands(node: Node): Node[] {
 }
 
 // A condition is evaluated once per candidate value of the variable: read each comparison once.
-const comparisons = new WeakMap<Node, { values: Node[]; operators: string[] }>();
+const comparisons = perNode<Node, { values: Node[]; operators: string[] }>();
 
 export function comparisonParts(node: Node): { values: Node[]; operators: string[] } {
   let parts = comparisons.get(node);

@@ -72,6 +72,7 @@ export class Command implements ShellCommand {
   chain: Chain | null = null;
   caseArm: CaseArm | null = null;
   pipelinePosition: { index: number; length: number } | null = null;
+  effective: unknown = undefined;
   private bits = 0;
   constructor(
     private readonly model: CommandHost,

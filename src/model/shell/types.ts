@@ -34,6 +34,8 @@ export interface CaseArm {
 export interface ShellCommand {
   /** The `command` node. */
   node: SyntaxNode;
+  /** What runs once wrappers are peeled off (src/model/shell/wrappers.ts keeps its answer here); undefined until asked. */
+  effective: unknown;
   /** Where the `command` node starts and ends (offsets into the text), read without materializing it. */
   start: number;
   end: number;

@@ -48,7 +48,18 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   timeout: { values: ['s', '--signal', 'k', '--kill-after'], flags: ['--preserve-status', '--foreground', 'v', '--verbose'], operands: 1 },
 };
 
-const effectiveCache = new WeakMap<ShellCommand, EffectiveCommand>();
+/**
+ * Each command's answer is kept on the command (`ShellCommand.effective`), not in a table of this module:
+ * such a table lives in V8's old generation, and a young-generation collection keeps alive every value an
+ * old table holds, whether its key is alive or not, until the next full collection, so the last suites'
+ * commands and script models were copied again by each one. On the command, it goes with its script.
+ */
+const effectiveCache = {
+  get: (command: ShellCommand): EffectiveCommand | undefined => command.effective as EffectiveCommand | undefined,
+  set: (command: ShellCommand, effective: EffectiveCommand): void => {
+    command.effective = effective;
+  },
+};
 
 /**
  * A command no wrapper runs: the command itself, whose arguments need not be expanded before someone reads
