@@ -46,8 +46,9 @@ export interface ScriptIndex {
 const indexes = new WeakMap<Project, ScriptIndex>();
 
 /**
- * Each script's runs and calls as its project's index places them, kept under the script's file (a file
- * belongs to one project, so to one index), and emptied with it: a table keyed by the script model
+ * Each script's runs and calls as its project's index places them, kept under the script's file (the
+ * index's scripts are the project's shell files, one model per file; a file belongs to one project, so
+ * to one index), and emptied with it: a table keyed by the script model
  * outlived the suite that built it in V8's old generation, and kept its values (the runs, their commands,
  * the script model they come from) alive through every young-generation collection until a full one.
  */
@@ -126,7 +127,6 @@ function buildIndex(project: Project): ScriptIndex {
   for (const [script, start] of inferStarts(project, models, new Map(models.map((script) => [script.file.path, script])))) starts.set(script.file.path, start);
   const startOfScript = (script: ShellScript): ScriptStart => startOf(starts, script);
 
-
   const runsOf = (script: ShellScript): PytestRun[] => {
     let runs = placedRuns.get(script.file);
     if (!runs) {
@@ -136,7 +136,6 @@ function buildIndex(project: Project): ScriptIndex {
     }
     return runs;
   };
-
   const callsOf = (script: ShellScript): ScriptCall[] => {
     let calls = placedCalls.get(script.file);
     if (!calls) {
