@@ -116,3 +116,26 @@ test('finding suites lets the script models go when the scripts are many: the sc
   const script = scriptIndex(built).byPath.get(runner)!;
   assert.deepEqual(scriptIndex(built).runsOf(script)[0]!.targets, [path.join(root, 'tests/integration')]);
 });
+
+test('the script index lets each script model go as soon as it has read it, once the scripts are many', () => {
+  const long = (name: string) => `#!/bin/bash\n${`# ${name}: a step written out at length\n`.repeat(4000)}echo done\n`;
+  const files: Record<string, string> = { 'pyproject.toml': '', 'tests/integration/test_it.py': 'def test_it():\n    pass\n' };
+  for (const name of ['a', 'b', 'c', 'd']) files[`scripts/${name}.sh`] = long(name);
+  files['scripts/test-integration.sh'] = '#!/bin/bash\ncd "$(dirname "$0")/.." && bash scripts/a.sh && pytest tests/integration\n';
+  const built = projectModel(project(files));
+  const load = built.load.bind(built);
+  let most = 0;
+  built.load = (file) => {
+    most = Math.max(most, built.loadedFiles().filter((loaded) => loaded.language === 'shell').length);
+    return load(file);
+  };
+  const index = scriptIndex(built);
+  assert.ok(most <= 1, `at most one script model was held while the next was read (held ${most})`);
+  assert.equal(index.paths.length, 5);
+  // What the index knows is the same: the runner's run, and its call with the directory it hands over.
+  const runner = index.byPath.get(index.paths.find((scriptPath) => scriptPath.endsWith('test-integration.sh'))!)!;
+  assert.deepEqual(index.runsOf(runner)[0]!.targets, [path.join(built.root, 'tests/integration')]);
+  const a = index.byPath.get(index.paths.find((scriptPath) => scriptPath.endsWith('a.sh'))!)!;
+  assert.equal(index.startOf(a).dir, built.root);
+  assert.equal(index.startOf(a).how, 'callers');
+});

@@ -390,12 +390,9 @@ function* defaultSuiteSteps(project: Project): Steps<SuiteSpec[]> {
     project.releasePython();
   };
   const byAnchor = new Map<string, Map<string, Evidence>>();
+  // The script index keeps plain facts, and lets each script's model go as it reads it unless the scripts
+  // are few (the first suite then takes the models of its own as they are).
   const named = runnerNamedModules(project);
-  // The script index keeps plain facts: the models of every project script it was built from can go now,
-  // unless the scripts are few, when the first suite takes the models of its own as they are.
-  yield () => {
-    if (!fewScripts(project)) project.releaseScripts();
-  };
   // A module is under a named folder when one of its folders is one: a lookup per folder, not a pass over every named folder per module.
   const namedSet = new Set(namedDirs);
   const inNamedDir = (relative: string): boolean => {
@@ -536,20 +533,3 @@ export async function findSuiteSpecs(project: Project): Promise<SuiteSpec[]> {
   return suiteSpecs(project);
 }
 
-/**
- * At most this much shell text stays loaded from the script index into the first suite: a project's handful
- * of scripts (one whole suite, as pre-commit runs it, then reads its DB script and runner without parsing
- * and modelling them again), and a bound on the memory they hold in a tree of hundreds (a 1.3 KB script's
- * tree is about 35 KB: some 7 MiB of trees at this size).
- */
-const KEPT_SCRIPT_TEXT = 256 * 1024;
-
-function fewScripts(project: Project): boolean {
-  let total = 0;
-  for (const file of project.loadedFiles()) {
-    if (file.language !== 'shell') continue;
-    total += file.text.length;
-    if (total > KEPT_SCRIPT_TEXT) return false;
-  }
-  return true;
-}

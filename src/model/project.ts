@@ -106,7 +106,7 @@ export class Project {
    * Forgets every loaded Python file (once a suite's rules ran), so that their trees and the models cached
    * on them can be freed: peak memory is then bounded by the largest suite, not by the tree. A file asked
    * for again is read and parsed again (a module shared by suites is parsed once per suite). Discovery
-   * and suite-dir finding release these as they go; shell files go with `releaseScripts`.
+   * and suite-dir finding release these as they go; the script index lets each shell file go as it reads it (`releaseFile`).
    */
   releasePython(): void {
     this.release((file) => file.language === 'python');
@@ -121,9 +121,15 @@ export class Project {
     this.release((file) => file.language !== 'yaml');
   }
 
-  /** Forgets every loaded shell file: discovery lets the script models its index was built from go before the first suite. */
-  releaseScripts(): void {
-    this.release((file) => file.language === 'shell');
+  /**
+   * Forgets one loaded file (and no text read ahead for others): the script index lets each script's model
+   * go once it has read its facts.
+   */
+  releaseFile(filePath: string): void {
+    const file = this.loaded.get(filePath);
+    if (!file) return;
+    forgetFile(file);
+    this.loaded.delete(filePath);
   }
 
   private release(drop: (file: SourceFile) => boolean): void {

@@ -46,35 +46,115 @@ export interface Site {
   env: Map<string, string | null>;
 }
 
+/**
+ * What inferring starts reads of a script, taken from its model once: the project's script index lets
+ * each model go as soon as it has these (with every model of a large project alive at once, the young
+ * generation's collections copied them all, again and again).
+ */
+export interface ScriptFacts {
+  /** The script's file (a Makefile recipe line or a CI step: the file it is written in). */
+  path: string;
+  dir: string;
+  /** Its calls of other scripts (`scriptCalls`, in order), each with what it hands the callee. */
+  calls: CallFacts[];
+  /** The relative paths it relies on from its start (see `fittingCandidate`). */
+  startPaths: StartPath[];
+}
+
+interface CallFacts {
+  anchored: boolean;
+  path: string | null;
+  fromStart: string | null;
+  /** The caller's working directory at the call, when its own `cd`s make it absolute. */
+  cwd: string | null;
+  /** Else, relative to the caller's start. */
+  cwdFromStart: string | null;
+  /** A wrapper's directory (`env -C DIR`): undefined for none, null for one not known statically. */
+  chdir: string | null | undefined;
+  /** The caller's environment at the call, then what the command line sets. */
+  env: Array<[string, string | null]>;
+}
+
+type StartPath = { relative: string; kind: Kind };
+
+/** The facts of a script (see ScriptFacts). */
+export function scriptFacts(script: ShellScript): ScriptFacts {
+  return { path: script.file.path, dir: script.dir, calls: callFacts(script), startPaths: startPaths(script) };
+}
+
+/** The facts of a shell that only calls scripts (a Makefile recipe line, a CI step): no start of its own is inferred. */
+function callerFacts(shell: ShellScript): ScriptFacts {
+  return { path: shell.file.path, dir: shell.dir, calls: callFacts(shell), startPaths: [] };
+}
+
+function callFacts(caller: ShellScript): CallFacts[] {
+  return scriptCalls(caller).map((call) => {
+    const offset = call.command.start;
+    const effective = effectiveCommand(call.command);
+    const env: Array<[string, string | null]> = [...caller.envAt(offset)];
+    for (const [name, word] of effective.env) env.push([name, word.value]);
+    return {
+      anchored: call.anchored,
+      path: call.path,
+      fromStart: call.fromStart,
+      cwd: caller.cwdAt(offset),
+      cwdFromStart: caller.cwdFromStart(offset),
+      chdir: effective.chdir ? effective.chdir.value : undefined,
+      env,
+    };
+  });
+}
+
+/** Where a call leads from the caller's start, and the directory and environment it hands the callee; null when the callee is not known. */
+function siteOf(call: CallFacts, start: ScriptStart | undefined): { target: string; cwd: string | null; env: Map<string, string | null> } | null {
+  const startDir = start?.dir ?? null;
+  let target: string | null = null;
+  if (call.anchored) target = call.path;
+  else if (call.fromStart !== null && startDir !== null) target = path.resolve(startDir, call.fromStart);
+  if (target === null) return null;
+  let cwd = call.cwd;
+  if (cwd === null && startDir !== null && call.cwdFromStart !== null) cwd = path.resolve(startDir, call.cwdFromStart);
+  if (call.chdir !== undefined) {
+    const dir = call.chdir;
+    cwd = dir === null ? null : path.isAbsolute(dir) ? path.normalize(dir) : cwd === null ? null : path.resolve(cwd, dir);
+  }
+  const env = new Map(start?.env ?? []);
+  for (const [name, value] of call.env) env.set(name, value);
+  return { target, cwd, env };
+}
+
 /** Rounds of propagation along call chains (a CI step calls a script that calls the runner: 2). */
 const MAX_ROUNDS = 8;
 
-/** The start of every script of the project (see the file comment). */
-export function inferStarts(project: Project, scripts: readonly ShellScript[], byPath: ScriptLookup): Map<ShellScript, ScriptStart> {
-  const fixed = callerShells(project, scripts);
+/** The start of every script of the project (see the file comment), by the script's path. */
+export function inferStarts(project: Project, scripts: readonly ScriptFacts[]): Map<string, ScriptStart> {
+  const byPath = new Map(scripts.map((script) => [script.path, script]));
+  const fixed = callerShells(project, scripts).map(callerFacts);
   const exists = existence();
-  const fallback = new Map<ShellScript, string | null>();
-  const candidateStart = (script: ShellScript): string | null => {
+  const fallback = new Map<ScriptFacts, string | null>();
+  const candidateStart = (script: ScriptFacts): string | null => {
     if (!fallback.has(script)) fallback.set(script, fittingCandidate(project, script, exists));
     return fallback.get(script)!;
   };
 
-  let starts = new Map<ShellScript, ScriptStart>();
+  let starts = new Map<string, ScriptStart>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const sites = new Map<ShellScript, Site[]>();
-    const collect = (caller: ShellScript, start: ScriptStart | undefined): void => {
-      for (const site of callSites(caller, start, byPath)) {
-        const list = sites.get(site.callee);
+    const sites = new Map<string, Array<{ cwd: string | null; env: Map<string, string | null> }>>();
+    const collect = (caller: ScriptFacts, start: ScriptStart | undefined): void => {
+      for (const call of caller.calls) {
+        const site = siteOf(call, start);
+        if (site === null || site.target === caller.path || !byPath.has(site.target)) continue;
+        const list = sites.get(site.target);
         if (list) list.push(site);
-        else sites.set(site.callee, [site]);
+        else sites.set(site.target, [site]);
       }
     };
     for (const shell of fixed) collect(shell, undefined);
-    for (const script of scripts) collect(script, starts.get(script));
+    for (const script of scripts) collect(script, starts.get(script.path));
 
-    const next = new Map<ShellScript, ScriptStart>();
+    const next = new Map<string, ScriptStart>();
     for (const script of scripts) {
-      const list = sites.get(script) ?? [];
+      const list = sites.get(script.path) ?? [];
       const env = list.length > 0 ? commonEnv(list.map((site) => site.env)) : null;
       const known = list.filter((site) => site.cwd !== null);
       let start: ScriptStart;
@@ -86,7 +166,7 @@ export function inferStarts(project: Project, scripts: readonly ShellScript[], b
         const dir = candidateStart(script);
         start = { dir, how: dir === null ? 'unknown' : 'candidates', env };
       }
-      if (start.dir !== null || start.env !== null) next.set(script, start);
+      if (start.dir !== null || start.env !== null) next.set(script.path, start);
     }
     const stable = sameStarts(starts, next);
     starts = next;
@@ -95,9 +175,9 @@ export function inferStarts(project: Project, scripts: readonly ShellScript[], b
   return starts;
 }
 
-/** The script's start among starts kept by path (the index keeps them so: models are built again per suite). */
-export function startOf(starts: ReadonlyMap<string, ScriptStart>, script: ShellScript): ScriptStart {
-  return starts.get(script.file.path) ?? UNKNOWN_START;
+/** The start of the script at a path among starts kept by path (the index keeps them so: models are built again per suite). */
+export function startOf(starts: ReadonlyMap<string, ScriptStart>, scriptPath: string): ScriptStart {
+  return starts.get(scriptPath) ?? UNKNOWN_START;
 }
 
 /**
@@ -114,7 +194,7 @@ export function placedCwd(script: ShellScript, offset: number, startDir: string 
 }
 
 /** The shells that may call project scripts from a known directory: Makefile recipe lines and CI steps. */
-function callerShells(project: Project, scripts: readonly ShellScript[]): ShellScript[] {
+function callerShells(project: Project, scripts: readonly ScriptFacts[]): ShellScript[] {
   const result: ShellScript[] = [];
   // make reads the Makefile of the folder it is run in: the project root's, or one on the way to a script.
   const dirs = new Set<string>([project.root]);
@@ -133,29 +213,13 @@ function callerShells(project: Project, scripts: readonly ShellScript[]): ShellS
 /** The project scripts a shell calls, each with the directory and environment it hands them. */
 export function callSites(caller: ShellScript, start: ScriptStart | undefined, byPath: ScriptLookup): Site[] {
   const sites: Site[] = [];
-  const startDir = start?.dir ?? null;
-  for (const call of scriptCalls(caller)) {
-    let target: string | null = null;
-    if (call.anchored) target = call.path;
-    else if (call.fromStart !== null && startDir !== null) target = path.resolve(startDir, call.fromStart);
-    const callee = target === null ? undefined : byPath.get(target);
-    if (!callee || callee === caller) continue;
-    const offset = call.command.start;
-    let cwd = caller.cwdAt(offset);
-    if (cwd === null && startDir !== null) {
-      const relative = caller.cwdFromStart(offset);
-      if (relative !== null) cwd = path.resolve(startDir, relative);
-    }
-    const effective = effectiveCommand(call.command);
-    if (effective.chdir) {
-      const dir = effective.chdir.value;
-      cwd = dir === null ? null : path.isAbsolute(dir) ? path.normalize(dir) : cwd === null ? null : path.resolve(cwd, dir);
-    }
-    const env = new Map(start?.env ?? []);
-    for (const [name, value] of caller.envAt(offset)) env.set(name, value);
-    for (const [name, word] of effective.env) env.set(name, word.value);
-    sites.push({ call, callee, cwd, env });
-  }
+  const calls = scriptCalls(caller);
+  callFacts(caller).forEach((facts, index) => {
+    const site = siteOf(facts, start);
+    const callee = site === null ? undefined : byPath.get(site.target);
+    if (site === null || !callee || callee === caller) return;
+    sites.push({ call: calls[index]!, callee, cwd: site.cwd, env: site.env });
+  });
   return sites;
 }
 
@@ -170,7 +234,7 @@ function commonEnv(envs: Array<Map<string, string | null>>): Map<string, string 
   return result;
 }
 
-function sameStarts(a: ReadonlyMap<ShellScript, ScriptStart>, b: ReadonlyMap<ShellScript, ScriptStart>): boolean {
+function sameStarts(a: ReadonlyMap<string, ScriptStart>, b: ReadonlyMap<string, ScriptStart>): boolean {
   if (a.size !== b.size) return false;
   for (const [script, start] of a) {
     const other = b.get(script);
@@ -207,15 +271,15 @@ function existence(): (absolute: string, kind: Kind) => boolean {
 }
 
 /** The directories a person may run the script from: the project root, its own folder, the folder above its `scripts/`/`bin/` folder. */
-export function startCandidates(project: Project, script: ShellScript): string[] {
+export function startCandidates(project: Project, script: { dir: string }): string[] {
   const candidates = [project.root, script.dir];
   if (/^(scripts?|bin)$/.test(path.basename(script.dir))) candidates.push(path.dirname(script.dir));
   return [...new Set(candidates)];
 }
 
 /** The relative paths (from the start) the script relies on, and what each must be. */
-function startPaths(script: ShellScript): Array<{ relative: string; kind: Kind }> {
-  const result: Array<{ relative: string; kind: Kind }> = [];
+function startPaths(script: ShellScript): StartPath[] {
+  const result: StartPath[] = [];
   for (const run of pytestRuns(script)) {
     // A containerized pytest reads its paths in the container.
     if (run.container || run.cwd !== null || run.cwdFromStart === null) continue;
@@ -232,8 +296,8 @@ function startPaths(script: ShellScript): Array<{ relative: string; kind: Kind }
 }
 
 /** The only candidate start from which every path the script relies on exists; null when none, several, or nothing to check. */
-function fittingCandidate(project: Project, script: ShellScript, exists: (absolute: string, kind: Kind) => boolean): string | null {
-  const paths = startPaths(script);
+function fittingCandidate(project: Project, script: ScriptFacts, exists: (absolute: string, kind: Kind) => boolean): string | null {
+  const paths = script.startPaths;
   if (paths.length === 0) return null;
   const fitting = startCandidates(project, script).filter((dir) => paths.every(({ relative, kind }) => exists(path.resolve(dir, relative), kind)));
   return fitting.length === 1 ? fitting[0]! : null;

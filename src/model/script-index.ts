@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isWithin } from '../discover.js';
 import { shellScript, type ShellScript } from './shell.js';
 import { isDbScript, pytestRuns, resolveTargets, scriptCalls, type PytestRun, type ScriptCall } from './scripts.js';
-import { inferStarts, startOf, type ScriptStart } from './script-cwd.js';
+import { inferStarts, scriptFacts, startOf, type ScriptFacts, type ScriptStart } from './script-cwd.js';
 import { projectSuiteDirs, type Project } from './suite.js';
 import { scriptsSetPythonPath } from './app/project-facts.js';
 import { perFile } from '../source.js';
@@ -70,8 +70,26 @@ function ancestorsOrSelf(dir: string): string[] {
   return result;
 }
 
+/** What placing a run reads of it. */
+type PlainRun = Pick<PytestRun, 'cwd' | 'cwdFromStart' | 'container' | 'env' | 'rawTargets' | 'targets'>;
+/** What placing a call reads of it. */
+type PlainCall = Pick<ScriptCall, 'path' | 'fromStart' | 'anchored'>;
+
+/**
+ * At most this much shell text stays loaded from the script index into the first suite: a project's handful
+ * of scripts (one whole suite, as pre-commit runs it, then reads its DB script and runner without parsing
+ * and modelling them again), and a bound on the memory they hold in a tree of hundreds (a 1.3 KB script's
+ * tree is about 35 KB: some 7 MiB of trees at this size).
+ */
+const KEPT_SCRIPT_TEXT = 256 * 1024;
+
+/** A call as the script's start places it: a relative path from the start directory made absolute. */
+function placeCall<C extends PlainCall>(call: C, startDir: string | null): C {
+  return call.fromStart === null || startDir === null ? call : { ...call, path: path.resolve(startDir, call.fromStart), anchored: true };
+}
+
 /** A run as the script's start places it: its cwd and relative targets from the start directory, the callers' environment under its own. */
-export function placeRun(run: PytestRun, start: ScriptStart): PytestRun {
+export function placeRun<R extends PlainRun>(run: R, start: ScriptStart): R {
   const cwd = run.cwd ?? (start.dir !== null && run.cwdFromStart !== null ? path.resolve(start.dir, run.cwdFromStart) : null);
   // A containerized pytest gets the container's environment, not the caller's.
   const inherited = start.env !== null && !run.container && start.env.size > 0;
@@ -111,21 +129,37 @@ function buildIndex(project: Project): ScriptIndex {
       .sort((a, b) => order.get(a)! - order.get(b)!)
       .flatMap((scriptPath) => byPath.get(scriptPath) ?? []);
 
-  // Built once, with every model at hand: the starts need the callers of each script.
-  const models: ShellScript[] = [];
-  for (const file of project.shellFiles()) {
-    const script = shellScript(file);
-    if (!script) continue;
-    order.set(file.path, models.length);
-    paths.push(file.path);
-    models.push(script);
-  }
-  // Asked by every suite's app model, from the scripts' texts: answered now, while every text is loaded
-  // (after the release below, each script would be read from disk again for it).
+  // Asked by every suite's app model, from the scripts' texts: answered first, and loading each script then
+  // takes the text read for it.
   scriptsSetPythonPath(project);
-  const starts = new Map<string, ScriptStart>();
-  for (const [script, start] of inferStarts(project, models, new Map(models.map((script) => [script.file.path, script])))) starts.set(script.file.path, start);
-  const startOfScript = (script: ShellScript): ScriptStart => startOf(starts, script);
+  // Each script's facts are read off its model, which goes at once unless the scripts are few (then the
+  // first suite takes the models as they are): with every model of a tree of hundreds alive until the
+  // last was read, the young generation's collections copied them all, again and again.
+  const facts: ScriptFacts[] = [];
+  const unplacedRuns = new Map<string, PlainRun[]>();
+  const unplacedCalls = new Map<string, PlainCall[]>();
+  let kept: string[] | null = [];
+  let keptText = 0;
+  for (const discovered of project.files.ofLanguage('shell')) {
+    const file = project.load(discovered);
+    if (!file) continue;
+    const script = shellScript(file);
+    if (script) {
+      order.set(file.path, paths.length);
+      paths.push(file.path);
+      facts.push(scriptFacts(script));
+      unplacedRuns.set(file.path, pytestRuns(script).map(({ cwd, cwdFromStart, container, env, rawTargets, targets }) => ({ cwd, cwdFromStart, container, env, rawTargets, targets })));
+      unplacedCalls.set(file.path, scriptCalls(script).map(({ path: callPath, fromStart, anchored }) => ({ path: callPath, fromStart, anchored })));
+    }
+    if (kept !== null && (keptText += file.text.length) <= KEPT_SCRIPT_TEXT) kept.push(file.path);
+    else {
+      for (const keptPath of kept ?? []) project.releaseFile(keptPath);
+      kept = null;
+      project.releaseFile(file.path);
+    }
+  }
+  const starts = inferStarts(project, facts);
+  const startOfScript = (script: ShellScript): ScriptStart => startOf(starts, script.file.path);
 
   const runsOf = (script: ShellScript): PytestRun[] => {
     let runs = placedRuns.get(script.file);
@@ -140,7 +174,7 @@ function buildIndex(project: Project): ScriptIndex {
     let calls = placedCalls.get(script.file);
     if (!calls) {
       const dir = startOfScript(script).dir;
-      calls = scriptCalls(script).map((call) => (call.fromStart === null || dir === null ? call : { ...call, path: path.resolve(dir, call.fromStart), anchored: true }));
+      calls = scriptCalls(script).map((call) => placeCall(call, dir));
       placedCalls.set(script.file, calls);
     }
     return calls;
@@ -159,9 +193,9 @@ function buildIndex(project: Project): ScriptIndex {
   const namedPythonTargets = new Set<string>();
   // The callers of each script (absolute path), in discovery order.
   const callers = new Map<string, string[]>();
-  for (const script of models) {
-    const scriptPath = script.file.path;
-    for (const run of runsOf(script)) {
+  for (const scriptPath of paths) {
+    const start = startOf(starts, scriptPath);
+    for (const run of unplacedRuns.get(scriptPath)!.map((unplaced) => placeRun(unplaced, start))) {
       const targets = [...run.targets];
       for (const target of run.targets) if (target.endsWith('.py')) namedPythonTargets.add(target.split('::')[0]!);
       if (run.cwd !== null) targets.push(run.cwd);
@@ -170,7 +204,7 @@ function buildIndex(project: Project): ScriptIndex {
         for (const dir of ancestorsOrSelf(target)) add(below, dir, scriptPath);
       }
     }
-    for (const call of callsOf(script)) {
+    for (const call of unplacedCalls.get(scriptPath)!.map((unplaced) => placeCall(unplaced, start.dir))) {
       if (call.path === null) continue;
       const list = callers.get(call.path);
       if (!list) callers.set(call.path, [scriptPath]);
