@@ -1,7 +1,7 @@
 // `# smoke-lint: ignore[SL101]` (the line, or the next line when the comment stands alone),
 // `# smoke-lint: ignore-file[SL101]`, each optionally followed by `-- reason`.
 import type { Diagnostic, Range } from './rule.js';
-import { nodeRange, type SourceFile } from './source.js';
+import { nodeRange, perFile, type SourceFile } from './source.js';
 
 export interface Suppression {
   file: SourceFile;
@@ -21,7 +21,7 @@ export interface Suppression {
 // silently doing nothing (a blanket "every code" would also hide findings nobody has seen yet).
 const DIRECTIVE = /^#\s*smoke-lint:\s*(ignore-file|ignore)\b\s*(?:\[([^\]]*)\])?(?:\s*--\s*(.*))?\s*$/d;
 
-const cache = new WeakMap<SourceFile, Suppression[]>();
+const cache = perFile<Suppression[]>();
 /**
  * The suppressions found, by path, for files that have some: the engine releases a suite's files after its
  * rules ran, and a file read again by a later suite must share the same suppressions (and their `used`

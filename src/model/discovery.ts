@@ -5,7 +5,7 @@
 // neither, are never a suite.
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import { releaseDroppedTrees, type SourceFile } from '../source.js';
+import { perFile, releaseDroppedTrees, type SourceFile } from '../source.js';
 import type { DiscoveredFile } from '../discover.js';
 import { isWithin } from '../discover.js';
 import { ConfigError } from '../config.js';
@@ -89,7 +89,9 @@ interface ModuleFacts {
   anywhere: Resource | null;
 }
 
-const factsCache = new WeakMap<SourceFile, ModuleFacts | null>();
+// Emptied with the module's file (perFile): a table of this module's own, old, would keep the facts (and
+// the module, tree and file they hold) alive through young-generation collections until a full one.
+const factsCache = perFile<ModuleFacts | null>();
 
 /**
  * The resource a project helper the fixture calls builds (`container = start_database_container()`
