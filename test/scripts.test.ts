@@ -223,7 +223,7 @@ describe('suite scripts', () => {
 
   it('tells how a run reaches a suite', () => {
     const suite = buildSuite(project, 'backend/tests/integration');
-    const unit = pytestRuns(shellScript(project.shellFiles().find((file) => file.path.endsWith('test-unit.sh'))!)!)[0]!;
+    const unit = pytestRuns(shellScript(project.load(project.files.ofLanguage('shell').find((file) => file.path.endsWith('test-unit.sh'))!)!)!)[0]!;
     assert.equal(suiteRelation(unit, suite), null);
     const bare = pytestRuns(model('cd /x/backend\npytest\n', '/x/scripts/a.sh'))[0]!;
     const otherSuite = { ...suite, dir: '/x/backend/tests/integration' };

@@ -136,10 +136,7 @@ export class Project {
     this.peeked.clear();
     // forEach, not for-of over entries: called after every discovery step and suite, and each entry pair is an allocation.
     this.loaded.forEach((file, filePath) => {
-      if (drop(file)) {
-        forgetFile(file);
-        this.loaded.delete(filePath);
-      }
+      if (drop(file)) this.releaseFile(filePath);
     });
   }
 
@@ -152,11 +149,6 @@ export class Project {
   get files(): FileIndex {
     this.fileIndex ??= new FileIndex(this.discovered);
     return this.fileIndex;
-  }
-
-  /** Shell scripts anywhere in the project (DB scripts and runners need not live inside the suite). */
-  shellFiles(): SourceFile[] {
-    return this.files.ofLanguage('shell').map((file) => this.load(file)).filter(isPresent);
   }
 
   /** YAML files anywhere in the project whose path passes `keep` (compose files, CI workflows), loaded on demand. */

@@ -136,8 +136,8 @@ function buildIndex(project: Project): ScriptIndex {
   // first suite takes the models as they are): with every model of a tree of hundreds alive until the
   // last was read, the young generation's collections copied them all, again and again.
   const facts: ScriptFacts[] = [];
-  const unplacedRuns = new Map<string, PlainRun[]>();
-  const unplacedCalls = new Map<string, PlainCall[]>();
+  /** Each script's runs, by its place in `facts`, as the model reads them (placed once the starts are known). */
+  const unplacedRuns: PlainRun[][] = [];
   let kept: string[] | null = [];
   let keptText = 0;
   for (const discovered of project.files.ofLanguage('shell')) {
@@ -148,8 +148,7 @@ function buildIndex(project: Project): ScriptIndex {
       order.set(file.path, paths.length);
       paths.push(file.path);
       facts.push(scriptFacts(script));
-      unplacedRuns.set(file.path, pytestRuns(script).map(({ cwd, cwdFromStart, container, env, rawTargets, targets }) => ({ cwd, cwdFromStart, container, env, rawTargets, targets })));
-      unplacedCalls.set(file.path, scriptCalls(script).map(({ path: callPath, fromStart, anchored }) => ({ path: callPath, fromStart, anchored })));
+      unplacedRuns.push(pytestRuns(script).map(({ cwd, cwdFromStart, container, env, rawTargets, targets }) => ({ cwd, cwdFromStart, container, env, rawTargets, targets })));
     }
     if (kept !== null && (keptText += file.text.length) <= KEPT_SCRIPT_TEXT) kept.push(file.path);
     else {
@@ -193,9 +192,9 @@ function buildIndex(project: Project): ScriptIndex {
   const namedPythonTargets = new Set<string>();
   // The callers of each script (absolute path), in discovery order.
   const callers = new Map<string, string[]>();
-  for (const scriptPath of paths) {
+  for (const [index, { path: scriptPath, calls }] of facts.entries()) {
     const start = startOf(starts, scriptPath);
-    for (const run of unplacedRuns.get(scriptPath)!.map((unplaced) => placeRun(unplaced, start))) {
+    for (const run of unplacedRuns[index]!.map((unplaced) => placeRun(unplaced, start))) {
       const targets = [...run.targets];
       for (const target of run.targets) if (target.endsWith('.py')) namedPythonTargets.add(target.split('::')[0]!);
       if (run.cwd !== null) targets.push(run.cwd);
@@ -204,7 +203,7 @@ function buildIndex(project: Project): ScriptIndex {
         for (const dir of ancestorsOrSelf(target)) add(below, dir, scriptPath);
       }
     }
-    for (const call of unplacedCalls.get(scriptPath)!.map((unplaced) => placeCall(unplaced, start.dir))) {
+    for (const call of calls.map((unplaced) => placeCall(unplaced, start.dir))) {
       if (call.path === null) continue;
       const list = callers.get(call.path);
       if (!list) callers.set(call.path, [scriptPath]);

@@ -48,18 +48,6 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   timeout: { values: ['s', '--signal', 'k', '--kill-after'], flags: ['--preserve-status', '--foreground', 'v', '--verbose'], operands: 1 },
 };
 
-/**
- * Each command's answer is kept on the command (`ShellCommand.effective`), not in a table of this module:
- * such a table lives in V8's old generation, and a young-generation collection keeps alive every value an
- * old table holds, whether its key is alive or not, until the next full collection, so the last suites'
- * commands and script models were copied again by each one. On the command, it goes with its script.
- */
-const effectiveCache = {
-  get: (command: ShellCommand): EffectiveCommand | undefined => command.effective as EffectiveCommand | undefined,
-  set: (command: ShellCommand, effective: EffectiveCommand): void => {
-    command.effective = effective;
-  },
-};
 
 /**
  * A command no wrapper runs: the command itself, whose arguments need not be expanded before someone reads
@@ -90,14 +78,18 @@ class PlainCommand implements EffectiveCommand {
 
 /** Peels wrappers off a command: `sudo -E env X=1 timeout 60 pytest -x` → pytest, ['-x'], env X=1. */
 export function effectiveCommand(command: ShellCommand): EffectiveCommand {
-  const cached = effectiveCache.get(command);
+  // Kept on the command (`ShellCommand.effective`), not in a table of this module: such a table lives in
+  // V8's old generation, and a young-generation collection keeps alive every value an old table holds,
+  // whether its key is alive or not, until the next full collection, so the last suites' commands and
+  // script models were copied again by each one. On the command, the answer goes with its script.
+  const cached = command.effective as EffectiveCommand | undefined;
   if (cached) return cached;
   const env = new Map(command.prefixEnv);
   const wrappers: string[] = [];
   let chdir: ShellWord | null = null;
   if (command.name !== null && !WRAPPERS[path.posix.basename(command.name)]) {
     const plain = new PlainCommand(command, env);
-    effectiveCache.set(command, plain);
+    command.effective = plain;
     return plain;
   }
   let words: ShellWord[] = command.nameWord ? [command.nameWord, ...command.args] : [...command.args];
@@ -198,7 +190,7 @@ export function effectiveCommand(command: ShellCommand): EffectiveCommand {
     if (words.length === 0) result = { name: null, nameWord: null, args: [], env, wrappers, chdir };
   }
   result ??= { name: null, nameWord: null, args: [], env, wrappers, chdir };
-  effectiveCache.set(command, result);
+  command.effective = result;
   return result;
 }
 
