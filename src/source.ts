@@ -206,9 +206,13 @@ function isPlainText(text: string): boolean {
  * the size limit in bytes): then `loadSource` reads the file and judges it.
  */
 export function sourceFromReadText(filePath: string, language: Language, text: string): SourceFile | null {
+  return parsesAsRead(text) ? fromText(filePath, language, text) : null;
+}
+
+/** Does a text read from disk as UTF-8 tell, alone, that its file is parsed as it was read (see `sourceFromReadText`)? */
+export function parsesAsRead(text: string): boolean {
   // A UTF-16 unit is at most three bytes of UTF-8: a text this short is within the limit in bytes too.
-  if (text.length * 3 > MAX_FILE_BYTES || !isPlainText(text)) return null;
-  return fromText(filePath, language, text);
+  return text.length * 3 <= MAX_FILE_BYTES && isPlainText(text);
 }
 
 function makeUnreadable(filePath: string, language: Language, problem: string): SourceFile {

@@ -106,7 +106,8 @@ test('finding suites lets the script models go when the scripts are many: the sc
   await findSuiteSpecs(few);
   assert.deepEqual(few.loadedFiles().filter((file) => file.language === 'shell').map((file) => path.basename(file.path)), ['test-integration.sh']);
   // Over 256 KiB of shell text, none stays loaded after discovery.
-  const root = project({ ...files, 'scripts/release.sh': `#!/bin/bash\n${'# step of the release, written out at length\n'.repeat(6000)}echo done\n` });
+  // (A script that runs no pytest and calls no script is not read by the index at all: this one runs the unit tests.)
+  const root = project({ ...files, 'scripts/release.sh': `#!/bin/bash\n${'echo "step of the release, written out at length"\n'.repeat(6000)}pytest tests/unit\n` });
   const built = projectModel(root);
   const specs = await findSuiteSpecs(built);
   assert.deepEqual(specs.map((spec) => spec.name), ['tests/integration']);
@@ -118,7 +119,8 @@ test('finding suites lets the script models go when the scripts are many: the sc
 });
 
 test('the script index lets each script model go as soon as it has read it, once the scripts are many', () => {
-  const long = (name: string) => `#!/bin/bash\n${`# ${name}: a step written out at length\n`.repeat(4000)}echo done\n`;
+  // Each runs pytest: the index reads no model of a script that neither runs pytest nor calls a script.
+  const long = (name: string) => `#!/bin/bash\n${`echo "${name}: a step written out at length"\n`.repeat(4000)}pytest tests/unit\n`;
   const files: Record<string, string> = { 'pyproject.toml': '', 'tests/integration/test_it.py': 'def test_it():\n    pass\n' };
   for (const name of ['a', 'b', 'c', 'd']) files[`scripts/${name}.sh`] = long(name);
   files['scripts/test-integration.sh'] = '#!/bin/bash\ncd "$(dirname "$0")/.." && bash scripts/a.sh && pytest tests/integration\n';

@@ -97,6 +97,11 @@ export class Project {
     }
   }
 
+  /** Lets go of a text `peekText` read ahead for a file that will not be loaded now (a loaded file stays). */
+  forgetPeeked(filePath: string): void {
+    this.peeked.delete(filePath);
+  }
+
   /** Every file loaded so far (by discovery and by the rules: test modules, DB scripts, runners, CI files). */
   loadedFiles(): SourceFile[] {
     return [...this.loaded.values()];

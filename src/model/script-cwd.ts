@@ -30,8 +30,11 @@ import { workflowJobs } from '../readers/workflow-runners.js';
 export interface ScriptStart {
   /** The directory the script starts in; null when unknown. */
   dir: string | null;
-  /** How `dir` was found, for tests and debugging. */
-  how: 'callers' | 'candidates' | 'unknown';
+  /**
+   * How `dir` was found, for tests and debugging. 'unfitted': no caller gives it, and the script's own paths
+   * were not read (see ScriptFacts.startPaths); `fitStart` fits it once a model of the script is at hand.
+   */
+  how: 'callers' | 'candidates' | 'unknown' | 'unfitted';
   /** The variables every known caller hands the script (null value: set to something unknown); null when no caller is known. */
   env: Map<string, string | null> | null;
 }
@@ -57,8 +60,12 @@ export interface ScriptFacts {
   dir: string;
   /** Its calls of other scripts (`scriptCalls`, in order), each with what it hands the callee. */
   calls: CallFacts[];
-  /** The relative paths it relies on from its start (see `fittingCandidate`). */
-  startPaths: StartPath[];
+  /**
+   * The relative paths it relies on from its start (see `fittingCandidate`); null when not read: the
+   * project's script index reads no model of a script that can neither run pytest nor call another
+   * project script (`unmodelledFacts`), whose start then matters to no other script.
+   */
+  startPaths: StartPath[] | null;
 }
 
 interface CallFacts {
@@ -80,6 +87,11 @@ type StartPath = { relative: string; kind: Kind };
 /** The facts of a script (see ScriptFacts). */
 export function scriptFacts(script: ShellScript): ScriptFacts {
   return { path: script.file.path, dir: script.dir, calls: callFacts(script), startPaths: startPaths(script) };
+}
+
+/** The facts of a script whose model was not read: it runs no pytest and calls no project script (see ScriptFacts.startPaths). */
+export function unmodelledFacts(scriptPath: string): ScriptFacts {
+  return { path: scriptPath, dir: path.dirname(scriptPath), calls: [], startPaths: null };
 }
 
 /** The facts of a shell that only calls scripts (a Makefile recipe line, a CI step): no start of its own is inferred. */
@@ -162,17 +174,29 @@ export function inferStarts(project: Project, scripts: readonly ScriptFacts[]): 
         const dir = known[0]!.cwd!;
         const agreed = known.length === list.length && known.every((site) => site.cwd === dir);
         start = { dir: agreed ? dir : null, how: agreed ? 'callers' : 'unknown', env };
+      } else if (script.startPaths === null) {
+        start = { dir: null, how: 'unfitted', env };
       } else {
         const dir = candidateStart(script);
         start = { dir, how: dir === null ? 'unknown' : 'candidates', env };
       }
-      if (start.dir !== null || start.env !== null) next.set(script.path, start);
+      if (start.dir !== null || start.env !== null || start.how === 'unfitted') next.set(script.path, start);
     }
     const stable = sameStarts(starts, next);
     starts = next;
     if (stable) break;
   }
   return starts;
+}
+
+/**
+ * An 'unfitted' start (see ScriptStart.how) fitted from the script's model: the one candidate directory from
+ * which every relative path it relies on exists, with the environment its callers hand it. A script
+ * without calls is fitted alone: no other script's start depends on it.
+ */
+export function fitStart(project: Project, script: ShellScript, start: ScriptStart): ScriptStart {
+  const dir = fittingCandidate(project, { path: script.file.path, dir: script.dir, calls: [], startPaths: startPaths(script) }, existence());
+  return { dir, how: dir === null ? 'unknown' : 'candidates', env: start.env };
 }
 
 /** The start of the script at a path among starts kept by path (the index keeps them so: models are built again per suite). */
@@ -298,7 +322,7 @@ function startPaths(script: ShellScript): StartPath[] {
 /** The only candidate start from which every path the script relies on exists; null when none, several, or nothing to check. */
 function fittingCandidate(project: Project, script: ScriptFacts, exists: (absolute: string, kind: Kind) => boolean): string | null {
   const paths = script.startPaths;
-  if (paths.length === 0) return null;
+  if (paths === null || paths.length === 0) return null;
   const fitting = startCandidates(project, script).filter((dir) => paths.every(({ relative, kind }) => exists(path.resolve(dir, relative), kind)));
   return fitting.length === 1 ? fitting[0]! : null;
 }

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { isWithin } from '../discover.js';
 import { shellScript, type ShellScript } from './shell.js';
 import { isDbScript, pytestRuns, resolveTargets, scriptCalls, type PytestRun, type ScriptCall } from './scripts.js';
-import { inferStarts, scriptFacts, startOf, type ScriptFacts, type ScriptStart } from './script-cwd.js';
+import { fitStart, inferStarts, scriptFacts, startOf, unmodelledFacts, type ScriptFacts, type ScriptStart } from './script-cwd.js';
 import { projectSuiteDirs, type Project } from './suite.js';
 import { scriptsSetPythonPath } from './app/project-facts.js';
-import { perFile } from '../source.js';
+import { parsesAsRead, perFile } from '../source.js';
 
 /** Looks a project script up by absolute path. */
 export interface ScriptLookup {
@@ -16,7 +16,7 @@ export interface ScriptLookup {
 }
 
 export interface ScriptIndex {
-  /** The paths of the project's parsed shell scripts, in discovery order. */
+  /** The paths of the project's shell scripts (the files that parse as shell), in discovery order. */
   paths: readonly string[];
   /**
    * The script at a path: its model, built from the file the project has loaded (after a suite's
@@ -83,6 +83,54 @@ type PlainCall = Pick<ScriptCall, 'path' | 'fromStart' | 'anchored'>;
  */
 const KEPT_SCRIPT_TEXT = 256 * 1024;
 
+/**
+ * Whether a script's text (its path, its text) may hold a pytest run or a call of another of the project's
+ * scripts (`scriptPaths`): the only things of a script's model the index keeps besides its place. A run
+ * names pytest; a call names the file it calls, by its name (`test-db.sh`, `"$DIR"/test-db.sh`) or by
+ * its stem with the rest from a variable (`NAME=test-db` ... `"$NAME.sh"`). Quotes and backslashes may
+ * split a word (`py"test"`), so they are taken out first; whole-line comments (usage notes naming the
+ * script itself) run nothing. A script may call itself by name: the index ignores such calls. A name
+ * put together from several variables (`"$A$B.sh"`) is not seen: the script is then read as calling
+ * nothing, as its model reads a glob.
+ */
+function runOrCallTest(scriptPaths: readonly string[]): (scriptPath: string, text: string) => boolean {
+  // How many of the project's scripts have each stem (a script whose stem no other has cannot be called by it).
+  const stems = new Map<string, number>();
+  for (const scriptPath of scriptPaths) {
+    const stem = stemOf(scriptPath);
+    stems.set(stem, (stems.get(stem) ?? 0) + 1);
+  }
+  // A stem beyond the characters a word is cut at below is looked for as it is, anywhere in the text.
+  const odd = [...stems.keys()].filter((stem) => stem === '' || /[^\w.+-]/.test(stem));
+  return (scriptPath, text) => {
+    const plain = text.replace(/^[ \t]*#.*$/gm, '').replace(/["'\\]/g, '');
+    if (plain.includes('pytest') || plain.includes('py.test')) return true;
+    const own = stemOf(scriptPath);
+    const callable = (stem: string): boolean => (stems.get(stem) ?? 0) > (stem === own ? 1 : 0);
+    if (odd.some((stem) => callable(stem) && plain.includes(stem))) return true;
+    // Words cut where no script name goes on: `"$DIR"/test-db.sh`, `NAME=test-db`, and `${NAME:-test-db}`
+    // (cut at the colon: `-test-db`, so also looked at without its leading signs).
+    for (const word of plain.split(/[^\w.+-]+/)) {
+      const bare = word.replace(/^[-+.]+/, '');
+      if (namesStem(word, callable) || (bare !== word && namesStem(bare, callable))) return true;
+    }
+    return false;
+  };
+}
+
+/** Does the word, or the word short of an extension (`test-db.sh`, `test-db`, `x.tar.sh`), name a stem? */
+function namesStem(word: string, isStem: (stem: string) => boolean): boolean {
+  for (let end = word.length; end > 0; end = word.lastIndexOf('.', end - 1)) if (isStem(word.slice(0, end))) return true;
+  return false;
+}
+
+/** A script's file name without its extension (`test-db.sh` → `test-db`, `run-tests` stays). */
+function stemOf(scriptPath: string): string {
+  const base = path.basename(scriptPath);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
 /** A call as the script's start places it: a relative path from the start directory made absolute. */
 function placeCall<C extends PlainCall>(call: C, startDir: string | null): C {
   return call.fromStart === null || startDir === null ? call : { ...call, path: path.resolve(startDir, call.fromStart), anchored: true };
@@ -140,7 +188,20 @@ function buildIndex(project: Project): ScriptIndex {
   const unplacedRuns: PlainRun[][] = [];
   let kept: string[] | null = [];
   let keptText = 0;
+  const mayRunOrCall = runOrCallTest(project.files.ofLanguage('shell').map((file) => file.path));
   for (const discovered of project.files.ofLanguage('shell')) {
+    // A script that can neither run pytest nor call another project script adds nothing the index keeps
+    // but its place and folder: it is not parsed here, only its text is read (and its start is fitted
+    // when a suite reads its model).
+    const text = project.peekText(discovered.path);
+    if (text !== null && parsesAsRead(text) && !mayRunOrCall(discovered.path, text)) {
+      order.set(discovered.path, paths.length);
+      paths.push(discovered.path);
+      facts.push(unmodelledFacts(discovered.path));
+      unplacedRuns.push([]);
+      project.forgetPeeked(discovered.path);
+      continue;
+    }
     const file = project.load(discovered);
     if (!file) continue;
     const script = shellScript(file);
@@ -158,7 +219,17 @@ function buildIndex(project: Project): ScriptIndex {
     }
   }
   const starts = inferStarts(project, facts);
-  const startOfScript = (script: ShellScript): ScriptStart => startOf(starts, script.file.path);
+  const fitted = new Map<string, ScriptStart>();
+  const startOfScript = (script: ShellScript): ScriptStart => {
+    const start = startOf(starts, script.file.path);
+    if (start.how !== 'unfitted') return start;
+    let fit = fitted.get(script.file.path);
+    if (!fit) {
+      fit = fitStart(project, script, start);
+      fitted.set(script.file.path, fit);
+    }
+    return fit;
+  };
 
   const runsOf = (script: ShellScript): PytestRun[] => {
     let runs = placedRuns.get(script.file);
