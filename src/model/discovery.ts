@@ -5,7 +5,7 @@
 // neither, are never a suite.
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import { perFile, releaseDroppedTrees, type SourceFile } from '../source.js';
+import { parsesAsRead, perFile, releaseDroppedTrees, type SourceFile } from '../source.js';
 import type { DiscoveredFile } from '../discover.js';
 import { isWithin } from '../discover.js';
 import { ConfigError } from '../config.js';
@@ -13,7 +13,7 @@ import { globToRegExp } from '../glob.js';
 import { calleeName, callArguments, fixtureDecorator, isTestFunction, pyModule, stringValue, type FunctionInfo, type PyModule } from './python.js';
 import { clientConstruction } from './client/constructions.js';
 import { engineCallKind, urlArgument } from './dburl.js';
-import { directFixtureModules, fixtureModuleClosure, projectFunction, type FixtureModule } from './fixture-modules.js';
+import { directFixtureModules, fixtureModuleClosure, mayImportFixtureModules, projectFunction, type FixtureModule } from './fixture-modules.js';
 import { runsPostgresThroughDockerSdk } from '../readers/python-databases.js';
 import type { Project } from './suite.js';
 import { scriptIndex } from './script-index.js';
@@ -211,16 +211,74 @@ class FixtureModuleIndex {
 
   /** Every fixture module a test module sees, nearest first (its own imports, then conftests inside out). */
   visibleTo(test: SourceFile): FixtureModule[] {
-    const key = path.dirname(test.path);
+    const own = fixtureModuleClosure(this.project, directFixtureModules(this.project, test));
+    return [...own, ...this.conftestModules(test.path)].filter((entry) => isWithin(test.path, entry.scope)).sort((a, b) => b.scope.length - a.scope.length);
+  }
+
+  /** The fixture modules the test modules of a folder see through their conftests (and what those load), shared by the folder. */
+  private conftestModules(testPath: string): FixtureModule[] {
+    const key = path.dirname(testPath);
     let shared = this.closures.get(key);
     if (!shared) {
-      const roots: FixtureModule[] = this.conftestsOf(test.path).map((file) => ({ file, via: 'conftest', from: null, scope: path.dirname(file.path) }));
+      const roots: FixtureModule[] = this.conftestsOf(testPath).map((file) => ({ file, via: 'conftest', from: null, scope: path.dirname(file.path) }));
       shared = fixtureModuleClosure(this.project, roots);
       this.closures.set(key, shared);
     }
-    const own = fixtureModuleClosure(this.project, directFixtureModules(this.project, test));
-    return [...own, ...shared].filter((entry) => isWithin(test.path, entry.scope)).sort((a, b) => b.scope.length - a.scope.length);
+    return shared;
   }
+
+  /**
+   * The fixtures a test module at this path gets from its conftests (and what they load) that may build a
+   * resource: those whose own code builds one (`ModuleFacts.fixtures`), and those that take one of them,
+   * whichever definition of a name pytest would pick; and whether one of them is autouse.
+   */
+  conftestResourceFixtures(testPath: string): { names: ReadonlySet<string>; autouse: boolean } {
+    const visible = this.conftestModules(testPath)
+      .filter((entry) => isWithin(testPath, entry.scope))
+      .map((entry) => moduleFacts(entry.file, this.project))
+      .filter((facts): facts is ModuleFacts => facts !== null);
+    const names = new Set<string>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const facts of visible) {
+        for (const [name, fixture] of facts.fixtures) {
+          if (names.has(name) || !(fixture.builds || fixture.params.some((parameter) => names.has(parameter)))) continue;
+          names.add(name);
+          grew = true;
+        }
+      }
+    }
+    const autouse = visible.some((facts) => [...facts.fixtures].some(([name, fixture]) => fixture.autouse && names.has(name)));
+    return { names, autouse };
+  }
+}
+
+/**
+ * The words a call that builds a client or a database spells, in the call or in the import of what it
+ * calls (`resourceOfCall`, whose callee names come from the module's own text): `TestClient`, `httpx.Client`
+ * and `AsyncClient`, `ASGITransport`, `LifespanManager`, `create_engine` and `create_async_engine`, psycopg's
+ * and asyncpg's connections, the Docker SDK's `containers.run`, and (below, in any case) `postgres_str`,
+ * testcontainers' and pytest-postgresql's PostgreSQL. A recognizer added to `resourceOfCall` adds its word here.
+ */
+const RESOURCE_WORDS = /Client|Transport|LifespanManager|create_engine|create_async_engine|psycopg|asyncpg|containers/;
+const POSTGRES_WORD = /postgre/i;
+
+/**
+ * May a test module be integration evidence (see integrationEvidence)? Told from its text and from what its
+ * conftests give it, without parsing it; it may say yes for a unit test, never no for evidence. A module
+ * that spells no `fixture` and no `pytest_plugins` defines no fixture and names no plugin; one that spells
+ * no word of `RESOURCE_WORDS` builds nothing itself; one whose imports lead to no module that may define
+ * fixtures gets fixtures only from its conftests; and a test asks for a fixture by a name its text spells.
+ */
+export function mayBeEvidence(project: Project, testPath: string, text: string, index: FixtureModuleIndex): boolean {
+  if (text.includes('fixture') || text.includes('pytest_plugins')) return true;
+  if (RESOURCE_WORDS.test(text) || POSTGRES_WORD.test(text)) return true;
+  if (mayImportFixtureModules(project, testPath, text)) return true;
+  const building = index.conftestResourceFixtures(testPath);
+  if (building.autouse) return true;
+  if (building.names.size === 0) return false;
+  for (const word of text.split(/[^\p{L}\p{N}_]+/u)) if (building.names.has(word)) return true;
+  return false;
 }
 
 /**
@@ -414,6 +472,12 @@ function* defaultSuiteSteps(project: Project): Steps<SuiteSpec[]> {
     const dir = path.dirname(discovered.path);
     if (lastDir !== null && dir !== lastDir) yield release;
     lastDir = dir;
+    // Most test modules outside a suite's folder are unit tests: those whose text and conftests tell so are not parsed.
+    const text = project.peekText(discovered.path);
+    if (text !== null && parsesAsRead(text) && !mayBeEvidence(project, discovered.path, text, index)) {
+      project.forgetPeeked(discovered.path);
+      continue;
+    }
     const file = project.load(discovered);
     if (!file) continue;
     const evidence = integrationEvidence(file, index);

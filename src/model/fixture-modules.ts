@@ -102,12 +102,16 @@ const entriesByFile = perFile<string[]>();
 function searchEntries(project: Project, file: SourceFile): string[] {
   let entries = entriesByFile.get(file);
   if (!entries) {
-    const pytest = pytestConfigFor(project, path.dirname(file.path));
-    const configDir = pytestRootdir(pytest, project.root);
-    entries = [...new Set([pytestBasedir(file.path), project.root, ...pytest.pythonpath.map((entry) => path.resolve(configDir, entry))])];
+    entries = searchEntriesAt(project, file.path);
     entriesByFile.set(file, entries);
   }
   return entries;
+}
+
+function searchEntriesAt(project: Project, filePath: string): string[] {
+  const pytest = pytestConfigFor(project, path.dirname(filePath));
+  const configDir = pytestRootdir(pytest, project.root);
+  return [...new Set([pytestBasedir(filePath), project.root, ...pytest.pythonpath.map((entry) => path.resolve(configDir, entry))])];
 }
 
 /**
@@ -140,13 +144,17 @@ function resolveDottedPath(project: Project, file: SourceFile, dotted: string, l
 }
 
 function resolvedPath(project: Project, file: SourceFile, dotted: string, level: number): string | null {
+  return resolvedPathFrom(file.path, dotted, level, () => searchEntries(project, file));
+}
+
+function resolvedPathFrom(filePath: string, dotted: string, level: number, entries: () => string[]): string | null {
   if (level > 0) {
-    let base = path.dirname(file.path);
+    let base = path.dirname(filePath);
     for (let i = 1; i < level; i++) base = path.dirname(base);
     if (!dotted) return path.join(base, '__init__.py');
     return resolveModule([base], dotted)?.file ?? null;
   }
-  return resolveModule(searchEntries(project, file), dotted)?.file ?? null;
+  return resolveModule(entries(), dotted)?.file ?? null;
 }
 
 function isConftest(file: SourceFile): boolean {
@@ -199,6 +207,43 @@ export function directFixtureModules(project: Project, file: SourceFile, scope: 
   }
   return found;
 }
+
+/**
+ * Can a module with this text (at `filePath`, not parsed) import fixtures from a project module, as
+ * `directFixtureModules` finds them? Every `from ... import ...` the text spells is taken, wherever it stands
+ * (in a function, a string, a comment: more than the module's own statements), with each word after
+ * `import` as a possible submodule; yes when one leads to a project module whose text may define fixtures
+ * or name plugins, or to one that cannot be read. It may say yes for nothing, never no for an import.
+ */
+export function mayImportFixtureModules(project: Project, filePath: string, text: string): boolean {
+  let entries: string[] | null = null;
+  const searched = () => (entries ??= searchEntriesAt(project, filePath));
+  FROM_IMPORT.lastIndex = 0;
+  for (let match = FROM_IMPORT.exec(text); match; match = FROM_IMPORT.exec(text)) {
+    const spec = match[1]!.replace(/[ \t]+/g, '');
+    const level = spec.length - spec.replace(/^\.+/, '').length;
+    const dotted = spec.slice(level);
+    const candidates = [dotted];
+    for (const name of match[2]!.split(/[^\w.]+/)) if (name) candidates.push(dotted ? `${dotted}.${name}` : name);
+    for (const candidate of candidates) {
+      if (candidate.split('.').some((part) => part === '') && !(candidate === '' && level > 0)) continue;
+      const target = resolvedPathFrom(filePath, candidate, level, searched);
+      if (target === null || target === filePath) continue;
+      const found = project.files.get(target);
+      if (found?.language !== 'python') continue;
+      const targetText = project.peekText(target);
+      if (targetText === null || mayDefineFixtures(targetText)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * `from MODULE import NAMES` as a text spells it: the module (dots and words, spaces and line continuations
+ * between them) and what follows `import` (a parenthesized list over lines, or the rest of the line with its
+ * continuations).
+ */
+const FROM_IMPORT = /\bfrom(?:[ \t]|\\\r?\n)*([.\w][.\w \t]*?)(?:[ \t]|\\\r?\n)*\bimport\b[ \t]*(\([^)]*\)|(?:[^\n\\]|\\\r?\n|\\)*)/g;
 
 /**
  * Every fixture module the given files make pytest load, followed through plugins and imports of

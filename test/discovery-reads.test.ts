@@ -1,0 +1,97 @@
+// Finding suites by content does not parse a test module whose text and conftests show it cannot be
+// integration evidence (src/model/discovery.ts, `mayBeEvidence`): these tests hold it to never passing
+// over a module that is evidence, on every fixture project and on modules written to be near misses.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { DiscoveredFile } from '../src/discover.js';
+import { defaultSuites, FixtureModuleIndex, integrationEvidence } from '../src/model/discovery.js';
+import type { Project } from '../src/model/project.js';
+import { caseProject, findCases } from './fixture-case.js';
+import { makeTempProject, projectModel } from './project.js';
+
+/**
+ * Finds the project's suites by default, noting the test modules it passed over without parsing (those
+ * whose peeked text it let go), then checks each of them with a full reading: no evidence. Returns them,
+ * relative to the root.
+ */
+function passedOver(root: string): { project: Project; skipped: string[] } {
+  const project = projectModel(root);
+  const skipped: string[] = [];
+  const forget = project.forgetPeeked.bind(project);
+  project.forgetPeeked = (filePath) => {
+    if (filePath.endsWith('.py')) skipped.push(filePath);
+    forget(filePath);
+  };
+  defaultSuites(project);
+  const conftests = new Map<string, DiscoveredFile>();
+  for (const file of project.discovered) if (path.basename(file.path) === 'conftest.py') conftests.set(path.dirname(file.path), file);
+  const index = new FixtureModuleIndex(project, conftests);
+  for (const filePath of skipped) {
+    const file = project.load(project.files.get(filePath)!);
+    assert.ok(file, filePath);
+    const evidence = integrationEvidence(file, index);
+    assert.equal(evidence, null, `${project.relative(filePath)} is integration evidence (${evidence?.resource.what}), and discovery did not read it`);
+  }
+  return { project, skipped: skipped.map((filePath) => project.relative(filePath)).sort() };
+}
+
+const APP = 'from fastapi import FastAPI\napp = FastAPI()\n';
+
+describe('finding suites by content, and the test modules it does not read', () => {
+  it('passes over no evidence on every fixture project, and passes over some unit tests', () => {
+    let skipped = 0;
+    for (const fixture of findCases()) {
+      const { project, dispose } = caseProject(fixture);
+      try {
+        skipped += passedOver(project).skipped.length;
+      } finally {
+        dispose();
+      }
+    }
+    assert.ok(skipped > 10, `some test modules were passed over (${skipped})`);
+  });
+
+  it('reads a module that asks for a conftest fixture building a resource, directly or through another, builds one itself, imports fixtures or gets an autouse one', () => {
+    const root = makeTempProject({
+      'app/__init__.py': '',
+      'app/main.py': APP,
+      'tests/__init__.py': '',
+      'tests/conftest.py': [
+        'import pytest',
+        'from fastapi.testclient import TestClient',
+        'from sqlalchemy import create_engine',
+        'from app.main import app',
+        '',
+        '@pytest.fixture',
+        'def api():',
+        '    return TestClient(app)',
+        '',
+        '@pytest.fixture',
+        'def wrapper(api):',
+        '    return api',
+        '',
+        '@pytest.fixture',
+        'def memory_db():',
+        '    return create_engine("sqlite://")',
+        '',
+      ].join('\n'),
+      'tests/helpers.py': 'import pytest\nfrom fastapi.testclient import TestClient\nfrom app.main import app\n\n@pytest.fixture\ndef session_client():\n    return TestClient(app)\n',
+      // Passed over: no fixture it asks for builds anything.
+      'tests/test_plain.py': 'def test_sum():\n    assert 1 + 1 == 2\n',
+      'tests/test_memory.py': 'def test_memory(memory_db):\n    assert memory_db is not None\n',
+      // Read: a fixture that builds a client, directly and through another.
+      'tests/test_api.py': 'def test_health(api):\n    assert api.get("/health").status_code == 200\n',
+      'tests/test_wrapped.py': 'def test_wrapped(wrapper):\n    assert wrapper\n',
+      // Read: builds the client itself, under another name.
+      'tests/test_own_client.py': 'from fastapi.testclient import TestClient as Make\nfrom app.main import app\n\ndef test_it():\n    assert Make(app)\n',
+      // Read: imports a module that defines fixtures.
+      'tests/test_imports.py': 'from tests.helpers import *\n\ndef test_with(session_client):\n    assert session_client\n',
+      // Read: an autouse fixture of its conftest opens a PostgreSQL engine.
+      'other_tests/conftest.py': 'import pytest\nfrom sqlalchemy import create_engine\n\n@pytest.fixture(autouse=True)\ndef db():\n    yield create_engine("postgresql://u:p@localhost:5433/t")\n',
+      'other_tests/test_auto.py': 'def test_nothing():\n    pass\n',
+    });
+    const { skipped } = passedOver(root);
+    assert.deepEqual(skipped, ['tests/test_memory.py', 'tests/test_plain.py']);
+  });
+});
