@@ -94,4 +94,28 @@ describe('finding suites by content, and the test modules it does not read', () 
     const { skipped } = passedOver(root);
     assert.deepEqual(skipped, ['tests/test_memory.py', 'tests/test_plain.py']);
   });
+
+  it('reads a module that builds a client or a database with any call discovery knows', () => {
+    const builds: Record<string, string> = {
+      testclient: 'from fastapi.testclient import TestClient\nfrom app.main import app\nc = TestClient(app)\n',
+      httpx: 'import httpx\nfrom app.main import app\nc = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))\n',
+      httpx_app: 'from httpx import Client as C\nfrom app.main import app\nc = C(app=app)\n',
+      lifespan: 'from asgi_lifespan import LifespanManager\nfrom app.main import app\nm = LifespanManager(app)\n',
+      engine: 'from sqlalchemy import create_engine\ne = create_engine(URL)\n',
+      async_engine: 'import sqlalchemy.ext.asyncio as sa\ne = sa.create_async_engine(URL)\n',
+      psycopg: 'import psycopg as pg\nc = pg.connect("dbname=t")\n',
+      asyncpg: 'from asyncpg import create_pool as pool\np = pool(DSN)\n',
+      transport: 'from httpx import ASGITransport\nfrom app.main import app\nt = ASGITransport(app=app)\n',
+      container: 'from testcontainers.postgres import PostgresContainer\nc = PostgresContainer("postgres:16")\n',
+      docker: 'import docker\nclient = docker.from_env()\nc = client.containers.run("postgres:16", detach=True)\n',
+      plugin: 'from pytest_postgresql import factories\npg = factories.postgresql_proc(port=5433)\n',
+      agent: 'from app.db import DBAgent\na = DBAgent(postgres_str="postgresql://localhost/t")\n',
+    };
+    const files: Record<string, string> = { 'app/__init__.py': '', 'app/main.py': APP };
+    for (const [name, text] of Object.entries(builds)) files[`checks/test_${name}.py`] = `${text}\ndef test_it():\n    pass\n`;
+    const { project, skipped } = passedOver(makeTempProject(files));
+    assert.deepEqual(skipped, []);
+    const found = defaultSuites(project).flatMap((spec) => [...spec.evidence.keys()].map((file) => path.basename(file)));
+    assert.deepEqual(found.sort(), Object.keys(builds).map((name) => `test_${name}.py`).sort(), 'each module is evidence');
+  });
 });

@@ -47,7 +47,7 @@ const DB_CONNECT = new Set([
   'asyncpg.connect', 'asyncpg.create_pool', 'asyncpg.pool.create_pool',
 ]);
 
-/** The client or database a call builds, or null. */
+/** The client or database a call builds, or null. (Each recognizer has its word in `RESOURCE_WORDS` below.) */
 export function resourceOfCall(module: PyModule, call: Node): Resource | null {
   const file = module.file;
   const client = clientConstruction(module, call);
