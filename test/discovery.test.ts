@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { ConfigError } from '../src/config.js';
 import { lint } from '../src/engine.js';
 import { findSuiteSpecs } from '../src/model/discovery.js';
-import { scriptIndex } from '../src/model/script-index.js';
+import { KEPT_SCRIPT_TEXT, scriptIndex } from '../src/model/script-index.js';
 import { projectModel } from './project.js';
 import { tempDir } from './temp-dir.js';
 
@@ -94,46 +94,52 @@ test('`smoke-lint suites` lists each suite with why it is one, its modules, DB s
   assert.equal(formatSuites(listSuites([], project({ 'pyproject.toml': '', 'tests/test_a.py': 'def test_a():\n    pass\n' }))), 'No integration suite found.\n');
 });
 
-test('finding suites lets the script models go when the scripts are many: the script index keeps plain facts, and a suite reads its scripts again', async () => {
+test('the script index keeps a script model until a suite reads it, and lets the models beyond its budget go at once', async () => {
   const files = {
     'pyproject.toml': '[project]\nname = "x"\nversion = "0.1.0"\n',
     'tests/integration/test_it.py': 'def test_it():\n    pass\n',
     'tests/unit/test_u.py': 'def test_u():\n    pass\n',
     'scripts/test-integration.sh': '#!/bin/bash\ncd "$(dirname "$0")/.."\npytest tests/integration\n',
   };
-  // A project's few scripts stay loaded for the first suite, which then models them once.
-  const few = projectModel(project(files));
-  await findSuiteSpecs(few);
-  assert.deepEqual(few.loadedFiles().filter((file) => file.language === 'shell').map((file) => path.basename(file.path)), ['test-integration.sh']);
-  // Over 256 KiB of shell text, none stays loaded after discovery.
+  const shellLoaded = (built: ReturnType<typeof projectModel>) => built.loadedFiles().filter((file) => file.language === 'shell').map((file) => path.basename(file.path));
+  // A script over the budget alone goes at once; the runner stays loaded through discovery for its suite.
   // (A script that runs no pytest and calls no script is not read by the index at all: this one runs the unit tests.)
-  const root = project({ ...files, 'scripts/release.sh': `#!/bin/bash\n${'echo "step of the release, written out at length"\n'.repeat(6000)}pytest tests/unit\n` });
+  const root = project({ ...files, 'scripts/release.sh': `#!/bin/bash\n${'echo "step of the release, written out at length"\n'.repeat(12000)}pytest tests/unit\n` });
   const built = projectModel(root);
   const specs = await findSuiteSpecs(built);
   assert.deepEqual(specs.map((spec) => spec.name), ['tests/integration']);
-  assert.deepEqual(built.loadedFiles().filter((file) => file.language === 'shell'), [], 'no script stays loaded after discovery');
+  assert.deepEqual(shellLoaded(built), ['test-integration.sh']);
   const runner = path.join(root, 'scripts/test-integration.sh');
-  assert.deepEqual(scriptIndex(built).paths, [path.join(root, 'scripts/release.sh'), runner].sort());
-  const script = scriptIndex(built).byPath.get(runner)!;
-  assert.deepEqual(scriptIndex(built).runsOf(script)[0]!.targets, [path.join(root, 'tests/integration')]);
+  const index = scriptIndex(built);
+  assert.deepEqual(index.paths, [path.join(root, 'scripts/release.sh'), runner].sort());
+  // A suite that does not read it leaves it loaded; the suite that reads it takes the same model, and lets it go.
+  built.releaseSuiteFiles();
+  assert.deepEqual(shellLoaded(built), ['test-integration.sh']);
+  const script = index.byPath.get(runner)!;
+  assert.deepEqual(index.runsOf(script)[0]!.targets, [path.join(root, 'tests/integration')]);
+  built.releaseSuiteFiles();
+  assert.deepEqual(shellLoaded(built), []);
+  assert.notEqual(index.byPath.get(runner), script, 'read again after its suite, a new model');
 });
 
-test('the script index lets each script model go as soon as it has read it, once the scripts are many', () => {
-  // Each runs pytest: the index reads no model of a script that neither runs pytest nor calls a script.
+test('the script index holds no more script models than its budget, besides the one it reads', () => {
   const long = (name: string) => `#!/bin/bash\n${`echo "${name}: a step written out at length"\n`.repeat(4000)}pytest tests/unit\n`;
   const files: Record<string, string> = { 'pyproject.toml': '', 'tests/integration/test_it.py': 'def test_it():\n    pass\n' };
-  for (const name of ['a', 'b', 'c', 'd']) files[`scripts/${name}.sh`] = long(name);
+  // Five scripts of about 180 KB each: three fit in the budget.
+  for (const name of ['a', 'b', 'c', 'd', 'e']) files[`scripts/${name}.sh`] = long(name);
   files['scripts/test-integration.sh'] = '#!/bin/bash\ncd "$(dirname "$0")/.." && bash scripts/a.sh && pytest tests/integration\n';
   const built = projectModel(project(files));
   const load = built.load.bind(built);
   let most = 0;
   built.load = (file) => {
-    most = Math.max(most, built.loadedFiles().filter((loaded) => loaded.language === 'shell').length);
+    const held = built.loadedFiles().filter((loaded) => loaded.language === 'shell').reduce((sum, loaded) => sum + loaded.text.length, 0);
+    most = Math.max(most, held);
     return load(file);
   };
   const index = scriptIndex(built);
-  assert.ok(most <= 1, `at most one script model was held while the next was read (held ${most})`);
-  assert.equal(index.paths.length, 5);
+  assert.ok(most <= KEPT_SCRIPT_TEXT, `at most the budget was held while the next was read (held ${most})`);
+  assert.ok(most > 0);
+  assert.equal(index.paths.length, 6);
   // What the index knows is the same: the runner's run, and its call with the directory it hands over.
   const runner = index.byPath.get(index.paths.find((scriptPath) => scriptPath.endsWith('test-integration.sh'))!)!;
   assert.deepEqual(index.runsOf(runner)[0]!.targets, [path.join(built.root, 'tests/integration')]);

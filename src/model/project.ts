@@ -22,6 +22,13 @@ export class Project {
    * Let go with the loaded files (`release`), so they last no longer than a suite.
    */
   private readonly peeked = new Map<string, string>();
+  /**
+   * Files that stay loaded through the releases after suites until a suite has read them (`keepUntilRead`):
+   * the script index's scripts, which the suite that runs them would otherwise parse and model again.
+   */
+  private readonly keptUntilRead = new Set<string>();
+  /** Kept files read since the last release after a suite. */
+  private readonly keptRead = new Set<string>();
   private fileIndex: FileIndex | null = null;
   /** One-line I/O errors met while loading files. */
   readonly ioErrors: string[] = [];
@@ -47,7 +54,10 @@ export class Project {
   /** Loads (once) a discovered file; null when it cannot be read at all (the error is recorded). */
   load(file: DiscoveredFile): SourceFile | null {
     const cached = this.loaded.get(file.path);
-    if (cached) return cached;
+    if (cached) {
+      if (this.keptUntilRead.has(file.path)) this.keptRead.add(file.path);
+      return cached;
+    }
     const overlaid = this.overlay?.get(file.path);
     if (overlaid !== undefined) {
       const source = fromText(file.path, file.language, overlaid);
@@ -120,10 +130,22 @@ export class Project {
   /**
    * Forgets every loaded Python and shell file once a suite's rules ran: the project's script index keeps
    * plain facts by path (src/model/script-index.ts), and the next suite loads the scripts it reads again.
-   * YAML files stay (the readers of compose files and CI workflows share them between suites).
+   * YAML files stay (the readers of compose files and CI workflows share them between suites), and so do
+   * the files kept until a suite reads them (`keepUntilRead`) that no suite has read yet.
    */
   releaseSuiteFiles(): void {
-    this.release((file) => file.language !== 'yaml');
+    this.release((file) => file.language !== 'yaml' && (!this.keptUntilRead.has(file.path) || this.keptRead.has(file.path)));
+    for (const filePath of this.keptRead) this.keptUntilRead.delete(filePath);
+    this.keptRead.clear();
+  }
+
+  /**
+   * Keeps a loaded file through the releases after suites until a suite has read it (loaded it again):
+   * the script index's scripts, whose models the suite that runs them takes as they are. Released with
+   * that suite's files; a file no suite reads stays loaded (the index bounds what it keeps).
+   */
+  keepUntilRead(filePath: string): void {
+    if (this.loaded.has(filePath)) this.keptUntilRead.add(filePath);
   }
 
   /**
@@ -133,6 +155,8 @@ export class Project {
   releaseFile(filePath: string): void {
     const file = this.loaded.get(filePath);
     if (!file) return;
+    this.keptUntilRead.delete(filePath);
+    this.keptRead.delete(filePath);
     forgetFile(file);
     this.loaded.delete(filePath);
   }

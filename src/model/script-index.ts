@@ -76,12 +76,12 @@ type PlainRun = Pick<PytestRun, 'cwd' | 'cwdFromStart' | 'container' | 'env' | '
 type PlainCall = Pick<ScriptCall, 'path' | 'fromStart' | 'anchored'>;
 
 /**
- * At most this much shell text stays loaded from the script index into the first suite: a project's handful
- * of scripts (one whole suite, as pre-commit runs it, then reads its DB script and runner without parsing
- * and modelling them again), and a bound on the memory they hold in a tree of hundreds (a 1.3 KB script's
- * tree is about 35 KB: some 7 MiB of trees at this size).
+ * At most this much shell text stays loaded from the script index until a suite reads it
+ * (`Project.keepUntilRead`): the runner a suite reads is then modelled once, not once for the index and
+ * again for the suite, and the memory this holds is bounded (on the bench's tree of 1,000 suites, 728 KB
+ * of runners held about 14 MiB). Beyond it, a script's model goes as soon as its facts are read.
  */
-const KEPT_SCRIPT_TEXT = 256 * 1024;
+export const KEPT_SCRIPT_TEXT = 512 * 1024;
 
 /**
  * Whether a script's text (its path, its text) may hold a pytest run or a call of another of the project's
@@ -180,13 +180,12 @@ function buildIndex(project: Project): ScriptIndex {
   // Asked by every suite's app model, from the scripts' texts: answered first, and loading each script then
   // takes the text read for it.
   scriptsSetPythonPath(project);
-  // Each script's facts are read off its model, which goes at once unless the scripts are few (then the
-  // first suite takes the models as they are): with every model of a tree of hundreds alive until the
-  // last was read, the young generation's collections copied them all, again and again.
+  // Each script's facts are read off its model, which stays for the suite that reads it while the kept
+  // text allows (KEPT_SCRIPT_TEXT), and goes at once beyond: with every model of a tree of thousands alive
+  // until the last was read, the young generation's collections copied them all, again and again.
   const facts: ScriptFacts[] = [];
   /** Each script's runs, by its place in `facts`, as the model reads them (placed once the starts are known). */
   const unplacedRuns: PlainRun[][] = [];
-  let kept: string[] | null = [];
   let keptText = 0;
   const mayRunOrCall = runOrCallTest(project.files.ofLanguage('shell').map((file) => file.path));
   for (const discovered of project.files.ofLanguage('shell')) {
@@ -211,12 +210,10 @@ function buildIndex(project: Project): ScriptIndex {
       facts.push(scriptFacts(script));
       unplacedRuns.push(pytestRuns(script).map(({ cwd, cwdFromStart, container, env, rawTargets, targets }) => ({ cwd, cwdFromStart, container, env, rawTargets, targets })));
     }
-    if (kept !== null && (keptText += file.text.length) <= KEPT_SCRIPT_TEXT) kept.push(file.path);
-    else {
-      for (const keptPath of kept ?? []) project.releaseFile(keptPath);
-      kept = null;
-      project.releaseFile(file.path);
-    }
+    if (script && keptText + file.text.length <= KEPT_SCRIPT_TEXT) {
+      keptText += file.text.length;
+      project.keepUntilRead(file.path);
+    } else project.releaseFile(file.path);
   }
   const starts = inferStarts(project, facts);
   const fitted = new Map<string, ScriptStart>();
