@@ -20,7 +20,7 @@ export interface ScriptIndex {
   paths: readonly string[];
   /**
    * The script at a path: its model, built from the file the project has loaded (after a suite's
-   * release, loaded and built again); undefined when the path is no parsed script of the project.
+   * release, loaded and built again); undefined when the path is no script of the project.
    */
   byPath: ScriptLookup;
   /** Scripts inside the folder (absolute), in discovery order. */
@@ -151,8 +151,9 @@ export function placeRun<R extends PlainRun>(run: R, start: ScriptStart): R {
  * calls, which Python files it names) and no model: the models of a thousand scripts, their trees and what
  * the rules expand in them held about 80 MiB on the bench's 500-suite tree for the whole run. Models are
  * built from the files the project has loaded; the engine releases those after each suite (see
- * `Project.releaseSuiteFiles`), so a suite reads fresh models of the scripts it needs, and identity holds
- * within a suite (the same file, the same model).
+ * `Project.releaseSuiteFiles`), so a suite reads fresh models of the scripts it needs (or the model the
+ * index read, kept for the first suite that reads it: KEPT_SCRIPT_TEXT), and identity holds within a
+ * suite (the same file, the same model).
  */
 function buildIndex(project: Project): ScriptIndex {
   const paths: string[] = [];
