@@ -95,6 +95,21 @@ describe('finding suites by content, and the test modules it does not read', () 
     assert.deepEqual(skipped, ['tests/test_memory.py', 'tests/test_plain.py']);
   });
 
+  it('reads a module whose imports it cannot read whole, and one importing fixtures from a module with a name beyond ASCII', () => {
+    const names = Array.from({ length: 600 }, (_, index) => `name_${index}`).join(', ');
+    const root = makeTempProject({
+      'tests/__init__.py': '',
+      'tests/helpers.py': 'import pytest\n\n@pytest.fixture\ndef token():\n    return "t"\n',
+      'tests/données.py': 'import pytest\n\n@pytest.fixture\ndef jeton():\n    return "t"\n',
+      // Over 4,096 characters of names: the last may be a fixture module.
+      'tests/test_long.py': `from tests import ${names}, helpers\n\ndef test_it():\n    pass\n`,
+      'tests/test_unclosed.py': `from tests.helpers import (\n    ${names.replace(/, /g, ',\n    ')},\n    token,\n)\n\ndef test_it():\n    pass\n`,
+      'tests/test_unicode.py': 'from tests.données import *\n\ndef test_it(jeton):\n    pass\n',
+      'tests/test_short.py': 'from tests import name_1, name_2\n\ndef test_it():\n    pass\n',
+    });
+    assert.deepEqual(passedOver(root).skipped, ['tests/test_short.py']);
+  });
+
   it('reads a module that builds a client or a database with any call discovery knows', () => {
     const builds: Record<string, string> = {
       testclient: 'from fastapi.testclient import TestClient\nfrom app.main import app\nc = TestClient(app)\n',

@@ -220,11 +220,13 @@ export function mayImportFixtureModules(project: Project, filePath: string, text
   const searched = () => (entries ??= searchEntriesAt(project, filePath));
   FROM_IMPORT.lastIndex = 0;
   for (let match = FROM_IMPORT.exec(text); match; match = FROM_IMPORT.exec(text)) {
+    // A list of names longer than the pattern reads, or a parenthesized one it did not see closed: not read, so yes.
+    if (match[2]!.length >= IMPORT_NAMES_READ || (match[2]!.startsWith('(') && !match[2]!.endsWith(')'))) return true;
     const spec = match[1]!.replace(/[ \t]+/g, '');
     const level = spec.length - spec.replace(/^\.+/, '').length;
     const dotted = spec.slice(level);
     const candidates = [dotted];
-    for (const name of match[2]!.split(/[^\w.]+/)) if (name) candidates.push(dotted ? `${dotted}.${name}` : name);
+    for (const name of match[2]!.split(/[^\p{L}\p{N}_.]+/u)) if (name) candidates.push(dotted ? `${dotted}.${name}` : name);
     for (const candidate of candidates) {
       if (candidate.split('.').some((part) => part === '') && !(candidate === '' && level > 0)) continue;
       const target = resolvedPathFrom(filePath, candidate, level, searched);
@@ -239,11 +241,15 @@ export function mayImportFixtureModules(project: Project, filePath: string, text
 }
 
 /**
- * `from MODULE import NAMES` as a text spells it: the module (dots and words, spaces and line continuations
- * between them) and what follows `import` (a parenthesized list over lines, or the rest of the line with its
- * continuations).
+ * `from MODULE import NAMES` as a text spells it: the module (leading dots, then names joined by dots, with
+ * spaces beside the dots; line continuations after `from` and before `import`) and what follows `import` (a
+ * parenthesized list over lines, or the rest of the line with its continuations), read up to
+ * IMPORT_NAMES_READ characters. Each part can match in one way only, so a long line of text that is no
+ * import costs one pass.
  */
-const FROM_IMPORT = /\bfrom(?:[ \t]|\\\r?\n)*([.\w][.\w \t]*?)(?:[ \t]|\\\r?\n)*\bimport\b[ \t]*(\([^)]*\)|(?:[^\n\\]|\\\r?\n|\\)*)/g;
+const FROM_IMPORT =
+  /\bfrom(?=[\s.\\])(?:[ \t]|\\\r?\n)*((?:\.[ \t]*)*(?:[\p{L}\p{N}_]+(?:[ \t]*\.[ \t]*[\p{L}\p{N}_]+)*)?)(?:[ \t]|\\\r?\n)*\bimport\b[ \t]*(\([^)]{0,4094}\)|(?:[^\n\\]|\\\r?\n|\\){0,4096})/gu;
+const IMPORT_NAMES_READ = 4096;
 
 /**
  * Every fixture module the given files make pytest load, followed through plugins and imports of

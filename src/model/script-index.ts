@@ -100,8 +100,10 @@ function runOrCallTest(scriptPaths: readonly string[]): (scriptPath: string, tex
     const stem = stemOf(scriptPath);
     stems.set(stem, (stems.get(stem) ?? 0) + 1);
   }
-  // A stem beyond the characters a word is cut at below is looked for as it is, anywhere in the text.
+  // A stem beyond the characters a word is cut at below is looked for as it is, anywhere in the text (a
+  // project with many such names has each script read: one pass over a text per name would cost more).
   const odd = [...stems.keys()].filter((stem) => stem === '' || /[^\w.+-]/.test(stem));
+  if (odd.length > MAX_ODD_STEMS) return () => true;
   return (scriptPath, text) => {
     const plain = text.replace(/^[ \t]*#.*$/gm, '').replace(/["'\\]/g, '');
     if (plain.includes('pytest') || plain.includes('py.test')) return true;
@@ -118,9 +120,13 @@ function runOrCallTest(scriptPaths: readonly string[]): (scriptPath: string, tex
   };
 }
 
+const MAX_ODD_STEMS = 32;
+/** A file name is at most this long (in UTF-16 units, at least as many as its bytes allow): no longer word can be a stem. */
+const MAX_NAME = 255;
+
 /** Does the word, or the word short of an extension (`test-db.sh`, `test-db`, `x.tar.sh`), name a stem? */
 function namesStem(word: string, isStem: (stem: string) => boolean): boolean {
-  for (let end = word.length; end > 0; end = word.lastIndexOf('.', end - 1)) if (isStem(word.slice(0, end))) return true;
+  for (let end = word.length; end > 0; end = word.lastIndexOf('.', end - 1)) if (end <= MAX_NAME && isStem(word.slice(0, end))) return true;
   return false;
 }
 
