@@ -95,6 +95,21 @@ describe('finding suites by content, and the test modules it does not read', () 
     assert.deepEqual(skipped, ['tests/test_memory.py', 'tests/test_plain.py']);
   });
 
+  it('reads a module that defines a fixture building a resource through a project helper, or names a plugin', () => {
+    const root = makeTempProject({
+      'app/__init__.py': '',
+      'app/main.py': APP,
+      'tests/__init__.py': '',
+      'tests/dbhelp.py': 'from testcontainers.postgres import PostgresContainer\n\ndef start_db():\n    return PostgresContainer("postgres:16").start()\n',
+      'tests/plugin_api.py': 'import pytest\nfrom fastapi.testclient import TestClient\nfrom app.main import app\n\n@pytest.fixture\ndef api():\n    return TestClient(app)\n',
+      // Its own fixture builds the database through a helper whose module defines no fixture.
+      'tests/test_own_fixture.py': 'import pytest\nfrom tests.dbhelp import start_db\n\n@pytest.fixture\ndef db():\n    return start_db()\n\ndef test_it(db):\n    pass\n',
+      // A plugin module, named by the test module itself.
+      'tests/test_plugin.py': 'pytest_plugins = ["tests.plugin_api"]\n\ndef test_it(api):\n    pass\n',
+    });
+    assert.deepEqual(passedOver(root).skipped, []);
+  });
+
   it('reads a module whose imports it cannot read whole, and one importing fixtures from a module with a name beyond ASCII', () => {
     const names = Array.from({ length: 600 }, (_, index) => `name_${index}`).join(', ');
     const root = makeTempProject({
