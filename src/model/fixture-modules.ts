@@ -162,6 +162,21 @@ function isConftest(file: SourceFile): boolean {
 }
 
 /**
+ * The project files a `from ... import ...` may load fixtures from: the module, and each name as a submodule
+ * (`from tests import fixtures`) unless it imports `*`; not the importing file itself.
+ */
+function importedPaths(imported: ImportedModule, importer: string, resolve: (dotted: string, level: number) => string | null): string[] {
+  const dotteds = [imported.dotted];
+  if (!imported.star) for (const name of imported.names) dotteds.push(imported.dotted ? `${imported.dotted}.${name}` : name);
+  const found: string[] = [];
+  for (const dotted of dotteds) {
+    const target = resolve(dotted, imported.level);
+    if (target !== null && target !== importer) found.push(target);
+  }
+  return found;
+}
+
+/**
  * Can a module with this text define a fixture or name plugins (see definesFixtures)? It spells `fixture`
  * in a fixture's decorator or in the import of one under another name, or `pytest_plugins`. The modules a
  * test imports are mostly the app's (its models, its settings): told from the text, they are not parsed.
@@ -187,18 +202,7 @@ export function directFixtureModules(project: Project, file: SourceFile, scope: 
     if (target) found.push({ file: target, via: 'pytest_plugins', from: file, scope: project.root });
   }
   for (const imported of fromImports(module)) {
-    const candidates: string[] = [];
-    const whole = resolveDottedPath(project, file, imported.dotted, imported.level);
-    if (whole !== null) candidates.push(whole);
-    if (!imported.star) {
-      // `from tests import fixtures`: the name is a submodule.
-      for (const name of imported.names) {
-        const sub = resolveDottedPath(project, file, imported.dotted ? `${imported.dotted}.${name}` : name, imported.level);
-        if (sub !== null) candidates.push(sub);
-      }
-    }
-    for (const candidate of candidates) {
-      if (candidate === file.path) continue;
+    for (const candidate of importedPaths(imported, file.path, (dotted, level) => resolveDottedPath(project, file, dotted, level))) {
       const target = projectPythonFileHolding(project, candidate, mayDefineFixtures);
       const targetModule = target ? pyModule(target) : null;
       if (!target || !targetModule || !definesFixtures(targetModule)) continue;
@@ -224,13 +228,9 @@ export function mayImportFixtureModules(project: Project, filePath: string, text
     if (match[2]!.length >= IMPORT_NAMES_READ || (match[2]!.startsWith('(') && !match[2]!.endsWith(')'))) return true;
     const spec = match[1]!.replace(/[ \t]+/g, '');
     const level = spec.length - spec.replace(/^\.+/, '').length;
-    const dotted = spec.slice(level);
-    const candidates = [dotted];
-    for (const name of match[2]!.split(/[^\p{L}\p{N}_.]+/u)) if (name) candidates.push(dotted ? `${dotted}.${name}` : name);
-    for (const candidate of candidates) {
-      if (candidate.split('.').some((part) => part === '') && !(candidate === '' && level > 0)) continue;
-      const target = resolvedPathFrom(filePath, candidate, level, searched);
-      if (target === null || target === filePath) continue;
+    // Every word after `import` is taken as a name (a `*` is no word: then there are none).
+    const imported: ImportedModule = { dotted: spec.slice(level), level, star: false, names: match[2]!.split(/[^\p{L}\p{N}_.]+/u).filter(Boolean) };
+    for (const target of importedPaths(imported, filePath, (dotted, at) => resolvedPathFrom(filePath, dotted, at, searched))) {
       const found = project.files.get(target);
       if (found?.language !== 'python') continue;
       const targetText = project.peekText(target);
