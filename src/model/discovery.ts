@@ -5,7 +5,7 @@
 // neither, are never a suite.
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import { parsesAsRead, perFile, releaseDroppedTrees, type SourceFile } from '../source.js';
+import { perFile, releaseDroppedTrees, type SourceFile } from '../source.js';
 import type { DiscoveredFile } from '../discover.js';
 import { isWithin } from '../discover.js';
 import { ConfigError } from '../config.js';
@@ -181,10 +181,17 @@ function requestedFixtures(module: PyModule): string[] {
  * loads them through the project, so that `forget` (with the project's releasePython) lets every tree
  * discovery parsed so far go.
  */
+/** The fixtures a folder's conftests give that may build a resource, and whether one of them is autouse. */
+interface ResourceFixtures {
+  names: ReadonlySet<string>;
+  autouse: boolean;
+}
+
 class FixtureModuleIndex {
   /** Folder → its conftest.py. */
   private readonly conftests: ReadonlyMap<string, DiscoveredFile>;
   private readonly closures = new Map<string, FixtureModule[]>();
+  private readonly resourceFixtures = new Map<string, ResourceFixtures>();
 
   constructor(readonly project: Project, conftests: ReadonlyMap<string, DiscoveredFile>) {
     this.conftests = conftests;
@@ -193,6 +200,7 @@ class FixtureModuleIndex {
   /** Drops the closures found so far (they hold loaded files). */
   forget(): void {
     this.closures.clear();
+    this.resourceFixtures.clear();
   }
 
   /** The conftests that apply to a file, outermost first: those in its folder and the folders above it. */
@@ -232,7 +240,18 @@ class FixtureModuleIndex {
    * resource: those whose own code builds one (`ModuleFacts.fixtures`), and those that take one of them,
    * whichever definition of a name pytest would pick; and whether one of them is autouse.
    */
-  conftestResourceFixtures(testPath: string): { names: ReadonlySet<string>; autouse: boolean } {
+  conftestResourceFixtures(testPath: string): ResourceFixtures {
+    // The same for every test module of a folder: each conftest module's scope is a folder at or above it.
+    const key = path.dirname(testPath);
+    let found = this.resourceFixtures.get(key);
+    if (!found) {
+      found = this.readResourceFixtures(testPath);
+      this.resourceFixtures.set(key, found);
+    }
+    return found;
+  }
+
+  private readResourceFixtures(testPath: string): ResourceFixtures {
     const visible = this.conftestModules(testPath)
       .filter((entry) => isWithin(testPath, entry.scope))
       .map((entry) => moduleFacts(entry.file, this.project))
@@ -270,7 +289,7 @@ const POSTGRES_WORD = /postgre/i;
  * no word of `RESOURCE_WORDS` builds nothing itself; one whose imports lead to no module that may define
  * fixtures gets fixtures only from its conftests; and a test asks for a fixture by a name its text spells.
  */
-export function mayBeEvidence(project: Project, testPath: string, text: string, index: FixtureModuleIndex): boolean {
+function mayBeEvidence(project: Project, testPath: string, text: string, index: FixtureModuleIndex): boolean {
   if (text.includes('fixture') || text.includes('pytest_plugins')) return true;
   if (RESOURCE_WORDS.test(text) || POSTGRES_WORD.test(text)) return true;
   if (mayImportFixtureModules(project, testPath, text)) return true;
@@ -473,11 +492,7 @@ function* defaultSuiteSteps(project: Project): Steps<SuiteSpec[]> {
     if (lastDir !== null && dir !== lastDir) yield release;
     lastDir = dir;
     // Most test modules outside a suite's folder are unit tests: those whose text and conftests tell so are not parsed.
-    const text = project.peekText(discovered.path);
-    if (text !== null && parsesAsRead(text) && !mayBeEvidence(project, discovered.path, text, index)) {
-      project.forgetPeeked(discovered.path);
-      continue;
-    }
+    if (project.ruledOutByText(discovered.path, (text) => mayBeEvidence(project, discovered.path, text, index))) continue;
     const file = project.load(discovered);
     if (!file) continue;
     const evidence = integrationEvidence(file, index);

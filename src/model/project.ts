@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { forgetFile, fromText, loadSource, sourceFromReadText, type SourceFile } from '../source.js';
+import { forgetFile, fromText, loadSource, parsesAsRead, sourceFromReadText, type SourceFile } from '../source.js';
 import { NativeLoadError } from '../native.js';
 import { relativePath, type DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
@@ -105,6 +105,18 @@ export class Project {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Does the file's text alone rule it out, so that it need not be parsed now? True when the text can be read,
+   * would be parsed as read (`parsesAsRead`), and `mayMatter` says it cannot matter; the text read for the
+   * question is then let go. False otherwise (then load the file: it takes the text read).
+   */
+  ruledOutByText(filePath: string, mayMatter: (text: string) => boolean): boolean {
+    const text = this.peekText(filePath);
+    if (text === null || !parsesAsRead(text) || mayMatter(text)) return false;
+    this.forgetPeeked(filePath);
+    return true;
   }
 
   /** Lets go of a text `peekText` read ahead for a file that will not be loaded now (a loaded file stays). */

@@ -8,7 +8,7 @@ import { isDbScript, pytestRuns, resolveTargets, scriptCalls, type PytestRun, ty
 import { fitStart, inferStarts, scriptFacts, startOf, unmodelledFacts, type ScriptFacts, type ScriptStart } from './script-cwd.js';
 import { projectSuiteDirs, type Project } from './suite.js';
 import { scriptsSetPythonPath } from './app/project-facts.js';
-import { parsesAsRead, perFile } from '../source.js';
+import { perFile } from '../source.js';
 
 /** Looks a project script up by absolute path. */
 export interface ScriptLookup {
@@ -102,7 +102,7 @@ function runOrCallTest(scriptPaths: readonly string[]): (scriptPath: string, tex
   }
   // A stem beyond the characters a word is cut at below is looked for as it is, anywhere in the text (a
   // project with many such names has each script read: one pass over a text per name would cost more).
-  const odd = [...stems.keys()].filter((stem) => stem === '' || /[^\w.+-]/.test(stem));
+  const odd = [...stems.keys()].filter((stem) => /[^\w.+-]/.test(stem));
   if (odd.length > MAX_ODD_STEMS) return () => true;
   return (scriptPath, text) => {
     const plain = text.replace(/^[ \t]*#.*$/gm, '').replace(/["'\\]/g, '');
@@ -199,13 +199,11 @@ function buildIndex(project: Project): ScriptIndex {
     // A script that can neither run pytest nor call another project script adds nothing the index keeps
     // but its place and folder: it is not parsed here, only its text is read (and its start is fitted
     // when a suite reads its model).
-    const text = project.peekText(discovered.path);
-    if (text !== null && parsesAsRead(text) && !mayRunOrCall(discovered.path, text)) {
+    if (project.ruledOutByText(discovered.path, (text) => mayRunOrCall(discovered.path, text))) {
       order.set(discovered.path, paths.length);
       paths.push(discovered.path);
       facts.push(unmodelledFacts(discovered.path));
       unplacedRuns.push([]);
-      project.forgetPeeked(discovered.path);
       continue;
     }
     const file = project.load(discovered);
