@@ -84,3 +84,32 @@ export function dbReason(module: PyModule, fn: FunctionInfo, factories: Set<stri
   }
   return null;
 }
+
+/** A character that may continue a Python name (ASCII or not). */
+const NAME_CHAR = /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]/u;
+/** What may stand before a name on its line for the name to be a function's: `def`, `async def`, an indent. */
+const DEF_BEFORE = /^([ \t]*)(?:async[ \t]+)?def[ \t]+$/;
+
+/**
+ * True when a module with this text cannot make `name` a database dependency (see dbReason): the name is
+ * not one of the configured `db-dependencies`, the text spells neither `session` nor `agent` (in any case)
+ * nor any session factory's name, so no function in it returns or yields a session or an agent; and every
+ * place the text spells the name is a `def` of it, one of them at the start of a line, so the name is
+ * bound to a function of this module, never imported or assigned from elsewhere. False when unsure.
+ */
+export function textRulesOutDbReason(text: string | null, name: string, factories: ReadonlySet<string>, configured: readonly string[]): boolean {
+  if (text === null || name === '' || configured.includes(name)) return false;
+  if (/session|agent/i.test(text)) return false;
+  for (const factory of factories) if (text.includes(factory)) return false;
+  let topLevel = false;
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    const end = at + name.length;
+    // A longer name that holds this one is no use of it.
+    if ((at > 0 && NAME_CHAR.test(text[at - 1]!)) || (end < text.length && NAME_CHAR.test(text[end]!))) continue;
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    const before = DEF_BEFORE.exec(text.slice(lineStart, at));
+    if (!before) return false;
+    if (before[1] === '') topLevel = true;
+  }
+  return topLevel;
+}

@@ -24,7 +24,7 @@ import { clientOf } from './clients.js';
 import { helperClients } from './helper-clients.js';
 import { readOverrides } from './overrides.js';
 import { findApp } from './find-app.js';
-import { dbReason, sessionFactoryNames } from './db-dependency.js';
+import { dbReason, sessionFactoryNames, textRulesOutDbReason } from './db-dependency.js';
 import { settingsNames } from './settings.js';
 import { suiteEnvSets } from './env-sets.js';
 import { projectTopNames, scriptsSetPythonPath } from './project-facts.js';
@@ -165,8 +165,12 @@ function buildModel(suite: Suite): AppModel {
 
   // --- names: from a node in some file to the symbol it stands for
   const refOfFile = new Map<string, ModuleRef>();
-  const symbolIn = (ref: ModuleRef, name: string, depth: number): SymbolRef | null => {
+  // `judge`, when given, may answer for the name a chain ends at, in a module (not a package), from the
+  // module's text alone: it is no database dependency there (see textRulesOutDbReason). Then the symbol
+  // comes back as a function without its tree (no `fn`, no `module`), and the module is not parsed for it.
+  const symbolIn = (ref: ModuleRef, name: string, depth: number, judge?: Judge): SymbolRef | null => {
     if (depth > MAX_DEPTH) return null;
+    if (judge && !ref.isPackage && judge(ref, name)) return { dotted: ref.dotted, name, filePath: ref.filePath, kind: 'function' };
     const module = ref.source ? pyModule(ref.source) : null;
     if (!module) return null;
     const fn = module.functions.find((candidate) => !candidate.className && candidate.name === name);
@@ -178,19 +182,19 @@ function buildModel(suite: Suite): AppModel {
     if (assigned) {
       const value = unparenthesize(assigned.value);
       if (value.type === 'identifier' || value.type === 'attribute') {
-        const followed = resolveIn(module, ref, value, depth + 1);
+        const followed = resolveIn(module, ref, value, depth + 1, judge);
         if (followed) return followed;
       }
       return { dotted: ref.dotted, name, filePath: ref.filePath, kind: 'value', module };
     }
-    if (binding) return followBinding(ref, binding, depth + 1);
+    if (binding) return followBinding(ref, binding, depth + 1, judge);
     if (ref.isPackage) {
       const sub = resolveDotted(`${ref.dotted}.${name}`);
       if (sub) return { dotted: sub.dotted, name: '', filePath: sub.file, kind: 'module' };
     }
     return null;
   };
-  const followBinding = (ref: ModuleRef | null, binding: ImportBinding, depth: number): SymbolRef | null => {
+  const followBinding = (ref: ModuleRef | null, binding: ImportBinding, depth: number, judge?: Judge): SymbolRef | null => {
     if (depth > MAX_DEPTH) return null;
     let target: string | null = binding.module;
     if (binding.level > 0) {
@@ -204,35 +208,36 @@ function buildModel(suite: Suite): AppModel {
     }
     const resolved = resolveDotted(target);
     if (!resolved) return null;
-    const symbol = symbolIn(moduleRef(resolved), binding.name, depth + 1);
+    const symbol = symbolIn(moduleRef(resolved), binding.name, depth + 1, judge);
     if (symbol) return symbol;
     const sub = resolveDotted(`${target}.${binding.name}`);
     if (sub) return { dotted: sub.dotted, name: '', filePath: sub.file, kind: 'module' };
     return null;
   };
-  const resolveIn = (module: PyModule, ref: ModuleRef | null, node: Node, depth: number): SymbolRef | null => {
+  const resolveIn = (module: PyModule, ref: ModuleRef | null, node: Node, depth: number, judge?: Judge): SymbolRef | null => {
     if (depth > MAX_DEPTH) return null;
     const expression = unparenthesize(node);
     if (expression.type === 'identifier') {
       const name = expression.text;
       const local = localImport(expression, name);
-      if (local) return followBinding(ref, local, depth + 1);
+      if (local) return followBinding(ref, local, depth + 1, judge);
       const fn = module.functions.find((candidate) => !candidate.className && candidate.name === name);
       if (fn) return { dotted: ref?.dotted ?? module.file.path, name, filePath: module.file.path, kind: 'function', fn, module };
       const binding = module.imports.get(name);
-      if (binding) return followBinding(ref, binding, depth + 1);
-      if (ref) return symbolIn(ref, name, depth + 1);
+      if (binding) return followBinding(ref, binding, depth + 1, judge);
+      if (ref) return symbolIn(ref, name, depth + 1, judge);
       return null;
     }
     if (expression.type === 'attribute') {
       const object = expression.childForFieldName('object');
       const attribute = expression.childForFieldName('attribute')?.text;
       if (!object || !attribute) return null;
+      // The object is followed in full: `judge` answers only for the name a chain ends at.
       const base = resolveIn(module, ref, object, depth + 1);
       if (base?.kind === 'module') {
         const resolved = resolveDotted(base.dotted);
         if (!resolved) return null;
-        return symbolIn(moduleRef(resolved), attribute, depth + 1);
+        return symbolIn(moduleRef(resolved), attribute, depth + 1, judge);
       }
       // `import backend.database` then `backend.database.get_session`.
       const dotted = qualifiedName(module, expression);
@@ -240,7 +245,7 @@ function buildModel(suite: Suite): AppModel {
         const parts = dotted.split('.');
         for (let cut = parts.length - 1; cut >= 1; cut--) {
           const resolved = resolveDotted(parts.slice(0, cut).join('.'));
-          if (resolved && cut === parts.length - 1) return symbolIn(moduleRef(resolved), parts[cut]!, depth + 1);
+          if (resolved && cut === parts.length - 1) return symbolIn(moduleRef(resolved), parts[cut]!, depth + 1, judge);
         }
       }
       return null;
@@ -309,7 +314,7 @@ function buildModel(suite: Suite): AppModel {
         const args = callArguments(call);
         const argument = args.positional[0] ?? args.keywords.get('dependency') ?? null;
         if (!argument) continue; // `Depends()` with a class annotation
-        depends.push({ module, ref, call, argument, target: resolveIn(module, ref, argument, 0) });
+        depends.push(dependsUse(module, ref, call, argument, resolveIn));
       }
       // Routers included from where the package's files are not read: its routes are not all known.
       for (const call of nodesOfType(module.file, 'call')) {
@@ -332,13 +337,27 @@ function buildModel(suite: Suite): AppModel {
   // in dozens of `Depends`, and judging one walks its body.
   const judged = new Set<string>();
   const factoryNames = sessionFactoryNames(packageModules);
+  const dbNames = project.config.dbDependencies;
+  // A dependency whose module's text shows it cannot be one is passed over without parsing that module
+  // (an auth module's `get_current_user`); `use.target` would parse it.
+  const ruledOut = new Map<string, boolean>();
+  const judge: Judge = (ref, name) => {
+    const key = `${ref.dotted}:${name}`;
+    let answer = ruledOut.get(key);
+    if (answer === undefined) ruledOut.set(key, (answer = textRulesOutDbReason(ref.text(), name, factoryNames, dbNames)));
+    return answer;
+  };
   for (const use of depends) {
+    if (use.argument && resolveIn(use.module, use.ref, use.argument, 0, judge)?.fn === undefined) {
+      // Followed as far as it goes: no function with a tree, so nothing to judge (see the loop's next test).
+      continue;
+    }
     const target = use.target;
     if (!target || target.kind !== 'function' || !target.fn || !target.module) continue;
     const key = symbolKey(target);
     if (judged.has(key)) continue;
     judged.add(key);
-    const reason = dbReason(target.module, target.fn, factoryNames) ?? (project.config.dbDependencies.includes(target.name) ? `is named in db-dependencies` : null);
+    const reason = dbReason(target.module, target.fn, factoryNames) ?? (dbNames.includes(target.name) ? `is named in db-dependencies` : null);
     if (!reason) continue;
     dbDependencies.push({ symbol: target, reason });
   }
@@ -390,6 +409,26 @@ function buildModel(suite: Suite): AppModel {
     resolveName,
     moduleRef,
     entryDirs,
+  };
+}
+
+/** May a name of a module be answered from its text alone (see symbolIn)? */
+type Judge = (ref: ModuleRef, name: string) => boolean;
+
+type Resolve = (module: PyModule, ref: ModuleRef | null, node: Node, depth: number) => SymbolRef | null;
+
+/** A `Depends(argument)` of the app, its target followed when first asked for (most rules never ask). */
+function dependsUse(module: PyModule, ref: ModuleRef, call: Node, argument: Node, resolveIn: Resolve): DependsUse {
+  let target: SymbolRef | null | undefined;
+  return {
+    module,
+    ref,
+    call,
+    argument,
+    get target() {
+      if (target === undefined) target = resolveIn(module, ref, argument, 0);
+      return target;
+    },
   };
 }
 
