@@ -173,7 +173,7 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
       return;
     }
     // Kept for the models' existence questions about project folders (src/folder-listings.ts).
-    recordListing(directory, entries.map((entry) => entry.name));
+    recordListing(directory, entries);
     // A virtualenv (a folder holding pyvenv.cfg) below the root is skipped, seen from its own listing.
     if (!isRoot && entries.some((entry) => entry.name === 'pyvenv.cfg')) return;
     // Read a .gitignore only where the listing has one: trying every folder cost a failed read (and its exception) each.

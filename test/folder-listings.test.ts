@@ -1,12 +1,14 @@
-// The walk's listings answer "certainly missing" for names its folders do not hold, and nothing else:
-// a listed name, a name spelled with other case or Unicode composition, and a folder the walk did not
-// list are left to the disk.
+// The walk's listings answer "certainly missing" for names its folders do not hold, and the kind of a name
+// it saw as a plain file or folder; a name spelled with other case or Unicode composition, a symlink, and
+// a folder the walk did not list are left to the disk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { walkProject } from '../src/discover.js';
-import { certainlyMissing, clearListings } from '../src/folder-listings.js';
-import { kindOf, clearFileSystemCache } from '../src/model/app/sys-path.js';
+import { rmSync, symlinkSync } from 'node:fs';
+import { certainlyMissing, clearListings, listedKind } from '../src/folder-listings.js';
+import { heldIn, kindOf, clearFileSystemCache } from '../src/model/app/sys-path.js';
+import { resolveModule } from '../src/model/app/resolve.js';
 import { makeTempProject } from './project.js';
 
 test('the walk lists its folders: missing names are told without the disk, the rest is asked of it', () => {
@@ -23,4 +25,39 @@ test('the walk lists its folders: missing names are told without the disk, the r
   clearFileSystemCache();
   assert.equal(certainlyMissing(path.join(backend, 'tox.ini')), false, 'files created since: ask the disk');
   assert.equal(kindOf(path.join(backend, 'Makefile')), 'file');
+});
+
+test("the walk's listings tell a plain file or folder from the entry's kind; a symlink's is asked of the disk", () => {
+  const root = makeTempProject({ 'app/main.py': '', 'app/pkg/__init__.py': '', 'elsewhere/real.py': '' });
+  symlinkSync(path.join(root, 'elsewhere', 'real.py'), path.join(root, 'app', 'linked.py'));
+  symlinkSync(path.join(root, 'elsewhere'), path.join(root, 'app', 'linked_dir'));
+  symlinkSync(path.join(root, 'nowhere.py'), path.join(root, 'app', 'dangling.py'));
+  clearFileSystemCache();
+  walkProject(root);
+  const app = path.join(root, 'app');
+  assert.equal(listedKind(path.join(app, 'main.py')), 'file');
+  assert.equal(listedKind(path.join(app, 'pkg')), 'dir');
+  for (const name of ['linked.py', 'linked_dir', 'dangling.py', 'MAIN.py', 'missing.py']) assert.equal(listedKind(path.join(app, name)), undefined, name);
+  assert.equal(kindOf(path.join(app, 'linked.py')), 'file', 'a link to a file, from the disk');
+  assert.equal(kindOf(path.join(app, 'linked_dir')), 'dir', 'a link to a folder, from the disk');
+  assert.equal(kindOf(path.join(app, 'dangling.py')), 'none', 'a dangling link, from the disk');
+  // Told from the listing, without the disk: a file removed since the walk is still its kind until the listings are forgotten.
+  rmSync(path.join(app, 'main.py'));
+  assert.equal(kindOf(path.join(app, 'main.py')), 'file');
+  clearFileSystemCache();
+  assert.equal(kindOf(path.join(app, 'main.py')), 'none');
+});
+
+test('what a folder holds for the path finder is found once: a package, a module, a namespace portion, nothing', () => {
+  const root = makeTempProject({ 'src/pkg/__init__.py': '', 'src/mod.py': '', 'src/ns/x.py': '' });
+  clearFileSystemCache();
+  walkProject(root);
+  const src = path.join(root, 'src');
+  assert.deepEqual(heldIn(src, 'pkg'), { kind: 'package', file: path.join(src, 'pkg', '__init__.py'), dir: path.join(src, 'pkg') });
+  assert.deepEqual(heldIn(src, 'mod'), { kind: 'module', file: path.join(src, 'mod.py') });
+  assert.deepEqual(heldIn(src, 'ns'), { kind: 'portion', dir: path.join(src, 'ns') });
+  assert.equal(heldIn(src, 'other'), null);
+  assert.equal(heldIn(path.join(root, 'missing'), 'pkg'), null, 'a folder that is not there');
+  assert.deepEqual(resolveModule([path.join(root, 'missing'), src], 'pkg'), { dotted: 'pkg', file: path.join(src, 'pkg', '__init__.py'), dirs: [path.join(src, 'pkg')], entry: src });
+  assert.equal(resolveModule([src], 'ns.x')?.file, path.join(src, 'ns', 'x.py'));
 });

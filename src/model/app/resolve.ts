@@ -3,7 +3,7 @@
 // collide with a project folder.
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { configTextIfFile, kindOf, namesIn, readOnce } from './sys-path.js';
+import { configTextIfFile, heldIn, readOnce } from './sys-path.js';
 
 export interface Declared {
   names: Set<string>;
@@ -94,20 +94,12 @@ function findIn(searchDirs: string[], name: string): { file: string | null; dirs
   const portions: string[] = [];
   let portionFrom: string | null = null;
   for (const dir of searchDirs) {
-    // Like Python's path finder, read the folder's listing: a name with neither a folder nor a module
-    // there is passed over without a stat of each candidate (most imports are not the project's).
-    const listed = namesIn(dir);
-    if (listed && !listed.has(name) && !listed.has(`${name}.py`)) continue;
-    const candidate = path.join(dir, name);
-    const isDir = kindOf(candidate) === 'dir';
-    if (isDir && kindOf(path.join(candidate, '__init__.py')) === 'file') {
-      return { file: path.join(candidate, '__init__.py'), dirs: [candidate], from: dir };
-    }
-    if (kindOf(candidate + '.py') === 'file') return { file: candidate + '.py', dirs: [], from: dir };
-    if (isDir) {
-      portions.push(candidate);
-      portionFrom ??= dir;
-    }
+    const found = heldIn(dir, name);
+    if (found === null) continue;
+    if (found.kind === 'package') return { file: found.file, dirs: [found.dir], from: dir };
+    if (found.kind === 'module') return { file: found.file, dirs: [], from: dir };
+    portions.push(found.dir);
+    portionFrom ??= dir;
   }
   return portions.length ? { file: null, dirs: portions, from: portionFrom! } : null;
 }

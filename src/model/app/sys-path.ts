@@ -7,7 +7,7 @@ import { readTextFile, type SourceFile } from '../../source.js';
 import { callArguments, calleeName, pyModule, type PyModule } from '../python.js';
 import { nodesOfType } from '../tree-nodes.js';
 import { evaluatePath, type ParentChain, type PathValue } from './paths.js';
-import { certainlyMissing, clearListings, listedNames } from '../../folder-listings.js';
+import { certainlyMissing, clearListings, listedKind, listedNames } from '../../folder-listings.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -35,6 +35,12 @@ const fsCache = new Map<string, 'file' | 'dir' | 'none'>();
 export function kindOf(target: string): 'file' | 'dir' | 'none' {
   let kind = fsCache.get(target);
   if (kind) return kind;
+  // The walk saw it as a plain file or folder: no stat (each folder of sys.path is tried for each module).
+  kind = listedKind(target);
+  if (kind) {
+    fsCache.set(target, kind);
+    return kind;
+  }
   if (certainlyMissing(target)) {
     // The walk listed the folder, and no such name is in it.
     fsCache.set(target, 'none');
@@ -66,6 +72,42 @@ export function namesIn(dir: string): ReadonlySet<string> | null {
     listings.set(dir, names);
   }
   return names;
+}
+
+/**
+ * What a folder holds under a name, as Python's path finder looks for it: a package (a folder with
+ * `__init__.py`), a module (`name.py`), a namespace portion (a folder without), or nothing.
+ */
+export type HeldModule = { kind: 'package'; file: string; dir: string } | { kind: 'module'; file: string } | { kind: 'portion'; dir: string } | null;
+
+const held = new Map<string, Map<string, HeldModule>>();
+
+/**
+ * What `dir` holds under `name` (see HeldModule), found once per run: each suite's imports are resolved
+ * against the same few folders of sys.path, and building each candidate's path anew to ask kindOf cost
+ * more than the answer.
+ */
+export function heldIn(dir: string, name: string): HeldModule {
+  let byName = held.get(dir);
+  if (!byName) held.set(dir, (byName = new Map()));
+  let answer = byName.get(name);
+  if (answer === undefined) byName.set(name, (answer = findHeld(dir, name)));
+  return answer;
+}
+
+function findHeld(dir: string, name: string): HeldModule {
+  // Like Python's path finder, read the folder's listing: a name with neither a folder nor a module
+  // there is passed over without a stat of each candidate (most imports are not the project's).
+  const listed = namesIn(dir);
+  if (listed && !listed.has(name) && !listed.has(`${name}.py`)) return null;
+  const candidate = path.join(dir, name);
+  const isDir = kindOf(candidate) === 'dir';
+  if (isDir) {
+    const init = path.join(candidate, '__init__.py');
+    if (kindOf(init) === 'file') return { kind: 'package', file: init, dir: candidate };
+  }
+  if (kindOf(candidate + '.py') === 'file') return { kind: 'module', file: candidate + '.py' };
+  return isDir ? { kind: 'portion', dir: candidate } : null;
 }
 
 const readings = new Map<(file: string) => unknown, Map<string, unknown>>();
@@ -100,6 +142,7 @@ export function configTextIfFile(file: string): string | null {
 /** Forgets what the models learnt of the file system (a new run, whose walk's listings are its own). */
 export function forgetFileSystemAnswers(): void {
   fsCache.clear();
+  held.clear();
   listings.clear();
   readings.clear();
 }
