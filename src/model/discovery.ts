@@ -18,6 +18,7 @@ import { runsPostgresThroughDockerSdk } from '../readers/python-databases.js';
 import type { Project } from './suite.js';
 import { scriptIndex } from './script-index.js';
 import { isTestModuleName, TEST_ROOT_NAMES } from './file-names.js';
+import { spellsName } from './name-text.js';
 
 export { isTestModuleName, TEST_ROOT_NAMES };
 
@@ -296,7 +297,7 @@ function mayBeEvidence(project: Project, testPath: string, text: string, index: 
   const building = index.conftestResourceFixtures(testPath);
   if (building.autouse) return true;
   if (building.names.size === 0) return false;
-  for (const word of text.split(/[^\p{L}\p{N}_]+/u)) if (building.names.has(word)) return true;
+  for (const name of building.names) if (spellsName(text, name)) return true;
   return false;
 }
 

@@ -222,8 +222,9 @@ export function directFixtureModules(project: Project, file: SourceFile, scope: 
 export function mayImportFixtureModules(project: Project, filePath: string, text: string): boolean {
   let entries: string[] | null = null;
   const searched = () => (entries ??= searchEntriesAt(project, filePath));
-  FROM_IMPORT.lastIndex = 0;
-  for (let match = FROM_IMPORT.exec(text); match; match = FROM_IMPORT.exec(text)) {
+  const pattern = ASCII_ONLY.test(text) ? FROM_IMPORT_ASCII : FROM_IMPORT;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
     // A list of names longer than the pattern reads, or a parenthesized one it did not see closed: not read, so yes.
     if (match[2]!.length >= IMPORT_NAMES_READ || (match[2]!.startsWith('(') && !match[2]!.endsWith(')'))) return true;
     const spec = match[1]!.replace(/[ \t]+/g, '');
@@ -250,6 +251,12 @@ export function mayImportFixtureModules(project: Project, filePath: string, text
 const FROM_IMPORT =
   /\bfrom(?=[\s.\\])(?:[ \t]|\\\r?\n)*((?:\.[ \t]*)*(?:[\p{L}\p{N}_]+(?:[ \t]*\.[ \t]*[\p{L}\p{N}_]+)*)?)(?:[ \t]|\\\r?\n)*\bimport\b[ \t]*(\([^)]{0,4094}\)|(?:[^\n\\]|\\\r?\n|\\){0,4096})/gu;
 const IMPORT_NAMES_READ = 4096;
+/**
+ * FROM_IMPORT for a text of ASCII characters only, where a name's characters are `\w`'s: the same matches,
+ * without the cost per character of a Unicode pattern (most modules are ASCII).
+ */
+const FROM_IMPORT_ASCII = new RegExp(FROM_IMPORT.source.replaceAll('[\\p{L}\\p{N}_]', '\\w'), 'g');
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /**
  * Every fixture module the given files make pytest load, followed through plugins and imports of

@@ -9,6 +9,7 @@ import {
 } from '../python.js';
 import { lastSegment, nodesInOwnScope } from './helpers.js';
 import type { ModuleRef } from './types.js';
+import { isWholeName } from '../name-text.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -85,8 +86,6 @@ export function dbReason(module: PyModule, fn: FunctionInfo, factories: Set<stri
   return null;
 }
 
-/** A character that may continue a Python name (ASCII or not). */
-const NAME_CHAR = /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]/u;
 /** What may stand before a name on its line for the name to be a function's: `def`, `async def`, an indent. */
 const DEF_BEFORE = /^([ \t]*)(?:async[ \t]+)?def[ \t]+$/;
 
@@ -103,9 +102,8 @@ export function textRulesOutDbReason(text: string | null, name: string, factorie
   for (const factory of factories) if (text.includes(factory)) return false;
   let topLevel = false;
   for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
-    const end = at + name.length;
     // A longer name that holds this one is no use of it.
-    if ((at > 0 && NAME_CHAR.test(text[at - 1]!)) || (end < text.length && NAME_CHAR.test(text[end]!))) continue;
+    if (!isWholeName(text, at, name.length)) continue;
     const lineStart = text.lastIndexOf('\n', at - 1) + 1;
     const before = DEF_BEFORE.exec(text.slice(lineStart, at));
     if (!before) return false;
