@@ -120,6 +120,8 @@ describe('finding suites by content, and the test modules it does not read', () 
       'tests/test_long.py': `from tests import ${names}, helpers\n\ndef test_it():\n    pass\n`,
       'tests/test_unclosed.py': `from tests.helpers import (\n    ${names.replace(/, /g, ',\n    ')},\n    token,\n)\n\ndef test_it():\n    pass\n`,
       'tests/test_unicode.py': 'from tests.données import *\n\ndef test_it(jeton):\n    pass\n',
+      // The module, as a name imported from its package (a submodule).
+      'tests/test_unicode_name.py': 'from tests import données\n\ndef test_it(jeton):\n    pass\n',
       'tests/test_short.py': 'from tests import name_1, name_2\n\ndef test_it():\n    pass\n',
     });
     assert.deepEqual(passedOver(root).skipped, ['tests/test_short.py']);

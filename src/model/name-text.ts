@@ -1,13 +1,24 @@
 // Python names as a module's text spells them, for the readers that decide from the text alone, before
 // any parse, whether a module can matter.
 
-/** A character that may continue a Python name (ASCII or not). */
+/**
+ * A character beyond ASCII that may continue a Python name. Compiling a Unicode pattern costs a run
+ * that never meets such a character about 6 M instructions (a whole one-suite run is 400 M): ASCII
+ * characters are told apart without it.
+ */
 const NAME_CHAR = /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]/u;
+
+/** May the UTF-16 unit at `index` continue a Python name? False outside the text. */
+function continuesName(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (Number.isNaN(code)) return false;
+  if (code < 128) return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+  return NAME_CHAR.test(text[index]!);
+}
 
 /** Is the name spelled in the text at `at` a whole name: no character that continues a name on either side? */
 export function isWholeName(text: string, at: number, length: number): boolean {
-  const end = at + length;
-  return !(at > 0 && NAME_CHAR.test(text[at - 1]!)) && !(end < text.length && NAME_CHAR.test(text[end]!));
+  return !(at > 0 && continuesName(text, at - 1)) && !continuesName(text, at + length);
 }
 
 /** Does the text spell `name` as a whole name anywhere (code, a string, a comment)? */
