@@ -69,6 +69,17 @@ setFlagsFromString('--regexp-tier-up-ticks=100');
 // off parallel marking this way is not possible: V8 aborts on a check in its marker.)
 setFlagsFromString('--no-parallel-scavenge');
 
+// CPU (issue 13): compiling an expression to bytecode, V8 then runs a peephole optimizer over the
+// bytecode; in a one-suite run, which compiles about 180 expressions and matches most a handful of
+// times, that pass cost more than it saved (CompileIrregexp 17.6 M instructions with it). Without it:
+// one whole suite 389.5 -> 383.5 M instructions under callgrind (net of the hash seed's setup), the
+// bench tree of 30 suites 2,718.9 -> 2,723.3 M (the same, within the run-to-run spread: the hot
+// expressions are compiled to machine code after 100 matches either way). (Allocating every function's
+// feedback at once, which would keep V8 from parsing again the expressions written inside functions,
+// cost more than it saved: one suite +13 M, 30 suites +9%.) Like the flags above it steers V8's
+// heuristics only, never results.
+setFlagsFromString('--no-regexp-peephole-optimization');
+
 const dist = path.join(__dirname, '..', 'dist');
 const modified = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? null;
 const bundled = modified(path.join(dist, 'bundle', 'cli.cjs'));
