@@ -9,7 +9,7 @@
 // installed package. A folder without `__init__.py` is a namespace portion, which never wins over an
 // installed regular package: it counts only when the project actually provides what is imported from it.
 import path from 'node:path';
-import { kindOf } from './sys-path.js';
+import { heldIn } from './sys-path.js';
 import { resolveModule } from './resolve.js';
 
 /** The directories from which a top-level import can be one of the project's modules. */
@@ -36,11 +36,9 @@ export function isProjectImport(dirs: string[], dotted: string, names: string[])
   const top = dotted.split('.')[0]!;
   let namespace = false;
   for (const dir of dirs) {
-    const candidate = path.join(dir, top);
-    if (kindOf(`${candidate}.py`) === 'file') return true;
-    if (kindOf(candidate) !== 'dir') continue;
-    if (kindOf(path.join(candidate, '__init__.py')) === 'file') return true;
-    namespace = true;
+    const held = heldIn(dir, top);
+    if (held?.kind === 'package' || held?.kind === 'module') return true;
+    if (held?.kind === 'portion') namespace = true;
   }
   if (!namespace) return false;
   const found = resolveModule(dirs, dotted);
