@@ -90,6 +90,7 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
   // model that changed it would throw rather than spoil the memo. 30 suites 3,459 -> 3,405 M instructions.
   rememberOnce(Named.prototype, base, 'parent', PARENT);
   rememberOnce(Named.prototype, base, 'namedChildren', NAMED_CHILDREN, (children) => Object.freeze(children as unknown[]));
+  byFieldId(Named.prototype, base, grammar);
   namedClasses.set(grammar as object, Named);
   const classes: unknown[] = new Array<unknown>(names.length);
   for (let id = 0; id < names.length; id++) {
@@ -175,6 +176,30 @@ function rememberOnce(prototype: object, base: object, name: string, slot: symbo
   });
 }
 
+/**
+ * Makes a named node's `childForFieldName(name)` ask the binding by the field's id, looked up here once per
+ * name: given a name, the binding copies the string out of V8 and searches the grammar's field names for it
+ * at every call (51,000 calls in a 100-suite run). A name the grammar does not have asks by name, as before.
+ */
+function byFieldId(prototype: object, base: object, grammar: unknown): void {
+  const byName = (base as { childForFieldName?: unknown }).childForFieldName;
+  const byId = (base as { childForFieldId?: unknown }).childForFieldId;
+  const names = fieldNamesById(grammar);
+  if (typeof byName !== 'function' || typeof byId !== 'function' || names === null) return;
+  const ids = new Map<string, number>();
+  names.forEach((name, id) => {
+    if (typeof name === 'string' && !ids.has(name)) ids.set(name, id);
+  });
+  Object.defineProperty(prototype, 'childForFieldName', {
+    value(this: object, name: string) {
+      const id = ids.get(name);
+      return id === undefined ? byName.call(this, name) : byId.call(this, id);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
 const namedClasses = new WeakMap<object, { prototype: object }>();
 
 /**
@@ -202,16 +227,25 @@ export function checkNodeFields(grammar: unknown, tree: Parser.Tree): void {
   if (!agrees) delete (Named.prototype as { startIndex?: unknown }).startIndex;
 }
 
+/** The grammar's field names by id, from the binding tree-sitter itself loaded; null when it has no such list. */
+function fieldNamesById(grammar: unknown): unknown[] | null {
+  return namesById(grammar, 'getNodeFieldNamesById');
+}
+
 /** The grammar's node type names by id, from the binding tree-sitter itself loaded; null when it has no such list. */
 function typeNamesById(grammar: unknown): unknown[] | null {
+  return namesById(grammar, 'getNodeTypeNamesById');
+}
+
+function namesById(grammar: unknown, list: 'getNodeTypeNamesById' | 'getNodeFieldNamesById'): unknown[] | null {
   try {
-    type Binding = { getNodeTypeNamesById?: (language: unknown) => unknown };
+    type Binding = Partial<Record<typeof list, (language: unknown) => unknown>>;
     let binding = recordedBinding() as Binding | null;
     if (binding === null) {
       const treeSitterDir = path.dirname(require.resolve('tree-sitter'));
       binding = (createRequire(path.join(treeSitterDir, 'index.js'))('node-gyp-build') as (dir: string) => Binding)(treeSitterDir);
     }
-    const names = binding.getNodeTypeNamesById?.(grammar);
+    const names = binding[list]?.(grammar);
     return Array.isArray(names) ? names : null;
   } catch {
     return null;

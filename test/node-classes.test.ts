@@ -175,3 +175,23 @@ test("a named node's parent and named children are the binding's own answers, as
     assert.ok(nodes.some((node) => node.namedChildren.length > 1));
   }
 });
+
+test("a named node's child for a field name is asked by the field's id, and is the binding's own answer for every node and field", () => {
+  const byName = (SyntaxNode.prototype as { childForFieldName: (name: string) => Parser.SyntaxNode | null }).childForFieldName;
+  for (const [language, text] of [['python', PYTHON], ['shell', SHELL], ...Object.entries(NON_ASCII)] as Array<['python' | 'shell', string]>) {
+    const nodes = everyNode(parseText(language, text).rootNode);
+    const named = nodes.filter((node) => node.isNamed && node.type !== 'ERROR');
+    // smoke-lint's lookup, on the named nodes' class.
+    assert.notEqual(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(named[0]!), 'childForFieldName'), undefined, language);
+    let found = 0;
+    for (const node of nodes) {
+      for (const field of ['name', 'body', 'function', 'arguments', 'left', 'right', 'value', 'argument', 'condition', 'no_such_field', '']) {
+        const ours = node.childForFieldName(field);
+        const theirs = byName.call(node, field);
+        assert.equal(ours?.id, theirs?.id, `${language}: ${node.type}.${field}`);
+        if (ours) found++;
+      }
+    }
+    assert.ok(found > 5, `${language}: fields found (${found})`);
+  }
+});
