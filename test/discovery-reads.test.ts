@@ -140,6 +140,7 @@ describe('finding suites by content, and the test modules it does not read', () 
       transport: 'from httpx import ASGITransport\nfrom app.main import app\nt = ASGITransport(app=app)\n',
       container: 'from testcontainers.postgres import PostgresContainer\nc = PostgresContainer("postgres:16")\n',
       docker: 'import docker\nclient = docker.from_env()\nc = client.containers.run("postgres:16", detach=True)\n',
+      docker_chained: 'import docker\nc = docker.from_env().containers.run("postgres:16", detach=True)\n',
       plugin: 'from pytest_postgresql import factories\npg = factories.postgresql_proc(port=5433)\n',
       agent: 'from app.db import DBAgent\na = DBAgent(postgres_str="postgresql://localhost/t")\n',
     };

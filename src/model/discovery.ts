@@ -56,6 +56,8 @@ export function resourceOfCall(module: PyModule, call: Node): Resource | null {
     const what = client.kind === 'testclient' ? 'builds a TestClient on the app' : 'builds an httpx client on the app (ASGI transport)';
     return { kind: 'client', what, path: file.path };
   }
+  // Before the callee's name: a chained client (`docker.from_env().containers.run(...)`) has none.
+  if (runsPostgresThroughDockerSdk(module, call)) return { kind: 'database', what: 'starts PostgreSQL through the Docker SDK (containers.run)', path: file.path };
   const callee = calleeName(module, call);
   if (!callee) return null;
   const last = callee.split('.').pop()!;
@@ -71,7 +73,6 @@ export function resourceOfCall(module: PyModule, call: Node): Resource | null {
   }
   if (DB_CONNECT.has(callee)) return { kind: 'database', what: `connects to PostgreSQL (${callee})`, path: file.path };
   if (last === 'PostgresContainer' || last === 'PostgreSQLContainer') return { kind: 'database', what: `starts PostgreSQL with testcontainers (${last})`, path: file.path };
-  if (runsPostgresThroughDockerSdk(module, call)) return { kind: 'database', what: 'starts PostgreSQL through the Docker SDK (containers.run)', path: file.path };
   if (/^pytest_postgresql\./.test(callee) || (/^postgresql(_proc|_noproc)?$/.test(last) && /(^|\.)factories\./.test(callee))) {
     return { kind: 'database', what: `starts PostgreSQL with pytest-postgresql (${last})`, path: file.path };
   }
