@@ -66,12 +66,29 @@ export function certainlyMissing(file: string): boolean {
   if (!names) return false;
   const base = path.basename(file);
   if (names.has(base)) return false;
+  return !foldedNames(dir, names).has(fold(base));
+}
+
+/**
+ * True when the walk listed `dir` and nothing in it is spelled like any of `names`, even ignoring case:
+ * each is certainly missing (as certainlyMissing tells of one). False means "ask the disk".
+ */
+export function holdsNoneOf(dir: string, names: readonly string[]): boolean {
+  const listed = listings.get(dir);
+  if (!listed) return false;
+  for (const name of names) if (listed.has(name)) return false;
+  const lower = foldedNames(dir, listed);
+  for (const name of names) if (lower.has(fold(name))) return false;
+  return true;
+}
+
+function foldedNames(dir: string, names: ReadonlySet<string>): ReadonlySet<string> {
   let lower = folded.get(dir);
   if (!lower) {
     lower = new Set([...names].map(fold));
     folded.set(dir, lower);
   }
-  return !lower.has(fold(base));
+  return lower;
 }
 
 function fold(name: string): string {

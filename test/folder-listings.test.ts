@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { walkProject } from '../src/discover.js';
 import { rmSync, symlinkSync } from 'node:fs';
-import { certainlyMissing, clearListings, listedKind } from '../src/folder-listings.js';
+import { certainlyMissing, clearListings, holdsNoneOf, listedKind } from '../src/folder-listings.js';
+import { PYTEST_CONFIG_FILES, pytestConfigIn } from '../src/model/pytest-config.js';
+import { pytestConfigFor } from '../src/model/suite-pytest-config.js';
 import { heldIn, kindOf, clearFileSystemCache } from '../src/model/app/sys-path.js';
 import { resolveModule } from '../src/model/app/resolve.js';
-import { makeTempProject } from './project.js';
+import { makeTempProject, projectModel } from './project.js';
 
 test('the walk lists its folders: missing names are told without the disk, the rest is asked of it', () => {
   const root = makeTempProject({ 'backend/Makefile': 'all:\n', 'backend/caf\u00e9.py': '', 'node_modules/x/index.py': '' });
@@ -60,4 +62,35 @@ test('what a folder holds for the path finder is found once: a package, a module
   assert.equal(heldIn(path.join(root, 'missing'), 'pkg'), null, 'a folder that is not there');
   assert.deepEqual(resolveModule([path.join(root, 'missing'), src], 'pkg'), { dotted: 'pkg', file: path.join(src, 'pkg', '__init__.py'), dirs: [path.join(src, 'pkg')], entry: src });
   assert.equal(resolveModule([src], 'ns.x')?.file, path.join(src, 'ns', 'x.py'));
+});
+
+test('a folder the walk listed holds none of some names only when none is spelled so, even ignoring case', () => {
+  const root = makeTempProject({ 'a/PyProject.toml': '', 'b/tox.ini': '', 'c/README.md': '' });
+  clearFileSystemCache();
+  walkProject(root);
+  const names = ['pyproject.toml', 'tox.ini', 'setup.cfg'];
+  assert.equal(holdsNoneOf(path.join(root, 'a'), names), false, 'a case-insensitive disk finds it');
+  assert.equal(holdsNoneOf(path.join(root, 'b'), names), false);
+  assert.equal(holdsNoneOf(path.join(root, 'c'), names), true);
+  assert.equal(holdsNoneOf(path.join(root, 'missing'), names), false, 'a folder the walk did not list');
+});
+
+test('the configuration files pytestConfigIn reads are the ones a folder must hold none of to have no configuration', () => {
+  const read = new Set(pytestConfigIn.toString().match(/'[^']+\.(?:toml|ini|cfg)'/g)!.map((quoted) => quoted.slice(1, -1)));
+  assert.deepEqual([...read].sort(), [...PYTEST_CONFIG_FILES].sort());
+  const bodies: Record<string, string> = {
+    'pytest.toml': '[pytest]\naddopts = ["-x"]\n',
+    '.pytest.toml': '[pytest]\naddopts = ["-x"]\n',
+    'pytest.ini': '[pytest]\naddopts = -x\n',
+    '.pytest.ini': '[pytest]\naddopts = -x\n',
+    'pyproject.toml': '[tool.pytest.ini_options]\naddopts = "-x"\n',
+    'tox.ini': '[pytest]\naddopts = -x\n',
+    'setup.cfg': '[tool:pytest]\naddopts = -x\n',
+  };
+  for (const name of PYTEST_CONFIG_FILES) {
+    const root = makeTempProject({ 'pyproject.toml': '[project]\nname = "x"\n', [`sub/${name}`]: bodies[name]!, 'sub/tests/test_x.py': '' });
+    clearFileSystemCache();
+    const project = projectModel(root);
+    assert.match(pytestConfigFor(project, path.join(root, 'sub', 'tests')).addopts, /-x/, name);
+  }
 });

@@ -97,6 +97,9 @@ function pyprojectTable(data: Record<string, any>): unknown {
   return native ? table : (table.ini_options ?? null);
 }
 
+/** The files pytestConfigIn looks for in a folder (a folder holding none of them has no configuration). */
+export const PYTEST_CONFIG_FILES = ['pytest.toml', '.pytest.toml', 'pytest.ini', '.pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg'] as const;
+
 /**
  * pytest's configuration in one folder, the way pytest picks it (docs.pytest.org, "Configuration file
  * formats"): a pytest.toml or .pytest.toml (pytest 9), then a pytest.ini or .pytest.ini, each even without

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 import type { Project } from './project.js';
-import { pytestConfigFile, pytestConfigIn, withNativeEnv, type PytestConfig } from './pytest-config.js';
+import { PYTEST_CONFIG_FILES, pytestConfigFile, pytestConfigIn, withNativeEnv, type PytestConfig } from './pytest-config.js';
+import { holdsNoneOf } from '../folder-listings.js';
 import { configTextIfFile } from './app/sys-path.js';
 import type { PytestRun } from './scripts.js';
 
@@ -23,7 +24,8 @@ export function pytestConfigFor(project: Project, dir: string): PytestConfig {
   if (!byDir) byProject.set(project, (byDir = new Map()));
   const known = byDir.get(dir);
   if (known) return known;
-  const own = pytestConfigIn(dir, configTextIfFile);
+  // Most folders hold no configuration file: the walk's listing tells, without a path built for each name.
+  const own = holdsNoneOf(dir, PYTEST_CONFIG_FILES) ? null : pytestConfigIn(dir, configTextIfFile);
   const config = own ? withNativeEnv(own, dir, project.root, configTextIfFile) : pytestConfigFor(project, path.dirname(dir));
   byDir.set(dir, config);
   return config;
