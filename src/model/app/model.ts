@@ -348,11 +348,10 @@ function buildModel(suite: Suite): AppModel {
     return answer;
   };
   for (const use of depends) {
-    if (use.argument && resolveIn(use.module, use.ref, use.argument, 0, judge)?.fn === undefined) {
-      // Followed as far as it goes: no function with a tree, so nothing to judge (see the loop's next test).
-      continue;
-    }
-    const target = use.target;
+    if (!use.argument) continue;
+    // Followed with `judge`: a target the text rules out comes back without a tree (no `fn`) and is passed
+    // over; any other comes back as `use.target` would (judge answers only where it rules a name out).
+    const target = resolveIn(use.module, use.ref, use.argument, 0, judge);
     if (!target || target.kind !== 'function' || !target.fn || !target.module) continue;
     const key = symbolKey(target);
     if (judged.has(key)) continue;
