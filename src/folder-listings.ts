@@ -5,10 +5,11 @@
 // which may dangle or lead anywhere, a socket, a device) is still looked at on disk.
 import path from 'node:path';
 
-const listings = new Map<string, ReadonlySet<string>>();
-/** By folder, the names the walk saw as a folder, and those it saw as a regular file (no symlinks). */
-const folders = new Map<string, ReadonlySet<string>>();
-const files = new Map<string, ReadonlySet<string>>();
+/** What the walk saw a name as: a regular file, a folder, or anything else (a symlink, a socket, a device). */
+type ListedKind = 'file' | 'dir' | 'other';
+
+/** By folder, each name the walk listed there and what it saw it as. */
+const listings = new Map<string, ReadonlyMap<string, ListedKind>>();
 /**
  * The same names folded (lower case, composed Unicode), made on first use: a case-insensitive file system
  * finds `makefile` as `Makefile`, and macOS finds a composed `é` under its decomposed spelling.
@@ -24,18 +25,10 @@ export interface ListedEntry {
 
 /** Notes what the walk read in a folder (absolute path, as the walk spells it). */
 export function recordListing(dir: string, entries: readonly ListedEntry[]): void {
-  const names = new Set<string>();
-  const dirNames = new Set<string>();
-  const fileNames = new Set<string>();
-  for (const entry of entries) {
-    names.add(entry.name);
-    // A symlink's entry is neither: what it leads to is asked of the disk.
-    if (entry.isDirectory()) dirNames.add(entry.name);
-    else if (entry.isFile()) fileNames.add(entry.name);
-  }
+  const names = new Map<string, ListedKind>();
+  // A symlink's entry is neither a file nor a folder: what it leads to is asked of the disk.
+  for (const entry of entries) names.set(entry.name, entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other');
   listings.set(dir, names);
-  folders.set(dir, dirNames);
-  files.set(dir, fileNames);
   folded.delete(dir);
 }
 
@@ -44,15 +37,12 @@ export function recordListing(dir: string, entries: readonly ListedEntry[]): voi
  * file or a folder; undefined otherwise (not listed, another kind, a symlink): then ask the disk.
  */
 export function listedKind(file: string): 'file' | 'dir' | undefined {
-  const dir = path.dirname(file);
-  const base = path.basename(file);
-  if (files.get(dir)?.has(base)) return 'file';
-  if (folders.get(dir)?.has(base)) return 'dir';
-  return undefined;
+  const kind = listings.get(path.dirname(file))?.get(path.basename(file));
+  return kind === 'other' ? undefined : kind;
 }
 
-/** The names the walk listed in a folder; undefined when the walk did not list it. */
-export function listedNames(dir: string): ReadonlySet<string> | undefined {
+/** The names the walk listed in a folder (only asked whether it has one); undefined when the walk did not list it. */
+export function listedNames(dir: string): Pick<ReadonlySet<string>, 'has'> | undefined {
   return listings.get(dir);
 }
 
@@ -82,10 +72,10 @@ export function holdsNoneOf(dir: string, names: readonly string[]): boolean {
   return true;
 }
 
-function foldedNames(dir: string, names: ReadonlySet<string>): ReadonlySet<string> {
+function foldedNames(dir: string, names: ReadonlyMap<string, ListedKind>): ReadonlySet<string> {
   let lower = folded.get(dir);
   if (!lower) {
-    lower = new Set([...names].map(fold));
+    lower = new Set([...names.keys()].map(fold));
     folded.set(dir, lower);
   }
   return lower;
@@ -101,7 +91,5 @@ const NON_ASCII = /[^\x00-\x7f]/;
 /** Forgets the listings (a new walk, or files created since). */
 export function clearListings(): void {
   listings.clear();
-  folders.clear();
-  files.clear();
   folded.clear();
 }

@@ -58,10 +58,10 @@ export function kindOf(target: string): 'file' | 'dir' | 'none' {
   return kind;
 }
 
-const listings = new Map<string, ReadonlySet<string> | null>();
+const listings = new Map<string, Pick<ReadonlySet<string>, 'has'> | null>();
 
 /** The names in a folder, read once per run; null when it cannot be listed (missing, not a folder, unreadable). */
-export function namesIn(dir: string): ReadonlySet<string> | null {
+export function namesIn(dir: string): Pick<ReadonlySet<string>, 'has'> | null {
   let names = listings.get(dir);
   if (names === undefined) {
     try {
