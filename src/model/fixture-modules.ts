@@ -223,7 +223,7 @@ export function mayImportFixtureModules(project: Project, filePath: string, text
   let entries: string[] | null = null;
   const searched = () => (entries ??= searchEntriesAt(project, filePath));
   const ascii = ASCII_ONLY.test(text);
-  const pattern = ascii ? FROM_IMPORT_ASCII : FROM_IMPORT;
+  const pattern = ascii ? FROM_IMPORT_ASCII : (fromImport ??= new RegExp(FROM_IMPORT, 'gu'));
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
     // A list of names longer than the pattern reads, or a parenthesized one it did not see closed: not read, so yes.
@@ -231,7 +231,7 @@ export function mayImportFixtureModules(project: Project, filePath: string, text
     const spec = match[1]!.replace(/[ \t]+/g, '');
     const level = spec.length - spec.replace(/^\.+/, '').length;
     // Every word after `import` is taken as a name (a `*` is no word: then there are none).
-    const imported: ImportedModule = { dotted: spec.slice(level), level, star: false, names: match[2]!.split(ascii ? /[^\w.]+/ : /[^\p{L}\p{N}_.]+/u).filter(Boolean) };
+    const imported: ImportedModule = { dotted: spec.slice(level), level, star: false, names: match[2]!.split(ascii ? /[^\w.]+/ : (importedNames ??= new RegExp(String.raw`[^\p{L}\p{N}_.]+`, 'u'))).filter(Boolean) };
     for (const target of importedPaths(imported, filePath, (dotted, at) => resolvedPathFrom(filePath, dotted, at, searched))) {
       const found = project.files.get(target);
       if (found?.language !== 'python') continue;
@@ -243,20 +243,27 @@ export function mayImportFixtureModules(project: Project, filePath: string, text
 }
 
 /**
- * `from MODULE import NAMES` as a text spells it: the module (leading dots, then names joined by dots, with
+ * The source of a pattern for `from MODULE import NAMES` as a text spells it: the module (leading dots, then names joined by dots, with
  * spaces beside the dots; line continuations after `from` and before `import`) and what follows `import` (a
  * parenthesized list over lines, or the rest of the line with its continuations), read up to
  * IMPORT_NAMES_READ characters. Each part can match in one way only, so a long line of text that is no
  * import costs one pass.
  */
-const FROM_IMPORT =
-  /\bfrom(?=[\s.\\])(?:[ \t]|\\\r?\n)*((?:\.[ \t]*)*(?:[\p{L}\p{N}_]+(?:[ \t]*\.[ \t]*[\p{L}\p{N}_]+)*)?)(?:[ \t]|\\\r?\n)*\bimport\b[ \t]*(\([^)]{0,4094}\)|(?:[^\n\\]|\\\r?\n|\\){0,4096})/gu;
+const FROM_IMPORT = String.raw`\bfrom(?=[\s.\\])(?:[ \t]|\\\r?\n)*((?:\.[ \t]*)*(?:[\p{L}\p{N}_]+(?:[ \t]*\.[ \t]*[\p{L}\p{N}_]+)*)?)(?:[ \t]|\\\r?\n)*\bimport\b[ \t]*(\([^)]{0,4094}\)|(?:[^\n\\]|\\\r?\n|\\){0,4096})`;
 const IMPORT_NAMES_READ = 4096;
 /**
  * FROM_IMPORT for a text of ASCII characters only, where a name's characters are `\w`'s: the same matches,
  * without the cost per character of a Unicode pattern, nor that of compiling one (most modules are ASCII).
  */
-const FROM_IMPORT_ASCII = new RegExp(FROM_IMPORT.source.replaceAll('[\\p{L}\\p{N}_]', '\\w'), 'g');
+const FROM_IMPORT_ASCII = new RegExp(FROM_IMPORT.replaceAll('[\\p{L}\\p{N}_]', '\\w'), 'g');
+/**
+ * FROM_IMPORT and the split of its names for a text beyond ASCII, made when such a text is first read.
+ * They are kept as text until then: V8 parses a pattern when the expression that spells it is compiled
+ * and again when it is made, and parsing `\p{L}` expands it into hundreds of ranges (about 5 M
+ * instructions in a whole one-suite run of 330 M, where every text is ASCII).
+ */
+let fromImport: RegExp | undefined;
+let importedNames: RegExp | undefined;
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /**

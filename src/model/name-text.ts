@@ -2,18 +2,20 @@
 // any parse, whether a module can matter.
 
 /**
- * A character beyond ASCII that may continue a Python name. Compiling a Unicode pattern costs a run
- * that never meets such a character about 6 M instructions (a whole one-suite run is 400 M): ASCII
- * characters are told apart without it.
+ * A character beyond ASCII that may continue a Python name, made when such a character is first met.
+ * Compiling a Unicode pattern costs a run that never meets one about 6 M instructions, and even making
+ * it costs one parse, which expands each `\p{...}` into its ranges: ASCII characters are told apart
+ * without it, and the pattern is kept as text until it is needed.
  */
-const NAME_CHAR = /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]/u;
+let nameChar: RegExp | undefined;
+const NAME_CHAR = String.raw`[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]`;
 
 /** May the UTF-16 unit at `index` continue a Python name? False outside the text. */
 function continuesName(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
   if (Number.isNaN(code)) return false;
   if (code < 128) return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
-  return NAME_CHAR.test(text[index]!);
+  return (nameChar ??= new RegExp(NAME_CHAR, 'u')).test(text[index]!);
 }
 
 /** Is the name spelled in the text at `at` a whole name: no character that continues a name on either side? */
