@@ -1,8 +1,10 @@
 // tree-sitter and its grammars loaded from the binaries the build recorded (dist/natives.json, written by
 // scripts/bundle.js with node-gyp-build's own choice), instead of asking node-gyp-build on every run.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import type Parser from 'tree-sitter';
 import type { Natives } from './native.js';
 import { withNodeCachePerTree } from './node-cache.js';
@@ -107,6 +109,7 @@ function addon(file: string): unknown {
 
 /** What node's loader does with a module's file, beyond the public API of `Module`. */
 type Loadable = Module & { load(filename: string): void; _compile(source: string, filename: string): void };
+
 const moduleStatics = Module as unknown as { _nodeModulePaths?(dir: string): string[] };
 
 /**
@@ -126,7 +129,7 @@ function mainWithBinary(main: string, binary: unknown, transform: ((source: stri
     if (transform && typeof module._compile === 'function' && typeof moduleStatics._nodeModulePaths === 'function') {
       module.filename = main;
       module.paths = moduleStatics._nodeModulePaths(path.dirname(main));
-      module._compile(transform(readFileSync(main, 'utf8')), main);
+      runWithCodeCache(module, transform(readFileSync(main, 'utf8')), main);
       module.loaded = true;
     } else {
       module.load(main);
@@ -136,4 +139,52 @@ function mainWithBinary(main: string, binary: unknown, transform: ((source: stri
     throw error;
   }
   return module.exports;
+}
+
+/**
+ * V8's code cache for tree-sitter's layer (its index.js as `withNodeCachePerTree` rewrites it), beside the
+ * chunks' (bin/load-bundle.cjs): recorded by the build's training run (scripts/bundle.js) in
+ * `tree-sitter-layer.bin`, with the text it was made for in `tree-sitter-layer.js`. Compiling the layer
+ * from its source (then each of its functions on first call) cost a one-suite run about 3% of its
+ * instructions. V8 checks a cache against its source's length only, so the cache is given to V8 only for
+ * the very text it was made for: a package changed since the build (or one of another version) compiles
+ * from its source as before. From dist/src/ (no bundle) there is no cache.
+ */
+const LAYER_CACHE = fileURLToPath(new URL('./cache/tree-sitter-layer', import.meta.url));
+
+/** Whether the layer's code cache was given to V8 and taken (true), rejected (false), or not given (null). */
+let layerCacheUse: boolean | null = null;
+(globalThis as Record<symbol, unknown>)[Symbol.for('smoke-lint.layer-cache')] = () => layerCacheUse;
+
+/** The layer's recorded cache, when it was made for exactly `text`. */
+function layerCacheFor(text: string): Buffer | undefined {
+  try {
+    return readFileSync(`${LAYER_CACHE}.js`, 'utf8') === text ? readFileSync(`${LAYER_CACHE}.bin`) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a CommonJS module's text as node's loader would (`module._compile`), compiled with the layer's
+ * code cache when it was made for that text. In the build's training run (SMOKE_LINT_BUILD_CODE_CACHE,
+ * see bin/smoke-lint.js), records the cache of what the run compiled, at exit (after the launcher has
+ * set V8's flags back to those a run has: V8 takes a cache only under the flags it was made with).
+ */
+function runWithCodeCache(module: Loadable, text: string, main: string): void {
+  const cachedData = layerCacheFor(text);
+  const script = new vm.Script(Module.wrap(text), { filename: main, cachedData });
+  layerCacheUse = cachedData === undefined ? null : !script.cachedDataRejected;
+  const training = process.env.SMOKE_LINT_BUILD_CODE_CACHE;
+  if (training) {
+    process.on('exit', () => {
+      mkdirSync(training, { recursive: true });
+      writeFileSync(path.join(training, `${path.basename(LAYER_CACHE)}.bin`), script.createCachedData());
+      writeFileSync(path.join(training, `${path.basename(LAYER_CACHE)}.js`), text);
+    });
+  }
+  const own = createRequire(main);
+  const moduleRequire = Object.assign((id: string) => module.require(id), { resolve: own.resolve, cache: own.cache, extensions: own.extensions, main: own.main });
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(module.exports, module.exports, moduleRequire, module, main, path.dirname(main));
 }

@@ -1,6 +1,7 @@
 // The bundle's V8 code cache (bin/load-bundle.cjs, recorded by scripts/bundle.js): the launcher takes it
 // on a run like the build's training run, and a cache V8 rejects, or none at all, changes nothing a run
-// prints or returns. Which chunks took their cache is read from the launcher's loader at exit.
+// prints or returns. Which chunks took their cache is read from the launcher's loader at exit; whether
+// tree-sitter's layer took its own (src/native-record.ts), from the function it leaves for that.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,8 @@ import { tempDir } from './temp-dir.js';
 
 const PROBE = `process.on('exit', () => {
   const loader = globalThis[Symbol.for('smoke-lint.bundle-loader')];
-  require('node:fs').writeFileSync(process.env.CACHE_LOG, JSON.stringify(loader ? loader.cacheUse() : null));
+  const layer = globalThis[Symbol.for('smoke-lint.layer-cache')];
+  require('node:fs').writeFileSync(process.env.CACHE_LOG, JSON.stringify({ chunks: loader ? loader.cacheUse() : null, layer: layer ? layer() : 'not loaded' }));
 });
 `;
 
@@ -21,6 +23,8 @@ interface Run {
   stderr: string;
   /** Per chunk loaded: true (cache taken), false (rejected), null (no cache); null if the run was not from the bundle. */
   cacheUse: Record<string, boolean | null> | null;
+  /** tree-sitter's layer (src/native-record.ts): its cache taken, rejected, not given (null), or the layer not loaded from the record. */
+  layerCache: boolean | null | 'not loaded';
 }
 
 function run(launcher: string, cwd: string, args: string[]): Run {
@@ -32,11 +36,11 @@ function run(launcher: string, cwd: string, args: string[]): Run {
     encoding: 'utf8',
     env: { ...process.env, CACHE_LOG: log, NO_COLOR: '1' },
   });
-  const use = JSON.parse(readFileSync(log, 'utf8')) as Record<string, boolean | undefined> | null;
+  const { chunks: use, layer } = JSON.parse(readFileSync(log, 'utf8')) as { chunks: Record<string, boolean | undefined> | null; layer: Run['layerCache'] };
   rmSync(dir, { recursive: true, force: true });
   // JSON drops undefined: a chunk without a cache is listed as null.
   const cacheUse = use === null ? null : Object.fromEntries(Object.entries(use).map(([name, taken]) => [name, taken ?? null]));
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, cacheUse };
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, cacheUse, layerCache: layer };
 }
 
 const LAUNCHER = path.join(repoRoot, 'bin', 'smoke-lint.js');
@@ -48,6 +52,7 @@ function launcherCopy(): { launcher: string; cache: string } {
   const root = tempDir('smoke-lint-cache-copy-');
   cpSync(path.join(repoRoot, 'bin'), path.join(root, 'bin'), { recursive: true });
   cpSync(path.join(repoRoot, 'dist', 'bundle'), path.join(root, 'dist', 'bundle'), { recursive: true });
+  cpSync(path.join(repoRoot, 'dist', 'natives.json'), path.join(root, 'dist', 'natives.json'));
   cpSync(path.join(repoRoot, 'package.json'), path.join(root, 'package.json'));
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'), 'dir');
   return { launcher: path.join(root, 'bin', 'smoke-lint.js'), cache: path.join(root, 'dist', 'bundle', 'cache') };
@@ -64,6 +69,29 @@ test('a whole-suite run from the bundle takes the code cache of every chunk it l
     [],
     'chunks whose cache was missing (null) or rejected by V8 (false): is the cache made under the launcher\'s V8 flags?',
   );
+});
+
+test("tree-sitter's layer takes its code cache only when the cache was made for its very text", () => {
+  const expected = run(LAUNCHER, FINDINGS, ['.']);
+  assert.equal(expected.status, 1, expected.stderr);
+  assert.equal(expected.layerCache, true, 'the layer did not take the cache the build made for it');
+
+  // V8 checks a cache against the length of its source only: a text of the same length, one character
+  // changed, would be taken with the other text's code.
+  const changed = launcherCopy();
+  const recorded = path.join(changed.cache, 'tree-sitter-layer.js');
+  const text = readFileSync(recorded, 'utf8');
+  const at = text.indexOf('Parser');
+  writeFileSync(recorded, text.slice(0, at) + 'Qarser' + text.slice(at + 'Parser'.length));
+  const otherText = run(changed.launcher, FINDINGS, ['.']);
+  assert.equal(otherText.layerCache, null, 'a cache made for another text was given to V8');
+  assert.deepEqual([otherText.status, otherText.stdout, otherText.stderr], [expected.status, expected.stdout, expected.stderr]);
+
+  const spoiled = launcherCopy();
+  writeFileSync(path.join(spoiled.cache, 'tree-sitter-layer.bin'), Buffer.from('not a V8 code cache'));
+  const rejected = run(spoiled.launcher, FINDINGS, ['.']);
+  assert.equal(rejected.layerCache, false);
+  assert.deepEqual([rejected.status, rejected.stdout, rejected.stderr], [expected.status, expected.stdout, expected.stderr]);
 });
 
 test('a code cache V8 rejects, or none at all, changes nothing a run prints or returns', () => {
