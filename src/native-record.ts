@@ -82,7 +82,7 @@ export function recordedNatives(recordFile: string): Natives | null {
       const binary = addon(path.join(folder, entry!.binary as string));
       if (index === 0) binding = binary;
       // tree-sitter's own layer with its node objects kept per tree (src/node-cache.ts).
-      return mainWithBinary(path.join(folder, entry!.main as string), binary, index === 0 ? withNodeCachePerTree : null);
+      return mainWithBinary(path.join(folder, entry!.main as string), binary, index === 0 ? withNodeCachePerTree : null, index > 0);
     });
     return { Parser: layer as typeof Parser, python, bash };
   } catch {
@@ -116,14 +116,22 @@ const moduleStatics = Module as unknown as { _nodeModulePaths?(dir: string): str
  * Runs a package's main module (or takes it from node's module cache, where it is registered as node
  * registers a module it loads, so a later `require` of the package gets the same one), with its
  * `require('node-gyp-build')` answered by a loader that returns `binary`. With `transform`, the module's
- * text goes through it first, and is compiled as node's loader compiles a CommonJS file.
+ * text goes through it first, and is compiled as node's loader compiles a CommonJS file. With
+ * `withoutNodeTypes` (a grammar), its `require` of the grammar's node-type list (`node-types.json`, which
+ * the grammar's main module reads into `nodeTypeInfo`) answers undefined: parsing it cost a one-suite run
+ * about 1.5% of its instructions, and smoke-lint's node classes take which types are named from the
+ * binding (`leanNodeClasses` in src/native.ts). The layer reads that list only to build its own classes.
  */
-function mainWithBinary(main: string, binary: unknown, transform: ((source: string) => string) | null): unknown {
+function mainWithBinary(main: string, binary: unknown, transform: ((source: string) => string) | null, withoutNodeTypes = false): unknown {
   const cached = require.cache[main];
   if (cached) return cached.exports;
   const module = new Module(main) as Loadable;
   const ownRequire = module.require;
-  module.require = ((id: string) => (id === 'node-gyp-build' ? () => binary : ownRequire.call(module, id))) as NodeJS.Require;
+  module.require = ((id: string) => {
+    if (id === 'node-gyp-build') return () => binary;
+    if (withoutNodeTypes && path.basename(id) === 'node-types.json') return undefined;
+    return ownRequire.call(module, id);
+  }) as NodeJS.Require;
   require.cache[main] = module;
   try {
     if (transform && typeof module._compile === 'function' && typeof moduleStatics._nodeModulePaths === 'function') {

@@ -48,17 +48,19 @@ export function natives(): Natives {
  * the grammar's `nodeSubclasses` (by type id) when that is set already; these are made here in about a
  * millisecond: for each named type, a constructor that makes a node of one common class with the type as
  * the node's own field (the layer calls `new nodeSubclasses[typeId](tree)`, and takes the object it
- * returns). When the binding is not the one expected (no
- * `SyntaxNode`, no list of type names), nothing is set and the layer builds its own.
+ * returns). A type is named when the binding names its symbol (it gives null for the anonymous ones), so
+ * the grammar's node-type list (`nodeTypeInfo`, a JSON file of 50-65 KB) is not needed: loaded from the
+ * build's record (src/native-record.ts), a grammar leaves it unread. When the binding is not the one
+ * expected (no `SyntaxNode`, no list of type names), nothing is set and the layer builds its own.
  * (test/node-classes.test.ts checks the classes and that a node's type reads as before.)
  */
 export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void {
-  const language = grammar as { nodeSubclasses?: unknown; nodeTypeInfo?: Array<{ type: string; named: boolean }> };
+  const language = grammar as { nodeSubclasses?: unknown };
   const SyntaxNode = (binding as unknown as { SyntaxNode?: unknown }).SyntaxNode;
-  if (language.nodeSubclasses !== undefined || typeof SyntaxNode !== 'function' || !Array.isArray(language.nodeTypeInfo)) return;
+  if (language.nodeSubclasses !== undefined || typeof SyntaxNode !== 'function') return;
+  // The binding names the grammar's named (regular) symbols by id, and gives null for the others.
   const names = typeNamesById(grammar);
   if (names === null) return;
-  const named = new Set(language.nodeTypeInfo.filter((info) => info.named).map((info) => info.type));
   const Base = SyntaxNode as new (...args: unknown[]) => object;
   // The named nodes' one class: where the start offset is read without a call into the binding, the end
   // offset asked once per node (see `rememberOnce`), and the type is the node's own field. Every named
@@ -95,7 +97,7 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
   const classes: unknown[] = new Array<unknown>(names.length);
   for (let id = 0; id < names.length; id++) {
     const name = names[id];
-    classes[id] = typeof name === 'string' && named.has(name) ? namedNodeOf(Named, name) : Base;
+    classes[id] = typeof name === 'string' ? namedNodeOf(Named, name) : Base;
   }
   language.nodeSubclasses = classes;
 }

@@ -50,6 +50,8 @@ test('with the record, the packages load without node-gyp-build, and parse', () 
   assert.ok(modules.some((file) => file.endsWith(`${path.sep}tree-sitter${path.sep}index.js`)), 'tree-sitter ran its own main module');
   assert.ok(modules.some((file) => file.endsWith('.node')), 'the binaries are in node\u2019s module cache');
   assert.deepEqual(modules.filter((file) => file.includes('node-gyp-build')), []);
+  // Which node types are named comes from the binding (src/native.ts): the grammars' lists are not read.
+  assert.deepEqual(modules.filter((file) => file.endsWith('node-types.json')), []);
 });
 
 test("with a variable that changes node-gyp-build's choice, node-gyp-build chooses", () => {
