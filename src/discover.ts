@@ -153,6 +153,12 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
   }
   // Symlinked folders wait until the real tree is walked, so that a folder reached both ways keeps its own path.
   const linked: Array<{ directory: string; layers: IgnoreLayer[] }> = [];
+  // An entry's path, as `path.join` would give it: from a normalized root (no `.`, `..`, doubled or
+  // trailing `/`), joined from a listing's names, which hold no `/` and are never `.` or `..`, every
+  // folder's path is normalized too, and the name is added to it as it is. (`path.join` normalizes the
+  // whole path again: one string scan and allocation for each of a tree's files, 13,500 at 500 suites.)
+  const plainRoot = path.sep === '/' && path.isAbsolute(root) && path.normalize(root) === root && !root.endsWith('/');
+  const entryPath = plainRoot ? (directory: string, name: string) => `${directory}/${name}` : (directory: string, name: string) => path.join(directory, name);
   // `knownReal` is the folder's real path when its parent's is known and the entry itself is no symlink
   // (then it is the parent's real path and the name): only the root and symlinked folders need realpath(3).
   const walk = (directory: string, layers: IgnoreLayer[], isRoot = false, knownReal: string | null = null): void => {
@@ -181,7 +187,7 @@ export function walkTree<T>(root: string, pick: (file: string, dangling: boolean
     const active = own ? [...layers, own] : layers;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      const full = path.join(directory, entry.name);
+      const full = entryPath(directory, entry.name);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {

@@ -1,5 +1,6 @@
 // tree-sitter and its grammars loaded from the binaries the build recorded (dist/natives.json, written by
-// scripts/bundle.js with node-gyp-build's own choice), instead of asking node-gyp-build on every run.
+// scripts/bundle.js with node-gyp-build's own choice), instead of asking node-gyp-build on every run; and
+// tree-sitter's JavaScript layer compiled with the code cache the build recorded for it.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
@@ -109,14 +110,14 @@ function addon(file: string): unknown {
 
 /** What node's loader does with a module's file, beyond the public API of `Module`. */
 type Loadable = Module & { load(filename: string): void; _compile(source: string, filename: string): void };
-
 const moduleStatics = Module as unknown as { _nodeModulePaths?(dir: string): string[] };
 
 /**
  * Runs a package's main module (or takes it from node's module cache, where it is registered as node
  * registers a module it loads, so a later `require` of the package gets the same one), with its
  * `require('node-gyp-build')` answered by a loader that returns `binary`. With `transform`, the module's
- * text goes through it first, and is compiled as node's loader compiles a CommonJS file. With
+ * text goes through it first, and is run as node's loader runs a CommonJS file, compiled with the code
+ * cache the build recorded for that text (`runWithCodeCache`). With
  * `withoutNodeTypes` (a grammar), its `require` of the grammar's node-type list (`node-types.json`, which
  * the grammar's main module reads into `nodeTypeInfo`) answers undefined: parsing it cost a one-suite run
  * about 1.5% of its instructions, and smoke-lint's node classes take which types are named from the

@@ -47,3 +47,13 @@ test('symlink loops are cut: every file once', () => {
   writeFileSync(path.join(root, 'b/script.sh'), '#!/bin/sh\necho hi\n');
   assert.deepEqual(relativeFiles(root).sort(), ['b/script.sh', 'tests/integration/test_api.py']);
 });
+
+test('every path the walk gives is the one path.join gives, from a root written with a trailing slash, a dot segment or a relative path', () => {
+  const root = makeTempProject({ 'tests/integration/test_api.py': GATED_MODULE, 'tests/integration/conftest.py': 'X = 1\n', 'scripts/run.sh': 'pytest\n', 'app/..data/m.py': 'Y = 1\n' });
+  const expected = walkProject(root).map((file) => file.path);
+  assert.deepEqual(expected.map((file) => path.relative(root, file).split(path.sep).join('/')).sort(), ['app/..data/m.py', 'scripts/run.sh', 'tests/integration/conftest.py', 'tests/integration/test_api.py']);
+  for (const written of [`${root}/`, path.join(root, 'app') + '/../', `${root}/./`, path.relative(process.cwd(), root)]) {
+    const paths = walkProject(written).map((file) => file.path);
+    assert.deepEqual(paths, expected.map((file) => path.join(written, path.relative(root, file))), written);
+  }
+});

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type Parser from 'tree-sitter';
 import type { SourceFile } from '../../source.js';
-import type { DiscoveredFile } from '../../discover.js';
+import { relativePath, type DiscoveredFile } from '../../discover.js';
 import type { Suite } from '../suite.js';
 import {
   callArguments,
@@ -289,7 +289,7 @@ function buildModel(suite: Suite): AppModel {
     for (const discovered of project.files.under(app.packageDir)) {
       if (count >= MAX_PACKAGE_FILES) break;
       if (discovered.language !== 'python') continue;
-      const relative = path.relative(base, discovered.path).split(path.sep);
+      const relative = relativePath(base, discovered.path).split('/');
       if (relative.some((part) => part === 'tests' || part === 'test') || isTestFileName(path.basename(discovered.path))) continue;
       if (discovered.path.startsWith(suite.dir + path.sep)) continue;
       if (!relative.every((part, index) => (index === relative.length - 1 ? /^[A-Za-z_]\w*\.py$/.test(part) : /^[A-Za-z_]\w*$/.test(part)))) continue;
