@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { pathExists } from '../src/folder-listings.js';
 import { defineRule } from '../src/rule.js';
 import { nodeRange } from '../src/source.js';
 import { effectiveCommand } from '../src/model/shell.js';
@@ -38,12 +38,12 @@ export default defineRule({
         if (call.path === script.file.path) continue;
         const dbLike = call.looksLikeShell || (call.argument !== null && DB_VERBS.has(call.argument));
         if (!dbLike) continue;
-        if (existsSync(call.path)) continue;
+        if (pathExists(call.path)) continue;
         const relative = suite.project.relative(call.path);
         const effective = effectiveCommand(call.command);
         const word = call.via === 'direct' ? effective.nameWord : effective.args.find((arg) => arg.value === call.written);
         const written = word?.text ?? call.written ?? relative;
-        const nearby = existsSync(path.dirname(call.path)) ? '' : ` (the directory \`${suite.project.relative(path.dirname(call.path))}\` does not exist either)`;
+        const nearby = pathExists(path.dirname(call.path)) ? '' : ` (the directory \`${suite.project.relative(path.dirname(call.path))}\` does not exist either)`;
         report({
           file: script.file,
           range: nodeRange(call.command.node),

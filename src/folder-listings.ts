@@ -3,6 +3,7 @@
 // answered without a stat of each candidate (most candidates do not exist). Absence is answered from
 // here, and so is the kind of a name the walk saw as a plain file or folder; any other name (a symlink,
 // which may dangle or lead anywhere, a socket, a device) is still looked at on disk.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** What the walk saw a name as: a regular file, a folder, or anything else (a symlink, a socket, a device). */
@@ -39,6 +40,14 @@ export function recordListing(dir: string, entries: readonly ListedEntry[]): voi
 export function listedKind(file: string): 'file' | 'dir' | undefined {
   const kind = listings.get(path.dirname(file))?.get(path.basename(file));
   return kind === 'other' ? undefined : kind;
+}
+
+/**
+ * Does the path exist (as `existsSync` tells)? Yes without a stat when the walk saw it as a plain file or
+ * folder; anything else (a name the walk did not list, a symlink) is asked of the disk.
+ */
+export function pathExists(target: string): boolean {
+  return listedKind(target) !== undefined || existsSync(target);
 }
 
 /** The names the walk listed in a folder (only asked whether it has one); undefined when the walk did not list it. */

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { walkProject } from '../src/discover.js';
-import { rmSync, symlinkSync } from 'node:fs';
-import { certainlyMissing, clearListings, holdsNoneOf, listedKind } from '../src/folder-listings.js';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { certainlyMissing, clearListings, holdsNoneOf, listedKind, pathExists } from '../src/folder-listings.js';
 import { PYTEST_CONFIG_FILES, pytestConfigIn } from '../src/model/pytest-config.js';
 import { pytestConfigFor } from '../src/model/suite-pytest-config.js';
 import { heldIn, kindOf, clearFileSystemCache } from '../src/model/app/sys-path.js';
@@ -93,4 +93,24 @@ test('the configuration files pytestConfigIn reads are the ones a folder must ho
     const project = projectModel(root);
     assert.match(pytestConfigFor(project, path.join(root, 'sub', 'tests')).addopts, /-x/, name);
   }
+});
+
+test('a path exists when the walk listed it as a plain file or folder; anything else is asked of the disk', () => {
+  const root = makeTempProject({ 'scripts/test-db.sh': 'docker run postgres\n', 'scripts/sub/x.py': '', 'elsewhere/real.sh': '' });
+  symlinkSync(path.join(root, 'elsewhere', 'real.sh'), path.join(root, 'scripts', 'linked.sh'));
+  symlinkSync(path.join(root, 'nowhere.sh'), path.join(root, 'scripts', 'dangling.sh'));
+  clearFileSystemCache();
+  walkProject(root);
+  const scripts = path.join(root, 'scripts');
+  assert.equal(pathExists(path.join(scripts, 'test-db.sh')), true);
+  assert.equal(pathExists(path.join(scripts, 'sub')), true);
+  assert.equal(pathExists(path.join(scripts, 'linked.sh')), true, 'a symlink to a file');
+  assert.equal(pathExists(path.join(scripts, 'dangling.sh')), false, 'a dangling symlink, as existsSync tells it');
+  assert.equal(pathExists(path.join(scripts, 'db.sh')), false);
+  // Told from the listing: a file removed since the walk is still listed, one created since is found on disk.
+  rmSync(path.join(scripts, 'test-db.sh'));
+  assert.equal(pathExists(path.join(scripts, 'test-db.sh')), true, 'answered from the listing, without the disk');
+  writeFileSync(path.join(scripts, 'db.sh'), '');
+  assert.equal(pathExists(path.join(scripts, 'db.sh')), true, 'not listed: asked of the disk');
+  assert.equal(pathExists(path.join(root, 'not-walked', 'x.sh')), false);
 });
