@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
+import { forgetNeighbours } from '../src/native.js';
 import { parseText } from '../src/source.js';
 
 const require = createRequire(import.meta.url);
@@ -176,7 +177,7 @@ test("a named node's parent and named children are the binding's own answers, as
   }
 });
 
-test("a named node's child for a field name is asked by the field's id, and is the binding's own answer for every node and field", () => {
+test("a named node's child for a field name is asked by the field's id, remembered, and is the binding's own answer for every node and field", () => {
   const byName = (SyntaxNode.prototype as { childForFieldName: (name: string) => Parser.SyntaxNode | null }).childForFieldName;
   for (const [language, text] of [['python', PYTHON], ['shell', SHELL], ...Object.entries(NON_ASCII)] as Array<['python' | 'shell', string]>) {
     const nodes = everyNode(parseText(language, text).rootNode);
@@ -189,9 +190,21 @@ test("a named node's child for a field name is asked by the field's id, and is t
         const ours = node.childForFieldName(field);
         const theirs = byName.call(node, field);
         assert.equal(ours?.id, theirs?.id, `${language}: ${node.type}.${field}`);
+        // Asked again (remembered for a named node): the same node object, or null again.
+        assert.equal(node.childForFieldName(field), ours, `${language}: ${node.type}.${field}, asked again`);
         if (ours) found++;
       }
     }
     assert.ok(found > 5, `${language}: fields found (${found})`);
+    // What a node remembered of its fields goes with its neighbours (forgetNeighbours), and is asked again.
+    const field = (node: Parser.SyntaxNode) => ['function', 'name', 'body', 'left'].find((name) => node.childForFieldName(name) !== null);
+    const call = named.find((node) => field(node) !== undefined)!;
+    const asked = field(call)!;
+    const before = call.childForFieldName(asked);
+    const slot = Object.getOwnPropertySymbols(call).find((symbol) => symbol.description === 'fieldChildren')!;
+    assert.ok((call as unknown as Record<symbol, unknown>)[slot], `${language}: remembered`);
+    forgetNeighbours(call);
+    assert.equal((call as unknown as Record<symbol, unknown>)[slot], undefined, `${language}: let go`);
+    assert.equal(call.childForFieldName(asked)?.id, before?.id, `${language}: asked again after forgetting`);
   }
 });
