@@ -83,6 +83,10 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
     constructor: { value: Named, writable: true, configurable: true },
     // Writable fields here let the constructor set the node's own, past the binding's getter for `type`.
     type: { value: undefined, writable: true, enumerable: true, configurable: true },
+    // Every node of this class is named: its type is a named symbol of the grammar (the binding names only
+    // those). The binding's getter asked it of the tree at each read (typedNodeIndex reads it of every node
+    // whose type name is also a token's); `checkNodeFields` keeps this only where the binding agrees.
+    isNamed: { value: true, enumerable: true, configurable: true },
   }) as object;
   Object.defineProperty(Named.prototype, 'startIndex', { get: startIndexFromFields, enumerable: true, configurable: true });
   const base = (SyntaxNode as { prototype: object }).prototype;
@@ -219,17 +223,22 @@ const namedClasses = new WeakMap<object, { prototype: object }>();
 /**
  * Checks the start offsets read off node fields against the binding's own getter on every node of a
  * small tree of the grammar (non-ASCII text before and inside nodes): a binding that lays its fields out
- * otherwise gets its own getter back. Called once per grammar, on a tree the caller parsed.
+ * otherwise gets its own getter back. So does `isNamed`, unless the binding says every node of the named
+ * class in the tree is named. Called once per grammar, on a tree the caller parsed.
  */
 export function checkNodeFields(grammar: unknown, tree: Parser.Tree): void {
   const Named = namedClasses.get(grammar as object);
   if (!Named) return;
-  const own = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Named.prototype) as object, 'startIndex')?.get;
+  const base = Object.getPrototypeOf(Named.prototype) as object;
+  const own = Object.getOwnPropertyDescriptor(base, 'startIndex')?.get;
+  const ownIsNamed = Object.getOwnPropertyDescriptor(base, 'isNamed')?.get;
   let agrees = own !== undefined;
+  let namedAgrees = ownIsNamed !== undefined;
   const cursor = tree.walk();
-  for (let more = agrees; more && agrees; ) {
+  for (let more = agrees || namedAgrees; more; ) {
     const node = cursor.currentNode;
-    if (startIndexFromFields.call(node as unknown as Record<number, number>) !== own!.call(node)) agrees = false;
+    if (agrees && startIndexFromFields.call(node as unknown as Record<number, number>) !== own!.call(node)) agrees = false;
+    if (namedAgrees && Object.getPrototypeOf(node) === Named.prototype && ownIsNamed!.call(node) !== true) namedAgrees = false;
     if (cursor.gotoFirstChild()) continue;
     while (!cursor.gotoNextSibling()) {
       if (!cursor.gotoParent()) {
@@ -239,6 +248,7 @@ export function checkNodeFields(grammar: unknown, tree: Parser.Tree): void {
     }
   }
   if (!agrees) delete (Named.prototype as { startIndex?: unknown }).startIndex;
+  if (!namedAgrees) delete (Named.prototype as { isNamed?: unknown }).isNamed;
 }
 
 /** The grammar's field names by id, from the binding tree-sitter itself loaded; null when it has no such list. */

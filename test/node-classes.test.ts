@@ -61,6 +61,8 @@ test("named nodes are of one class, each with its type as its own field (no call
         namedClasses.add(Object.getPrototypeOf(node));
         // smoke-lint's class, not the layer's: those also list the type's fields and have a getter for each.
         assert.equal(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(node), 'fields'), undefined, `${language}: ${node.type} has the layer's class`);
+        // Named without a call into the binding (the next test holds every node's answer to the binding's).
+        assert.equal(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(node), 'isNamed')?.value, true, `${language}: ${node.type} is named as a value`);
       } else if (!['yield'].includes(node.type)) {
         assert.equal(node.constructor, SyntaxNode, `${language}: ${node.type}`);
       }
