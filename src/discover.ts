@@ -1,10 +1,11 @@
 // Walks a project the way a user expects: .gitignore respected, VCS/virtualenv/cache folders skipped,
 // symlink loops cut, Python by extension, shell by extension or shebang.
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { Language } from './source.js';
 import { clearListings, recordListing } from './folder-listings.js';
+import { readUtf8 } from './read-text.js';
 
 const SKIPPED_DIRECTORIES = new Set([
   '.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '.env', '__pycache__', '.mypy_cache', '.pytest_cache',
@@ -109,7 +110,7 @@ function loadGitignore(directory: string): IgnoreLayer | null {
   const file = path.join(directory, '.gitignore');
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readUtf8(file);
   } catch {
     return null;
   }

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { checkNodeFields, forgetNeighbours, leanNodeClasses, natives } from './native.js';
 import { NODE_OBJECTS } from './node-cache.js';
 import type { Position, Range } from './rule.js';
+import { readUtf8 } from './read-text.js';
 
 /** Languages smoke-lint parses with tree-sitter. */
 export type TreeLanguage = 'python' | 'shell';
@@ -149,7 +150,7 @@ export class FileReadError extends Error {}
 /** A file's text as UTF-8, for the readers of configuration and task files; null when it cannot be read. */
 export function readTextFile(file: string): string | null {
   try {
-    return readFileSync(file, 'utf8');
+    return readUtf8(file);
   } catch {
     return null;
   }
@@ -168,7 +169,7 @@ export function loadSource(filePath: string, language: Language): SourceFile {
     // second decoding). Only a text that shows a sign of bytes that are not UTF-8 text (a U+FFFD, which
     // is also what invalid bytes decode to, or a NUL near the start) is read again as bytes and judged
     // exactly below. (Bench tree of 500 suites, in a --cpu-prof: reading its 8,000 files, 0.97 -> 0.47 s.)
-    text = readFileSync(filePath, 'utf8');
+    text = readUtf8(filePath);
     if (!isPlainText(text)) bytes = readFileSync(filePath);
   } catch (error) {
     throw new FileReadError(`cannot read ${filePath}: ${describeIoError(error)}`);

@@ -2,9 +2,10 @@
 // Makefiles. Each document is read and split into the words it runs once per run and root; a script then
 // looks its own name up instead of re-reading every document (with hundreds of suites, a pass over all
 // documents per script made the layout rules quadratic in the size of the tree).
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { relativePath, walkedFiles } from '../discover.js';
+import { readUtf8 } from '../read-text.js';
 
 export interface TextCall {
   /** Absolute path of the document. */
@@ -52,7 +53,7 @@ function documentsOf(root: string): Documents {
   for (const file of paths.slice(0, MAX_DOCUMENTS)) {
     try {
       if (statSync(file).size > MAX_DOCUMENT_BYTES) continue;
-      texts.push({ file, text: readFileSync(file, 'utf8') });
+      texts.push({ file, text: readUtf8(file) });
     } catch {
       // An unreadable document tells nothing.
     }

@@ -2,13 +2,13 @@
 // and parsed) once when asked for. Which folders are suites is the suite model's (projectSuiteDirs in
 // src/model/suite.ts): a run that decides from paths and texts alone loads this file without the models.
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { forgetFile, fromText, loadSource, parsesAsRead, sourceFromReadText, type SourceFile } from '../source.js';
 import { NativeLoadError } from '../native.js';
 import { relativePath, type DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
 import { FileIndex } from './file-index.js';
+import { readUtf8 } from '../read-text.js';
 
 export class Project {
   readonly root: string;
@@ -99,7 +99,7 @@ export class Project {
     const peeked = this.peeked.get(filePath);
     if (peeked !== undefined) return peeked;
     try {
-      const text = readFileSync(filePath, 'utf8');
+      const text = readUtf8(filePath);
       this.peeked.set(filePath, text);
       return text;
     } catch {

@@ -1,18 +1,18 @@
 // docker compose files: the services that run a postgres image, read into the DB model with
 // interpolation as compose applies it (`${VAR:-default}`, `${VAR-default}`, `$$`, values from the
 // project's `.env`), and positions on every value.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DbDefinition, DbMount, DbPort, DbValue } from '../model/database.js';
 import { imageOf } from '../model/database.js';
 import type { SourceFile } from '../source.js';
 import { isScalar, readYaml, type YamlDocument, type YamlNode } from './yaml.js';
+import { readUtf8 } from '../read-text.js';
 
 /** KEY=VALUE lines of an env file as compose reads them (quotes dropped, comments and `export ` ignored). */
 export function readEnvFile(file: string): Map<string, string> | null {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readUtf8(file);
   } catch {
     return null;
   }
