@@ -1,7 +1,7 @@
 // URL parsing as SQLAlchemy's make_url does it, and value resolution with provenance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDbUrl, pyQuote, pyUnquote, targetOf, urlDefects } from '../src/model/dburl.js';
+import { engineCallKind, parseDbUrl, pyQuote, pyUnquote, targetOf, urlDefects } from '../src/model/dburl.js';
 import { resolveUrl } from '../src/model/pyvalues.js';
 import { pyModule } from '../src/model/python.js';
 import { fromText } from '../src/source.js';
@@ -101,4 +101,24 @@ test('resolves env defaults, environ set by the conftest, settings and URL.creat
   assert.equal(e.parts?.port, '5433');
   assert.equal(value('F').value, 'postgresql://u:p@localhost:5433/d');
   assert.equal(value('F').literal, null);
+});
+
+test('an engine factory is create_engine or create_async_engine, however imported; no name an object holds is one', () => {
+  const m = module(
+    [
+      'import sqlalchemy',
+      'from sqlalchemy import create_engine',
+      'from sqlalchemy.ext.asyncio import create_async_engine as make',
+      'a = create_engine("postgresql://u:p@localhost:5433/db")',
+      'b = sqlalchemy.create_engine("postgresql://u:p@localhost:5433/db")',
+      'c = create_async_engine("postgresql+asyncpg://u:p@localhost:5433/db")',
+      'd = constructor("postgresql://u:p@localhost:5433/db")',
+      'e = toString("postgresql://u:p@localhost:5433/db")',
+      'f = x.hasOwnProperty("postgresql://u:p@localhost:5433/db")',
+      'g = other.create_engine("postgresql://u:p@localhost:5433/db")',
+      '',
+    ].join('\n'),
+  );
+  const kinds = m.file.tree!.rootNode.descendantsOfType('call').map((call) => engineCallKind(m, call));
+  assert.deepEqual(kinds, ['engine', 'engine', 'async-engine', null, null, null, null]);
 });

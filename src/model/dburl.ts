@@ -176,7 +176,11 @@ export interface SuiteDbUrl {
   envName: string | null;
 }
 
-const ENGINE_FACTORIES: Record<string, UrlUse> = { create_engine: 'engine', create_async_engine: 'async-engine' };
+// A Map, not an object: a callee named like an object's own property (`constructor`, `toString`) is no factory.
+const ENGINE_FACTORIES = new Map<string, UrlUse>([
+  ['create_engine', 'engine'],
+  ['create_async_engine', 'async-engine'],
+]);
 const URL_CONSTANT_NAME = /(^|_)(DB|DATABASE|POSTGRES(QL)?|PG|SQLALCHEMY(_DATABASE)?)_?(URL|URI|DSN)$|^(TEST_)?(DB|DATABASE)_?URL$/i;
 
 /** Is this call an engine factory (`create_engine`, `create_async_engine`, however imported) or a DB agent? */
@@ -184,8 +188,8 @@ export function engineCallKind(module: PyModule, call: Node): UrlUse | null {
   if (call.type !== 'call') return null;
   const callee = calleeName(module, call);
   if (!callee) return null;
-  const last = callee.split('.').pop()!;
-  const kind = ENGINE_FACTORIES[last];
+  const last = callee.slice(callee.lastIndexOf('.') + 1);
+  const kind = ENGINE_FACTORIES.get(last);
   if (kind) {
     const known = callee === last || /^(sqlalchemy|sqlmodel)(\.|$)/.test(callee);
     return known ? kind : null;
