@@ -5,6 +5,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { ruleCodes } from '../rules/index.js';
 import { closest, suggestCode } from './near-miss.js';
 import { describeIoError } from './source.js';
+import { lookupTable } from './lookup-table.js';
 
 export interface Config {
   select: string[] | null;
@@ -72,7 +73,7 @@ const isBoolean: Checker = (value) => typeof value === 'boolean';
 const isCodeMap: Checker = (value) =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isStringList);
 
-const KEYS: Record<string, { check: Checker; expected: string }> = {
+const KEYS = lookupTable<{ check: Checker; expected: string }>({
   select: { check: isStringList, expected: 'a list of rule codes' },
   ignore: { check: isStringList, expected: 'a list of rule codes' },
   'per-file-ignores': { check: isCodeMap, expected: 'a table of glob = [codes]' },
@@ -83,7 +84,7 @@ const KEYS: Record<string, { check: Checker; expected: string }> = {
   'dev-port': { check: isPort, expected: 'a port number' },
   'db-dependencies': { check: isStringList, expected: 'a list of function names' },
   'allow-compose': { check: isBoolean, expected: 'true or false' },
-};
+});
 
 const CODE_PATTERN = /^SL\d{0,3}$/;
 

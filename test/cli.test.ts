@@ -237,6 +237,25 @@ test('configuration errors exit 2 naming the key or the file', async () => {
   assert.equal(brokenRun.stderr.trim().split('\n').length, 1);
 });
 
+test("names an object holds (constructor, toString) are no config key, wrapper, shell or string method", async () => {
+  for (const key of ['constructor', 'toString', '__proto__']) {
+    const project = makeProject({ 'pyproject.toml': `[tool.smoke-lint]\n"${key}" = 1\n`, 'tests/integration/test_api.py': GATED_MODULE });
+    const result = await run([], project);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`^smoke-lint: error: pyproject\\.toml:2:1: unknown key \`${key}\``), key);
+  }
+  // A runner whose commands are named so (a wrapper, a shell), and a gate that calls such a method.
+  const gated = GATED_MODULE.replace('os.getenv("RUN_INTEGRATION_TESTS")', 'os.getenv("RUN_INTEGRATION_TESTS", "").constructor()');
+  assert.notEqual(gated, GATED_MODULE);
+  const project = makeProject({
+    'tests/integration/test_api.py': gated,
+    'scripts/run.sh': '#!/bin/bash\nconstructor --x pytest tests/integration\ntoString -c "pytest tests"\nhasOwnProperty pytest tests\n',
+  });
+  const result = await run(['--format', 'concise'], project);
+  assert.ok(result.code === 0 || result.code === 1, `${result.code}: ${result.stderr}`);
+  assert.equal(result.stderr, '');
+});
+
 test('bad files: binary, non-UTF-8, empty, syntax error are diagnostics, not crashes', async () => {
   const root = makeProject({
     'tests/integration/test_binary.py': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01, 0x02]),

@@ -8,6 +8,7 @@ import { dockerRuns, isPostgresImage } from './docker.js';
 import { isWithin } from '../discover.js';
 import { perSuite } from './suite-caches.js';
 import { perFile } from '../source.js';
+import { lookupTable } from '../lookup-table.js';
 
 /** One pytest invocation, whatever the launcher. */
 export interface PytestRun {
@@ -319,7 +320,7 @@ export function pytestTargets(args: ShellWord[]): { rawTargets: Array<string | n
 
 // ---------------------------------------------------------------------------------------------
 
-const SHELLS: Record<string, 'bash' | 'sh'> = { bash: 'bash', sh: 'sh', dash: 'sh', zsh: 'sh', ksh: 'sh', ash: 'sh' };
+const SHELLS = lookupTable<'bash' | 'sh'>({ bash: 'bash', sh: 'sh', dash: 'sh', zsh: 'sh', ksh: 'sh', ash: 'sh' });
 const SHELL_VALUE_OPTIONS = new Set(['-o', '+o', '-O', '+O', '--rcfile', '--init-file']);
 const VENV_SEGMENTS = /(^|\/)(\.venv|venv|\.tox|\.nox|node_modules)\//;
 

@@ -8,6 +8,7 @@ import { carriesUrl, isGateVariable, type Config } from '../../config.js';
 import { callArguments, calleeName, qualifiedName, stringValue, unparenthesize, type PyModule } from '../python.js';
 import { treeNodesOfType } from '../tree-nodes.js';
 import { perFile, perNode } from '../../source.js';
+import { lookupTable } from '../../lookup-table.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -69,14 +70,14 @@ interface EvalState {
   depth: number;
 }
 
-const STRING_METHODS: Record<string, (value: string) => string> = {
+const STRING_METHODS = lookupTable<(value: string) => string>({
   lower: (value) => value.toLowerCase(),
   upper: (value) => value.toUpperCase(),
   casefold: (value) => value.toLowerCase(),
   strip: (value) => value.trim(),
   lstrip: (value) => value.replace(/^\s+/, ''),
   rstrip: (value) => value.replace(/\s+$/, ''),
-};
+});
 
 const ENV_GETTERS = new Set(['os.getenv', 'os.environ.get']);
 

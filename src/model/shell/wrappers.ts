@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { Word } from './objects.js';
 import { HOLE, type ShellCommand, type ShellWord } from './types.js';
+import { lookupTable } from '../../lookup-table.js';
 
 /** The command a wrapper line really runs, with the environment and directory the wrappers give it. */
 export interface EffectiveCommand {
@@ -28,7 +29,7 @@ interface WrapperSpec {
   stopOn?: string[]; // options that make it not run a command (`command -v`)
 }
 
-const WRAPPERS: Record<string, WrapperSpec> = {
+const WRAPPERS = lookupTable<WrapperSpec>({
   exec: { values: ['a'], flags: ['c', 'l'] },
   command: { values: [], flags: ['p'], stopOn: ['-v', '-V'] },
   builtin: { values: [], flags: [] },
@@ -46,7 +47,7 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   setsid: { values: [], flags: ['c', '--ctty', 'f', '--fork', 'w', '--wait'] },
   stdbuf: { values: ['i', '--input', 'o', '--output', 'e', '--error'], flags: [] },
   timeout: { values: ['s', '--signal', 'k', '--kill-after'], flags: ['--preserve-status', '--foreground', 'v', '--verbose'], operands: 1 },
-};
+});
 
 
 /**
