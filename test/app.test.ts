@@ -92,6 +92,10 @@ test('pytest basedir and module resolution on a real tree', () => {
     assert.equal(resolveModule([root], 'backend.main')?.file, path.join(root, 'backend/main.py'));
     assert.equal(resolveModule([path.join(root, 'backend')], 'backend.main'), null);
     assert.equal(resolveModule([root], 'services.api.handlers')?.file, path.join(root, 'services/api/handlers.py'));
+    // The whole answer: the dotted name found so far, the file, the package's folders, the entry it was found in.
+    assert.deepEqual(resolveModule([path.join(root, 'tools'), root], 'services.api.handlers'), { dotted: 'services.api.handlers', file: path.join(root, 'services/api/handlers.py'), dirs: [], entry: root });
+    assert.deepEqual(resolveModule([root], 'services.api'), { dotted: 'services.api', file: null, dirs: [path.join(root, 'services/api')], entry: root });
+    assert.deepEqual(resolveModule([root], 'backend'), { dotted: 'backend', file: path.join(root, 'backend/__init__.py'), dirs: [path.join(root, 'backend')], entry: root });
     assert.equal(resolveModule([path.join(root, 'tools')], 'shared')?.file, path.join(root, 'tools/shared.py'));
     assert.equal(resolveModule([root], 'backend.main.sub'), null);
     assert.equal(resolveModule([root], 'backend..main'), null);

@@ -93,7 +93,8 @@ export interface ResolvedModule {
 function findIn(searchDirs: string[], name: string): { file: string | null; dirs: string[]; from: string } | null {
   const portions: string[] = [];
   let portionFrom: string | null = null;
-  for (const dir of searchDirs) {
+  for (let at = 0; at < searchDirs.length; at++) {
+    const dir = searchDirs[at]!;
     const found = heldIn(dir, name);
     if (found === null) continue;
     if (found.kind === 'package') return { file: found.file, dirs: [found.dir], from: dir };
@@ -110,11 +111,13 @@ export function resolveModule(entries: string[], dotted: string): ResolvedModule
   if (parts.some((part) => !part)) return null;
   let search = entries;
   let current: ResolvedModule | null = null;
-  for (const [index, part] of parts.entries()) {
-    if (index > 0 && current!.dirs.length === 0) return null;
-    const found = findIn(search, part);
+  // Index loops: this runs for every import of every module a suite reads, and iterating `entries()`
+  // made an iterator result and an [index, part] pair per part.
+  for (let index = 0; index < parts.length; index++) {
+    if (current !== null && current.dirs.length === 0) return null;
+    const found = findIn(search, parts[index]!);
     if (!found) return null;
-    current = { dotted: parts.slice(0, index + 1).join('.'), file: found.file, dirs: found.dirs, entry: index === 0 ? found.from : current!.entry };
+    current = { dotted: current === null ? parts[0]! : `${current.dotted}.${parts[index]!}`, file: found.file, dirs: found.dirs, entry: current === null ? found.from : current.entry };
     search = found.dirs;
   }
   return current;
