@@ -29,6 +29,7 @@ import { suitePythonFiles } from './suite-modules.js';
 import { settingDefault, type SettingDefault } from './settings-values.js';
 import type { Project } from './suite.js';
 import { perSuite } from './suite-caches.js';
+import { lastSegment } from './app/helpers.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -188,7 +189,7 @@ export function engineCallKind(module: PyModule, call: Node): UrlUse | null {
   if (call.type !== 'call') return null;
   const callee = calleeName(module, call);
   if (!callee) return null;
-  const last = callee.slice(callee.lastIndexOf('.') + 1);
+  const last = lastSegment(callee);
   const kind = ENGINE_FACTORIES.get(last);
   if (kind) {
     const known = callee === last || /^(sqlalchemy|sqlmodel)(\.|$)/.test(callee);
