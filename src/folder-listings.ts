@@ -62,10 +62,7 @@ export function listedNames(dir: string): Pick<ReadonlySet<string>, 'has'> | und
 export function certainlyMissing(file: string): boolean {
   const dir = path.dirname(file);
   const names = listings.get(dir);
-  if (!names) return false;
-  const base = path.basename(file);
-  if (names.has(base)) return false;
-  return !foldedNames(dir, names).has(fold(base));
+  return names !== undefined && !mayHold(dir, names, path.basename(file));
 }
 
 /**
@@ -74,11 +71,12 @@ export function certainlyMissing(file: string): boolean {
  */
 export function holdsNoneOf(dir: string, names: readonly string[]): boolean {
   const listed = listings.get(dir);
-  if (!listed) return false;
-  for (const name of names) if (listed.has(name)) return false;
-  const lower = foldedNames(dir, listed);
-  for (const name of names) if (lower.has(fold(name))) return false;
-  return true;
+  return listed !== undefined && !names.some((name) => mayHold(dir, listed, name));
+}
+
+/** May the listed folder hold `name`: spelled so, or so ignoring case and Unicode composition? */
+function mayHold(dir: string, listed: ReadonlyMap<string, ListedKind>, name: string): boolean {
+  return listed.has(name) || foldedNames(dir, listed).has(fold(name));
 }
 
 function foldedNames(dir: string, names: ReadonlyMap<string, ListedKind>): ReadonlySet<string> {
