@@ -5,7 +5,7 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { Language } from './source.js';
 import { clearListings, recordListing } from './folder-listings.js';
-import { readUtf8 } from './read-text.js';
+import { readTextFile } from './read-text.js';
 
 const SKIPPED_DIRECTORIES = new Set([
   '.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '.env', '__pycache__', '.mypy_cache', '.pytest_cache',
@@ -108,13 +108,8 @@ interface IgnoreLayer {
 
 function loadGitignore(directory: string): IgnoreLayer | null {
   const file = path.join(directory, '.gitignore');
-  let text: string;
-  try {
-    text = readUtf8(file);
-  } catch {
-    return null;
-  }
-  return { base: directory, rules: ignore().add(text) };
+  const text = readTextFile(file);
+  return text === null ? null : { base: directory, rules: ignore().add(text) };
 }
 
 /**

@@ -12,3 +12,12 @@ const UTF8 = Object.freeze({ encoding: 'utf8', flag: 'r' } as const);
 export function readUtf8(file: string): string {
   return readFileSync(file, UTF8);
 }
+
+/** A file's text as UTF-8, for the readers of configuration and task files; null when it cannot be read. */
+export function readTextFile(file: string): string | null {
+  try {
+    return readUtf8(file);
+  } catch {
+    return null;
+  }
+}

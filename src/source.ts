@@ -148,15 +148,6 @@ export function forgetFile(file: SourceFile): void {
 
 export class FileReadError extends Error {}
 
-/** A file's text as UTF-8, for the readers of configuration and task files; null when it cannot be read. */
-export function readTextFile(file: string): string | null {
-  try {
-    return readUtf8(file);
-  } catch {
-    return null;
-  }
-}
-
 /** Reads and parses a file. Throws FileReadError only for I/O failures; bad content is recorded. */
 export function loadSource(filePath: string, language: Language): SourceFile {
   let text: string;

@@ -8,7 +8,7 @@ import { NativeLoadError } from '../native.js';
 import { relativePath, type DiscoveredFile } from '../discover.js';
 import type { PytestConfig } from './pytest-config.js';
 import { FileIndex } from './file-index.js';
-import { readUtf8 } from '../read-text.js';
+import { readTextFile } from '../read-text.js';
 
 export class Project {
   readonly root: string;
@@ -98,13 +98,9 @@ export class Project {
     if (overlaid !== undefined) return overlaid;
     const peeked = this.peeked.get(filePath);
     if (peeked !== undefined) return peeked;
-    try {
-      const text = readUtf8(filePath);
-      this.peeked.set(filePath, text);
-      return text;
-    } catch {
-      return null;
-    }
+    const text = readTextFile(filePath);
+    if (text !== null) this.peeked.set(filePath, text);
+    return text;
   }
 
   /**

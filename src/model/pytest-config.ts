@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { iniSection } from '../readers/ini.js';
-import { readTextFile } from '../source.js';
+import { readTextFile } from '../read-text.js';
 
 export interface PytestConfig {
   /** Where the configuration was read from; null when the project has none. */

@@ -3,7 +3,7 @@
 // in PEP 508 or Poetry form, Pipfile), nearest the suite first. Rules use it to give advice that the
 // installed version understands (pytest-asyncio's `loop_scope=` exists from 0.24 on).
 import { readdirSync } from 'node:fs';
-import { readTextFile } from '../source.js';
+import { readTextFile } from '../read-text.js';
 import path from 'node:path';
 import { isWithin } from '../discover.js';
 

@@ -6,16 +6,12 @@ import type { DbDefinition, DbMount, DbPort, DbValue } from '../model/database.j
 import { imageOf } from '../model/database.js';
 import type { SourceFile } from '../source.js';
 import { isScalar, readYaml, type YamlDocument, type YamlNode } from './yaml.js';
-import { readUtf8 } from '../read-text.js';
+import { readTextFile } from '../read-text.js';
 
 /** KEY=VALUE lines of an env file as compose reads them (quotes dropped, comments and `export ` ignored). */
 export function readEnvFile(file: string): Map<string, string> | null {
-  let text: string;
-  try {
-    text = readUtf8(file);
-  } catch {
-    return null;
-  }
+  const text = readTextFile(file);
+  if (text === null) return null;
   const values = new Map<string, string>();
   for (const rawLine of text.split(/\r?\n/)) {
     const line = rawLine.trim();

@@ -13,7 +13,8 @@ import { suiteScripts } from '../model/scripts.js';
 import { suiteRunners } from '../model/runners.js';
 import { shellScript } from '../model/shell.js';
 import type { Suite } from '../model/suite.js';
-import { hasParseError, readTextFile, type SourceFile } from '../source.js';
+import { hasParseError, type SourceFile } from '../source.js';
+import { readTextFile } from '../read-text.js';
 
 export type PieceKind = 'client' | 'db-script' | 'runner';
 

@@ -3,7 +3,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Parser from 'tree-sitter';
-import { readTextFile, type SourceFile } from '../../source.js';
+import type { SourceFile } from '../../source.js';
+import { readTextFile } from '../../read-text.js';
 import { callArguments, calleeName, pyModule, type PyModule } from '../python.js';
 import { nodesOfType } from '../tree-nodes.js';
 import { evaluatePath, type ParentChain, type PathValue } from './paths.js';
