@@ -85,7 +85,7 @@ export function leanNodeClasses(grammar: unknown, binding: typeof Parser): void 
     type: { value: undefined, writable: true, enumerable: true, configurable: true },
     // Every node of this class is named: its type is a named symbol of the grammar (the binding names only
     // those). The binding's getter asked it of the tree at each read (typedNodeIndex reads it of every node
-    // whose type name is also a token's); `checkNodeFields` keeps this only where the binding agrees.
+    // it indexes); `checkNodeFields` keeps this only where the binding agrees.
     isNamed: { value: true, enumerable: true, configurable: true },
   }) as object;
   Object.defineProperty(Named.prototype, 'startIndex', { get: startIndexFromFields, enumerable: true, configurable: true });

@@ -158,11 +158,11 @@ export function typedNodeIndex(tree: Parser.Tree, types: readonly string[]): Typ
   let index = entry.positioned.get(key);
   if (!index) {
     index = { nodes: [], starts: [], ends: [] };
-    // A type name may also name an anonymous token (`yield`, `lambda`): keep named nodes only.
-    const sharedNames = namesSharedWithTokens(tree);
-    const check = sharedNames === null || types.some((type) => sharedNames.has(type));
+    // A type name may also name an anonymous token (`yield`, `lambda`): keep named nodes only. (A node of
+    // smoke-lint's named class holds `isNamed` as a value, src/native.ts: the check costs no call into
+    // the binding for the nodes it keeps.)
     for (const node of rawNodesOfTypes(tree, types)) {
-      if (check && !node.isNamed) continue;
+      if (!node.isNamed) continue;
       index.nodes.push(node);
       index.starts.push(node.startIndex);
       index.ends.push(node.endIndex);
@@ -170,22 +170,6 @@ export function typedNodeIndex(tree: Parser.Tree, types: readonly string[]): Typ
     entry.positioned.set(key, index);
   }
   return index;
-}
-
-const sharedNamesByLanguage = new WeakMap<object, Set<string> | null>();
-
-/** Node type names that are also the name of an anonymous token in the tree's grammar; null when the grammar does not say. */
-function namesSharedWithTokens(tree: Parser.Tree): Set<string> | null {
-  const language = (tree as { language?: { nodeTypeInfo?: Array<{ type: string; named: boolean }> } }).language;
-  if (!language) return null;
-  if (sharedNamesByLanguage.has(language)) return sharedNamesByLanguage.get(language)!;
-  let shared: Set<string> | null = null;
-  if (Array.isArray(language.nodeTypeInfo) && language.nodeTypeInfo.length > 0) {
-    const named = new Set(language.nodeTypeInfo.filter((info) => info.named).map((info) => info.type));
-    shared = new Set(language.nodeTypeInfo.filter((info) => !info.named && named.has(info.type)).map((info) => info.type));
-  }
-  sharedNamesByLanguage.set(language, shared);
-  return shared;
 }
 
 /** The first position in `starts` (sorted ascending) whose value is at least `offset`. */
