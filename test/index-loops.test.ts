@@ -1,6 +1,6 @@
-// The build's index loops (scripts/index-loops.js, run by scripts/compile.js): `for...of` over an array
-// or tuple becomes an index loop, everything else keeps its `for...of`, and a loop gives the same
-// results either way.
+// The build's index reads (scripts/index-loops.js, run by scripts/compile.js): `for...of` over an array
+// or tuple becomes an index loop and a destructuring of one reads its elements by index, everything else
+// is left as written, and the code gives the same results either way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ function kinds(): string[] {
   const seen: string[] = [];
   const array: number[] = [1, 2];
   const readonlyArray: readonly string[] = ['a'];
-  const tuple: [number, string] = [1, 'b'];
+  const tuple: [number, string, boolean] = [1, 'b', true];
   const either: number[] | string[] = Math.random() > 2 ? [3] : ['c'];
   const map = new Map([[1, 'x']]);
   const set = new Set([1]);
@@ -62,11 +62,19 @@ function kinds(): string[] {
   for (const a of anything ?? []) seen.push('ANY' + a);
   for (const s of stack) seen.push('SUBCLASS' + s);
   for (assigned of array) seen.push('ASSIGNED' + assigned);
+  const [first, , third] = tuple, plain = 1, [only] = readonlyArray;
+  const [withDefault = 0] = array;
+  const [head, ...tail] = array;
+  const [[nested]] = [[1]];
+  const [character] = 'text';
+  for (const [key, value] of map) seen.push('MAP ENTRY' + key + value);
+  for (const [key, { length }] of map) seen.push('MAP NESTED' + key + length);
+  seen.push(String(first) + third + plain + only + withDefault + head + tail + nested + character);
   return seen;
 }
 `;
 
-test('for...of over arrays, readonly arrays, tuples and unions of arrays becomes an index loop; other iterables keep it', async () => {
+test('for...of and destructuring over arrays, readonly arrays, tuples and unions of arrays read by index; other iterables and patterns keep theirs', async () => {
   const output = await compile(KINDS, true);
   const loops = output.split('\n').filter((line) => /^\s*for \(/.test(line));
   const indexed = loops.filter((line) => /for \(let index_\d+ = 0, array_\d+ = /.test(line)).map((line) => line.trim());
@@ -81,15 +89,28 @@ test('for...of over arrays, readonly arrays, tuples and unions of arrays becomes
       'for (let index = 0, array = Object.entries({ p: 1 }); index < array.length; index++) {',
     ],
   );
-  assert.deepEqual(kept, [
+  assert.deepEqual(kept.map((line) => line.replace(/_\d+/g, '')), [
     "for (const c of 'text')",
-    'for (const [k] of map)',
+    'for (const entry of map) {',
     'for (const m of set)',
     'for (const g of numbers())',
     'for (const a of anything ?? [])',
     'for (const s of stack)',
     'for (assigned of array)',
+    'for (const entry of map) {',
+    'for (const [key, { length }] of map)',
   ]);
+  const declarations = output.split('\n').filter((line) => /^\s*const (\[|element_)/.test(line)).map((line) => line.trim().replace(/_\d+/g, ''));
+  assert.deepEqual(declarations, [
+    'const element = array[index], k = element[0], v = element[1];',
+    'const element = tuple, first = element[0], third = element[2], plain = 1, element = readonlyArray, only = element[0];',
+    'const [withDefault = 0] = array;',
+    'const [head, ...tail] = array;',
+    'const [[nested]] = [[1]];',
+    "const [character] = 'text';",
+  ]);
+  assert.match(output, /const k = entry_\d+\[0\];/);
+  assert.match(output, /const key = entry_\d+\[0\], value = entry_\d+\[1\];/);
   // Without the transformer every loop is left as it was written.
   assert.equal((await compile(KINDS, false)).match(/for \(let index_/g), null);
 });
@@ -173,6 +194,26 @@ function cases(): unknown[] {
     return null;
   };
   results.push([...doubled([1, 2, 3])], first(['a', 'bc', 'bd']), first([]));
+  // destructurings: holes, missing elements, one evaluation, several declarations in one statement
+  let calls = 0;
+  const pairOnce = (): [string, number] => {
+    calls++;
+    return ['z', 26];
+  };
+  const [d1, , d3] = [1, 2, 3];
+  const [m1, m2] = [1] as number[];
+  const [o1, o2] = pairOnce(), between = calls, [t1] = ['t'] as [string];
+  results.push([d1, d3, m1, m2 === undefined, o1, o2, between, calls, t1]);
+  // a Map's entries read by index, with continue, break and closures
+  const entries: string[] = [];
+  const keepers: Array<() => string> = [];
+  for (const [key, value] of new Map([['a', 1], ['b', 2], ['c', 3], ['d', 4]])) {
+    if (key === 'b') continue;
+    if (value === 4) break;
+    entries.push(key + value);
+    keepers.push(() => key);
+  }
+  results.push(entries, keepers.map((keeper) => keeper()));
   // a loop whose body is an empty statement, and one over an empty array
   let steps = 0;
   for (const _ of [1, 2, 3]) steps++;
@@ -183,7 +224,7 @@ function cases(): unknown[] {
 JSON.stringify(cases());
 `;
 
-test('an index loop sees what its for...of saw: flow, bindings, destructuring, changes while walking, holes', async () => {
+test('index reads see what the iterator saw: flow, bindings, destructuring, changes while walking, holes', async () => {
   const plain = await compile(SEMANTICS, false);
   const indexed = await compile(SEMANTICS, true);
   assert.notEqual(indexed, plain);
@@ -207,6 +248,9 @@ test('an index loop sees what its for...of saw: flow, bindings, destructuring, c
     [2, 4, 6],
     'bc',
     null,
+    [1, 3, 1, true, 'z', 26, 1, 1, 't'],
+    ['a1', 'c3'],
+    ['a', 'c'],
     3,
   ]);
 });
