@@ -43,12 +43,22 @@ setFlagsFromString('--heap-growing-percent=10');
 // CPU counts as much as the main thread's) after it has run about 66 KB of bytecode. smoke-lint's models
 // are many large functions, each hot for a while, so on the bench tree of 500 suites TurboFan compiled
 // 550 of them at about 8 ms each: 2.5-3 s of the run's 11-13 s CPU went to compiling code that ran a
-// few milliseconds more. A 15x budget optimizes only what stays hot (about 100 compilations there):
-// the other threads' CPU fell from about 4 s to 1.7 s (the rest is the collector's), the main thread's
-// did not grow; in turn with the build before, 100 suites 3.15 -> 2.41 s, one suite 294 -> 278 ms.
-// 0.6 M and 2.4 M measured the same within the noise; 0.3 M kept half the compiling. Like the flag
-// above it steers V8's heuristics only, never results.
-setFlagsFromString('--interrupt-budget=1000000');
+// few milliseconds more. A 15x budget (1 M) optimized only what stays hot (about 100 compilations
+// there): the other threads' CPU fell from about 4 s to 1.7 s (the rest is the collector's), the main
+// thread's did not grow; in turn with the build before, 100 suites 3.15 -> 2.41 s, one suite 294 ->
+// 278 ms. 0.6 M and 2.4 M measured the same within the noise; 0.3 M kept half the compiling.
+// Much of a compilation's cost is inlining: TurboFan inlines up to 920 bytes of callees' bytecode into
+// a function by default. With at most 115, a compilation costs less, and a budget of 400 KB pays: more
+// of the models run optimized, for fewer instructions on the other threads than the main thread saves.
+// Counted under callgrind over every thread (the build with index reads, one run each): 100 suites
+// 7,036 -> 6,680 M (main thread 6,578 -> 6,132 M), 500 suites 30,316 -> 29,402 M; one whole suite the
+// same (nothing in it runs long enough to be optimized). Also measured at 500 suites, every thread: on
+// the build before the index loops (30,764 M at 1 M), 200 KB with 230 bytes 31,200 M (the main thread's
+// gain spent on compiling), 400 KB with 230 30,120 M, 400 KB without inlining 30,270 M; on the build
+// with them, 300 KB with 230 30,101 M, 400 KB with 230 29,660 M, 600 KB with 115 29,306 M (but 100
+// suites 6,779 M). Like the flag above they steer V8's heuristics only, never results.
+setFlagsFromString('--interrupt-budget=400000');
+setFlagsFromString('--max-inlined-bytecode-size-cumulative=115');
 
 // CPU (issue 13): V8 runs a regular expression's first match in its bytecode interpreter and compiles it
 // to machine code from the next; most of smoke-lint's expressions match a handful of times a run, and a
