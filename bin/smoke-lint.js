@@ -48,16 +48,19 @@ setFlagsFromString('--heap-growing-percent=10');
 // thread's did not grow; in turn with the build before, 100 suites 3.15 -> 2.41 s, one suite 294 ->
 // 278 ms. 0.6 M and 2.4 M measured the same within the noise; 0.3 M kept half the compiling.
 // Much of a compilation's cost is inlining: TurboFan inlines up to 920 bytes of callees' bytecode into
-// a function by default. With at most 115, a compilation costs less, and a budget of 400 KB pays: more
+// a function by default. With at most 115, a compilation costs less, and a budget of 600 KB pays: more
 // of the models run optimized, for fewer instructions on the other threads than the main thread saves.
 // Counted under callgrind over every thread (the build with index reads, one run each): 100 suites
-// 7,036 -> 6,680 M (main thread 6,578 -> 6,132 M), 500 suites 30,316 -> 29,402 M; one whole suite the
-// same (nothing in it runs long enough to be optimized). Also measured at 500 suites, every thread: on
-// the build before the index loops (30,764 M at 1 M), 200 KB with 230 bytes 31,200 M (the main thread's
-// gain spent on compiling), 400 KB with 230 30,120 M, 400 KB without inlining 30,270 M; on the build
-// with them, 300 KB with 230 30,101 M, 400 KB with 230 29,660 M, 600 KB with 115 29,306 M (but 100
-// suites 6,779 M). Like the flag above they steer V8's heuristics only, never results.
-setFlagsFromString('--interrupt-budget=400000');
+// 7,036 -> 6,779 M, 500 suites 30,316 -> 29,306 M (main thread 27,468 -> 26,734 M); one whole suite the
+// same (nothing in it runs long enough to be optimized). At 1,000 suites, CPU per thread in turn with
+// the 1 M budget (three rounds, in a slow spell): 12.0 / 16.7 / 17.0 s against 14.4 / 17.5 / 18.3 s.
+// A 400 KB budget read best at 100 suites (6,680 M) and the same at 500 (29,402 M), but at 1,000 it
+// compiled 328 functions instead of 169 and its other threads took 2.3-2.7 s of CPU against 1.5-1.7 s:
+// 5% more in all. Also measured at 500 suites, every thread: on the build before the index loops
+// (30,764 M at 1 M), 200 KB with 230 bytes 31,200 M (the main thread's gain spent on compiling), 400 KB
+// with 230 30,120 M, 400 KB without inlining 30,270 M; on the build with them, 300 KB with 230
+// 30,101 M, 400 KB with 230 29,660 M. Like the flag above they steer V8's heuristics only, never results.
+setFlagsFromString('--interrupt-budget=600000');
 setFlagsFromString('--max-inlined-bytecode-size-cumulative=115');
 
 // CPU (issue 13): V8 runs a regular expression's first match in its bytecode interpreter and compiles it
