@@ -12,16 +12,17 @@ import { makeTempProject, projectModel } from './project.js';
 
 /**
  * Finds the project's suites by default, noting the test modules it passed over without parsing (those
- * whose peeked text it let go), then checks each of them with a full reading: no evidence. Returns them,
+ * whose text ruled them out, `ruledOutByText`), then checks each of them with a full reading: no evidence. Returns them,
  * relative to the root.
  */
 function passedOver(root: string): { project: Project; skipped: string[] } {
   const project = projectModel(root);
   const skipped: string[] = [];
-  const forget = project.forgetPeeked.bind(project);
-  project.forgetPeeked = (filePath) => {
-    if (filePath.endsWith('.py')) skipped.push(filePath);
-    forget(filePath);
+  const ruledOutByText = project.ruledOutByText.bind(project);
+  project.ruledOutByText = (filePath, mayMatter) => {
+    const ruledOut = ruledOutByText(filePath, mayMatter);
+    if (ruledOut && filePath.endsWith('.py')) skipped.push(filePath);
+    return ruledOut;
   };
   defaultSuites(project);
   const conftests = new Map<string, DiscoveredFile>();

@@ -1,6 +1,6 @@
 // A file whose text a model checks before it parses the file is read from disk once: loading it takes the
 // text the check read. What loading judges (bytes that are not UTF-8, the size limit) is judged as before,
-// and texts last no longer than the loaded files they stand for.
+// and the texts kept are bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs, { writeFileSync } from 'node:fs';
@@ -48,13 +48,48 @@ test('a module peeked at and then loaded is read from disk once', () => {
   assert.equal(result.loaded?.tree?.rootNode.type, 'module');
 });
 
-test('texts peeked at are let go with the loaded files', () => {
-  const { root, project, file } = projectWith({ 'app/db.py': 'x = 1\n' });
-  assert.equal(project.peekText(file('app/db.py').path), 'x = 1\n');
-  writeFileSync(path.join(root, 'app/db.py'), 'x = 2\n');
-  project.releasePython();
-  assert.equal(project.peekText(file('app/db.py').path), 'x = 2\n');
-  assert.equal(project.load(file('app/db.py'))?.text, 'x = 2\n');
+test('a text peeked at is not read again after the loaded files are let go, and a load takes it', () => {
+  const { project, file } = projectWith({ 'app/db.py': 'x = 1\n', 'run.sh': 'echo hi\n' });
+  const { result, reads } = countingReads(() => {
+    const first = project.peekText(file('app/db.py').path);
+    // The script index and discovery rule files out by their text: a suite that reads one later reads no disk.
+    const ruledOut = project.ruledOutByText(file('run.sh').path, () => false);
+    project.releasePython();
+    project.releaseSuiteFiles();
+    return { first, again: project.peekText(file('app/db.py').path), loaded: project.load(file('app/db.py')), script: project.load(file('run.sh')), ruledOut };
+  });
+  assert.deepEqual([...reads], [['db.py', 1], ['run.sh', 1]]);
+  assert.equal(result.ruledOut, true);
+  assert.equal(result.again, 'x = 1\n');
+  assert.equal(result.loaded?.text, 'x = 1\n');
+  assert.equal(result.script?.text, 'echo hi\n');
+});
+
+test('peeked texts are kept up to the budget, the oldest let go first; a new project reads the disk again', () => {
+  const root = makeTempProject({ 'a.py': 'a = 1\n', 'b.py': 'b = 22\n', 'c.py': 'c = 333\n' });
+  const project = projectModel(root, 16);
+  const at = (name: string) => path.join(root, name);
+  const { reads } = countingReads(() => {
+    project.peekText(at('a.py')); // 6 characters
+    project.peekText(at('b.py')); // 7: 13 kept
+    project.peekText(at('c.py')); // 8: a.py goes (15 kept), then
+    project.peekText(at('b.py')); // kept
+    project.peekText(at('a.py')); // read again, and b.py goes: c.py and a.py kept (14)
+    project.peekText(at('c.py'));
+    project.peekText(at('b.py')); // read again
+  });
+  assert.deepEqual(Object.fromEntries(reads), { 'a.py': 2, 'b.py': 2, 'c.py': 1 });
+  // A text longer than the whole budget is not kept.
+  const tiny = projectModel(root, 4);
+  const { reads: tinyReads } = countingReads(() => {
+    tiny.peekText(at('a.py'));
+    tiny.peekText(at('a.py'));
+  });
+  assert.equal(tinyReads.get('a.py'), 2);
+  // The texts belong to one project (one run): a file changed on disk is read anew by the next.
+  writeFileSync(at('a.py'), 'a = 2\n');
+  assert.equal(project.peekText(at('a.py')), 'a = 1\n');
+  assert.equal(projectModel(root).peekText(at('a.py')), 'a = 2\n');
 });
 
 test('a peeked text with a sign of bytes that are not text is judged from the bytes when loaded', () => {

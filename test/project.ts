@@ -22,8 +22,8 @@ export function makeTempProject(files: Record<string, string | Buffer>, prefix =
 }
 
 /** The project model of a folder on disk, with the default configuration, as the models' tests read it. */
-export function projectModel(root: string): Project {
-  return new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root));
+export function projectModel(root: string, peekedBudget?: number): Project {
+  return new Project(root, defaultConfig(), readPytestConfig(root), walkProject(root), undefined, peekedBudget);
 }
 
 /**

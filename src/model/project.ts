@@ -18,10 +18,15 @@ export class Project {
   private readonly loaded = new Map<string, SourceFile>();
   /**
    * Texts read by `peekText` (absolute path → text) and not loaded since: a model that checks a module's
-   * words before it parses the module, and the next that asks the same, read the file once between them.
-   * Let go with the loaded files (`release`), so they last no longer than a suite.
+   * words before it parses the module, and the next that asks the same, read the file once between them,
+   * even when suites were linted between the two (finding the suites peeks at the modules a test module
+   * imports and at the scripts, and the suites read them again). Kept up to `peekedBudget` characters in
+   * all, the oldest let go first, so that a tree of any size holds at most that much text here.
    */
   private readonly peeked = new Map<string, string>();
+  private peekedChars = 0;
+  /** At most this many characters of peeked text are kept (8 Mi: about 8 MiB, the texts being mostly ASCII). */
+  readonly peekedBudget: number;
   /**
    * Files that stay loaded through the releases after suites until a suite has read them (`keepUntilRead`):
    * the script index's scripts, which the suite that runs them would otherwise parse and model again.
@@ -43,12 +48,13 @@ export class Project {
     return [this.pytest.source, this.config.source].some((source) => source !== null && path.resolve(this.root, source) === file);
   }
 
-  constructor(root: string, config: Config, pytest: PytestConfig, discovered: DiscoveredFile[], overlay?: ReadonlyMap<string, string>) {
+  constructor(root: string, config: Config, pytest: PytestConfig, discovered: DiscoveredFile[], overlay?: ReadonlyMap<string, string>, peekedBudget = 8 * 1024 * 1024) {
     this.root = root;
     this.config = config;
     this.pytest = pytest;
     this.discovered = discovered;
     this.overlay = overlay;
+    this.peekedBudget = peekedBudget;
   }
 
   /** Loads (once) a discovered file; null when it cannot be read at all (the error is recorded). */
@@ -66,7 +72,7 @@ export class Project {
     }
     const peeked = this.peeked.get(file.path);
     if (peeked !== undefined) {
-      this.peeked.delete(file.path);
+      this.forgetPeeked(file.path);
       const source = sourceFromReadText(file.path, file.language, peeked);
       if (source !== null) {
         this.loaded.set(file.path, source);
@@ -99,25 +105,35 @@ export class Project {
     const peeked = this.peeked.get(filePath);
     if (peeked !== undefined) return peeked;
     const text = readTextFile(filePath);
-    if (text !== null) this.peeked.set(filePath, text);
+    if (text !== null) this.keepPeeked(filePath, text);
     return text;
+  }
+
+  private keepPeeked(filePath: string, text: string): void {
+    if (text.length > this.peekedBudget) return;
+    this.peeked.set(filePath, text);
+    this.peekedChars += text.length;
+    // A Map iterates in insertion order: the first key is the oldest text.
+    while (this.peekedChars > this.peekedBudget) this.forgetPeeked(this.peeked.keys().next().value!);
   }
 
   /**
    * Does the file's text alone rule it out, so that it need not be parsed now? True when the text can be read,
-   * would be parsed as read (`parsesAsRead`), and `mayMatter` says it cannot matter; the text read for the
-   * question is then let go. False otherwise (then load the file: it takes the text read).
+   * would be parsed as read (`parsesAsRead`), and `mayMatter` says it cannot matter. False otherwise (then
+   * load the file: it takes the text read). Either way the text stays with the peeked ones, for whoever
+   * reads the file later (a suite that runs a script the script index ruled out).
    */
   ruledOutByText(filePath: string, mayMatter: (text: string) => boolean): boolean {
     const text = this.peekText(filePath);
-    if (text === null || !parsesAsRead(text) || mayMatter(text)) return false;
-    this.forgetPeeked(filePath);
-    return true;
+    return text !== null && parsesAsRead(text) && !mayMatter(text);
   }
 
-  /** Lets go of a text `peekText` read ahead for a file that will not be loaded now (a loaded file stays). */
+  /** Lets go of a text `peekText` read ahead (a loaded file stays). */
   forgetPeeked(filePath: string): void {
+    const text = this.peeked.get(filePath);
+    if (text === undefined) return;
     this.peeked.delete(filePath);
+    this.peekedChars -= text.length;
   }
 
   /** Every file loaded so far (by discovery and by the rules: test modules, DB scripts, runners, CI files). */
@@ -170,7 +186,6 @@ export class Project {
   }
 
   private release(drop: (file: SourceFile) => boolean): void {
-    this.peeked.clear();
     // forEach, not for-of over entries: called after every discovery step and suite, and each entry pair is an allocation.
     this.loaded.forEach((file, filePath) => {
       if (drop(file)) this.releaseFile(filePath);
