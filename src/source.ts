@@ -142,8 +142,7 @@ export function forgetFile(file: SourceFile): void {
     nodes.forEach(forgetNeighbours);
     nodes.clear();
   }
-  // An index loop: called for every file a project lets go, once per model cache.
-  for (let at = 0; at < forgetters.length; at++) forgetters[at]!(file);
+  for (const forget of forgetters) forget(file);
 }
 
 export class FileReadError extends Error {}

@@ -93,8 +93,7 @@ export interface ResolvedModule {
 function findIn(searchDirs: string[], name: string): { file: string | null; dirs: string[]; from: string } | null {
   const portions: string[] = [];
   let portionFrom: string | null = null;
-  for (let at = 0; at < searchDirs.length; at++) {
-    const dir = searchDirs[at]!;
+  for (const dir of searchDirs) {
     const found = heldIn(dir, name);
     if (found === null) continue;
     if (found.kind === 'package') return { file: found.file, dirs: [found.dir], from: dir };
