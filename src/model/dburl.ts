@@ -30,6 +30,7 @@ import { settingDefault, type SettingDefault } from './settings-values.js';
 import type { Project } from './suite.js';
 import { perSuite } from './suite-caches.js';
 import { lastSegment } from './app/helpers.js';
+import { lookupTable } from '../lookup-table.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -177,11 +178,7 @@ export interface SuiteDbUrl {
   envName: string | null;
 }
 
-// A Map, not an object: a callee named like an object's own property (`constructor`, `toString`) is no factory.
-const ENGINE_FACTORIES = new Map<string, UrlUse>([
-  ['create_engine', 'engine'],
-  ['create_async_engine', 'async-engine'],
-]);
+const ENGINE_FACTORIES = lookupTable<UrlUse>({ create_engine: 'engine', create_async_engine: 'async-engine' });
 const URL_CONSTANT_NAME = /(^|_)(DB|DATABASE|POSTGRES(QL)?|PG|SQLALCHEMY(_DATABASE)?)_?(URL|URI|DSN)$|^(TEST_)?(DB|DATABASE)_?URL$/i;
 
 /** Is this call an engine factory (`create_engine`, `create_async_engine`, however imported) or a DB agent? */
@@ -190,7 +187,7 @@ export function engineCallKind(module: PyModule, call: Node): UrlUse | null {
   const callee = calleeName(module, call);
   if (!callee) return null;
   const last = lastSegment(callee);
-  const kind = ENGINE_FACTORIES.get(last);
+  const kind = ENGINE_FACTORIES[last];
   if (kind) {
     const known = callee === last || /^(sqlalchemy|sqlmodel)(\.|$)/.test(callee);
     return known ? kind : null;
