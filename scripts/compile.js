@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `node scripts/compile.js`: what `tsc -p tsconfig.json` does (type-check, then write dist/ as the
-// tsconfig says), with one transformer added to the emit: `for...of` over arrays becomes an index loop
-// (scripts/index-loops.js says why and when). Type errors are reported as tsc reports them, and nothing
+// tsconfig says), with one transformer added to the emit: `for...of` and destructuring over arrays read
+// by index (scripts/index-loops.js says why and when). Type errors are reported as tsc reports them, and nothing
 // is written when there are any (exit 1); a broken tsconfig exits 2.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

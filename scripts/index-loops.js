@@ -5,7 +5,7 @@
  * TypeScript itself compiles these forms for ES5:
  * - `for (const x of array) BODY` becomes
  *   `for (let index = 0, array = EXPR; index < array.length; index++) { const x = array[index]; BODY }`;
- * - `const [a, , b] = pair` becomes `const pair_1 = pair, a = pair_1[0], b = pair_1[2]` (a statement's
+ * - `const [a, , b] = pair` becomes `const element = pair, a = element[0], b = element[2]` (a statement's
  *   declarations and a loop's variable, whatever the loop walks: `for (const [key, value] of map)` reads
  *   each entry by index).
  *

@@ -129,7 +129,7 @@ export class Project {
   }
 
   /** Lets go of a text `peekText` read ahead (a loaded file stays). */
-  forgetPeeked(filePath: string): void {
+  private forgetPeeked(filePath: string): void {
     const text = this.peeked.get(filePath);
     if (text === undefined) return;
     this.peeked.delete(filePath);
